@@ -1,0 +1,17 @@
+using BenchmarkDotNet.Attributes;
+using Rsync.Core.Hashing;
+
+namespace Rsync.Benchmarks;
+
+/// <summary>XXH3-128 throughput on one database page (4 KiB), the unit sqlrsync hashes.</summary>
+[MemoryDiagnoser]
+public class HashBenchmarks
+{
+    private readonly byte[] _page = new byte[4096];
+
+    [GlobalSetup]
+    public void Setup() => new Random(1).NextBytes(_page);
+
+    [Benchmark]
+    public UInt128 Xxh3_128_4KiB() => XxHash128.HashToUInt128(_page);
+}

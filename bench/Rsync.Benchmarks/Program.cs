@@ -1,0 +1,3 @@
+using BenchmarkDotNet.Running;
+
+BenchmarkSwitcher.FromAssembly(typeof(Rsync.Benchmarks.HashBenchmarks).Assembly).Run(args);

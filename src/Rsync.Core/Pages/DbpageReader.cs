@@ -1,0 +1,60 @@
+using Rsync.Core.Sqlite;
+
+namespace Rsync.Core.Pages;
+
+/// <summary>Reads raw pages of a connection's main database through sqlite_dbpage.</summary>
+internal sealed class DbpageReader : IDisposable
+{
+    private readonly SqliteStatement _pageByNumber;
+    // sqlite_dbpage only uses pgno = ?; a lower bound is still cheap because rows it filters out are
+    // never asked for their data, and we stop stepping at the upper bound ourselves.
+    private readonly SqliteStatement _pagesFrom;
+
+    public DbpageReader(SqliteDatabase database)
+    {
+        _pageByNumber = database.Prepare("SELECT data FROM sqlite_dbpage WHERE pgno = ?1");
+        _pagesFrom = database.Prepare("SELECT pgno, data FROM sqlite_dbpage WHERE pgno >= ?1");
+    }
+
+    public ReadOnlySpan<byte> ReadPage(uint pageNumber, uint pageCount)
+    {
+        _pageByNumber.Reset();
+        _pageByNumber.BindInt64(1, pageNumber);
+        if (!_pageByNumber.Step())
+        {
+            throw new ArgumentOutOfRangeException(nameof(pageNumber), $"page {pageNumber} is past the end ({pageCount} pages)");
+        }
+        return _pageByNumber.ColumnBlob(0);
+    }
+
+    public void ScanPages(uint first, uint last, PageVisitor visit)
+    {
+        _pagesFrom.Reset();
+        _pagesFrom.BindInt64(1, first);
+        try
+        {
+            while (_pagesFrom.Step())
+            {
+                uint pageNumber = (uint)_pagesFrom.ColumnInt64(0);
+                if (pageNumber > last)
+                {
+                    break;
+                }
+                visit(pageNumber, _pagesFrom.ColumnBlob(1));
+            }
+        }
+        finally
+        {
+            _pagesFrom.Reset();
+        }
+    }
+
+    public void Dispose()
+    {
+        _pageByNumber.Dispose();
+        _pagesFrom.Dispose();
+    }
+}
+
+/// <summary>Receives one page of a scan; <paramref name="data"/> is valid only during the call.</summary>
+public delegate void PageVisitor(uint pageNumber, ReadOnlySpan<byte> data);

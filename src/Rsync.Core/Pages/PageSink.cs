@@ -1,0 +1,171 @@
+using Rsync.Core.Sqlite;
+
+namespace Rsync.Core.Pages;
+
+/// <summary>
+/// The replica's side: one write transaction (BEGIN IMMEDIATE) that is held from opening until
+/// <see cref="Commit"/> or disposal, so the pages read for comparison are the pages overwritten, and
+/// readers see either the old database or the new one. Pages go in through sqlite_dbpage; the
+/// commit is durable (synchronous=FULL). Disposing without committing rolls back, and removes the
+/// file again when this sink created it.
+/// </summary>
+public sealed class PageSink : IDisposable
+{
+    private readonly SqliteDatabase _database;
+    private readonly DbpageReader _reader;
+    private readonly SqliteStatement _writePage;
+    private readonly bool _created;
+    private byte[]? _patchedPageOne;
+    private uint _highestPageWritten;
+    private bool _committed;
+
+    private PageSink(SqliteDatabase database, bool created)
+    {
+        _database = database;
+        _created = created;
+        _reader = new DbpageReader(database);
+        _writePage = database.Prepare("INSERT INTO sqlite_dbpage(pgno, data) VALUES (?1, ?2)");
+    }
+
+    public string Path => _database.Path;
+
+    public int PageSize { get; private set; }
+
+    /// <summary>The replica's page count when the transaction began (0 for a new or empty file).</summary>
+    public uint PageCount { get; private set; }
+
+    /// <summary>Whether the replica is a WAL database; it then stays one, whatever page 1 it is sent.</summary>
+    public bool IsWal { get; private set; }
+
+    /// <summary>
+    /// Opens (creating when missing) <paramref name="path"/> and takes its write lock, waiting up to
+    /// <paramref name="busyTimeout"/> for another writer. An empty database takes
+    /// <paramref name="pageSizeIfEmpty"/>; a non-empty one keeps its own page size.
+    /// </summary>
+    /// <exception cref="SqliteError">Cannot open, not a database, or the lock was not had in time.</exception>
+    public static PageSink Open(string path, int pageSizeIfEmpty, TimeSpan busyTimeout)
+    {
+        bool created = !File.Exists(path);
+        var database = SqliteDatabase.Open(path, create: true);
+        PageSink? sink = null;
+        try
+        {
+            database.SetBusyTimeout(busyTimeout);
+            database.Execute("PRAGMA synchronous = FULL");
+            // Only takes effect while the file is still empty.
+            database.Execute($"PRAGMA page_size = {pageSizeIfEmpty}");
+            sink = new PageSink(database, created);
+            sink.Begin();
+            return sink;
+        }
+        catch
+        {
+            if (sink is not null)
+            {
+                sink.Dispose();
+            }
+            else
+            {
+                database.Dispose();
+                DeleteIfCreated(path, created);
+            }
+            throw;
+        }
+    }
+
+    private void Begin()
+    {
+        _database.Execute("BEGIN IMMEDIATE");
+        PageSize = checked((int)_database.QueryInt64("PRAGMA page_size"));
+        PageCount = checked((uint)_database.QueryInt64("PRAGMA page_count"));
+        IsWal = PageCount > 0 && ReadPage(1)[18] == 2;
+    }
+
+    /// <summary>One page as it is now in this transaction; valid until the next read.</summary>
+    public ReadOnlySpan<byte> ReadPage(uint pageNumber) => _reader.ReadPage(pageNumber, PageCount);
+
+    /// <summary>Calls <paramref name="visit"/> for each page from <paramref name="first"/> to <paramref name="last"/>.</summary>
+    public void ScanPages(uint first, uint last, PageVisitor visit) => _reader.ScanPages(first, last, visit);
+
+    /// <summary>Overwrites (or appends) one page.</summary>
+    public void WritePage(uint pageNumber, ReadOnlySpan<byte> data)
+    {
+        if (data.Length != PageSize)
+        {
+            throw new ArgumentException($"page {pageNumber} has {data.Length} bytes; the replica's pages have {PageSize}", nameof(data));
+        }
+        if (pageNumber == 0 || pageNumber == LockBytePage.For(PageSize))
+        {
+            throw new ArgumentOutOfRangeException(nameof(pageNumber), $"page {pageNumber} is never written");
+        }
+        if (pageNumber == 1 && IsWal && (data[18] != 2 || data[19] != 2))
+        {
+            // Switching a live database out of WAL under its readers is unsafe: keep it a WAL database.
+            _patchedPageOne ??= new byte[PageSize];
+            data.CopyTo(_patchedPageOne);
+            _patchedPageOne[18] = 2;
+            _patchedPageOne[19] = 2;
+            data = _patchedPageOne;
+        }
+        _writePage.Reset();
+        _writePage.BindInt64(1, pageNumber);
+        _writePage.BindBlob(2, data);
+        _writePage.Run();
+        _highestPageWritten = Math.Max(_highestPageWritten, pageNumber);
+    }
+
+    /// <summary>Cuts the database to <paramref name="pageCount"/> pages (if longer) and commits durably.</summary>
+    public void Commit(uint pageCount)
+    {
+        if (pageCount == 0)
+        {
+            throw new ArgumentOutOfRangeException(nameof(pageCount), "a database has at least one page");
+        }
+        // PRAGMA page_count would report the page count in page 1's header as it was when the
+        // transaction began (sqlite_dbpage writes bypass the b-tree layer), so we count ourselves.
+        uint current = Math.Max(PageCount, _highestPageWritten);
+        if (pageCount < current)
+        {
+            // sqlite_dbpage truncates on "INSERT (N, NULL)" at commit time, unless another page is
+            // written after it: so this is the last statement before COMMIT.
+            _writePage.Reset();
+            _writePage.BindInt64(1, pageCount + 1);
+            _writePage.BindNull(2);
+            _writePage.Run();
+        }
+        else if (pageCount > current)
+        {
+            throw new InvalidOperationException($"the replica has {current} pages, fewer than the {pageCount} it should have: a page was not sent");
+        }
+        _database.Execute("COMMIT");
+        _committed = true;
+    }
+
+    public void Dispose()
+    {
+        _reader.Dispose();
+        _writePage.Dispose();
+        if (_database.InTransaction)
+        {
+            _database.Execute("ROLLBACK");
+        }
+        _database.Dispose();
+        if (!_committed)
+        {
+            DeleteIfCreated(Path, _created);
+        }
+    }
+
+    private static void DeleteIfCreated(string path, bool created)
+    {
+        if (!created)
+        {
+            return;
+        }
+        // Our connection is closed, so no SQLite lock of this process is on these files any more.
+        foreach (var file in new[] { path, path + "-journal", path + "-wal", path + "-shm" })
+        {
+            File.Delete(file);
+        }
+    }
+}

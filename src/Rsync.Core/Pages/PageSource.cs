@@ -1,0 +1,89 @@
+using Rsync.Core.Sqlite;
+using SQLitePCL;
+
+namespace Rsync.Core.Pages;
+
+/// <summary>
+/// The origin's pages, read through sqlite_dbpage inside one read transaction that is held until
+/// disposal, so every page comes from the same snapshot while other processes keep writing.
+/// It never writes: the connection is query_only, creates nothing (no temp tables), and does not
+/// checkpoint when it closes (SQLITE_DBCONFIG_NO_CKPT_ON_CLOSE).
+/// </summary>
+public sealed class PageSource : IDisposable
+{
+    private readonly SqliteDatabase _database;
+    private readonly DbpageReader _reader;
+
+    private PageSource(SqliteDatabase database)
+    {
+        _database = database;
+        _reader = new DbpageReader(database);
+    }
+
+    public string Path => _database.Path;
+
+    public int PageSize { get; private set; }
+
+    public uint PageCount { get; private set; }
+
+    /// <summary>Whether the snapshot's page 1 marks the database as WAL (file format bytes 18-19 = 2).</summary>
+    public bool IsWal { get; private set; }
+
+    /// <summary>Opens <paramref name="path"/> and pins a snapshot of it.</summary>
+    /// <exception cref="SqliteError">The file cannot be opened or is not a database.</exception>
+    public static PageSource Open(string path, TimeSpan busyTimeout)
+    {
+        var database = SqliteDatabase.Open(path, create: false);
+        PageSource? source = null;
+        try
+        {
+            database.SetConfig(raw.SQLITE_DBCONFIG_NO_CKPT_ON_CLOSE, true);
+            database.SetBusyTimeout(busyTimeout);
+            database.Execute("PRAGMA query_only = 1");
+            source = new PageSource(database);
+            source.PinSnapshot();
+            return source;
+        }
+        catch
+        {
+            if (source is not null)
+            {
+                source.Dispose();
+            }
+            else
+            {
+                database.Dispose();
+            }
+            throw;
+        }
+    }
+
+    private void PinSnapshot()
+    {
+        _database.Execute("BEGIN");
+        // The first read starts the read transaction; from here on every page is from this snapshot.
+        _database.QueryInt64("SELECT count(*) FROM sqlite_schema");
+        PageSize = checked((int)_database.QueryInt64("PRAGMA page_size"));
+        PageCount = checked((uint)_database.QueryInt64("PRAGMA page_count"));
+        IsWal = PageCount > 0 && ReadPage(1)[18] == 2;
+    }
+
+    /// <summary>One page; the span is valid until the next read from this source.</summary>
+    public ReadOnlySpan<byte> ReadPage(uint pageNumber) => _reader.ReadPage(pageNumber, PageCount);
+
+    /// <summary>
+    /// Calls <paramref name="visit"/> for pages <paramref name="first"/> to <paramref name="last"/> in
+    /// order, in one scan; each span is valid only during its call.
+    /// </summary>
+    public void ScanPages(uint first, uint last, PageVisitor visit) => _reader.ScanPages(first, last, visit);
+
+    public void Dispose()
+    {
+        _reader.Dispose();
+        if (_database.InTransaction)
+        {
+            _database.Execute("ROLLBACK");
+        }
+        _database.Dispose();
+    }
+}

@@ -1,0 +1,19 @@
+using Rsync.Tests.Support;
+
+namespace Rsync.Tests.Cli;
+
+public class VersionTests
+{
+    [Fact]
+    public void VersionReportsSqlite3541WithDbpage()
+    {
+        var result = SqlRsyncProgram.Run("--version");
+
+        Assert.Equal(0, result.ExitCode);
+        var lines = result.StandardOutput.Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        Assert.Matches(@"^sqlrsync \d+\.\d+\.\d+$", lines[0]);
+        Assert.Equal("SQLite 3.54.1", lines[1]);
+        Assert.Equal("sqlite_dbpage: available", lines[2]);
+        Assert.Equal("", result.StandardError);
+    }
+}

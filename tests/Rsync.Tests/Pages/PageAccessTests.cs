@@ -1,0 +1,252 @@
+using Rsync.Core.Pages;
+using Rsync.Core.Sqlite;
+using Rsync.Tests.Support;
+
+namespace Rsync.Tests.Pages;
+
+/// <summary>PageSource and PageSink on real database files, checked with files and Debian's sqlite3.</summary>
+public class PageAccessTests
+{
+    private static readonly TimeSpan BusyTimeout = TimeSpan.FromSeconds(5);
+
+    [Theory]
+    [InlineData("delete", 4096)]
+    [InlineData("wal", 1024)]
+    [InlineData("wal", 65536)]
+    public void ReadingEveryPageReproducesTheFile(string journalMode, int pageSize)
+    {
+        using var dir = new TempDirectory();
+        var path = dir.File("a.db");
+        TestDatabase.Create(path, rows: 3000, journalMode, pageSize);
+        TestDatabase.Checkpoint(path);
+        var fileBytes = File.ReadAllBytes(path);
+
+        byte[] pages;
+        using (var source = PageSource.Open(path, BusyTimeout))
+        {
+            Assert.Equal(pageSize, source.PageSize);
+            Assert.Equal(journalMode == "wal", source.IsWal);
+            pages = ReadAll(source);
+        }
+
+        Assert.Equal(fileBytes, pages);
+    }
+
+    [Fact]
+    public void SourceSeesCommittedWalFramesAndNotLaterCommits()
+    {
+        using var dir = new TempDirectory();
+        var path = dir.File("a.db");
+        TestDatabase.Create(path, rows: 500);
+        using var writer = TestDatabase.Connect(path);
+        // Kept in the -wal only: no checkpoint runs while the writer stays open.
+        TestDatabase.InsertRows(writer, 2000, seed: 2);
+
+        byte[] snapshot;
+        uint pageCount;
+        using (var source = PageSource.Open(path, BusyTimeout))
+        {
+            pageCount = source.PageCount;
+            // Commits after the snapshot was pinned must not show up in it.
+            TestDatabase.InsertRows(writer, 2000, seed: 3);
+            snapshot = ReadAll(source);
+        }
+        Assert.Equal(pageCount * 4096L, snapshot.Length);
+
+        // Rebuild a database from the snapshot's pages: it must be consistent and hold 2,500 rows.
+        var copy = dir.File("copy.db");
+        File.WriteAllBytes(copy, snapshot);
+        TestDatabase.AssertIntegrityOk(copy);
+        Assert.Equal("2500", TestDatabase.Sqlite3Cli(copy, "SELECT count(*) FROM items"));
+    }
+
+    [Fact]
+    public void ScanPagesVisitsExactlyTheRangeInOrder()
+    {
+        using var dir = new TempDirectory();
+        var path = dir.File("a.db");
+        TestDatabase.Create(path, rows: 2000);
+        using var source = PageSource.Open(path, BusyTimeout);
+        var seen = new List<uint>();
+        source.ScanPages(3, 9, (pageNumber, data) =>
+        {
+            Assert.Equal(source.PageSize, data.Length);
+            seen.Add(pageNumber);
+        });
+        Assert.Equal([3u, 4, 5, 6, 7, 8, 9], seen);
+        Assert.Throws<ArgumentOutOfRangeException>(() => source.ReadPage(source.PageCount + 1));
+    }
+
+    [Theory]
+    [InlineData("delete", "delete")]
+    [InlineData("wal", "wal")]
+    [InlineData("wal", "delete")]
+    public void SinkFedEveryPageMakesTheReplicaPageIdentical(string originMode, string replicaMode)
+    {
+        using var dir = new TempDirectory();
+        var origin = dir.File("origin.db");
+        var replica = dir.File("replica.db");
+        TestDatabase.Create(origin, rows: 4000, originMode, seed: 1);
+        TestDatabase.Create(replica, rows: 9000, replicaMode, seed: 2);
+
+        CopyAllPages(origin, replica);
+
+        TestDatabase.Checkpoint(origin);
+        TestDatabase.Checkpoint(replica);
+        TestDatabase.AssertPageIdentical(origin, replica, 4096);
+        TestDatabase.AssertIntegrityOk(replica);
+        Assert.Equal("4000", TestDatabase.Sqlite3Cli(replica, "SELECT count(*) FROM items"));
+    }
+
+    [Fact]
+    public void NewReplicaTakesTheOriginsPageSizeAndJournalMode()
+    {
+        using var dir = new TempDirectory();
+        var origin = dir.File("origin.db");
+        var replica = dir.File("new.db");
+        TestDatabase.Create(origin, rows: 1000, "wal", pageSize: 8192);
+
+        CopyAllPages(origin, replica);
+
+        TestDatabase.Checkpoint(origin);
+        TestDatabase.AssertPageIdentical(origin, replica, 8192);
+        TestDatabase.AssertIntegrityOk(replica);
+        Assert.Equal("wal", TestDatabase.Sqlite3Cli(replica, "PRAGMA journal_mode"));
+        Assert.Equal("8192", TestDatabase.Sqlite3Cli(replica, "PRAGMA page_size"));
+    }
+
+    [Fact]
+    public void WalReplicaStaysWalWhenTheOriginUsesARollbackJournal()
+    {
+        using var dir = new TempDirectory();
+        var origin = dir.File("origin.db");
+        var replica = dir.File("replica.db");
+        TestDatabase.Create(origin, rows: 1000, "delete");
+        TestDatabase.Create(replica, rows: 10, "wal");
+
+        CopyAllPages(origin, replica);
+
+        Assert.Equal("wal", TestDatabase.Sqlite3Cli(replica, "PRAGMA journal_mode"));
+        TestDatabase.AssertIntegrityOk(replica);
+        Assert.Equal("1000", TestDatabase.Sqlite3Cli(replica, "SELECT count(*) FROM items"));
+    }
+
+    [Theory]
+    [InlineData("delete")]
+    [InlineData("wal")]
+    public void RolledBackSinkLeavesTheReplicaByteForByteUnchanged(string replicaMode)
+    {
+        using var dir = new TempDirectory();
+        var origin = dir.File("origin.db");
+        var replica = dir.File("replica.db");
+        TestDatabase.Create(origin, rows: 3000, "wal", seed: 1);
+        TestDatabase.Create(replica, rows: 1000, replicaMode, seed: 2);
+        var before = SnapshotFiles(replica);
+
+        using (var source = PageSource.Open(origin, BusyTimeout))
+        using (var sink = PageSink.Open(replica, source.PageSize, BusyTimeout))
+        {
+            source.ScanPages(1, source.PageCount, (pageNumber, data) => sink.WritePage(pageNumber, data));
+            // Disposed without Commit.
+        }
+
+        Assert.Equal(before, SnapshotFiles(replica));
+    }
+
+    [Fact]
+    public void RolledBackSinkRemovesTheFileItCreated()
+    {
+        using var dir = new TempDirectory();
+        var origin = dir.File("origin.db");
+        var replica = dir.File("new.db");
+        TestDatabase.Create(origin, rows: 100);
+
+        using (var source = PageSource.Open(origin, BusyTimeout))
+        using (var sink = PageSink.Open(replica, source.PageSize, BusyTimeout))
+        {
+            sink.WritePage(1, source.ReadPage(1));
+        }
+
+        Assert.False(File.Exists(replica));
+    }
+
+    [Fact]
+    public void SinkRefusesTheLockBytePageAndWrongSizedPages()
+    {
+        using var dir = new TempDirectory();
+        var replica = dir.File("replica.db");
+        TestDatabase.Create(replica, rows: 10, "delete", pageSize: 65536);
+        using var sink = PageSink.Open(replica, 65536, BusyTimeout);
+        Assert.Throws<ArgumentOutOfRangeException>(() => sink.WritePage(LockBytePage.For(65536), new byte[65536]));
+        Assert.Throws<ArgumentException>(() => sink.WritePage(2, new byte[4096]));
+        Assert.Equal(16385u, LockBytePage.For(65536));
+        Assert.Equal(262145u, LockBytePage.For(4096));
+    }
+
+    [Fact]
+    public void SinkWaitsForAnotherWriterThenReportsBusy()
+    {
+        using var dir = new TempDirectory();
+        var replica = dir.File("replica.db");
+        TestDatabase.Create(replica, rows: 10);
+        using var other = TestDatabase.Connect(replica);
+        TestDatabase.Execute(other, "BEGIN IMMEDIATE");
+
+        var error = Assert.Throws<SqliteError>(() => PageSink.Open(replica, 4096, TimeSpan.FromMilliseconds(200)));
+        Assert.True(error.IsBusy, error.Message);
+    }
+
+    [Fact]
+    public void SourceOfAFileThatIsNotADatabaseFails()
+    {
+        using var dir = new TempDirectory();
+        var path = dir.File("text.db");
+        File.WriteAllText(path, new string('x', 5000));
+        var error = Assert.Throws<SqliteError>(() => PageSource.Open(path, BusyTimeout));
+        Assert.True(error.IsNotADatabase, error.Message);
+        Assert.Equal(new string('x', 5000), File.ReadAllText(path));
+    }
+
+    [Fact]
+    public void SourceNeverCreatesAMissingFile()
+    {
+        using var dir = new TempDirectory();
+        var path = dir.File("missing.db");
+        Assert.Throws<SqliteError>(() => PageSource.Open(path, BusyTimeout));
+        Assert.False(File.Exists(path));
+    }
+
+    private static void CopyAllPages(string origin, string replica)
+    {
+        using var source = PageSource.Open(origin, BusyTimeout);
+        using var sink = PageSink.Open(replica, source.PageSize, BusyTimeout);
+        uint lockBytePage = LockBytePage.For(source.PageSize);
+        source.ScanPages(1, source.PageCount, (pageNumber, data) =>
+        {
+            if (pageNumber != lockBytePage)
+            {
+                sink.WritePage(pageNumber, data);
+            }
+        });
+        sink.Commit(source.PageCount);
+    }
+
+    private static byte[] ReadAll(PageSource source)
+    {
+        var all = new MemoryStream();
+        uint expected = 1;
+        source.ScanPages(1, source.PageCount, (pageNumber, data) =>
+        {
+            Assert.Equal(expected++, pageNumber);
+            all.Write(data);
+        });
+        Assert.Equal(source.PageCount + 1, expected);
+        return all.ToArray();
+    }
+
+    /// <summary>The bytes of a database file and its -wal/-journal, read when no connection is open.</summary>
+    private static Dictionary<string, string> SnapshotFiles(string path) =>
+        new[] { "", "-wal", "-journal" }
+            .Where(suffix => File.Exists(path + suffix))
+            .ToDictionary(suffix => suffix, suffix => Convert.ToHexString(File.ReadAllBytes(path + suffix)));
+}

@@ -1,0 +1,111 @@
+using Microsoft.Data.Sqlite;
+using Rsync.Core.Sqlite;
+
+namespace Rsync.Tests.Support;
+
+/// <summary>Builds and inspects test databases with Microsoft.Data.Sqlite over our native SQLite.</summary>
+public static class TestDatabase
+{
+    /// <summary>An open connection without pooling, so closing it really closes the file.</summary>
+    public static SqliteConnection Connect(string path, bool readOnly = false)
+    {
+        NativeSqlite.EnsureInitialized();
+        var builder = new SqliteConnectionStringBuilder
+        {
+            DataSource = path,
+            Pooling = false,
+            Mode = readOnly ? SqliteOpenMode.ReadOnly : SqliteOpenMode.ReadWriteCreate,
+        };
+        var connection = new SqliteConnection(builder.ToString());
+        connection.Open();
+        return connection;
+    }
+
+    public static void Execute(SqliteConnection connection, string sql, params (string Name, object Value)[] parameters)
+    {
+        using var command = connection.CreateCommand();
+        command.CommandText = sql;
+        foreach (var (name, value) in parameters)
+        {
+            command.Parameters.AddWithValue(name, value);
+        }
+        command.ExecuteNonQuery();
+    }
+
+    public static long Scalar(SqliteConnection connection, string sql)
+    {
+        using var command = connection.CreateCommand();
+        command.CommandText = sql;
+        return Convert.ToInt64(command.ExecuteScalar());
+    }
+
+    /// <summary>
+    /// Creates a database of <paramref name="rows"/> rows of random text and blobs, with an index,
+    /// in the given journal mode and page size.
+    /// </summary>
+    public static void Create(string path, int rows, string journalMode = "wal", int pageSize = 4096, int seed = 1)
+    {
+        using var connection = Connect(path);
+        Execute(connection, $"PRAGMA page_size = {pageSize}");
+        Execute(connection, $"PRAGMA journal_mode = {journalMode}");
+        Execute(connection, "CREATE TABLE IF NOT EXISTS items(id INTEGER PRIMARY KEY, name TEXT, body BLOB)");
+        Execute(connection, "CREATE INDEX IF NOT EXISTS items_name ON items(name)");
+        InsertRows(connection, rows, seed);
+    }
+
+    public static void InsertRows(SqliteConnection connection, int rows, int seed)
+    {
+        var random = new Random(seed);
+        using var transaction = connection.BeginTransaction();
+        using var command = connection.CreateCommand();
+        command.CommandText = "INSERT INTO items(name, body) VALUES ($name, $body)";
+        var name = command.Parameters.Add("$name", SqliteType.Text);
+        var body = command.Parameters.Add("$body", SqliteType.Blob);
+        for (int i = 0; i < rows; i++)
+        {
+            var bytes = new byte[random.Next(10, 400)];
+            random.NextBytes(bytes);
+            name.Value = $"item-{random.Next():x8}";
+            body.Value = bytes;
+            command.ExecuteNonQuery();
+        }
+        transaction.Commit();
+    }
+
+    /// <summary>Runs Debian's sqlite3 command (an oracle we did not build) and returns its output.</summary>
+    public static string Sqlite3Cli(string path, string sql)
+    {
+        var result = ExternalProgram.Run("sqlite3", [path, sql]);
+        Assert.True(result.ExitCode == 0, $"sqlite3 {path} '{sql}' failed: {result.StandardError}");
+        return result.StandardOutput.Trim();
+    }
+
+    public static void AssertIntegrityOk(string path) => Assert.Equal("ok", Sqlite3Cli(path, "PRAGMA integrity_check"));
+
+    /// <summary>
+    /// Whether two database files hold the same pages, ignoring page-1 bytes 24-27 (change counter)
+    /// and 92-99 (version-valid-for and SQLite version), which SQLite rewrites on commit.
+    /// Only call when no connection of this process has either file open.
+    /// </summary>
+    public static void AssertPageIdentical(string expectedPath, string actualPath, int pageSize)
+    {
+        var expected = File.ReadAllBytes(expectedPath);
+        var actual = File.ReadAllBytes(actualPath);
+        Assert.Equal(expected.Length, actual.Length);
+        for (int i = 0; i < expected.Length; i++)
+        {
+            bool rewrittenHeaderByte = i is >= 24 and <= 27 or >= 92 and <= 99;
+            if (!rewrittenHeaderByte && expected[i] != actual[i])
+            {
+                Assert.Fail($"{actualPath} differs from {expectedPath} at byte {i} (page {i / pageSize + 1})");
+            }
+        }
+    }
+
+    /// <summary>Folds a WAL database's log into its main file so the file alone shows its content.</summary>
+    public static void Checkpoint(string path)
+    {
+        using var connection = Connect(path);
+        Execute(connection, "PRAGMA wal_checkpoint(TRUNCATE)");
+    }
+}
