@@ -1,25 +1,90 @@
 using System.CommandLine;
+using Rsync.Core.Sync;
 
 namespace Rsync.Cli;
 
+/// <summary>
+/// The sqlrsync command line. Exit codes: 0 success, 1 the sync failed, 2 a usage error.
+/// Every message goes to stderr as one line; nothing prints a stack trace.
+/// </summary>
 public static class Program
 {
+    public const int Success = 0;
+    public const int SyncFailed = 1;
+    public const int UsageError = 2;
+
     public static int Main(string[] args)
     {
+        var originArgument = new Argument<string?>("ORIGIN") { Description = "The database to copy from: PATH (or [USER@]HOST:PATH).", Arity = ArgumentArity.ZeroOrOne };
+        var replicaArgument = new Argument<string?>("REPLICA") { Description = "The database to make an exact copy: PATH (or [USER@]HOST:PATH).", Arity = ArgumentArity.ZeroOrOne };
+        var verbose = new Option<bool>("--verbose", "-v") { Description = "Print a summary of what was sent." };
+        var walOnly = new Option<bool>("--wal-only") { Description = "Refuse unless both databases are WAL databases." };
+        var busyTimeout = new Option<int>("--busy-timeout") { Description = "Seconds to wait for the replica's write lock.", DefaultValueFactory = _ => 30 };
+        var compress = new Option<string>("--compress") { Description = "Compress pages: auto (on across ssh, off locally), on, off.", DefaultValueFactory = _ => "auto" };
+        compress.AcceptOnlyFromAmong("auto", "on", "off");
+        var originAgent = new Option<string?>("--origin") { Description = "Agent mode: serve PATH as the origin on stdin/stdout.", Hidden = true };
+        var replicaAgent = new Option<string?>("--replica") { Description = "Agent mode: serve PATH as the replica on stdin/stdout.", Hidden = true };
         var version = new Option<bool>("--version") { Description = "Show the sqlrsync and SQLite versions." };
-        var root = new RootCommand("sqlrsync: copy a live SQLite database, sending only the pages that differ.");
+
+        var root = new RootCommand("sqlrsync: make REPLICA an exact, consistent copy of the live SQLite database ORIGIN, sending only the pages that differ.")
+        {
+            originArgument, replicaArgument, verbose, walOnly, busyTimeout, compress, originAgent, replicaAgent,
+        };
         root.Options.Remove(root.Options.OfType<VersionOption>().Single());
         root.Options.Add(version);
-        root.SetAction(parse =>
+
+        var parse = root.Parse(args);
+        if (parse.Errors.Count > 0)
         {
-            if (parse.GetValue(version))
+            return Usage(parse.Errors[0].Message);
+        }
+        if (new[] { originArgument, replicaArgument }.Select(parse.GetValue).FirstOrDefault(value => value?.StartsWith('-') == true) is { } unknown)
+        {
+            return Usage($"unknown option {unknown}");
+        }
+        if (parse.GetValue(version))
+        {
+            Console.Out.WriteLine(VersionReport.Text());
+            return Success;
+        }
+        if (parse.Action is System.CommandLine.Help.HelpAction)
+        {
+            return parse.Invoke();
+        }
+
+        int seconds = parse.GetValue(busyTimeout);
+        if (seconds < 0)
+        {
+            return Usage("--busy-timeout must be 0 or more seconds");
+        }
+        var settings = new SyncSettings(TimeSpan.FromSeconds(seconds), parse.GetValue(walOnly), parse.GetValue(compress) == "on");
+        string? origin = parse.GetValue(originArgument), replica = parse.GetValue(replicaArgument);
+        string? originPath = parse.GetValue(originAgent), replicaPath = parse.GetValue(replicaAgent);
+
+        if (originPath is not null || replicaPath is not null)
+        {
+            if (origin is not null || (originPath is not null && replicaPath is not null))
             {
-                Console.Out.WriteLine(VersionReport.Text());
-                return 0;
+                return Usage("--origin and --replica are agent modes: give exactly one of them and no other path");
             }
-            Console.Error.WriteLine("sqlrsync: error: nothing to do: give ORIGIN and REPLICA (see sqlrsync --help)");
-            return 2;
-        });
-        return root.Parse(args).Invoke();
+            return Agent.Run(originPath, replicaPath, settings);
+        }
+        if (origin is null || replica is null)
+        {
+            return Usage("give ORIGIN and REPLICA");
+        }
+        return LocalCommand.Run(origin, replica, settings, parse.GetValue(verbose));
+    }
+
+    public static int Usage(string problem)
+    {
+        Console.Error.WriteLine($"sqlrsync: error: {problem} (see sqlrsync --help)");
+        return UsageError;
+    }
+
+    public static int Failed(string problem)
+    {
+        Console.Error.WriteLine($"sqlrsync: error: {problem}");
+        return SyncFailed;
     }
 }

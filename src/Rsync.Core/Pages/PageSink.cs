@@ -9,7 +9,7 @@ namespace Rsync.Core.Pages;
 /// commit is durable (synchronous=FULL). Disposing without committing rolls back, and removes the
 /// file again when this sink created it.
 /// </summary>
-public sealed class PageSink : IDisposable
+public sealed class PageSink : IPageScanner, IDisposable
 {
     private readonly SqliteDatabase _database;
     private readonly DbpageReader _reader;
@@ -75,9 +75,12 @@ public sealed class PageSink : IDisposable
 
     private void Begin()
     {
+        long countBefore = _database.QueryInt64("PRAGMA page_count");
         _database.Execute("BEGIN IMMEDIATE");
         PageSize = checked((int)_database.QueryInt64("PRAGMA page_size"));
-        PageCount = checked((uint)_database.QueryInt64("PRAGMA page_count"));
+        long count = _database.QueryInt64("PRAGMA page_count");
+        // A write transaction on an empty file makes an in-memory page 1; the file is still empty.
+        PageCount = countBefore == 0 && count <= 1 ? 0 : checked((uint)count);
         IsWal = PageCount > 0 && ReadPage(1)[18] == 2;
     }
 

@@ -9,7 +9,7 @@ namespace Rsync.Core.Pages;
 /// It never writes: the connection is query_only, creates nothing (no temp tables), and does not
 /// checkpoint when it closes (SQLITE_DBCONFIG_NO_CKPT_ON_CLOSE).
 /// </summary>
-public sealed class PageSource : IDisposable
+public sealed class PageSource : IPageScanner, IDisposable
 {
     private readonly SqliteDatabase _database;
     private readonly DbpageReader _reader;

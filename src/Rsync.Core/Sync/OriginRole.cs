@@ -1,0 +1,204 @@
+using System.Runtime.InteropServices;
+using Rsync.Core.Pages;
+using Rsync.Core.Sqlite;
+using Rsync.Protocol;
+using Rsync.Protocol.Messages;
+
+namespace Rsync.Core.Sync;
+
+/// <summary>
+/// The origin's half of a sync, read top to bottom: pin a snapshot, say hello, exchange database
+/// info, compare hash trees level by level, send the pages that differ, and wait for the commit.
+/// It only ever reads the origin; every list of mismatches lives in this process's memory.
+/// </summary>
+public static class OriginRole
+{
+    public static SyncResult Run(string originPath, Stream input, Stream output, SyncSettings settings)
+    {
+        var peer = new PeerConnection(input, output, Role.Origin);
+        PageSource? source = null;
+        try
+        {
+            try
+            {
+                source = PageSource.Open(originPath, settings.BusyTimeout);
+            }
+            catch (SqliteError e)
+            {
+                throw FailureText.ForDatabase("origin", originPath, e, settings.BusyTimeout);
+            }
+            return Sync(source, peer, settings);
+        }
+        catch (Exception e)
+        {
+            var failure = FailureText.Normalize(e);
+            if (failure is not PeerErrorException)
+            {
+                peer.TrySendError(failure.Message);
+            }
+            if (failure == e)
+            {
+                throw;
+            }
+            throw failure;
+        }
+        finally
+        {
+            source?.Dispose();
+        }
+    }
+
+    private static SyncResult Sync(PageSource source, PeerConnection peer, SyncSettings settings)
+    {
+        var options = peer.ExchangeHello(settings);
+        if (source.PageCount == 0)
+        {
+            throw new SyncException($"origin {source.Path} is empty (0 pages): there is nothing to copy");
+        }
+        if (options.HasFlag(SyncOptions.WalOnly) && !source.IsWal)
+        {
+            throw new SyncException($"origin {source.Path} is not a WAL database and --wal-only was given");
+        }
+        new DatabaseInfo(source.PageSize, source.PageCount, source.IsWal).WriteTo(peer.Writer, MessageType.OriginInfo);
+        peer.Writer.Flush();
+
+        var replica = DatabaseInfo.Parse(peer.Expect(MessageType.ReplicaInfo).Span, MessageType.ReplicaInfo);
+        int roundTrips = 1;
+        List<uint> pages;
+        if (replica.PageCount == 0)
+        {
+            // Nothing to compare with: skip hashing and send every page.
+            pages = [.. Enumerable.Range(1, (int)source.PageCount).Select(p => (uint)p)];
+        }
+        else
+        {
+            pages = FindDifferentPages(source, peer, ref roundTrips);
+        }
+
+        var (rawBytes, wireBytes) = SendPages(source, peer.Writer, pages, options.HasFlag(SyncOptions.Compress));
+        var done = new byte[4];
+        System.Buffers.Binary.BinaryPrimitives.WriteUInt32LittleEndian(done, source.PageCount);
+        peer.Writer.Write(MessageType.Done, done);
+        peer.Writer.Flush();
+        peer.Expect(MessageType.Committed);
+        roundTrips++;
+
+        return new SyncResult
+        {
+            PageSize = source.PageSize,
+            OriginPageCount = source.PageCount,
+            ReplicaPageCountBefore = replica.PageCount,
+            PagesSent = (uint)pages.Count(p => p != LockBytePage.For(source.PageSize)),
+            PageBytesRaw = rawBytes,
+            PageBytesOnWire = wireBytes,
+            BytesWritten = peer.Writer.BytesWritten,
+            BytesRead = peer.Reader.BytesRead,
+            RoundTrips = roundTrips,
+        };
+    }
+
+    /// <summary>Walks both hash trees top-down, asking the replica only for children of nodes that differ.</summary>
+    private static List<uint> FindDifferentPages(PageSource source, PeerConnection peer, ref int roundTrips)
+    {
+        // The replica hashes its pages at the same time, on its own core.
+        var shape = HashTreeShape.For(source.PageCount);
+        var tree = HashTree.Build(shape, PageHasher.HashPages(source, source.PageCount, source.PageSize));
+
+        int level = shape.TopLevel;
+        var theirs = LevelMessages.ReadHashes(peer.Reader, (byte)level, (int)shape.NodeCount(level));
+        var different = new List<uint>();
+        var ours = tree.Level(level);
+        for (int node = 0; node < ours.Length; node++)
+        {
+            if (ours[node] != theirs[node])
+            {
+                different.Add((uint)node);
+            }
+        }
+
+        for (; level > 0 && different.Count > 0; level--)
+        {
+            LevelMessages.WriteNodeRequest(peer.Writer, (byte)level, CollectionsMarshal.AsSpan(different));
+            peer.Writer.Flush();
+            int childCount = different.Sum(node => shape.Children(level, node).Count);
+            theirs = LevelMessages.ReadHashes(peer.Reader, (byte)(level - 1), childCount);
+            roundTrips++;
+
+            var below = tree.Level(level - 1);
+            var differentBelow = new List<uint>();
+            int next = 0;
+            foreach (var node in different)
+            {
+                var (first, count) = shape.Children(level, node);
+                for (uint child = first; child < first + count; child++)
+                {
+                    if (below[(int)child] != theirs[next++])
+                    {
+                        differentBelow.Add(child);
+                    }
+                }
+            }
+            different = differentBelow;
+        }
+        // Level 0 node n is page n + 1.
+        return different.ConvertAll(node => node + 1);
+    }
+
+    private static (long Raw, long Wire) SendPages(PageSource source, FrameWriter writer, List<uint> pages, bool compress)
+    {
+        uint lockBytePage = LockBytePage.For(source.PageSize);
+        var compressed = new byte[source.PageSize];
+        long raw = 0, wire = 0;
+        void Send(uint pageNumber, ReadOnlySpan<byte> data)
+        {
+            if (pageNumber == lockBytePage)
+            {
+                return;
+            }
+            raw += data.Length;
+            if (compress && PageCompression.TryCompress(data, compressed, out int length))
+            {
+                PageMessage.Write(writer, pageNumber, PageEncoding.Brotli, compressed.AsSpan(0, length));
+                wire += length;
+            }
+            else
+            {
+                PageMessage.Write(writer, pageNumber, PageEncoding.Raw, data);
+                wire += data.Length;
+            }
+        }
+
+        if (pages.Count == 0)
+        {
+            return (0, 0);
+        }
+        uint firstPage = pages[0], lastPage = pages[^1];
+        if ((ulong)pages.Count * 8 >= lastPage - firstPage + 1)
+        {
+            // Dense: one sequential scan of the range is cheaper than a lookup per page.
+            var wanted = new System.Collections.BitArray((int)(lastPage - firstPage + 1));
+            foreach (var pageNumber in pages)
+            {
+                wanted[(int)(pageNumber - firstPage)] = true;
+            }
+            source.ScanPages(firstPage, lastPage, (pageNumber, data) =>
+            {
+                if (wanted[(int)(pageNumber - firstPage)])
+                {
+                    Send(pageNumber, data);
+                }
+            });
+        }
+        else
+        {
+            foreach (var pageNumber in pages)
+            {
+                if (pageNumber != lockBytePage)
+                {
+                    Send(pageNumber, source.ReadPage(pageNumber));
+                }
+            }
+        }
+        return (raw, wire);
+    }
+}

@@ -1,0 +1,80 @@
+using Rsync.Protocol;
+using Rsync.Protocol.Messages;
+
+namespace Rsync.Core.Sync;
+
+/// <summary>
+/// One side's end of a sync conversation: frames in and out, the hello exchange, and telling the
+/// peer why we gave up.
+/// </summary>
+internal sealed class PeerConnection(Stream input, Stream output, Role role)
+{
+    private bool _helloSent;
+
+    public FrameReader Reader { get; } = new(input);
+
+    public FrameWriter Writer { get; } = new(output);
+
+    /// <summary>Sends our hello, reads the peer's, and returns the options both asked for.</summary>
+    public SyncOptions ExchangeHello(SyncSettings settings)
+    {
+        var mine = SyncOptions.None;
+        if (settings.WalOnly)
+        {
+            mine |= SyncOptions.WalOnly;
+        }
+        if (settings.Compress)
+        {
+            mine |= SyncOptions.Compress;
+        }
+        SendHello(mine);
+        Writer.Flush();
+
+        var hello = Hello.Parse(Expect(MessageType.Hello).Span);
+        var expectedPeer = role == Role.Origin ? Role.Replica : Role.Origin;
+        if (hello.Role != expectedPeer)
+        {
+            throw new ProtocolException($"the peer is also the {role.ToString().ToLowerInvariant()}; one side must be the origin and the other the replica");
+        }
+        var options = mine | hello.Options;
+        if ((hello.Capabilities & Capabilities.Brotli) == 0)
+        {
+            options &= ~SyncOptions.Compress;
+        }
+        return options;
+    }
+
+    /// <summary>The next frame, which must be of <paramref name="type"/>; a peer's Error becomes a PeerErrorException.</summary>
+    public ReadOnlyMemory<byte> Expect(MessageType type)
+    {
+        var (actual, payload) = Reader.Read();
+        LevelMessages.ExpectType(actual, type, payload.Span);
+        return payload;
+    }
+
+    /// <summary>Best effort: tells the peer why we stop. The peer may be gone already.</summary>
+    public void TrySendError(string message)
+    {
+        try
+        {
+            if (!_helloSent)
+            {
+                SendHello(SyncOptions.None);
+            }
+            ErrorMessage.Write(Writer, message);
+            Writer.Flush();
+        }
+        catch (IOException)
+        {
+        }
+        catch (ObjectDisposedException)
+        {
+        }
+    }
+
+    private void SendHello(SyncOptions options)
+    {
+        new Hello(Hello.CurrentVersion, role, HashAlgorithm.Xxh3_128, Capabilities.Brotli, options).WriteTo(Writer);
+        _helloSent = true;
+    }
+}

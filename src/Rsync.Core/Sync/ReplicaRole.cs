@@ -1,0 +1,178 @@
+using System.Buffers.Binary;
+using Rsync.Core.Pages;
+using Rsync.Core.Sqlite;
+using Rsync.Protocol;
+using Rsync.Protocol.Messages;
+
+namespace Rsync.Core.Sync;
+
+/// <summary>
+/// The replica's half of a sync, read top to bottom: say hello, learn the origin's page size, take
+/// the replica's write lock, hash its pages and answer the origin's questions about them, write the
+/// pages it is sent, and commit once the origin says it is done. Any failure before the commit rolls
+/// back: the replica stays exactly as it was. Every frame is checked before anything is written.
+/// </summary>
+public static class ReplicaRole
+{
+    public static SyncResult Run(string replicaPath, Stream input, Stream output, SyncSettings settings)
+    {
+        var peer = new PeerConnection(input, output, Role.Replica);
+        PageSink? sink = null;
+        try
+        {
+            var options = peer.ExchangeHello(settings);
+            var origin = DatabaseInfo.Parse(peer.Expect(MessageType.OriginInfo).Span, MessageType.OriginInfo);
+            if (origin.PageCount == 0)
+            {
+                throw new ProtocolException("the origin announces 0 pages");
+            }
+            try
+            {
+                sink = PageSink.Open(replicaPath, origin.PageSize, settings.BusyTimeout);
+            }
+            catch (SqliteError e)
+            {
+                throw FailureText.ForDatabase("replica", replicaPath, e, settings.BusyTimeout);
+            }
+            CheckCompatible(sink, origin, options);
+            new DatabaseInfo(sink.PageSize, sink.PageCount, sink.IsWal).WriteTo(peer.Writer, MessageType.ReplicaInfo);
+            peer.Writer.Flush();
+
+            var next = sink.PageCount == 0 ? peer.Reader.Read() : AnswerHashQuestions(sink, origin.PageCount, peer);
+            uint pagesWritten = ReceivePages(sink, origin.PageCount, peer, next);
+
+            peer.Writer.Write(MessageType.Committed, []);
+            peer.Writer.Flush();
+            return new SyncResult
+            {
+                PageSize = sink.PageSize,
+                OriginPageCount = origin.PageCount,
+                ReplicaPageCountBefore = sink.PageCount,
+                PagesSent = pagesWritten,
+                BytesWritten = peer.Writer.BytesWritten,
+                BytesRead = peer.Reader.BytesRead,
+            };
+        }
+        catch (Exception e)
+        {
+            // Roll back first, so the replica is as it was before the origin hears of the failure.
+            sink?.Dispose();
+            sink = null;
+            var failure = e is SqliteError sqlite ? FailureText.ForDatabase("replica", replicaPath, sqlite, settings.BusyTimeout) : FailureText.Normalize(e);
+            if (failure is not PeerErrorException)
+            {
+                peer.TrySendError(failure.Message);
+            }
+            if (failure == e)
+            {
+                throw;
+            }
+            throw failure;
+        }
+        finally
+        {
+            sink?.Dispose();
+        }
+    }
+
+    private static void CheckCompatible(PageSink sink, DatabaseInfo origin, SyncOptions options)
+    {
+        if (sink.PageCount > 0 && sink.PageSize != origin.PageSize)
+        {
+            throw new SyncException($"page size mismatch: the origin uses {origin.PageSize} bytes, replica {sink.Path} uses {sink.PageSize}; sync to a new replica file instead");
+        }
+        if (options.HasFlag(SyncOptions.WalOnly))
+        {
+            if (!origin.IsWal)
+            {
+                throw new SyncException("the origin is not a WAL database and --wal-only was given");
+            }
+            if (sink.PageCount > 0 && !sink.IsWal)
+            {
+                throw new SyncException($"replica {sink.Path} is not a WAL database and --wal-only was given");
+            }
+        }
+    }
+
+    /// <summary>
+    /// Sends the top level of our hash tree, then the children of each node the origin asks about,
+    /// level by level. Returns the first frame that is not a question (a Page or Done).
+    /// </summary>
+    private static (MessageType, ReadOnlyMemory<byte>) AnswerHashQuestions(PageSink sink, uint originPageCount, PeerConnection peer)
+    {
+        var shape = HashTreeShape.For(originPageCount);
+        var tree = HashTree.Build(shape, PageHasher.HashPages(sink, originPageCount, sink.PageSize));
+        int level = shape.TopLevel;
+        LevelMessages.WriteHashes(peer.Writer, (byte)level, tree.Level(level));
+        peer.Writer.Flush();
+
+        while (true)
+        {
+            var frame = peer.Reader.Read();
+            if (frame.Type is not (MessageType.NodeRequest or MessageType.NodeRequestEnd))
+            {
+                return frame;
+            }
+            if (level == 0)
+            {
+                throw new ProtocolException("the origin asks for children of pages");
+            }
+            var nodes = LevelMessages.ReadNodeRequest(peer.Reader, frame, (byte)level, shape.NodeCount(level));
+            LevelMessages.WriteHashes(peer.Writer, (byte)(level - 1), tree.ChildHashes(level, nodes));
+            peer.Writer.Flush();
+            level--;
+        }
+    }
+
+    /// <summary>Writes Page frames until Done, checking each before it is written; then commits.</summary>
+    private static uint ReceivePages(PageSink sink, uint originPageCount, PeerConnection peer, (MessageType Type, ReadOnlyMemory<byte> Payload) frame)
+    {
+        uint lockBytePage = LockBytePage.For(sink.PageSize);
+        var page = new byte[sink.PageSize];
+        uint written = 0;
+        while (frame.Type == MessageType.Page)
+        {
+            uint pageNumber = PageMessage.Parse(frame.Payload.Span, out var encoding, out var body);
+            if (pageNumber == 0 || pageNumber > originPageCount || pageNumber == lockBytePage)
+            {
+                throw new ProtocolException($"the origin sent page {pageNumber}, which is not a page of its {originPageCount}-page database");
+            }
+            ReadOnlySpan<byte> data;
+            if (encoding == PageEncoding.Raw)
+            {
+                if (body.Length != page.Length)
+                {
+                    throw new ProtocolException($"page {pageNumber} has {body.Length} bytes, not {page.Length}");
+                }
+                data = body;
+            }
+            else
+            {
+                if (!PageCompression.TryDecompress(body, page))
+                {
+                    throw new ProtocolException($"page {pageNumber} does not decompress to {page.Length} bytes");
+                }
+                data = page;
+            }
+            sink.WritePage(pageNumber, data);
+            written++;
+            frame = peer.Reader.Read();
+        }
+
+        LevelMessages.ExpectType(frame.Type, MessageType.Done, frame.Payload.Span);
+        var done = frame.Payload.Span;
+        if (done.Length != 4 || BinaryPrimitives.ReadUInt32LittleEndian(done) != originPageCount)
+        {
+            throw new ProtocolException($"Done does not confirm the origin's {originPageCount} pages");
+        }
+        try
+        {
+            sink.Commit(originPageCount);
+        }
+        catch (InvalidOperationException e)
+        {
+            throw new ProtocolException(e.Message);
+        }
+        return written;
+    }
+}

@@ -1,0 +1,41 @@
+namespace Rsync.Protocol;
+
+/// <summary>
+/// Every message of the sync protocol, by its one-byte code. docs/protocol.md shows who sends each,
+/// in what order, with the byte layout of every payload.
+/// </summary>
+public enum MessageType : byte
+{
+    /// <summary>Both sides, first: magic, protocol version, role, hash algorithm, capabilities, options.</summary>
+    Hello = 0x01,
+
+    /// <summary>Origin: page size, page count and journal mode of its snapshot.</summary>
+    OriginInfo = 0x02,
+
+    /// <summary>Replica: page size, page count and journal mode inside its write transaction.</summary>
+    ReplicaInfo = 0x03,
+
+    /// <summary>Replica: one chunk of its hash-tree nodes at one level, in node order.</summary>
+    Hashes = 0x10,
+
+    /// <summary>Replica: the end of the hashes asked for at one level.</summary>
+    HashesEnd = 0x11,
+
+    /// <summary>Origin: one chunk of node indices whose children it wants hashes of.</summary>
+    NodeRequest = 0x12,
+
+    /// <summary>Origin: the end of the node indices for one level.</summary>
+    NodeRequestEnd = 0x13,
+
+    /// <summary>Origin: one page the replica must write (raw or compressed).</summary>
+    Page = 0x20,
+
+    /// <summary>Origin: every page is sent; the replica must end with this page count.</summary>
+    Done = 0x21,
+
+    /// <summary>Replica: the transaction committed durably.</summary>
+    Committed = 0x22,
+
+    /// <summary>Either side: a one-line reason for giving up; the replica rolls back.</summary>
+    Error = 0x7F,
+}

@@ -1,0 +1,23 @@
+namespace Rsync.Protocol;
+
+/// <summary>Upper bounds on everything a peer can announce, checked before anything is allocated.</summary>
+public static class ProtocolLimits
+{
+    /// <summary>SQLite's largest page size.</summary>
+    public const int MaxPageSize = 65536;
+
+    /// <summary>The largest payload of any frame: a page plus its small header.</summary>
+    public const int MaxPayload = MaxPageSize + 16;
+
+    /// <summary>Hashes per Hashes frame (64 KiB of hashes).</summary>
+    public const int HashesPerFrame = 4096;
+
+    /// <summary>Node indices per NodeRequest frame (64 KiB of indices).</summary>
+    public const int NodesPerFrame = 16384;
+
+    /// <summary>Bytes of text in an Error message.</summary>
+    public const int MaxErrorText = 4096;
+
+    /// <summary>SQLite's largest page number.</summary>
+    public const uint MaxPageCount = 4294967294;
+}
