@@ -75,10 +75,9 @@ public static class OriginRole
             pages = FindDifferentPages(source, peer, ref roundTrips);
         }
 
-        var (rawBytes, wireBytes) = SendPages(source, peer.Writer, pages, options.HasFlag(SyncOptions.Compress));
-        var done = new byte[4];
-        System.Buffers.Binary.BinaryPrimitives.WriteUInt32LittleEndian(done, source.PageCount);
-        peer.Writer.Write(MessageType.Done, done);
+        var digest = new PageStreamDigest();
+        var (rawBytes, wireBytes) = SendPages(source, peer.Writer, pages, options.HasFlag(SyncOptions.Compress), digest);
+        new DoneMessage(source.PageCount, digest.Pages, digest.Value).WriteTo(peer.Writer);
         peer.Writer.Flush();
         peer.Expect(MessageType.Committed);
         roundTrips++;
@@ -88,7 +87,7 @@ public static class OriginRole
             PageSize = source.PageSize,
             OriginPageCount = source.PageCount,
             ReplicaPageCountBefore = replica.PageCount,
-            PagesSent = (uint)pages.Count(p => p != LockBytePage.For(source.PageSize)),
+            PagesSent = digest.Pages,
             PageBytesRaw = rawBytes,
             PageBytesOnWire = wireBytes,
             BytesWritten = peer.Writer.BytesWritten,
@@ -144,7 +143,7 @@ public static class OriginRole
         return different.ConvertAll(node => node + 1);
     }
 
-    private static (long Raw, long Wire) SendPages(PageSource source, FrameWriter writer, List<uint> pages, bool compress)
+    private static (long Raw, long Wire) SendPages(PageSource source, FrameWriter writer, List<uint> pages, bool compress, PageStreamDigest digest)
     {
         uint lockBytePage = LockBytePage.For(source.PageSize);
         var compressed = new byte[source.PageSize];
@@ -156,6 +155,7 @@ public static class OriginRole
                 return;
             }
             raw += data.Length;
+            digest.Add(pageNumber, data);
             if (compress && PageCompression.TryCompress(data, compressed, out int length))
             {
                 PageMessage.Write(writer, pageNumber, PageEncoding.Brotli, compressed.AsSpan(0, length));

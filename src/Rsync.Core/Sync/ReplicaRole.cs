@@ -1,4 +1,3 @@
-using System.Buffers.Binary;
 using Rsync.Core.Pages;
 using Rsync.Core.Sqlite;
 using Rsync.Protocol;
@@ -129,7 +128,7 @@ public static class ReplicaRole
     {
         uint lockBytePage = LockBytePage.For(sink.PageSize);
         var page = new byte[sink.PageSize];
-        uint written = 0;
+        var digest = new PageStreamDigest();
         while (frame.Type == MessageType.Page)
         {
             uint pageNumber = PageMessage.Parse(frame.Payload.Span, out var encoding, out var body);
@@ -154,16 +153,16 @@ public static class ReplicaRole
                 }
                 data = page;
             }
+            digest.Add(pageNumber, data);
             sink.WritePage(pageNumber, data);
-            written++;
             frame = peer.Reader.Read();
         }
 
         LevelMessages.ExpectType(frame.Type, MessageType.Done, frame.Payload.Span);
-        var done = frame.Payload.Span;
-        if (done.Length != 4 || BinaryPrimitives.ReadUInt32LittleEndian(done) != originPageCount)
+        var done = DoneMessage.Parse(frame.Payload.Span);
+        if (done.PageCount != originPageCount || done.PagesSent != digest.Pages || done.Digest != digest.Value)
         {
-            throw new ProtocolException($"Done does not confirm the origin's {originPageCount} pages");
+            throw new ProtocolException($"the page stream does not match the origin's digest ({digest.Pages} pages received, {done.PagesSent} sent): nothing was committed");
         }
         try
         {
@@ -173,6 +172,6 @@ public static class ReplicaRole
         {
             throw new ProtocolException(e.Message);
         }
-        return written;
+        return digest.Pages;
     }
 }

@@ -1,0 +1,181 @@
+using System.Buffers.Binary;
+using System.IO.Pipelines;
+using Rsync.Core.Sync;
+using Rsync.Protocol;
+using Rsync.Protocol.Messages;
+using Rsync.Tests.Support;
+
+namespace Rsync.Tests.Sync;
+
+/// <summary>
+/// The replica role fed recorded origin transcripts, cut short, bit-flipped or hand-made hostile:
+/// it either commits a complete valid transcript (and then equals the origin) or fails with one
+/// line and leaves the replica exactly as it was.
+/// </summary>
+public class HostileInputTests
+{
+    private static readonly SyncSettings Settings = new(TimeSpan.FromSeconds(5));
+
+    [Fact]
+    public void ReplayingAValidTranscriptCommits()
+    {
+        using var dir = new TempDirectory();
+        var (origin, transcript) = RecordNewReplicaTranscript(dir);
+        var replica = dir.File("replayed.db");
+
+        ReplicaRole.Run(replica, new MemoryStream(transcript), Stream.Null, Settings);
+
+        SyncMatrixTests.AssertSynced(origin, replica, 4096);
+    }
+
+    [Fact]
+    public void TruncatedTranscriptsNeverLeaveANewReplica()
+    {
+        using var dir = new TempDirectory();
+        var (_, transcript) = RecordNewReplicaTranscript(dir);
+        var replica = dir.File("replayed.db");
+        var random = new Random(1);
+        var cuts = new[] { 0, 1, 5, 24, 25, 40, transcript.Length - 1, transcript.Length - 24 }
+            .Concat(Enumerable.Range(0, 30).Select(_ => random.Next(transcript.Length)));
+
+        foreach (var cut in cuts)
+        {
+            var error = Assert.Throws<SyncException>(() => ReplicaRole.Run(replica, new MemoryStream(transcript[..cut]), Stream.Null, Settings));
+            Assert.DoesNotContain('\n', error.Message);
+            Assert.False(File.Exists(replica), $"a cut at byte {cut} left a replica");
+        }
+    }
+
+    [Fact]
+    public void BitFlipsAreRejectedOrHarmlessOnAnExistingReplica()
+    {
+        using var dir = new TempDirectory();
+        var origin = dir.File("origin.db");
+        var replica = dir.File("replica.db");
+        TestDatabase.Create(origin, rows: 4000, seed: 1);
+        TestDatabase.Create(replica, rows: 3000, seed: 2);
+        var before = File.ReadAllBytes(replica);
+        var copy = dir.File("copy.db");
+        File.Copy(replica, copy);
+        var transcript = Record(origin, copy);
+
+        var random = new Random(2);
+        for (int i = 0; i < 40; i++)
+        {
+            var mutated = (byte[])transcript.Clone();
+            mutated[random.Next(mutated.Length)] ^= (byte)(1 << random.Next(8));
+            try
+            {
+                ReplicaRole.Run(replica, new MemoryStream(mutated), Stream.Null, Settings);
+                // A flip in a field that does not matter (an option or capability bit) may commit: then it must be right.
+                SyncMatrixTests.AssertSynced(origin, replica, 4096);
+                File.WriteAllBytes(replica, before);
+            }
+            catch (SyncException)
+            {
+                Assert.Equal(before, File.ReadAllBytes(replica));
+            }
+        }
+    }
+
+    [Fact]
+    public void AHugeAnnouncedLengthIsRefusedBeforeReadingIt()
+    {
+        var frame = new byte[FrameReader.HeaderLength];
+        frame[0] = (byte)MessageType.Page;
+        BinaryPrimitives.WriteUInt32LittleEndian(frame.AsSpan(1), 0xFFFFFFF0);
+        var error = Assert.Throws<ProtocolException>(() => new FrameReader(new MemoryStream(frame)).Read());
+        Assert.Contains("over the", error.Message);
+
+        frame[0] = 0x55;
+        error = Assert.Throws<ProtocolException>(() => new FrameReader(new MemoryStream(frame)).Read());
+        Assert.Contains("unknown message type 0x55", error.Message);
+    }
+
+    [Fact]
+    public void HelloFromAnotherVersionOrProgramIsNamed()
+    {
+        var stream = new MemoryStream();
+        var writer = new FrameWriter(stream);
+        new Hello(7, Role.Origin, HashAlgorithm.Xxh3_128, Capabilities.None, SyncOptions.None).WriteTo(writer);
+        writer.Flush();
+        var error = Assert.Throws<SyncException>(() => ReplicaRole.Run("/nonexistent/x.db", new MemoryStream(stream.ToArray()), Stream.Null, Settings));
+        Assert.Contains("speaks version 1, the peer speaks version 7", error.Message);
+
+        var junk = "Welcome to db2!\n"u8.ToArray();
+        error = Assert.Throws<SyncException>(() => ReplicaRole.Run("/nonexistent/x.db", new MemoryStream(junk), Stream.Null, Settings));
+        Assert.Contains("protocol error", error.Message);
+    }
+
+    [Theory]
+    [InlineData(0u)]
+    [InlineData(300001u)]
+    [InlineData(262145u)]
+    public void PagesOutsideTheOriginAreRefused(uint pageNumber)
+    {
+        using var dir = new TempDirectory();
+        var replica = dir.File("replica.db");
+        var stream = new MemoryStream();
+        var writer = new FrameWriter(stream);
+        new Hello(Hello.CurrentVersion, Role.Origin, HashAlgorithm.Xxh3_128, Capabilities.None, SyncOptions.None).WriteTo(writer);
+        new DatabaseInfo(4096, 300000, IsWal: true).WriteTo(writer, MessageType.OriginInfo);
+        PageMessage.Write(writer, pageNumber, PageEncoding.Raw, new byte[4096]);
+        writer.Flush();
+
+        var error = Assert.Throws<SyncException>(() => ReplicaRole.Run(replica, new MemoryStream(stream.ToArray()), Stream.Null, Settings));
+        Assert.Contains($"page {pageNumber}", error.Message);
+        Assert.False(File.Exists(replica));
+    }
+
+    private static (string Origin, byte[] Transcript) RecordNewReplicaTranscript(TempDirectory dir)
+    {
+        var origin = dir.File("origin.db");
+        TestDatabase.Create(origin, rows: 2000);
+        return (origin, Record(origin, dir.File("recorded.db")));
+    }
+
+    /// <summary>Runs a real sync and returns every byte the origin sent.</summary>
+    private static byte[] Record(string origin, string replica)
+    {
+        var toReplica = new Pipe();
+        var toOrigin = new Pipe();
+        var recording = new MemoryStream();
+        var replicaSide = Task.Run(() =>
+        {
+            try
+            {
+                ReplicaRole.Run(replica, toReplica.Reader.AsStream(), toOrigin.Writer.AsStream(), Settings);
+            }
+            finally
+            {
+                toOrigin.Writer.Complete();
+            }
+        });
+        OriginRole.Run(origin, toOrigin.Reader.AsStream(), new TeeStream(toReplica.Writer.AsStream(), recording), Settings);
+        toReplica.Writer.Complete();
+        replicaSide.GetAwaiter().GetResult();
+        return recording.ToArray();
+    }
+
+    private sealed class TeeStream(Stream first, Stream second) : Stream
+    {
+        public override void Write(byte[] buffer, int offset, int count) => Write(buffer.AsSpan(offset, count));
+
+        public override void Write(ReadOnlySpan<byte> buffer)
+        {
+            first.Write(buffer);
+            second.Write(buffer);
+        }
+
+        public override void Flush() => first.Flush();
+
+        public override bool CanRead => false;
+        public override bool CanSeek => false;
+        public override bool CanWrite => true;
+        public override long Length => throw new NotSupportedException();
+        public override long Position { get => throw new NotSupportedException(); set => throw new NotSupportedException(); }
+        public override int Read(byte[] buffer, int offset, int count) => throw new NotSupportedException();
+        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
+        public override void SetLength(long value) => throw new NotSupportedException();
+    }
+}
