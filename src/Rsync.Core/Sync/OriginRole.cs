@@ -50,17 +50,18 @@ public static class OriginRole
 
     private static SyncResult Sync(PageSource source, PeerConnection peer, SyncSettings settings)
     {
-        var options = peer.ExchangeHello(settings);
         if (source.PageCount == 0)
         {
             throw new SyncException($"origin {source.Path} is empty (0 pages): there is nothing to copy");
         }
-        if (options.HasFlag(SyncOptions.WalOnly) && !source.IsWal)
+        if (settings.WalOnly && !source.IsWal)
         {
             throw new SyncException($"origin {source.Path} is not a WAL database and --wal-only was given");
         }
-        new DatabaseInfo(source.PageSize, source.PageCount, source.IsWal).WriteTo(peer.Writer, MessageType.OriginInfo);
-        peer.Writer.Flush();
+        // Our info goes out with our hello, so the replica can start hashing without a round trip;
+        // the replica checks the peer's --wal-only itself.
+        var options = peer.ExchangeHello(settings, then: writer =>
+            new DatabaseInfo(source.PageSize, source.PageCount, source.IsWal).WriteTo(writer, MessageType.OriginInfo));
 
         var replica = DatabaseInfo.Parse(peer.Expect(MessageType.ReplicaInfo).Span, MessageType.ReplicaInfo);
         int roundTrips = 1;

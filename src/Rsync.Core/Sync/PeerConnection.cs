@@ -15,8 +15,11 @@ internal sealed class PeerConnection(Stream input, Stream output, Role role)
 
     public FrameWriter Writer { get; } = new(output);
 
-    /// <summary>Sends our hello, reads the peer's, and returns the options both asked for.</summary>
-    public SyncOptions ExchangeHello(SyncSettings settings)
+    /// <summary>
+    /// Sends our hello (and whatever <paramref name="then"/> writes right after it, in the same
+    /// flush), reads the peer's hello, and returns the options both asked for.
+    /// </summary>
+    public SyncOptions ExchangeHello(SyncSettings settings, Action<FrameWriter>? then = null)
     {
         var mine = SyncOptions.None;
         if (settings.WalOnly)
@@ -28,6 +31,7 @@ internal sealed class PeerConnection(Stream input, Stream output, Role role)
             mine |= SyncOptions.Compress;
         }
         SendHello(mine);
+        then?.Invoke(Writer);
         Writer.Flush();
 
         var hello = Hello.Parse(Expect(MessageType.Hello).Span);
