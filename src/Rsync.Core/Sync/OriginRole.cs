@@ -1,6 +1,5 @@
 using System.Runtime.InteropServices;
 using Rsync.Core.Pages;
-using Rsync.Core.Sqlite;
 using Rsync.Protocol;
 using Rsync.Protocol.Messages;
 
@@ -19,23 +18,12 @@ public static class OriginRole
         PageSource? source = null;
         try
         {
-            try
-            {
-                source = PageSource.Open(originPath, settings.BusyTimeout);
-            }
-            catch (SqliteError e)
-            {
-                throw FailureText.ForDatabase("origin", originPath, e, settings.BusyTimeout);
-            }
+            source = PageSource.Open(originPath, settings.BusyTimeout);
             return Sync(source, peer, settings);
         }
         catch (Exception e)
         {
-            var failure = FailureText.Normalize(e);
-            if (failure is not PeerErrorException)
-            {
-                peer.TrySendError(failure.Message);
-            }
+            var failure = peer.Fail(e, originPath, settings.BusyTimeout);
             if (failure == e)
             {
                 throw;

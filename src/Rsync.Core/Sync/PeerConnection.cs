@@ -56,8 +56,24 @@ internal sealed class PeerConnection(Stream input, Stream output, Role role)
         return payload;
     }
 
+    /// <summary>
+    /// Turns a failure of our side into the exception to throw, first telling the peer why we stop
+    /// (unless the failure is the peer's own Error).
+    /// </summary>
+    public Exception Fail(Exception error, string database, TimeSpan busyTimeout)
+    {
+        var failure = error is Sqlite.SqliteError sqlite
+            ? FailureText.ForDatabase(role.ToString().ToLowerInvariant(), database, sqlite, busyTimeout)
+            : FailureText.Normalize(error);
+        if (failure is not PeerErrorException)
+        {
+            TrySendError(failure.Message);
+        }
+        return failure;
+    }
+
     /// <summary>Best effort: tells the peer why we stop. The peer may be gone already.</summary>
-    public void TrySendError(string message)
+    private void TrySendError(string message)
     {
         try
         {

@@ -1,5 +1,4 @@
 using Rsync.Core.Pages;
-using Rsync.Core.Sqlite;
 using Rsync.Protocol;
 using Rsync.Protocol.Messages;
 
@@ -25,14 +24,7 @@ public static class ReplicaRole
             {
                 throw new ProtocolException("the origin announces 0 pages");
             }
-            try
-            {
-                sink = PageSink.Open(replicaPath, origin.PageSize, settings.BusyTimeout);
-            }
-            catch (SqliteError e)
-            {
-                throw FailureText.ForDatabase("replica", replicaPath, e, settings.BusyTimeout);
-            }
+            sink = PageSink.Open(replicaPath, origin.PageSize, settings.BusyTimeout);
             CheckCompatible(sink, origin, options);
             new DatabaseInfo(sink.PageSize, sink.PageCount, sink.IsWal).WriteTo(peer.Writer, MessageType.ReplicaInfo);
             peer.Writer.Flush();
@@ -57,11 +49,7 @@ public static class ReplicaRole
             // Roll back first, so the replica is as it was before the origin hears of the failure.
             sink?.Dispose();
             sink = null;
-            var failure = e is SqliteError sqlite ? FailureText.ForDatabase("replica", replicaPath, sqlite, settings.BusyTimeout) : FailureText.Normalize(e);
-            if (failure is not PeerErrorException)
-            {
-                peer.TrySendError(failure.Message);
-            }
+            var failure = peer.Fail(e, replicaPath, settings.BusyTimeout);
             if (failure == e)
             {
                 throw;
