@@ -9,7 +9,7 @@ namespace Rsync.Core.Pages;
 /// commit is durable (synchronous=FULL). Disposing without committing rolls back, and removes the
 /// file again when this sink created it.
 /// </summary>
-public sealed class PageSink : IPageScanner, IDisposable
+public sealed class PageSink : IPageScanner, IPageWriter, IDisposable
 {
     private readonly SqliteDatabase _database;
     private readonly DbpageReader _reader;

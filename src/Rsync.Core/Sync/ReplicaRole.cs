@@ -16,6 +16,7 @@ public static class ReplicaRole
     {
         var peer = new PeerConnection(input, output, Role.Replica);
         PageSink? sink = null;
+        NewReplicaFile? newFile = null;
         try
         {
             var options = peer.ExchangeHello(settings);
@@ -24,21 +25,35 @@ public static class ReplicaRole
             {
                 throw new ProtocolException("the origin announces 0 pages");
             }
-            sink = PageSink.Open(replicaPath, origin.PageSize, settings.BusyTimeout);
-            CheckCompatible(sink, origin, options);
-            new DatabaseInfo(sink.PageSize, sink.PageCount, sink.IsWal).WriteTo(peer.Writer, MessageType.ReplicaInfo);
+            CheckCompatible(origin, options);
+            IPageWriter target;
+            uint pageCountBefore;
+            if (!File.Exists(replicaPath))
+            {
+                // A new replica is built beside its path and put in place whole at the commit.
+                target = newFile = NewReplicaFile.Create(replicaPath, origin.PageSize);
+                pageCountBefore = 0;
+                new DatabaseInfo(origin.PageSize, 0, IsWal: false).WriteTo(peer.Writer, MessageType.ReplicaInfo);
+            }
+            else
+            {
+                target = sink = PageSink.Open(replicaPath, origin.PageSize, settings.BusyTimeout);
+                CheckCompatible(sink, origin, options);
+                pageCountBefore = sink.PageCount;
+                new DatabaseInfo(sink.PageSize, sink.PageCount, sink.IsWal).WriteTo(peer.Writer, MessageType.ReplicaInfo);
+            }
             peer.Writer.Flush();
 
-            var next = sink.PageCount == 0 ? peer.Reader.Read() : AnswerHashQuestions(sink, origin.PageCount, peer);
-            uint pagesWritten = ReceivePages(sink, origin.PageCount, peer, next);
+            var next = sink is null || sink.PageCount == 0 ? peer.Reader.Read() : AnswerHashQuestions(sink, origin.PageCount, peer);
+            uint pagesWritten = ReceivePages(target, origin.PageCount, peer, next);
 
             peer.Writer.Write(MessageType.Committed, []);
             peer.Writer.Flush();
             return new SyncResult
             {
-                PageSize = sink.PageSize,
+                PageSize = target.PageSize,
                 OriginPageCount = origin.PageCount,
-                ReplicaPageCountBefore = sink.PageCount,
+                ReplicaPageCountBefore = pageCountBefore,
                 PagesSent = pagesWritten,
                 BytesWritten = peer.Writer.BytesWritten,
                 BytesRead = peer.Reader.BytesRead,
@@ -49,6 +64,8 @@ public static class ReplicaRole
             // Roll back first, so the replica is as it was before the origin hears of the failure.
             sink?.Dispose();
             sink = null;
+            newFile?.Dispose();
+            newFile = null;
             var failure = peer.Fail(e, replicaPath, settings.BusyTimeout);
             if (failure == e)
             {
@@ -59,6 +76,15 @@ public static class ReplicaRole
         finally
         {
             sink?.Dispose();
+            newFile?.Dispose();
+        }
+    }
+
+    private static void CheckCompatible(DatabaseInfo origin, SyncOptions options)
+    {
+        if (options.HasFlag(SyncOptions.WalOnly) && !origin.IsWal)
+        {
+            throw new SyncException("the origin is not a WAL database and --wal-only was given");
         }
     }
 
@@ -68,16 +94,9 @@ public static class ReplicaRole
         {
             throw new SyncException($"page size mismatch: the origin uses {origin.PageSize} bytes, replica {sink.Path} uses {sink.PageSize}; sync to a new replica file instead");
         }
-        if (options.HasFlag(SyncOptions.WalOnly))
+        if (options.HasFlag(SyncOptions.WalOnly) && sink.PageCount > 0 && !sink.IsWal)
         {
-            if (!origin.IsWal)
-            {
-                throw new SyncException("the origin is not a WAL database and --wal-only was given");
-            }
-            if (sink.PageCount > 0 && !sink.IsWal)
-            {
-                throw new SyncException($"replica {sink.Path} is not a WAL database and --wal-only was given");
-            }
+            throw new SyncException($"replica {sink.Path} is not a WAL database and --wal-only was given");
         }
     }
 
@@ -112,7 +131,7 @@ public static class ReplicaRole
     }
 
     /// <summary>Writes Page frames until Done, checking each before it is written; then commits.</summary>
-    private static uint ReceivePages(PageSink sink, uint originPageCount, PeerConnection peer, (MessageType Type, ReadOnlyMemory<byte> Payload) frame)
+    private static uint ReceivePages(IPageWriter sink, uint originPageCount, PeerConnection peer, (MessageType Type, ReadOnlyMemory<byte> Payload) frame)
     {
         uint lockBytePage = LockBytePage.For(sink.PageSize);
         var page = new byte[sink.PageSize];
@@ -142,7 +161,14 @@ public static class ReplicaRole
                 data = page;
             }
             digest.Add(pageNumber, data);
-            sink.WritePage(pageNumber, data);
+            try
+            {
+                sink.WritePage(pageNumber, data);
+            }
+            catch (IOException e)
+            {
+                throw new SyncException($"cannot write the replica: {e.Message}; it is unchanged", e);
+            }
             frame = peer.Reader.Read();
         }
 
@@ -159,6 +185,10 @@ public static class ReplicaRole
         catch (InvalidOperationException e)
         {
             throw new ProtocolException(e.Message);
+        }
+        catch (IOException e)
+        {
+            throw new SyncException($"cannot commit the replica: {e.Message}", e);
         }
         return digest.Pages;
     }

@@ -43,6 +43,7 @@ public class HostileInputTests
             var error = Assert.Throws<SyncException>(() => ReplicaRole.Run(replica, new MemoryStream(transcript[..cut]), Stream.Null, Settings));
             Assert.DoesNotContain('\n', error.Message);
             Assert.False(File.Exists(replica), $"a cut at byte {cut} left a replica");
+            Assert.Empty(Directory.GetFiles(dir.Path, "*.sqlrsync-*"));
         }
     }
 

@@ -1,0 +1,126 @@
+using System.Runtime.InteropServices;
+using Microsoft.Win32.SafeHandles;
+
+namespace Rsync.Core.Pages;
+
+/// <summary>
+/// A replica that does not exist yet, built in a temporary file beside it with large sequential
+/// writes (SQLite would write it one page per system call), made durable with fsync and then put in
+/// place with link(2), which fails rather than replace a file that appeared meanwhile. No SQLite
+/// connection of this process has the temporary file open, so writing it directly cannot disturb
+/// SQLite's locks. Disposing before <see cref="Commit"/> removes the temporary file: a failed sync
+/// leaves no replica behind.
+/// </summary>
+public sealed partial class NewReplicaFile : IPageWriter, IDisposable
+{
+    private const int RunBufferBytes = 4 * 1024 * 1024;
+
+    private readonly SafeFileHandle _file;
+    private readonly string _temporaryPath;
+    private readonly byte[] _run = new byte[RunBufferBytes];
+    private int _runLength;
+    private long _runOffset;
+    private uint _highestPageWritten;
+    private bool _committed;
+
+    private NewReplicaFile(string path, int pageSize)
+    {
+        Path = path;
+        PageSize = pageSize;
+        _temporaryPath = System.IO.Path.Combine(System.IO.Path.GetDirectoryName(System.IO.Path.GetFullPath(path))!,
+            $".{System.IO.Path.GetFileName(path)}.sqlrsync-{Environment.ProcessId}-{Guid.NewGuid():N}");
+        _file = File.OpenHandle(_temporaryPath, FileMode.CreateNew, FileAccess.ReadWrite, FileShare.None);
+    }
+
+    public string Path { get; }
+
+    public int PageSize { get; }
+
+    /// <summary>Starts a new replica at <paramref name="path"/>, which must not exist.</summary>
+    public static NewReplicaFile Create(string path, int pageSize) => new(path, pageSize);
+
+    public void WritePage(uint pageNumber, ReadOnlySpan<byte> data)
+    {
+        if (data.Length != PageSize)
+        {
+            throw new ArgumentException($"page {pageNumber} has {data.Length} bytes; the replica's pages have {PageSize}", nameof(data));
+        }
+        if (pageNumber == 0 || pageNumber == LockBytePage.For(PageSize))
+        {
+            throw new ArgumentOutOfRangeException(nameof(pageNumber), $"page {pageNumber} is never written");
+        }
+        long offset = (long)(pageNumber - 1) * PageSize;
+        if (offset != _runOffset + _runLength || _runLength + data.Length > _run.Length)
+        {
+            FlushRun();
+            _runOffset = offset;
+        }
+        data.CopyTo(_run.AsSpan(_runLength));
+        _runLength += data.Length;
+        _highestPageWritten = Math.Max(_highestPageWritten, pageNumber);
+    }
+
+    /// <summary>Makes the file exactly <paramref name="pageCount"/> pages, durable, and puts it in place.</summary>
+    /// <exception cref="IOException">The replica appeared meanwhile, or the disk failed.</exception>
+    public void Commit(uint pageCount)
+    {
+        if (pageCount != _highestPageWritten)
+        {
+            throw new InvalidOperationException($"the new replica has {_highestPageWritten} pages, not the {pageCount} it should have: a page was not sent");
+        }
+        FlushRun();
+        RandomAccess.SetLength(_file, (long)pageCount * PageSize);
+        RandomAccess.FlushToDisk(_file);
+        if (Link(_temporaryPath, Path) != 0)
+        {
+            int errno = Marshal.GetLastPInvokeError();
+            throw new IOException(errno == 17
+                ? $"replica {Path} appeared while it was being built; run the sync again"
+                : $"cannot put the new replica in place at {Path} ({Marshal.GetPInvokeErrorMessage(errno)})");
+        }
+        _committed = true;
+        File.Delete(_temporaryPath);
+        SyncDirectory(System.IO.Path.GetDirectoryName(System.IO.Path.GetFullPath(Path))!);
+    }
+
+    public void Dispose()
+    {
+        _file.Dispose();
+        if (!_committed)
+        {
+            File.Delete(_temporaryPath);
+        }
+    }
+
+    private void FlushRun()
+    {
+        if (_runLength > 0)
+        {
+            RandomAccess.Write(_file, _run.AsSpan(0, _runLength), _runOffset);
+            _runLength = 0;
+        }
+    }
+
+    /// <summary>fsync(2) on the directory, so the new name survives a power loss.</summary>
+    private static void SyncDirectory(string directory)
+    {
+        int fd = Open(directory, 0x10000 /* O_RDONLY | O_DIRECTORY */);
+        if (fd >= 0)
+        {
+            Fsync(fd);
+            Close(fd);
+        }
+    }
+
+    [LibraryImport("libc", EntryPoint = "link", StringMarshalling = StringMarshalling.Utf8, SetLastError = true)]
+    private static partial int Link(string existing, string created);
+
+    [LibraryImport("libc", EntryPoint = "open", StringMarshalling = StringMarshalling.Utf8, SetLastError = true)]
+    private static partial int Open(string path, int flags);
+
+    [LibraryImport("libc", EntryPoint = "fsync")]
+    private static partial int Fsync(int fd);
+
+    [LibraryImport("libc", EntryPoint = "close")]
+    private static partial int Close(int fd);
+}
