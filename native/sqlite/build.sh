@@ -2,6 +2,7 @@
 # Builds libe_sqlite3.so (the library SQLitePCLRaw.provider.e_sqlite3 loads) from the official
 # SQLite amalgamation carried by a pinned npm package, with sqlite_dbpage and snapshots enabled.
 # Usage: build.sh OUTPUT_DIR   — does nothing when OUTPUT_DIR already holds a build of this recipe.
+# NPM and CC name the npm and C compiler to use (default: npm, cc).
 set -euo pipefail
 
 PACKAGE="better-sqlite3@13.2.0"
@@ -44,14 +45,15 @@ if [[ -f "$library" && -f "$out_dir/recipe" && "$(cat "$out_dir/recipe")" == "$r
   exit 0
 fi
 
-command -v npm >/dev/null 2>&1 || fail "npm not found: install Node.js and npm (Debian: apt-get install nodejs npm) to fetch the SQLite $SQLITE_VERSION amalgamation."
+NPM="${NPM:-npm}"
+command -v "$NPM" >/dev/null 2>&1 || fail "npm ('$NPM') not found: install Node.js and npm (Debian: apt-get install nodejs npm) to fetch the SQLite $SQLITE_VERSION amalgamation."
 CC="${CC:-cc}"
 command -v "$CC" >/dev/null 2>&1 || fail "C compiler '$CC' not found: install one (Debian: apt-get install gcc) or set CC."
 
 work="$(mktemp -d)"
 trap 'rm -rf "$work"' EXIT
 
-( cd "$work" && npm pack "$PACKAGE" --silent >/dev/null 2>npm.log ) \
+( cd "$work" && "$NPM" pack "$PACKAGE" --silent >/dev/null 2>npm.log ) \
   || fail "npm pack $PACKAGE failed: $(tail -n 1 "$work/npm.log")"
 tarball="$(ls "$work"/*.tgz)"
 echo "$PACKAGE_SHA256  $tarball" | sha256sum --quiet -c - \

@@ -78,13 +78,16 @@ public static class Program
 
     public static int Usage(string problem)
     {
-        Console.Error.WriteLine($"sqlrsync: error: {problem} (see sqlrsync --help)");
+        Console.Error.WriteLine($"sqlrsync: error: {OneLine(problem)} (see sqlrsync --help)");
         return UsageError;
     }
 
     public static int Failed(string problem)
     {
-        Console.Error.WriteLine($"sqlrsync: error: {problem}");
+        Console.Error.WriteLine($"sqlrsync: error: {OneLine(problem)}");
         return SyncFailed;
     }
+
+    /// <summary>Some parser messages span lines; a message here is always one line.</summary>
+    private static string OneLine(string text) => string.Join(' ', text.Split((char[])['\n', '\r', '\t'], StringSplitOptions.RemoveEmptyEntries).Select(part => part.Trim()));
 }
