@@ -25,10 +25,14 @@ public static class Program
         var originAgent = new Option<string?>("--origin") { Description = "Agent mode: serve PATH as the origin on stdin/stdout.", Hidden = true };
         var replicaAgent = new Option<string?>("--replica") { Description = "Agent mode: serve PATH as the replica on stdin/stdout.", Hidden = true };
         var version = new Option<bool>("--version") { Description = "Show the sqlrsync and SQLite versions." };
+        var ssh = new Option<string>("--ssh") { Description = "The ssh command, with its own arguments (e.g. \"ssh -i ~/.ssh/backup\").", DefaultValueFactory = _ => "ssh" };
+        var port = new Option<int?>("--port", "-p") { Description = "The remote host's ssh port." };
+        var exe = new Option<string>("--exe") { Description = "The sqlrsync program on the remote host.", DefaultValueFactory = _ => "sqlrsync" };
+        var timeout = new Option<int>("--timeout") { Description = "Seconds of silence from the remote side before giving up.", DefaultValueFactory = _ => 120 };
 
         var root = new RootCommand("sqlrsync: make REPLICA an exact, consistent copy of the live SQLite database ORIGIN, sending only the pages that differ.")
         {
-            originArgument, replicaArgument, verbose, walOnly, busyTimeout, compress, originAgent, replicaAgent,
+            originArgument, replicaArgument, verbose, walOnly, busyTimeout, compress, ssh, port, exe, timeout, originAgent, replicaAgent,
         };
         root.Options.Remove(root.Options.OfType<VersionOption>().Single());
         root.Options.Add(version);
@@ -57,8 +61,20 @@ public static class Program
         {
             return Usage("--busy-timeout must be 0 or more seconds");
         }
-        var settings = new SyncSettings(TimeSpan.FromSeconds(seconds), parse.GetValue(walOnly), parse.GetValue(compress) == "on");
         string? origin = parse.GetValue(originArgument), replica = parse.GetValue(replicaArgument);
+        Endpoint? originEndpoint = null, replicaEndpoint = null;
+        try
+        {
+            originEndpoint = origin is null ? null : Endpoint.Parse(origin);
+            replicaEndpoint = replica is null ? null : Endpoint.Parse(replica);
+        }
+        catch (FormatException e)
+        {
+            return Usage(e.Message);
+        }
+        bool remote = originEndpoint?.IsRemote == true || replicaEndpoint?.IsRemote == true;
+        string compressMode = parse.GetValue(compress)!;
+        var settings = new SyncSettings(TimeSpan.FromSeconds(seconds), parse.GetValue(walOnly), compressMode == "on" || (compressMode == "auto" && remote));
         string? originPath = parse.GetValue(originAgent), replicaPath = parse.GetValue(replicaAgent);
 
         if (originPath is not null || replicaPath is not null)
@@ -72,6 +88,20 @@ public static class Program
         if (origin is null || replica is null)
         {
             return Usage("give ORIGIN and REPLICA");
+        }
+        if (originEndpoint!.IsRemote && replicaEndpoint!.IsRemote)
+        {
+            return Usage($"both {origin} and {replica} are remote; one side must be a local path");
+        }
+        if (remote)
+        {
+            int silence = parse.GetValue(timeout);
+            if (silence <= 0)
+            {
+                return Usage("--timeout must be at least 1 second");
+            }
+            var sshSettings = new SshSettings(parse.GetValue(ssh)!, parse.GetValue(port), parse.GetValue(exe)!, TimeSpan.FromSeconds(silence));
+            return RemoteCommandLine.Run(originEndpoint, replicaEndpoint!, settings, sshSettings, parse.GetValue(verbose));
         }
         return LocalCommand.Run(origin, replica, settings, parse.GetValue(verbose));
     }

@@ -1,0 +1,54 @@
+namespace Rsync.Cli;
+
+/// <summary>
+/// One side of a sync as the user wrote it: a local PATH, or [USER@]HOST:PATH reached through ssh
+/// (HOST may be an ssh alias or a bracketed IPv6 address). A path that starts with '/' or './', or has
+/// a '/' before its first ':', is local even when it contains a colon, as with scp.
+/// </summary>
+internal sealed record Endpoint(string Path, string? Host)
+{
+    public bool IsRemote => Host is not null;
+
+    /// <summary>"HOST:PATH" or "PATH", as the user wrote it.</summary>
+    public override string ToString() => IsRemote ? $"{Host}:{Path}" : Path;
+
+    public static Endpoint Parse(string text)
+    {
+        if (text.StartsWith('/') || text.StartsWith("./") || text.StartsWith("../"))
+        {
+            return new Endpoint(text, null);
+        }
+        if (text.StartsWith('[') || text.Contains("@["))
+        {
+            int close = text.IndexOf("]:", StringComparison.Ordinal);
+            if (close > 0)
+            {
+                return Remote(text[..(close + 1)], text[(close + 2)..], text);
+            }
+        }
+        int colon = text.IndexOf(':');
+        int slash = text.IndexOf('/');
+        if (colon > 0 && (slash < 0 || colon < slash))
+        {
+            return Remote(text[..colon], text[(colon + 1)..], text);
+        }
+        return new Endpoint(text, null);
+    }
+
+    private static Endpoint Remote(string host, string path, string text)
+    {
+        if (path.Length == 0)
+        {
+            throw new FormatException($"{text} names no file after the ':'");
+        }
+        if (host.TrimStart('[').Length == 0 || host.EndsWith('@') || host.StartsWith('-'))
+        {
+            throw new FormatException($"{text} names no usable host before the ':'");
+        }
+        if (path.Any(char.IsControl))
+        {
+            throw new FormatException($"the remote path in {text.ReplaceLineEndings(" ")} contains control characters; rename the file");
+        }
+        return new Endpoint(path, host);
+    }
+}

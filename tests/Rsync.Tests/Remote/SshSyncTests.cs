@@ -1,0 +1,118 @@
+using Rsync.Tests.Support;
+
+namespace Rsync.Tests.Remote;
+
+/// <summary>Push and pull through the real OpenSSH client and a real sshd on 127.0.0.1.</summary>
+public sealed class SshSyncTests(SshSyncTests.Server server) : IClassFixture<SshSyncTests.Server>
+{
+    public sealed class Server : IDisposable
+    {
+        public SshServer Ssh { get; } = new();
+
+        public void Dispose() => Ssh.Dispose();
+    }
+
+    private SshServer Ssh => server.Ssh;
+
+    private ExternalProgram.Result Sqlrsync(params string[] arguments) =>
+        SqlRsyncProgram.Run([.. arguments, "--ssh", Ssh.SshCommand, "--exe", Ssh.Exe]);
+
+    [SkippableFact]
+    public void PushToANewReplicaThenAnUpdateThenPull()
+    {
+        Skip.If(Ssh.Unavailable is not null, Ssh.Unavailable);
+        using var dir = new TempDirectory();
+        var origin = dir.File("origin.db");
+        var replica = dir.File("remote replica.db");
+        TestDatabase.Create(origin, rows: 4000);
+
+        var push = Sqlrsync(origin, $"{SshServer.Alias}:{replica}", "-v");
+        Assert.True(push.ExitCode == 0, push.StandardError);
+        Sync.SyncMatrixTests.AssertSynced(origin, replica, 4096);
+
+        Sync.SyncMatrixTests.Change(origin, Sync.SyncMatrixTests.Situation.OnePercentChanged);
+        var update = Sqlrsync(origin, $"{SshServer.Alias}:{replica}", "-v");
+        Assert.True(update.ExitCode == 0, update.StandardError);
+        Assert.Matches(@"sent \d+ of \d+ pages \([\d,]+ bytes, [\d,]+ on the wire\)", update.StandardError);
+        Sync.SyncMatrixTests.AssertSynced(origin, replica, 4096);
+
+        var pulled = dir.File("pulled.db");
+        var pull = Sqlrsync($"{SshServer.Alias}:{replica}", pulled);
+        Assert.True(pull.ExitCode == 0, pull.StandardError);
+        Sync.SyncMatrixTests.AssertSynced(replica, pulled, 4096);
+    }
+
+    [SkippableTheory]
+    [InlineData("with space.db")]
+    [InlineData("it's.db")]
+    [InlineData("say \"hi\".db")]
+    [InlineData("$(touch MARKER).db")]
+    [InlineData("a;touch MARKER;b.db")]
+    [InlineData("`touch MARKER`.db")]
+    [InlineData("ünïcødé-データ.db")]
+    public void RemotePathsAreUsedLiterally(string name)
+    {
+        Skip.If(Ssh.Unavailable is not null, Ssh.Unavailable);
+        using var dir = new TempDirectory();
+        var origin = dir.File("origin.db");
+        TestDatabase.Create(origin, rows: 200);
+        var replica = Path.Combine(dir.Path, name);
+
+        var push = SqlRsyncProgram.Run(origin, $"{SshServer.Alias}:{replica}", "--ssh", Ssh.SshCommand, "--exe", Ssh.Exe);
+
+        Assert.True(push.ExitCode == 0, push.StandardError);
+        Assert.True(File.Exists(replica), $"nothing at {replica}");
+        Assert.False(File.Exists(dir.File("MARKER")) || File.Exists(Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), "MARKER")), "a command in the path ran");
+        Assert.Equal("200", TestDatabase.Sqlite3Cli(replica, "SELECT count(*) FROM items"));
+    }
+
+    [SkippableFact]
+    public void MissingRemoteProgramIsExplained()
+    {
+        Skip.If(Ssh.Unavailable is not null, Ssh.Unavailable);
+        using var dir = new TempDirectory();
+        var origin = dir.File("origin.db");
+        TestDatabase.Create(origin, rows: 10);
+
+        var result = SqlRsyncProgram.Run(origin, $"{SshServer.Alias}:{dir.File("r.db")}", "--ssh", Ssh.SshCommand, "--exe", "/no/such/sqlrsync");
+
+        Assert.Equal(1, result.ExitCode);
+        Assert.Contains($"sqlrsync not found on {SshServer.Alias}: install it there or pass --exe", result.StandardError);
+        Assert.False(File.Exists(dir.File("r.db")));
+    }
+
+    [SkippableFact]
+    public void ChangedHostKeyIsRefusedBySshAndTheReplicaIsUntouched()
+    {
+        Skip.If(Ssh.Unavailable is not null, Ssh.Unavailable);
+        using var dir = new TempDirectory();
+        var origin = dir.File("origin.db");
+        var replica = dir.File("replica.db");
+        TestDatabase.Create(origin, rows: 100, seed: 1);
+        TestDatabase.Create(replica, rows: 50, seed: 2);
+        var before = File.ReadAllBytes(replica);
+        var knownHosts = File.ReadAllText(Ssh.KnownHosts);
+        Ssh.ChangeHostKey();
+        try
+        {
+            var result = Sqlrsync(origin, $"{SshServer.Alias}:{replica}");
+
+            Assert.Equal(1, result.ExitCode);
+            Assert.Contains($"ssh to {SshServer.Alias} failed", result.StandardError);
+            Assert.Equal(before, File.ReadAllBytes(replica));
+        }
+        finally
+        {
+            File.WriteAllText(Ssh.KnownHosts, knownHosts);
+        }
+    }
+
+    [SkippableFact]
+    public void TwoRemoteEndpointsAreAUsageError()
+    {
+        Skip.If(Ssh.Unavailable is not null, Ssh.Unavailable);
+        var result = Sqlrsync("a:/x.db", "b:/y.db");
+        Assert.Equal(2, result.ExitCode);
+        Assert.Contains("one side must be a local path", result.StandardError);
+    }
+}

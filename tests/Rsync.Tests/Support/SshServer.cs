@@ -1,0 +1,153 @@
+using System.Diagnostics;
+using System.Net;
+using System.Net.Sockets;
+
+namespace Rsync.Tests.Support;
+
+/// <summary>
+/// Debian's sshd on 127.0.0.1 on a free port, with throwaway host and user keys and an ssh client
+/// config whose alias "testhost" reaches it with strict host-key checking. Stopped on dispose.
+/// When sshd cannot be started here, <see cref="Unavailable"/> says why (tests then skip, saying so).
+/// </summary>
+public sealed class SshServer : IDisposable
+{
+    public const string Alias = "testhost";
+
+    private readonly TempDirectory _dir = new();
+    private Process? _sshd;
+
+    public SshServer()
+    {
+        try
+        {
+            Start();
+        }
+        catch (Exception e) when (e is InvalidOperationException or IOException or TimeoutException)
+        {
+            Unavailable = e.Message;
+        }
+    }
+
+    /// <summary>Why sshd is not running, or null when it is.</summary>
+    public string? Unavailable { get; }
+
+    public int Port { get; private set; }
+
+    /// <summary>The --ssh value that reaches this server through the "testhost" alias.</summary>
+    public string SshCommand => $"ssh -F {ClientConfig}";
+
+    public string ClientConfig => _dir.File("ssh_config");
+
+    /// <summary>A remote --exe that runs the sqlrsync built beside the tests.</summary>
+    public string Exe => _dir.File("sqlrsync");
+
+    public string KnownHosts => _dir.File("known_hosts");
+
+    public string Directory => _dir.Path;
+
+    private void Start()
+    {
+        if (!File.Exists("/usr/sbin/sshd"))
+        {
+            throw new InvalidOperationException("/usr/sbin/sshd is not installed (Debian package openssh-server)");
+        }
+        Keygen("host_key");
+        Keygen("user_key");
+        File.Copy(_dir.File("user_key.pub"), _dir.File("authorized_keys"));
+        System.IO.Directory.CreateDirectory("/run/sshd");
+        Port = FreePort();
+        string user = Environment.UserName;
+        File.WriteAllText(_dir.File("sshd_config"), $"""
+            Port {Port}
+            ListenAddress 127.0.0.1
+            HostKey {_dir.File("host_key")}
+            PidFile {_dir.File("sshd.pid")}
+            AuthorizedKeysFile {_dir.File("authorized_keys")}
+            PubkeyAuthentication yes
+            PasswordAuthentication no
+            KbdInteractiveAuthentication no
+            PermitRootLogin yes
+            StrictModes no
+            UsePAM no
+            """);
+        File.WriteAllText(ClientConfig, $"""
+            Host {Alias}
+              HostName 127.0.0.1
+              Port {Port}
+              User {user}
+              IdentityFile {_dir.File("user_key")}
+              IdentitiesOnly yes
+              HostKeyAlias {Alias}
+              UserKnownHostsFile {KnownHosts}
+              StrictHostKeyChecking yes
+              BatchMode yes
+              LogLevel ERROR
+            """);
+        File.WriteAllText(KnownHosts, $"{Alias} {File.ReadAllText(_dir.File("host_key.pub")).Trim()}\n");
+        File.WriteAllText(Exe, $"#!/bin/sh\nexec dotnet '{SqlRsyncProgram.DllPath}' \"$@\"\n");
+        if (!OperatingSystem.IsWindows())
+        {
+            File.SetUnixFileMode(Exe, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+        }
+
+        var start = new ProcessStartInfo("/usr/sbin/sshd") { UseShellExecute = false, RedirectStandardError = true };
+        foreach (var argument in new[] { "-D", "-e", "-f", _dir.File("sshd_config") })
+        {
+            start.ArgumentList.Add(argument);
+        }
+        _sshd = Process.Start(start)!;
+        _sshd.ErrorDataReceived += (_, _) => { };
+        _sshd.BeginErrorReadLine();
+        for (int attempt = 0; attempt < 50; attempt++)
+        {
+            if (_sshd.HasExited)
+            {
+                throw new InvalidOperationException($"sshd exited at once with code {_sshd.ExitCode}");
+            }
+            try
+            {
+                using var client = new TcpClient();
+                client.Connect(IPAddress.Loopback, Port);
+                return;
+            }
+            catch (SocketException)
+            {
+                Thread.Sleep(100);
+            }
+        }
+        throw new TimeoutException($"sshd did not listen on 127.0.0.1:{Port} within 5 s");
+    }
+
+    /// <summary>Replaces the server's host key, so the client's known_hosts no longer matches it.</summary>
+    public void ChangeHostKey()
+    {
+        File.WriteAllText(KnownHosts, $"{Alias} ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIDGo8VJ8uRBLmyhJgS4Fl0CA0xXq2ybTmMO4yrcZJq3M\n");
+    }
+
+    private void Keygen(string name)
+    {
+        var result = ExternalProgram.Run("ssh-keygen", ["-q", "-t", "ed25519", "-N", "", "-f", _dir.File(name)]);
+        if (result.ExitCode != 0)
+        {
+            throw new InvalidOperationException($"ssh-keygen failed: {result.StandardError}");
+        }
+    }
+
+    private static int FreePort()
+    {
+        using var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        return ((IPEndPoint)listener.LocalEndpoint).Port;
+    }
+
+    public void Dispose()
+    {
+        if (_sshd is { HasExited: false })
+        {
+            _sshd.Kill();
+            _sshd.WaitForExit(5000);
+        }
+        _sshd?.Dispose();
+        _dir.Dispose();
+    }
+}
