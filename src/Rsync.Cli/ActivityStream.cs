@@ -19,6 +19,15 @@ internal sealed class ActivityStream(Stream inner) : Stream
         }
     }
 
+    /// <summary>Reads on (after the peer is gone) until the first bytes are all kept, to quote them in an error.</summary>
+    public void CompleteFirstBytes()
+    {
+        Span<byte> scratch = stackalloc byte[FirstBytesKept];
+        while (_first.Length < FirstBytesKept && Read(scratch[..(FirstBytesKept - (int)_first.Length)]) > 0)
+        {
+        }
+    }
+
     public override int Read(byte[] buffer, int offset, int count) => Read(buffer.AsSpan(offset, count));
 
     public override int Read(Span<byte> buffer)

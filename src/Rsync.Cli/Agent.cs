@@ -1,3 +1,4 @@
+using Microsoft.Win32.SafeHandles;
 using Rsync.Core.Sync;
 
 namespace Rsync.Cli;
@@ -7,8 +8,10 @@ internal static class Agent
 {
     public static int Run(string? originPath, string? replicaPath, SyncSettings settings)
     {
-        using var input = Console.OpenStandardInput();
-        using var output = Console.OpenStandardOutput();
+        // Raw descriptors, not Console streams: those silently drop writes to a closed pipe, which
+        // would leave an agent waiting for an answer from a peer that is gone.
+        using var input = new FileStream(new SafeFileHandle(0, ownsHandle: false), FileAccess.Read, 1);
+        using var output = new FileStream(new SafeFileHandle(1, ownsHandle: false), FileAccess.Write, 1);
         try
         {
             if (originPath is not null)

@@ -110,10 +110,11 @@ internal sealed class SshAgent : IDisposable
         {
             return $"ssh to {Host} failed: {last}";
         }
+        _input.CompleteFirstBytes();
         var first = _input.FirstBytes;
         if (first.Length > 0 && first[0] != (byte)Rsync.Protocol.MessageType.Hello)
         {
-            var text = new string(System.Text.Encoding.UTF8.GetString(first).Select(c => char.IsControl(c) ? ' ' : c).ToArray()).Trim();
+            var text = new string(System.Text.Encoding.UTF8.GetString(first).TakeWhile(c => !char.IsControl(c)).ToArray()).Trim();
             return $"{Host} printed \"{text}\" on stdout before sqlrsync started: a login script is noisy; make it print nothing for non-interactive shells";
         }
         return null;

@@ -115,4 +115,69 @@ public sealed class SshSyncTests(SshSyncTests.Server server) : IClassFixture<Ssh
         Assert.Equal(2, result.ExitCode);
         Assert.Contains("one side must be a local path", result.StandardError);
     }
+
+    [SkippableFact]
+    public void NoisyLoginOutputBeforeTheAgentIsExplained()
+    {
+        Skip.If(Ssh.Unavailable is not null, Ssh.Unavailable);
+        using var dir = new TempDirectory();
+        var origin = dir.File("origin.db");
+        TestDatabase.Create(origin, rows: 10);
+        // Stands in for a login script that prints a banner on stdout.
+        var noisy = WrapperScript(dir, "noisy", $"echo 'Welcome to db2!'\nexec '{Ssh.Exe}' \"$@\"");
+
+        var result = SqlRsyncProgram.Run(origin, $"{SshServer.Alias}:{dir.File("r.db")}", "--ssh", Ssh.SshCommand, "--exe", noisy);
+
+        Assert.Equal(1, result.ExitCode);
+        Assert.Contains("printed \"Welcome to db2!\" on stdout before sqlrsync started", result.StandardError);
+        Assert.False(File.Exists(dir.File("r.db")));
+    }
+
+    [SkippableFact]
+    public void ConnectionCutMidPageStreamLeavesThePulledReplicaAsItWas()
+    {
+        Skip.If(Ssh.Unavailable is not null, Ssh.Unavailable);
+        using var dir = new TempDirectory();
+        var origin = dir.File("origin.db");
+        var replica = dir.File("replica.db");
+        TestDatabase.Create(origin, rows: 6000, seed: 1);
+        TestDatabase.Create(replica, rows: 3000, seed: 2);
+        var before = File.ReadAllBytes(replica);
+        // The remote agent's output stops after 60 reads (at most 240 KiB), in the middle of the pages:
+        // dd passes each read on at once, where head -c would hold small messages back.
+        var cut = WrapperScript(dir, "cut", $"'{Ssh.Exe}' \"$@\" | dd bs=4096 count=60 status=none");
+
+        var result = SqlRsyncProgram.Run($"{SshServer.Alias}:{origin}", replica, "--ssh", Ssh.SshCommand, "--exe", cut, "--compress", "off", "--timeout", "20");
+
+        Assert.Equal(1, result.ExitCode);
+        var line = Assert.Single(result.StandardError.Split('\n', StringSplitOptions.RemoveEmptyEntries));
+        Assert.StartsWith("sqlrsync: error: ", line);
+        Assert.Equal(before, File.ReadAllBytes(replica));
+    }
+
+    [SkippableFact]
+    public void SilentPeerEndsTheRunAfterTheTimeout()
+    {
+        Skip.If(Ssh.Unavailable is not null, Ssh.Unavailable);
+        using var dir = new TempDirectory();
+        var origin = dir.File("origin.db");
+        TestDatabase.Create(origin, rows: 10);
+        var silent = WrapperScript(dir, "silent", "sleep 30");
+
+        var result = SqlRsyncProgram.Run(origin, $"{SshServer.Alias}:{dir.File("r.db")}", "--ssh", Ssh.SshCommand, "--exe", silent, "--timeout", "2");
+
+        Assert.Equal(1, result.ExitCode);
+        Assert.Contains($"no answer from {SshServer.Alias} for 2 s", result.StandardError);
+    }
+
+    private static string WrapperScript(TempDirectory dir, string name, string body)
+    {
+        var path = dir.File(name);
+        File.WriteAllText(path, $"#!/bin/sh\n{body}\n");
+        if (!OperatingSystem.IsWindows())
+        {
+            File.SetUnixFileMode(path, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+        }
+        return path;
+    }
 }
