@@ -136,6 +136,7 @@ public static class OriginRole
     {
         uint lockBytePage = LockBytePage.For(source.PageSize);
         var compressed = new byte[source.PageSize];
+        var compression = new AdaptiveCompression(compress);
         long raw = 0, wire = 0;
         void Send(uint pageNumber, ReadOnlySpan<byte> data)
         {
@@ -145,13 +146,19 @@ public static class OriginRole
             }
             raw += data.Length;
             digest.Add(pageNumber, data);
-            if (compress && PageCompression.TryCompress(data, compressed, out int length))
+            bool tried = compression.ShouldTry();
+            if (tried && PageCompression.TryCompress(data, compressed, out int length))
             {
+                compression.Record(data.Length, length);
                 PageMessage.Write(writer, pageNumber, PageEncoding.Brotli, compressed.AsSpan(0, length));
                 wire += length;
             }
             else
             {
+                if (tried)
+                {
+                    compression.Record(data.Length, data.Length);
+                }
                 PageMessage.Write(writer, pageNumber, PageEncoding.Raw, data);
                 wire += data.Length;
             }

@@ -1,0 +1,65 @@
+#!/usr/bin/env bash
+# Times pushes over ssh to 127.0.0.1 through Debian's sshd (started here with throwaway keys):
+# new replica, identical replica, 1% of rows changed. Reuses the database of sync-bench.sh.
+# Usage: bench/ssh-bench.sh [SIZE_MIB] [WORK_DIR]
+set -euo pipefail
+cd "$(dirname "$0")/.."
+size_mib="${1:-1024}"
+work="${2:-/tmp/sqlrsync-bench}"
+origin="$work/origin-$size_mib.db"
+[[ -f "$origin" ]] || { echo "run bench/sync-bench.sh $size_mib $work first" >&2; exit 1; }
+dotnet build -c Release src/Rsync.Cli -v quiet -nologo >/dev/null
+dll="$PWD/src/Rsync.Cli/bin/Release/net10.0/sqlrsync.dll"
+
+keys="$(mktemp -d)"
+port=$(( 20000 + RANDOM % 20000 ))
+ssh-keygen -q -t ed25519 -N '' -f "$keys/host"
+ssh-keygen -q -t ed25519 -N '' -f "$keys/user"
+cp "$keys/user.pub" "$keys/authorized_keys"
+mkdir -p /run/sshd
+cat > "$keys/sshd_config" <<CONF
+Port $port
+ListenAddress 127.0.0.1
+HostKey $keys/host
+PidFile $keys/sshd.pid
+AuthorizedKeysFile $keys/authorized_keys
+PasswordAuthentication no
+PermitRootLogin yes
+StrictModes no
+UsePAM no
+CONF
+cat > "$keys/ssh_config" <<CONF
+Host benchhost
+  HostName 127.0.0.1
+  Port $port
+  User $(id -un)
+  IdentityFile $keys/user
+  HostKeyAlias benchhost
+  UserKnownHostsFile $keys/known_hosts
+  StrictHostKeyChecking yes
+  BatchMode yes
+CONF
+echo "benchhost $(cat "$keys/host.pub")" > "$keys/known_hosts"
+printf '#!/bin/sh\nexec dotnet %s "$@"\n' "$dll" > "$keys/sqlrsync" && chmod +x "$keys/sqlrsync"
+/usr/sbin/sshd -f "$keys/sshd_config"
+trap 'kill "$(cat "$keys/sshd.pid")" 2>/dev/null; rm -rf "$keys"' EXIT
+sleep 0.5
+
+replica="$work/ssh-replica.db"
+run() {
+  local out
+  out=$( { /usr/bin/time -f "%e s" dotnet "$dll" "$origin" "benchhost:$replica" -v --ssh "ssh -F $keys/ssh_config" --exe "$keys/sqlrsync" "${@:2}"; } 2>&1 )
+  echo "| $1 | $(echo "$out" | tail -1) | $(echo "$out" | grep -o 'sent [0-9]* of [0-9]* pages ([0-9,]* bytes, [0-9,]* on the wire)') | $(echo "$out" | grep -o 'exchanged [0-9,]* bytes in [0-9]* round trips') |"
+}
+rm -f "$replica" "$replica"-wal "$replica"-shm
+echo "| case | wall time | pages (raw bytes, on the wire) | traffic |"
+echo "|---|---|---|---|"
+run "new replica, compressed (default)"
+rm -f "$replica" "$replica"-wal "$replica"-shm
+run "new replica, --compress off" --compress off
+run "identical"
+rows=$(sqlite3 "$origin" "SELECT max(id) FROM t")
+pages=$(sqlite3 "$origin" "PRAGMA page_count")
+sqlite3 "$origin" "UPDATE t SET v = randomblob(1000) WHERE id IN (SELECT abs(random()) % $rows + 1 FROM t LIMIT $(( pages / 100 )));"
+run "1% of rows changed"
+rm -f "$replica" "$replica"-wal "$replica"-shm

@@ -1,0 +1,53 @@
+using Rsync.Cli;
+
+namespace Rsync.Tests.Remote;
+
+public class EndpointTests
+{
+    [Theory]
+    [InlineData("app.db", null, "app.db")]
+    [InlineData("/srv/a:b.db", null, "/srv/a:b.db")]
+    [InlineData("./a:b.db", null, "./a:b.db")]
+    [InlineData("dir/a:b.db", null, "dir/a:b.db")]
+    [InlineData("db2:/srv/app.db", "db2", "/srv/app.db")]
+    [InlineData("backup@db2:/srv/app.db", "backup@db2", "/srv/app.db")]
+    [InlineData("db2:relative.db", "db2", "relative.db")]
+    [InlineData("[::1]:/srv/app.db", "[::1]", "/srv/app.db")]
+    [InlineData("me@[fe80::1]:/x.db", "me@[fe80::1]", "/x.db")]
+    public void ParsesLikeScp(string text, string? host, string path)
+    {
+        var endpoint = Endpoint.Parse(text);
+        Assert.Equal(host, endpoint.Host);
+        Assert.Equal(path, endpoint.Path);
+    }
+
+    [Theory]
+    [InlineData("db2:")]
+    [InlineData("@:/x.db")]
+    [InlineData("-oProxyCommand=x:/x.db")]
+    [InlineData("db2:/a\nb.db")]
+    public void RefusesWhatCannotBeAnEndpoint(string text)
+    {
+        Assert.Throws<FormatException>(() => Endpoint.Parse(text));
+    }
+
+    [Theory]
+    [InlineData("plain", "'plain'")]
+    [InlineData("it's", "'it'\\''s'")]
+    [InlineData("$(touch x);`y`", "'$(touch x);`y`'")]
+    public void QuotesForAPosixShell(string word, string quoted)
+    {
+        Assert.Equal(quoted, RemoteCommand.Quote(word));
+        // sh itself must read the quoted word back as the original.
+        var echoed = Support.ExternalProgram.Run("sh", ["-c", $"printf %s {quoted}"]);
+        Assert.Equal(word, echoed.StandardOutput);
+    }
+
+    [Fact]
+    public void SplitsSshCommandsLikeAShell()
+    {
+        Assert.Equal(["ssh", "-i", "/k ey", "-o", "ConnectTimeout=5"], RemoteCommand.SplitWords("ssh -i '/k ey' -o ConnectTimeout=5"));
+        Assert.Equal(["ssh", "-F", "a \"b\""], RemoteCommand.SplitWords("ssh -F \"a \\\"b\\\"\""));
+        Assert.Throws<FormatException>(() => RemoteCommand.SplitWords("ssh 'unclosed"));
+    }
+}
