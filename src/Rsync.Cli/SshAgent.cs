@@ -117,6 +117,10 @@ internal sealed class SshAgent : IDisposable
             var text = new string(System.Text.Encoding.UTF8.GetString(first).TakeWhile(c => !char.IsControl(c)).ToArray()).Trim();
             return $"{Host} printed \"{text}\" on stdout before sqlrsync started: a login script is noisy; make it print nothing for non-interactive shells";
         }
+        if (code != 0 && last.Length > 0 && !last.StartsWith("sqlrsync:", StringComparison.Ordinal))
+        {
+            return $"the remote program on {Host} failed (exit code {code}): {last.TrimEnd('.')}; is --exe a sqlrsync program?";
+        }
         return null;
     }
 

@@ -82,6 +82,22 @@ public sealed class SshSyncTests(SshSyncTests.Server server) : IClassFixture<Ssh
     }
 
     [SkippableFact]
+    public void WrongRemoteProgramIsExplained()
+    {
+        Skip.If(Ssh.Unavailable is not null, Ssh.Unavailable);
+        using var dir = new TempDirectory();
+        var origin = dir.File("origin.db");
+        TestDatabase.Create(origin, rows: 10);
+
+        var result = SqlRsyncProgram.Run(origin, $"{SshServer.Alias}:{dir.File("r.db")}", "--ssh", Ssh.SshCommand, "--exe", "/bin/cat");
+
+        Assert.Equal(1, result.ExitCode);
+        Assert.Contains($"the remote program on {SshServer.Alias} failed (exit code 1):", result.StandardError);
+        Assert.Contains($"{SshServer.Alias}: /bin/cat: unrecognized option '--replica'", result.StandardError);
+        Assert.False(File.Exists(dir.File("r.db")));
+    }
+
+    [SkippableFact]
     public void ChangedHostKeyIsRefusedBySshAndTheReplicaIsUntouched()
     {
         Skip.If(Ssh.Unavailable is not null, Ssh.Unavailable);
