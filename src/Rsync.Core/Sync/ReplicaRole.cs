@@ -31,7 +31,14 @@ public static class ReplicaRole
             if (!File.Exists(replicaPath))
             {
                 // A new replica is built beside its path and put in place whole at the commit.
-                target = newFile = NewReplicaFile.Create(replicaPath, origin.PageSize);
+                try
+                {
+                    target = newFile = NewReplicaFile.Create(replicaPath, origin.PageSize);
+                }
+                catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+                {
+                    throw new SyncException($"cannot create replica {replicaPath}: {e.Message} (check that its directory exists and is writable)", e);
+                }
                 pageCountBefore = 0;
                 new DatabaseInfo(origin.PageSize, 0, IsWal: false).WriteTo(peer.Writer, MessageType.ReplicaInfo);
             }

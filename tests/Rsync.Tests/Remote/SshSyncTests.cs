@@ -124,6 +124,21 @@ public sealed class SshSyncTests(SshSyncTests.Server server) : IClassFixture<Ssh
     }
 
     [SkippableFact]
+    public void MissingRemoteDirectoryIsExplained()
+    {
+        Skip.If(Ssh.Unavailable is not null, Ssh.Unavailable);
+        using var dir = new TempDirectory();
+        var origin = dir.File("origin.db");
+        TestDatabase.Create(origin, rows: 10);
+
+        var result = Sqlrsync(origin, $"{SshServer.Alias}:{dir.File("no/such/dir/r.db")}");
+
+        Assert.Equal(1, result.ExitCode);
+        Assert.Contains($"{SshServer.Alias}: cannot create replica", result.StandardError);
+        Assert.Contains("check that its directory exists", result.StandardError);
+    }
+
+    [SkippableFact]
     public void TwoRemoteEndpointsAreAUsageError()
     {
         Skip.If(Ssh.Unavailable is not null, Ssh.Unavailable);
