@@ -27,6 +27,9 @@ internal sealed class DbpageReader : IDisposable
         return _pageByNumber.ColumnBlob(0);
     }
 
+    /// <summary>Whether page 1 marks a WAL database (file format bytes 18-19 = 2); an empty database is not one.</summary>
+    public bool IsWalDatabase(uint pageCount) => pageCount > 0 && ReadPage(1, pageCount)[18] == 2;
+
     public void ScanPages(uint first, uint last, PageVisitor visit)
     {
         _pagesFrom.Reset();

@@ -81,7 +81,7 @@ public sealed class PageSink : IPageScanner, IPageWriter, IDisposable
         long count = _database.QueryInt64("PRAGMA page_count");
         // A write transaction on an empty file makes an in-memory page 1; the file is still empty.
         PageCount = countBefore == 0 && count <= 1 ? 0 : checked((uint)count);
-        IsWal = PageCount > 0 && ReadPage(1)[18] == 2;
+        IsWal = _reader.IsWalDatabase(PageCount);
     }
 
     /// <summary>One page as it is now in this transaction; valid until the next read.</summary>
@@ -148,10 +148,6 @@ public sealed class PageSink : IPageScanner, IPageWriter, IDisposable
     {
         _reader.Dispose();
         _writePage.Dispose();
-        if (_database.InTransaction)
-        {
-            _database.Execute("ROLLBACK");
-        }
         _database.Dispose();
         if (!_committed)
         {

@@ -65,7 +65,7 @@ public sealed class PageSource : IPageScanner, IDisposable
         _database.QueryInt64("SELECT count(*) FROM sqlite_schema");
         PageSize = checked((int)_database.QueryInt64("PRAGMA page_size"));
         PageCount = checked((uint)_database.QueryInt64("PRAGMA page_count"));
-        IsWal = PageCount > 0 && ReadPage(1)[18] == 2;
+        IsWal = _reader.IsWalDatabase(PageCount);
     }
 
     /// <summary>One page; the span is valid until the next read from this source.</summary>
@@ -80,10 +80,6 @@ public sealed class PageSource : IPageScanner, IDisposable
     public void Dispose()
     {
         _reader.Dispose();
-        if (_database.InTransaction)
-        {
-            _database.Execute("ROLLBACK");
-        }
         _database.Dispose();
     }
 }

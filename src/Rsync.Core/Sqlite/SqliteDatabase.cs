@@ -86,5 +86,13 @@ internal sealed class SqliteDatabase : IDisposable
         return new SqliteError($"{Path}: {message}", rc & 0xFF, extended);
     }
 
-    public void Dispose() => _handle.Dispose();
+    /// <summary>Rolls back a transaction still open (so nothing of it is ever kept), then closes.</summary>
+    public void Dispose()
+    {
+        if (InTransaction)
+        {
+            Execute("ROLLBACK");
+        }
+        _handle.Dispose();
+    }
 }

@@ -189,10 +189,7 @@ public static class OriginRole
         {
             foreach (var pageNumber in pages)
             {
-                if (pageNumber != lockBytePage)
-                {
-                    Send(pageNumber, source.ReadPage(pageNumber));
-                }
+                Send(pageNumber, source.ReadPage(pageNumber));
             }
         }
         return (raw, wire);
