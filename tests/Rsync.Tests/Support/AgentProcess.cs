@@ -10,18 +10,7 @@ public sealed class AgentProcess : IDisposable
 
     public AgentProcess(string mode, string path)
     {
-        var start = new ProcessStartInfo("dotnet")
-        {
-            RedirectStandardInput = true,
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            UseShellExecute = false,
-        };
-        foreach (var argument in new[] { SqlRsyncProgram.DllPath, mode, path, "--busy-timeout", "5" })
-        {
-            start.ArgumentList.Add(argument);
-        }
-        _process = Process.Start(start)!;
+        _process = ExternalProgram.Start("dotnet", [SqlRsyncProgram.DllPath, mode, path, "--busy-timeout", "5"]);
         _standardError = _process.StandardError.ReadToEndAsync();
     }
 

@@ -14,15 +14,7 @@ public sealed class SqliteShell : IDisposable
 
     public SqliteShell(string path)
     {
-        var start = new ProcessStartInfo("sqlite3")
-        {
-            RedirectStandardInput = true,
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            UseShellExecute = false,
-        };
-        start.ArgumentList.Add(path);
-        _process = Process.Start(start)!;
+        _process = ExternalProgram.Start("sqlite3", [path]);
         _output = _process.StandardOutput.ReadToEndAsync();
         _error = _process.StandardError.ReadToEndAsync();
     }
