@@ -1,9 +1,12 @@
 namespace Rsync.Core.Pages;
 
-/// <summary>A database whose pages can be read in order: the origin's snapshot or the replica's transaction.</summary>
+/// <summary>A database whose pages can be read in order or one by one: the origin's snapshot or the replica's transaction.</summary>
 public interface IPageScanner
 {
     uint PageCount { get; }
+
+    /// <summary>One page; the span is valid until the next read.</summary>
+    ReadOnlySpan<byte> ReadPage(uint pageNumber);
 
     void ScanPages(uint first, uint last, PageVisitor visit);
 }

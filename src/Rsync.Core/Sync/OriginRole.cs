@@ -53,16 +53,8 @@ public static class OriginRole
 
         var replica = DatabaseInfo.Parse(peer.Expect(MessageType.ReplicaInfo).Span, MessageType.ReplicaInfo);
         int roundTrips = 1;
-        List<uint> pages;
-        if (replica.PageCount == 0)
-        {
-            // Nothing to compare with: skip hashing and send every page.
-            pages = [.. Enumerable.Range(1, (int)source.PageCount).Select(p => (uint)p)];
-        }
-        else
-        {
-            pages = FindDifferentPages(source, peer, ref roundTrips);
-        }
+        // With nothing to compare with, skip hashing and send every page.
+        var pages = replica.PageCount == 0 ? null : FindDifferentPages(source, peer, ref roundTrips);
 
         var digest = new PageStreamDigest();
         var (rawBytes, wireBytes) = SendPages(source, peer.Writer, pages, options.HasFlag(SyncOptions.Compress), digest);
@@ -90,12 +82,12 @@ public static class OriginRole
     {
         // The replica hashes its pages at the same time, on its own core.
         var shape = HashTreeShape.For(source.PageCount);
-        var tree = HashTree.Build(shape, PageHasher.HashPages(source, source.PageCount, source.PageSize));
+        var tree = HashTree.Build(shape, source, source.PageSize);
 
         int level = shape.TopLevel;
         var theirs = LevelMessages.ReadHashes(peer.Reader, (byte)level, (int)shape.NodeCount(level));
         var different = new List<uint>();
-        var ours = tree.Level(level);
+        var ours = tree.TopLevel;
         for (int node = 0; node < ours.Length; node++)
         {
             if (ours[node] != theirs[node])
@@ -108,19 +100,19 @@ public static class OriginRole
         {
             LevelMessages.WriteNodeRequest(peer.Writer, (byte)level, CollectionsMarshal.AsSpan(different));
             peer.Writer.Flush();
-            int childCount = different.Sum(node => shape.Children(level, node).Count);
-            theirs = LevelMessages.ReadHashes(peer.Reader, (byte)(level - 1), childCount);
+            // The replica hashes the same children meanwhile.
+            var ourChildren = tree.ChildHashes(level, different);
+            theirs = LevelMessages.ReadHashes(peer.Reader, (byte)(level - 1), ourChildren.Length);
             roundTrips++;
 
-            var below = tree.Level(level - 1);
             var differentBelow = new List<uint>();
             int next = 0;
             foreach (var node in different)
             {
                 var (first, count) = shape.Children(level, node);
-                for (uint child = first; child < first + count; child++)
+                for (uint child = first; child < first + count; child++, next++)
                 {
-                    if (below[(int)child] != theirs[next++])
+                    if (ourChildren[next] != theirs[next])
                     {
                         differentBelow.Add(child);
                     }
@@ -132,7 +124,8 @@ public static class OriginRole
         return different.ConvertAll(node => node + 1);
     }
 
-    private static (long Raw, long Wire) SendPages(PageSource source, FrameWriter writer, List<uint> pages, bool compress, PageStreamDigest digest)
+    /// <summary>Sends <paramref name="pages"/> (ascending), or every page when it is null.</summary>
+    private static (long Raw, long Wire) SendPages(PageSource source, FrameWriter writer, List<uint>? pages, bool compress, PageStreamDigest digest)
     {
         uint lockBytePage = LockBytePage.For(source.PageSize);
         var compressed = new byte[source.PageSize];
@@ -164,33 +157,13 @@ public static class OriginRole
             }
         }
 
-        if (pages.Count == 0)
+        if (pages is null)
         {
-            return (0, 0);
-        }
-        uint firstPage = pages[0], lastPage = pages[^1];
-        if ((ulong)pages.Count * 8 >= lastPage - firstPage + 1)
-        {
-            // Dense: one sequential scan of the range is cheaper than a lookup per page.
-            var wanted = new System.Collections.BitArray((int)(lastPage - firstPage + 1));
-            foreach (var pageNumber in pages)
-            {
-                wanted[(int)(pageNumber - firstPage)] = true;
-            }
-            source.ScanPages(firstPage, lastPage, (pageNumber, data) =>
-            {
-                if (wanted[(int)(pageNumber - firstPage)])
-                {
-                    Send(pageNumber, data);
-                }
-            });
+            source.ScanPages(1, source.PageCount, Send);
         }
         else
         {
-            foreach (var pageNumber in pages)
-            {
-                Send(pageNumber, source.ReadPage(pageNumber));
-            }
+            SelectedPages.Read(source, pages, Send);
         }
         return (raw, wire);
     }

@@ -4,43 +4,44 @@ using Rsync.Core.Pages;
 namespace Rsync.Core.Sync;
 
 /// <summary>
-/// Hashes pages 1..N of a database into leaf hashes. The lock-byte page and pages the database does
-/// not have get hash 0 (they match each other and never travel). Page 1 is hashed without its bytes
-/// 24-27 and 92-99, which SQLite rewrites on every rollback-mode commit: a replica whose only change
-/// is its own change counter is identical.
+/// The hash of one page, a leaf of the hash tree. The lock-byte page and pages the database does not
+/// have hash to 0 (they match each other and never travel). Page 1 is hashed without its bytes 24-27
+/// and 92-99, which SQLite rewrites on every rollback-mode commit: a replica whose only change is its
+/// own change counter is identical.
 /// </summary>
 public static class PageHasher
 {
-    public static UInt128[] HashPages(IPageScanner database, uint pageCount, int pageSize)
+    public static UInt128 Hash(uint pageNumber, ReadOnlySpan<byte> data, uint lockBytePage)
     {
-        var leaves = new UInt128[pageCount];
-        uint last = Math.Min(pageCount, database.PageCount);
-        if (last == 0)
+        if (pageNumber == lockBytePage)
         {
-            return leaves;
+            return 0;
         }
-        uint lockBytePage = LockBytePage.For(pageSize);
-        var pageOne = new byte[pageSize];
-        database.ScanPages(1, last, (pageNumber, data) =>
+        if (pageNumber == 1)
         {
-            if (pageNumber == lockBytePage)
-            {
-                return;
-            }
-            if (pageNumber == 1)
-            {
-                data.CopyTo(pageOne);
-                MaskRewrittenHeaderBytes(pageOne);
-                data = pageOne;
-            }
-            leaves[pageNumber - 1] = XxHash128.HashToUInt128(data);
-        });
-        return leaves;
+            var pageOne = data.ToArray();
+            pageOne.AsSpan(24, 4).Clear();
+            pageOne.AsSpan(92, 8).Clear();
+            return XxHash128.HashToUInt128(pageOne);
+        }
+        return XxHash128.HashToUInt128(data);
     }
 
-    private static void MaskRewrittenHeaderBytes(Span<byte> pageOne)
+    /// <summary>The hashes of <paramref name="pages"/> (ascending, distinct), in the same order.</summary>
+    public static UInt128[] Hash(IPageScanner database, int pageSize, IReadOnlyList<uint> pages)
     {
-        pageOne[24..28].Clear();
-        pageOne[92..100].Clear();
+        var hashes = new UInt128[pages.Count];
+        uint lockBytePage = LockBytePage.For(pageSize);
+        var present = pages.Where(page => page <= database.PageCount).ToList();
+        int index = 0;
+        SelectedPages.Read(database, present, (pageNumber, data) =>
+        {
+            while (pages[index] != pageNumber)
+            {
+                index++;
+            }
+            hashes[index] = Hash(pageNumber, data, lockBytePage);
+        });
+        return hashes;
     }
 }

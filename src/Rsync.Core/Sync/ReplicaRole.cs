@@ -114,9 +114,9 @@ public static class ReplicaRole
     private static (MessageType, ReadOnlyMemory<byte>) AnswerHashQuestions(PageSink sink, uint originPageCount, PeerConnection peer)
     {
         var shape = HashTreeShape.For(originPageCount);
-        var tree = HashTree.Build(shape, PageHasher.HashPages(sink, originPageCount, sink.PageSize));
+        var tree = HashTree.Build(shape, sink, sink.PageSize);
         int level = shape.TopLevel;
-        LevelMessages.WriteHashes(peer.Writer, (byte)level, tree.Level(level));
+        LevelMessages.WriteHashes(peer.Writer, (byte)level, tree.TopLevel);
         peer.Writer.Flush();
 
         while (true)

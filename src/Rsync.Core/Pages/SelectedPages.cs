@@ -1,0 +1,46 @@
+namespace Rsync.Core.Pages;
+
+/// <summary>
+/// Reads a chosen set of pages: one sequential scan when they lie close together, one lookup per page
+/// when they are scattered (sqlite_dbpage can only seek to a single page number, not to a range).
+/// </summary>
+public static class SelectedPages
+{
+    /// <summary>
+    /// A scan is cheaper once at least one page in this many of the spanned range is wanted. Measured
+    /// on a 4 GiB database with 1% of rows changed: lookups for 1 page in 5 beat a scan (docs/benchmarks.md).
+    /// </summary>
+    private const int DenseRatio = 2;
+
+    /// <summary>Visits <paramref name="pages"/> (ascending, distinct, each at most the database's page count) in order.</summary>
+    public static void Read(IPageScanner database, IReadOnlyList<uint> pages, PageVisitor visit)
+    {
+        if (pages.Count == 0)
+        {
+            return;
+        }
+        uint first = pages[0], last = pages[^1];
+        if ((ulong)pages.Count * DenseRatio >= last - first + 1)
+        {
+            var wanted = new System.Collections.BitArray((int)(last - first + 1));
+            foreach (var pageNumber in pages)
+            {
+                wanted[(int)(pageNumber - first)] = true;
+            }
+            database.ScanPages(first, last, (pageNumber, data) =>
+            {
+                if (wanted[(int)(pageNumber - first)])
+                {
+                    visit(pageNumber, data);
+                }
+            });
+        }
+        else
+        {
+            foreach (var pageNumber in pages)
+            {
+                visit(pageNumber, database.ReadPage(pageNumber));
+            }
+        }
+    }
+}

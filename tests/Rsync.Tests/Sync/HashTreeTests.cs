@@ -1,0 +1,70 @@
+using System.Runtime.InteropServices;
+using Rsync.Core.Hashing;
+using Rsync.Core.Pages;
+using Rsync.Core.Sync;
+using Rsync.Tests.Support;
+
+namespace Rsync.Tests.Sync;
+
+/// <summary>
+/// The hash tree that keeps only its upper levels against one built by hand from the file's bytes with
+/// every level kept: the top level and the children of every node must be the same.
+/// </summary>
+public class HashTreeTests
+{
+    [Theory]
+    [InlineData(0)]    // the tree covers exactly the database's pages
+    [InlineData(1)]    // and one more, the database's last level-1 node is partly absent
+    [InlineData(50)]   // and 50 more, as for a replica shorter than its origin
+    public void KeptLevelsAndRehashedPagesMatchAFullTree(int absentPages)
+    {
+        using var dir = new TempDirectory();
+        var path = dir.File("a.db");
+        TestDatabase.Create(path, rows: 15000, journalMode: "delete", pageSize: 512);
+        var file = File.ReadAllBytes(path);
+        uint pageCount = (uint)(file.Length / 512) + (uint)absentPages;
+        var shape = HashTreeShape.For(pageCount);
+        Assert.Equal(3, shape.TopLevel); // every kind of level is exercised
+        var expected = FullTree(file, 512, shape);
+
+        using var source = PageSource.Open(path, TimeSpan.FromSeconds(5));
+        var tree = HashTree.Build(shape, source, source.PageSize);
+
+        Assert.Equal(expected[shape.TopLevel], tree.TopLevel.ToArray());
+        for (int level = shape.TopLevel; level > 0; level--)
+        {
+            var everyNode = Enumerable.Range(0, expected[level].Length).Select(node => (uint)node).ToList();
+            Assert.Equal(expected[level - 1], tree.ChildHashes(level, everyNode));
+            var someNodes = everyNode.Where(node => node % 3 == 1).ToList();
+            var theirChildren = someNodes.SelectMany(node =>
+            {
+                var (first, count) = shape.Children(level, node);
+                return expected[level - 1].Skip((int)first).Take(count);
+            });
+            Assert.Equal(theirChildren, tree.ChildHashes(level, someNodes));
+        }
+    }
+
+    private static UInt128[][] FullTree(byte[] file, int pageSize, HashTreeShape shape)
+    {
+        var levels = new UInt128[shape.TopLevel + 1][];
+        levels[0] = new UInt128[shape.PageCount];
+        for (int page = 0; page < file.Length / pageSize; page++)
+        {
+            var data = file.AsSpan(page * pageSize, pageSize).ToArray();
+            if (page == 0)
+            {
+                data.AsSpan(24, 4).Clear();
+                data.AsSpan(92, 8).Clear();
+            }
+            levels[0][page] = XxHash128.HashToUInt128(data);
+        }
+        for (int level = 1; level <= shape.TopLevel; level++)
+        {
+            levels[level] = levels[level - 1].Chunk((int)shape.Fanout)
+                .Select(children => XxHash128.HashToUInt128(MemoryMarshal.AsBytes(children.AsSpan())))
+                .ToArray();
+        }
+        return levels;
+    }
+}
