@@ -49,7 +49,7 @@ replica="$work/ssh-replica.db"
 run() {
   local out
   out=$( { /usr/bin/time -f "%e s" dotnet "$dll" "$origin" "benchhost:$replica" -v --ssh "ssh -F $keys/ssh_config" --exe "$keys/sqlrsync" "${@:2}"; } 2>&1 )
-  echo "| $1 | $(echo "$out" | tail -1) | $(echo "$out" | grep -o 'sent [0-9]* of [0-9]* pages ([0-9,]* bytes, [0-9,]* on the wire)') | $(echo "$out" | grep -o 'exchanged [0-9,]* bytes in [0-9]* round trips') |"
+  echo "| $1 | $(echo "$out" | tail -1) | $(echo "$out" | grep -o 'changed [0-9,]* of [0-9,]* pages ([0-9,]* bytes, [0-9,]* on the wire)') | $(echo "$out" | grep -o 'sent [0-9,]* bytes  received [0-9,]* bytes') |"
 }
 rm -f "$replica" "$replica"-wal "$replica"-shm
 echo "| case | wall time | pages (raw bytes, on the wire) | traffic |"

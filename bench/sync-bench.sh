@@ -26,7 +26,7 @@ run() {
   local name="$1"
   local out
   out=$( { /usr/bin/time -f "%e s, %M KiB" "${sqlrsync[@]}" "$origin" "$replica" -v; } 2>&1 )
-  echo "| $name | $(echo "$out" | tail -1) | $(echo "$out" | grep -o 'sent [0-9]* of [0-9]* pages') | $(echo "$out" | grep -o 'exchanged [0-9,]* bytes in [0-9]* round trips') |"
+  echo "| $name | $(echo "$out" | tail -1) | $(echo "$out" | grep -o 'changed [0-9,]* of [0-9,]* pages') | $(echo "$out" | grep -o 'sent [0-9,]* bytes  received [0-9,]* bytes') |"
 }
 
 rm -f "$replica" "$replica"-wal "$replica"-shm

@@ -1,13 +1,11 @@
-using System.Diagnostics;
 using Rsync.Core.Sync;
-using Rsync.Protocol.Messages;
 
 namespace Rsync.Cli;
 
 /// <summary>`sqlrsync ORIGIN REPLICA` with both paths on this machine.</summary>
 internal static class LocalCommand
 {
-    public static int Run(string origin, string replica, SyncSettings settings, bool verbose)
+    public static int Run(string origin, string replica, SyncSettings settings, OutputSettings output)
     {
         if (LocalPaths.OriginProblem(origin) is { } originProblem)
         {
@@ -21,20 +19,7 @@ internal static class LocalCommand
         {
             return Program.Usage($"origin and replica are the same file ({origin})");
         }
-
-        var clock = Stopwatch.StartNew();
-        try
-        {
-            var result = LocalSync.Run(origin, replica, settings);
-            if (verbose)
-            {
-                Console.Error.WriteLine(Summary.Line(result, clock.Elapsed));
-            }
-            return Program.Success;
-        }
-        catch (Exception e) when (e is SyncException or PeerErrorException)
-        {
-            return Program.Failed(e.Message);
-        }
+        LocalPaths.WarnIfUnsafe(output, ("origin", origin), ("replica", replica));
+        return SyncRunner.Run(output, origin, replica, progress => LocalSync.Run(origin, replica, settings, progress), e => e.Message);
     }
 }

@@ -31,4 +31,20 @@ internal static class LocalPaths
         }
         return null;
     }
+
+    /// <summary>Prints the unsafe-filesystem warning (seed 000) for each local path on one, unless quiet.</summary>
+    public static void WarnIfUnsafe(OutputSettings output, params (string Side, string Path)[] paths)
+    {
+        if (output.Quiet)
+        {
+            return;
+        }
+        foreach (var (side, path) in paths)
+        {
+            if (UnsafeFilesystem.Warning(side, path) is { } warning)
+            {
+                Console.Error.WriteLine(warning);
+            }
+        }
+    }
 }

@@ -1,25 +1,34 @@
 using System.CommandLine;
+using System.CommandLine.Help;
 using Rsync.Core.Sync;
 
 namespace Rsync.Cli;
 
 /// <summary>
-/// The sqlrsync command line. Exit codes: 0 success, 1 the sync failed, 2 a usage error.
-/// Every message goes to stderr as one line; nothing prints a stack trace.
+/// The sqlrsync command line. Exit codes: 0 success, 1 the sync failed, 2 a usage error, 3 the
+/// databases differ (under --check). Every message goes to stderr as one line; nothing prints a
+/// stack trace. Only --json writes to stdout.
 /// </summary>
 public static class Program
 {
     public const int Success = 0;
     public const int SyncFailed = 1;
     public const int UsageError = 2;
+    public const int Differ = 3;
 
     public static int Main(string[] args)
     {
-        var originArgument = new Argument<string?>("ORIGIN") { Description = "The database to copy from: PATH (or [USER@]HOST:PATH).", Arity = ArgumentArity.ZeroOrOne };
-        var replicaArgument = new Argument<string?>("REPLICA") { Description = "The database to make an exact copy: PATH (or [USER@]HOST:PATH).", Arity = ArgumentArity.ZeroOrOne };
-        var verbose = new Option<bool>("--verbose", "-v") { Description = "Print a summary of what was sent." };
+        var originArgument = new Argument<string?>("ORIGIN") { Description = "The database to copy from: PATH or [USER@]HOST:PATH.", Arity = ArgumentArity.ZeroOrOne };
+        var replicaArgument = new Argument<string?>("REPLICA") { Description = "The database to make an exact copy: PATH or [USER@]HOST:PATH.", Arity = ArgumentArity.ZeroOrOne };
+        var verbose = new Option<bool>("--verbose", "-v") { Description = "Print a summary: bytes sent and received, speedup, pages changed, round trips, time." };
+        var veryVerbose = new Option<bool>("-vv") { Description = "The summary plus time per phase and each side's hashing rate." };
+        var quiet = new Option<bool>("--quiet", "-q") { Description = "No progress line and no warnings; errors still print." };
+        var noProgress = new Option<bool>("--no-progress") { Description = "No progress line (it is only ever drawn on a terminal)." };
+        var json = new Option<bool>("--json") { Description = "Print one JSON object with every figure on stdout (docs/usage.md)." };
+        var dryRun = new Option<bool>("--dry-run", "-n") { Description = "Compare and report what would change; write nothing." };
+        var check = new Option<bool>("--check") { Description = "Like --dry-run; exit 0 when identical, 3 when they differ." };
         var walOnly = new Option<bool>("--wal-only") { Description = "Refuse unless both databases are WAL databases." };
-        var busyTimeout = new Option<int>("--busy-timeout") { Description = "Seconds to wait for the replica's write lock.", DefaultValueFactory = _ => 30 };
+        var busyTimeout = new Option<int>("--busy-timeout") { Description = "Seconds to wait for the replica's write lock (another sync or writer).", DefaultValueFactory = _ => 30 };
         var compress = new Option<string>("--compress") { Description = "Compress pages: auto (on across ssh, off locally), on, off.", DefaultValueFactory = _ => "auto" };
         compress.AcceptOnlyFromAmong("auto", "on", "off");
         var originAgent = new Option<string?>("--origin") { Description = "Agent mode: serve PATH as the origin on stdin/stdout.", Hidden = true };
@@ -32,10 +41,13 @@ public static class Program
 
         var root = new RootCommand("sqlrsync: make REPLICA an exact, consistent copy of the live SQLite database ORIGIN, sending only the pages that differ.")
         {
-            originArgument, replicaArgument, verbose, walOnly, busyTimeout, compress, ssh, port, exe, timeout, originAgent, replicaAgent,
+            originArgument, replicaArgument, verbose, veryVerbose, quiet, noProgress, json, dryRun, check, walOnly, busyTimeout, compress,
+            ssh, port, exe, timeout, originAgent, replicaAgent,
         };
         root.Options.Remove(root.Options.OfType<VersionOption>().Single());
         root.Options.Add(version);
+        var help = root.Options.OfType<HelpOption>().Single();
+        help.Action = new HelpWithExamples((HelpAction)help.Action!);
 
         var parse = root.Parse(args);
         if (parse.Errors.Count > 0)
@@ -51,7 +63,7 @@ public static class Program
             Console.Out.WriteLine(VersionReport.Text());
             return Success;
         }
-        if (parse.Action is System.CommandLine.Help.HelpAction)
+        if (parse.Action is HelpWithExamples)
         {
             return parse.Invoke();
         }
@@ -74,7 +86,15 @@ public static class Program
         }
         bool remote = originEndpoint?.IsRemote == true || replicaEndpoint?.IsRemote == true;
         string compressMode = parse.GetValue(compress)!;
-        var settings = new SyncSettings(TimeSpan.FromSeconds(seconds), parse.GetValue(walOnly), compressMode == "on" || (compressMode == "auto" && remote));
+        bool checkOnly = parse.GetValue(check);
+        var settings = new SyncSettings(TimeSpan.FromSeconds(seconds), parse.GetValue(walOnly), compressMode == "on" || (compressMode == "auto" && remote),
+            DryRun: checkOnly || parse.GetValue(dryRun));
+        var output = new OutputSettings(
+            Verbosity: parse.GetValue(veryVerbose) ? 2 : parse.GetValue(verbose) ? 1 : 0,
+            Json: parse.GetValue(json),
+            Progress: !parse.GetValue(noProgress),
+            Quiet: parse.GetValue(quiet),
+            Check: checkOnly);
         string? originPath = parse.GetValue(originAgent), replicaPath = parse.GetValue(replicaAgent);
 
         if (originPath is not null || replicaPath is not null)
@@ -83,7 +103,7 @@ public static class Program
             {
                 return Usage("--origin and --replica are agent modes: give exactly one of them and no other path");
             }
-            return Agent.Run(originPath, replicaPath, settings);
+            return Agent.Run(originPath, replicaPath, settings, output);
         }
         if (origin is null || replica is null)
         {
@@ -101,9 +121,9 @@ public static class Program
                 return Usage("--timeout must be at least 1 second");
             }
             var sshSettings = new SshSettings(parse.GetValue(ssh)!, parse.GetValue(port), parse.GetValue(exe)!, TimeSpan.FromSeconds(silence));
-            return RemoteCommandLine.Run(originEndpoint, replicaEndpoint!, settings, sshSettings, parse.GetValue(verbose));
+            return RemoteCommandLine.Run(originEndpoint, replicaEndpoint!, settings, sshSettings, output);
         }
-        return LocalCommand.Run(origin, replica, settings, parse.GetValue(verbose));
+        return LocalCommand.Run(origin, replica, settings, output);
     }
 
     public static int Usage(string problem)

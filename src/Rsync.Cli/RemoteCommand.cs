@@ -9,9 +9,9 @@ namespace Rsync.Cli;
 /// </summary>
 internal static class RemoteCommand
 {
-    public static string For(string exe, string agentOption, string path, TimeSpan busyTimeout) =>
+    public static string For(string exe, string agentOption, string path, TimeSpan busyTimeout, bool quiet) =>
         "PATH=\"$PATH:$HOME/.dotnet/tools:/usr/local/bin\" " +
-        $"{Quote(exe)} {agentOption} {Quote(path)} --busy-timeout {(int)busyTimeout.TotalSeconds}";
+        $"{Quote(exe)} {agentOption} {Quote(path)} --busy-timeout {(int)busyTimeout.TotalSeconds}" + (quiet ? " -q" : "");
 
     /// <summary>Single-quotes a word for sh: inside '...' nothing is special except ' itself.</summary>
     public static string Quote(string word)

@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using Rsync.Core.Sync;
 using Rsync.Protocol.Messages;
 
@@ -7,7 +6,7 @@ namespace Rsync.Cli;
 /// <summary>`sqlrsync ORIGIN REPLICA` with one side on another host: push (remote replica) or pull (remote origin).</summary>
 internal static class RemoteCommandLine
 {
-    public static int Run(Endpoint origin, Endpoint replica, SyncSettings settings, SshSettings ssh, bool verbose)
+    public static int Run(Endpoint origin, Endpoint replica, SyncSettings settings, SshSettings ssh, OutputSettings output)
     {
         var local = origin.IsRemote ? replica : origin;
         string? problem = origin.IsRemote ? LocalPaths.ReplicaProblem(local.Path) : LocalPaths.OriginProblem(local.Path);
@@ -15,49 +14,44 @@ internal static class RemoteCommandLine
         {
             return Program.Failed(problem);
         }
-
-        var clock = Stopwatch.StartNew();
+        LocalPaths.WarnIfUnsafe(output, (origin.IsRemote ? "replica" : "origin", local.Path));
         SshAgent agent;
         try
         {
-            agent = SshAgent.Start(ssh, origin.IsRemote ? origin : replica, origin.IsRemote ? "--origin" : "--replica", settings.BusyTimeout);
+            agent = SshAgent.Start(ssh, origin.IsRemote ? origin : replica, origin.IsRemote ? "--origin" : "--replica", settings.BusyTimeout, output.Quiet);
         }
         catch (FormatException e)
         {
             return Program.Usage(e.Message);
         }
-
         using (agent)
         {
-            try
+            return SyncRunner.Run(output, origin.ToString(), replica.ToString(), progress =>
             {
                 var result = origin.IsRemote
-                    ? ReplicaRole.Run(local.Path, agent.Input, agent.Output, settings)
-                    : OriginRole.Run(local.Path, agent.Input, agent.Output, settings);
+                    ? ReplicaRole.Run(local.Path, agent.Input, agent.Output, settings, progress)
+                    : OriginRole.Run(local.Path, agent.Input, agent.Output, settings, progress);
                 agent.Output.Dispose();
                 agent.WaitForExit();
-                if (verbose)
-                {
-                    Console.Error.WriteLine(Summary.Line(result, clock.Elapsed));
-                }
-                return Program.Success;
-            }
-            catch (Exception e) when (e is SyncException or PeerErrorException)
-            {
-                if (e is PeerErrorException)
-                {
-                    return Program.Failed($"{agent.Host}: {e.Message}");
-                }
-                // Let the agent see the end of its input, so ssh exits and tells us how.
-                try
-                {
-                    agent.Output.Dispose();
-                }
-                catch (IOException)
-                {
-                }
-                return Program.Failed(agent.Explain() ?? e.Message);
-            }
+                return result;
+            }, e => Explain(agent, e));
         }
+    }
+
+    private static string Explain(SshAgent agent, Exception e)
+    {
+        if (e is PeerErrorException)
+        {
+            return $"{agent.Host}: {e.Message}";
+        }
+        // Let the agent see the end of its input, so ssh exits and tells us how.
+        try
+        {
+            agent.Output.Dispose();
+        }
+        catch (IOException)
+        {
+        }
+        return agent.Explain() ?? e.Message;
     }
 }

@@ -39,7 +39,7 @@ internal sealed class SshAgent : IDisposable
 
     public bool TimedOut { get; private set; }
 
-    public static SshAgent Start(SshSettings ssh, Endpoint remote, string agentOption, TimeSpan busyTimeout)
+    public static SshAgent Start(SshSettings ssh, Endpoint remote, string agentOption, TimeSpan busyTimeout, bool quiet)
     {
         var words = RemoteCommand.SplitWords(ssh.Command);
         if (words.Count == 0)
@@ -70,7 +70,7 @@ internal sealed class SshAgent : IDisposable
         start.ArgumentList.Add("-T");
         // ssh takes IPv6 addresses without the brackets that keep their colons apart from the path.
         start.ArgumentList.Add(remote.Host!.Replace("[", "").Replace("]", ""));
-        start.ArgumentList.Add(RemoteCommand.For(ssh.Exe, agentOption, remote.Path, busyTimeout));
+        start.ArgumentList.Add(RemoteCommand.For(ssh.Exe, agentOption, remote.Path, busyTimeout, quiet));
 
         Process process;
         try

@@ -1,15 +1,37 @@
+using System.Globalization;
 using Rsync.Core.Sync;
 
 namespace Rsync.Cli;
 
-/// <summary>The -v summary line.</summary>
+/// <summary>
+/// The -v summary, laid out as rsync users read theirs (sent, received, rate; total size and speedup),
+/// then pages and round trips; -vv adds where the time went and each side's hashing rate.
+/// </summary>
 internal static class Summary
 {
-    public static string Line(SyncResult result, TimeSpan elapsed)
+    public static IEnumerable<string> Lines(SyncResult result, TimeSpan elapsed, int verbosity)
     {
-        long total = (long)result.OriginPageCount * result.PageSize;
-        long wire = result.BytesWritten + result.BytesRead;
-        return $"sent {result.PagesSent} of {result.OriginPageCount} pages ({result.PageBytesRaw:N0} bytes, {result.PageBytesOnWire:N0} on the wire); " +
-               $"exchanged {wire:N0} bytes in {result.RoundTrips} round trips; database {total:N0} bytes; {elapsed.TotalSeconds:0.000} s";
+        var figures = new SyncFigures(result, elapsed);
+        string dryRun = result.DryRun ? " (DRY RUN)" : "";
+        yield return $"sent {N(figures.BytesSent)} bytes  received {N(figures.BytesReceived)} bytes  {figures.BytesPerSecond.ToString("N2", CultureInfo.InvariantCulture)} bytes/sec";
+        yield return $"total size is {N(figures.TotalSize)}  speedup is {figures.Speedup.ToString("0.00", CultureInfo.InvariantCulture)}{dryRun}";
+        string verb = result.DryRun ? "would change" : "changed";
+        yield return $"{verb} {N(result.PagesSent)} of {N(result.OriginPageCount)} pages ({N(result.PageBytesRaw)} bytes, {N(result.PageBytesOnWire)} on the wire) " +
+                     $"in {result.RoundTrips} round trips; {elapsed.TotalSeconds.ToString("0.000", CultureInfo.InvariantCulture)} s";
+        if (verbosity < 2)
+        {
+            yield break;
+        }
+        var phases = result.Phases;
+        yield return $"phases: hashing {S(phases.Hashing)}, comparing {S(phases.Comparing)}, sending {S(phases.Sending)}, committing {S(phases.Committing)}";
+        yield return $"hashing: origin {N((long)result.OriginHashing.Bytes)} bytes at {Rate(result.OriginHashing.BytesPerSecond)}, " +
+                     $"replica {N((long)result.ReplicaHashing.Bytes)} bytes at {Rate(result.ReplicaHashing.BytesPerSecond)}";
+        yield return $"pages of {N(result.PageSize)} bytes; replica had {N(result.ReplicaPageCountBefore)} pages, has {N(figures.ReplicaPagesAfter)}";
     }
+
+    private static string N(long value) => value.ToString("N0", CultureInfo.InvariantCulture);
+
+    private static string S(TimeSpan time) => time.TotalSeconds.ToString("0.000", CultureInfo.InvariantCulture) + " s";
+
+    private static string Rate(double bytesPerSecond) => $"{(bytesPerSecond / 1e6).ToString("N1", CultureInfo.InvariantCulture)} MB/s";
 }

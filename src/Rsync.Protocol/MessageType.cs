@@ -27,13 +27,16 @@ public enum MessageType : byte
     /// <summary>Origin: the end of the node indices for one level.</summary>
     NodeRequestEnd = 0x13,
 
+    /// <summary>Origin: how many pages follow, and its hashing figures; sent once, before the first page.</summary>
+    SendPlan = 0x14,
+
     /// <summary>Origin: one page the replica must write (raw or compressed).</summary>
     Page = 0x20,
 
     /// <summary>Origin: every page is sent; the replica must end with this page count.</summary>
     Done = 0x21,
 
-    /// <summary>Replica: the transaction committed durably.</summary>
+    /// <summary>Replica: the transaction committed durably (or, in a dry run, ended); with its hashing figures.</summary>
     Committed = 0x22,
 
     /// <summary>Either side: a one-line reason for giving up; the replica rolls back.</summary>

@@ -32,9 +32,9 @@ public sealed class HashTree
     /// <summary>
     /// Hashes the first <see cref="HashTreeShape.PageCount"/> pages of <paramref name="database"/> in
     /// one scan (pages it does not have count as absent). The database must stay readable, unchanged,
-    /// for as long as the tree is asked for children.
+    /// for as long as the tree is asked for children. Each page hashed advances <paramref name="progress"/>.
     /// </summary>
-    public static HashTree Build(HashTreeShape shape, IPageScanner database, int pageSize)
+    public static HashTree Build(HashTreeShape shape, IPageScanner database, int pageSize, SyncProgress? progress = null)
     {
         var levels = new UInt128[shape.TopLevel + 1][];
         if (shape.TopLevel == 0)
@@ -42,7 +42,7 @@ public sealed class HashTree
             levels[0] = PageHasher.Hash(database, pageSize, AllPages(shape.PageCount));
             return new HashTree(shape, levels, database, pageSize);
         }
-        levels[1] = HashLevelOne(shape, database, pageSize);
+        levels[1] = HashLevelOne(shape, database, pageSize, progress);
         for (int level = 2; level <= shape.TopLevel; level++)
         {
             var below = levels[level - 1];
@@ -84,7 +84,7 @@ public sealed class HashTree
     }
 
     /// <summary>Level 1 straight from one scan of the pages, holding one node's page hashes at a time.</summary>
-    private static UInt128[] HashLevelOne(HashTreeShape shape, IPageScanner database, int pageSize)
+    private static UInt128[] HashLevelOne(HashTreeShape shape, IPageScanner database, int pageSize, SyncProgress? progress)
     {
         var nodes = new UInt128[shape.NodeCount(1)];
         var children = new UInt128[shape.Fanout];
@@ -106,6 +106,7 @@ public sealed class HashTree
                 uint node = (pageNumber - 1) / shape.Fanout;
                 int slot = (int)((pageNumber - 1) % shape.Fanout);
                 children[slot] = PageHasher.Hash(pageNumber, data, lockBytePage);
+                progress?.Advance(1, data.Length);
                 if (slot == shape.Children(1, node).Count - 1)
                 {
                     Finish(node);

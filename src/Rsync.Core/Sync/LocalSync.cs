@@ -10,13 +10,14 @@ namespace Rsync.Core.Sync;
 /// </summary>
 public static class LocalSync
 {
-    public static SyncResult Run(string originPath, string replicaPath, SyncSettings settings)
+    /// <summary>Runs both sides; <paramref name="progress"/>, if given, follows the origin's.</summary>
+    public static SyncResult Run(string originPath, string replicaPath, SyncSettings settings, SyncProgress? progress = null)
     {
         var toReplica = new Pipe();
         var toOrigin = new Pipe();
 
         var origin = Task.Factory.StartNew(
-            () => RunSide(() => OriginRole.Run(originPath, toOrigin.Reader.AsStream(), toReplica.Writer.AsStream(), settings), toOrigin.Reader, toReplica.Writer),
+            () => RunSide(() => OriginRole.Run(originPath, toOrigin.Reader.AsStream(), toReplica.Writer.AsStream(), settings, progress), toOrigin.Reader, toReplica.Writer),
             TaskCreationOptions.LongRunning);
         var replica = Task.Factory.StartNew(
             () => RunSide(() => ReplicaRole.Run(replicaPath, toReplica.Reader.AsStream(), toOrigin.Writer.AsStream(), settings), toReplica.Reader, toOrigin.Writer),

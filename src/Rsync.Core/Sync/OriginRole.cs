@@ -12,14 +12,16 @@ namespace Rsync.Core.Sync;
 /// </summary>
 public static class OriginRole
 {
-    public static SyncResult Run(string originPath, Stream input, Stream output, SyncSettings settings)
+    /// <summary>Runs the origin's side; <paramref name="progress"/>, if given, shows where it is.</summary>
+    public static SyncResult Run(string originPath, Stream input, Stream output, SyncSettings settings, SyncProgress? progress = null)
     {
+        progress ??= new SyncProgress();
         var peer = new PeerConnection(input, output, Role.Origin);
         PageSource? source = null;
         try
         {
             source = PageSource.Open(originPath, settings.BusyTimeout);
-            return Sync(source, peer, settings);
+            return Sync(source, peer, settings, progress);
         }
         catch (Exception e)
         {
@@ -36,7 +38,7 @@ public static class OriginRole
         }
     }
 
-    private static SyncResult Sync(PageSource source, PeerConnection peer, SyncSettings settings)
+    private static SyncResult Sync(PageSource source, PeerConnection peer, SyncSettings settings, SyncProgress progress)
     {
         if (source.PageCount == 0)
         {
@@ -50,40 +52,59 @@ public static class OriginRole
         // the replica checks the peer's --wal-only itself.
         var options = peer.ExchangeHello(settings, then: writer =>
             new DatabaseInfo(source.PageSize, source.PageCount, source.IsWal).WriteTo(writer, MessageType.OriginInfo));
+        bool dryRun = options.HasFlag(SyncOptions.DryRun);
 
         var replica = DatabaseInfo.Parse(peer.Expect(MessageType.ReplicaInfo).Span, MessageType.ReplicaInfo);
         int roundTrips = 1;
-        // With nothing to compare with, skip hashing and send every page.
-        var pages = replica.PageCount == 0 ? null : FindDifferentPages(source, peer, ref roundTrips);
+        List<uint>? pages = null;  // null: every page, as the replica has nothing to compare with
+        var hashing = default(HashingFigures);
+        if (replica.PageCount > 0)
+        {
+            // The replica hashes its pages at the same time, on its own core.
+            progress.Enter(SyncPhase.Hashing, source.PageCount);
+            var tree = HashTree.Build(HashTreeShape.For(source.PageCount), source, source.PageSize, progress);
+            hashing = HashingFigures.From(progress.PhaseElapsed, progress.Bytes);
+            progress.Enter(SyncPhase.Comparing);
+            pages = FindDifferentPages(tree, peer, ref roundTrips);
+        }
 
+        uint lockBytePage = LockBytePage.For(source.PageSize);
+        uint pageCount = (uint?)pages?.Count ?? source.PageCount - (lockBytePage <= source.PageCount ? 1u : 0u);
+        new SendPlan(pageCount, hashing).WriteTo(peer.Writer);
+        progress.Enter(SyncPhase.Sending, dryRun ? 0 : pageCount);
         var digest = new PageStreamDigest();
-        var (rawBytes, wireBytes) = SendPages(source, peer.Writer, pages, options.HasFlag(SyncOptions.Compress), digest);
+        var (rawBytes, wireBytes) = dryRun
+            ? ((long)pageCount * source.PageSize, 0L)
+            : SendPages(source, peer.Writer, pages, options.HasFlag(SyncOptions.Compress), digest, progress);
         new DoneMessage(source.PageCount, digest.Pages, digest.Value).WriteTo(peer.Writer);
         peer.Writer.Flush();
-        peer.Expect(MessageType.Committed);
+        progress.Enter(SyncPhase.Committing);
+        var replicaHashing = HashingFigures.ParseCommitted(peer.Expect(MessageType.Committed).Span);
         roundTrips++;
+        progress.Enter(SyncPhase.Finished);
 
         return new SyncResult
         {
             PageSize = source.PageSize,
             OriginPageCount = source.PageCount,
             ReplicaPageCountBefore = replica.PageCount,
-            PagesSent = digest.Pages,
+            DryRun = dryRun,
+            PagesSent = pageCount,
             PageBytesRaw = rawBytes,
             PageBytesOnWire = wireBytes,
             BytesWritten = peer.Writer.BytesWritten,
             BytesRead = peer.Reader.BytesRead,
             RoundTrips = roundTrips,
+            Phases = PhaseTimes.From(progress),
+            OriginHashing = hashing,
+            ReplicaHashing = replicaHashing,
         };
     }
 
     /// <summary>Walks both hash trees top-down, asking the replica only for children of nodes that differ.</summary>
-    private static List<uint> FindDifferentPages(PageSource source, PeerConnection peer, ref int roundTrips)
+    private static List<uint> FindDifferentPages(HashTree tree, PeerConnection peer, ref int roundTrips)
     {
-        // The replica hashes its pages at the same time, on its own core.
-        var shape = HashTreeShape.For(source.PageCount);
-        var tree = HashTree.Build(shape, source, source.PageSize);
-
+        var shape = tree.Shape;
         int level = shape.TopLevel;
         var theirs = LevelMessages.ReadHashes(peer.Reader, (byte)level, (int)shape.NodeCount(level));
         var different = new List<uint>();
@@ -125,7 +146,7 @@ public static class OriginRole
     }
 
     /// <summary>Sends <paramref name="pages"/> (ascending), or every page when it is null.</summary>
-    private static (long Raw, long Wire) SendPages(PageSource source, FrameWriter writer, List<uint>? pages, bool compress, PageStreamDigest digest)
+    private static (long Raw, long Wire) SendPages(PageSource source, FrameWriter writer, List<uint>? pages, bool compress, PageStreamDigest digest, SyncProgress progress)
     {
         uint lockBytePage = LockBytePage.For(source.PageSize);
         var compressed = new byte[source.PageSize];
@@ -155,6 +176,7 @@ public static class OriginRole
                 PageMessage.Write(writer, pageNumber, PageEncoding.Raw, data);
                 wire += data.Length;
             }
+            progress.Advance(1, data.Length);
         }
 
         if (pages is null)

@@ -30,6 +30,10 @@ internal sealed class PeerConnection(Stream input, Stream output, Role role)
         {
             mine |= SyncOptions.Compress;
         }
+        if (settings.DryRun)
+        {
+            mine |= SyncOptions.DryRun;
+        }
         SendHello(mine);
         then?.Invoke(Writer);
         Writer.Flush();
@@ -44,6 +48,10 @@ internal sealed class PeerConnection(Stream input, Stream output, Role role)
         if ((hello.Capabilities & Capabilities.Brotli) == 0)
         {
             options &= ~SyncOptions.Compress;
+        }
+        if (options.HasFlag(SyncOptions.DryRun) && !hello.Capabilities.HasFlag(Capabilities.DryRun))
+        {
+            throw new SyncException("the other side's sqlrsync cannot do a dry run (--dry-run, --check); install the same release on both sides");
         }
         return options;
     }
@@ -94,7 +102,7 @@ internal sealed class PeerConnection(Stream input, Stream output, Role role)
 
     private void SendHello(SyncOptions options)
     {
-        new Hello(Hello.CurrentVersion, role, HashAlgorithm.Xxh3_128, Capabilities.Brotli, options).WriteTo(Writer);
+        new Hello(Hello.CurrentVersion, role, HashAlgorithm.Xxh3_128, Capabilities.Brotli | Capabilities.DryRun, options).WriteTo(Writer);
         _helloSent = true;
     }
 }

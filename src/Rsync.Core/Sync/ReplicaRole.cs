@@ -9,61 +9,82 @@ namespace Rsync.Core.Sync;
 /// the replica's write lock, hash its pages and answer the origin's questions about them, write the
 /// pages it is sent, and commit once the origin says it is done. Any failure before the commit rolls
 /// back: the replica stays exactly as it was. Every frame is checked before anything is written.
+/// In a dry run the replica is only read, inside a read transaction, and nothing is written or created.
 /// </summary>
 public static class ReplicaRole
 {
-    public static SyncResult Run(string replicaPath, Stream input, Stream output, SyncSettings settings)
+    /// <summary>Runs the replica's side; <paramref name="progress"/>, if given, shows where it is.</summary>
+    public static SyncResult Run(string replicaPath, Stream input, Stream output, SyncSettings settings, SyncProgress? progress = null)
     {
+        progress ??= new SyncProgress();
         var peer = new PeerConnection(input, output, Role.Replica);
         PageSink? sink = null;
         NewReplicaFile? newFile = null;
+        PageSource? readOnly = null;
         try
         {
             var options = peer.ExchangeHello(settings);
+            bool dryRun = options.HasFlag(SyncOptions.DryRun);
             var origin = DatabaseInfo.Parse(peer.Expect(MessageType.OriginInfo).Span, MessageType.OriginInfo);
             if (origin.PageCount == 0)
             {
                 throw new ProtocolException("the origin announces 0 pages");
             }
             CheckCompatible(origin, options);
-            IPageWriter target;
-            uint pageCountBefore;
+            IPageWriter? target = null;
+            IPageScanner? existing = null;
+            var info = new DatabaseInfo(origin.PageSize, 0, IsWal: false);
             if (!File.Exists(replicaPath))
             {
-                // A new replica is built beside its path and put in place whole at the commit.
-                try
+                if (!dryRun)
                 {
-                    target = newFile = NewReplicaFile.Create(replicaPath, origin.PageSize);
+                    // A new replica is built beside its path and put in place whole at the commit.
+                    target = newFile = CreateNewReplica(replicaPath, origin.PageSize);
                 }
-                catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-                {
-                    throw new SyncException($"cannot create replica {replicaPath}: {e.Message} (check that its directory exists and is writable)", e);
-                }
-                pageCountBefore = 0;
-                new DatabaseInfo(origin.PageSize, 0, IsWal: false).WriteTo(peer.Writer, MessageType.ReplicaInfo);
+            }
+            else if (dryRun)
+            {
+                existing = readOnly = PageSource.Open(replicaPath, settings.BusyTimeout);
+                info = new DatabaseInfo(readOnly.PageSize, readOnly.PageCount, readOnly.IsWal);
             }
             else
             {
                 target = sink = PageSink.Open(replicaPath, origin.PageSize, settings.BusyTimeout);
-                CheckCompatible(sink, origin, options);
-                pageCountBefore = sink.PageCount;
-                new DatabaseInfo(sink.PageSize, sink.PageCount, sink.IsWal).WriteTo(peer.Writer, MessageType.ReplicaInfo);
+                existing = sink;
+                info = new DatabaseInfo(sink.PageSize, sink.PageCount, sink.IsWal);
             }
+            CheckCompatible(replicaPath, info, origin, options);
+            info.WriteTo(peer.Writer, MessageType.ReplicaInfo);
             peer.Writer.Flush();
 
-            var next = sink is null || sink.PageCount == 0 ? peer.Reader.Read() : AnswerHashQuestions(sink, origin.PageCount, peer);
-            uint pagesWritten = ReceivePages(target, origin.PageCount, peer, next);
+            int roundTrips = 1;
+            var hashing = default(HashingFigures);
+            var next = info.PageCount == 0
+                ? peer.Reader.Read()
+                : AnswerHashQuestions(existing!, info.PageSize, origin.PageCount, peer, progress, ref roundTrips, out hashing);
+            LevelMessages.ExpectType(next.Type, MessageType.SendPlan, next.Payload.Span);
+            var plan = SendPlan.Parse(next.Payload.Span, origin.PageCount);
+            var received = ReceivePages(target, info.PageSize, origin.PageCount, plan, peer, progress);
 
-            peer.Writer.Write(MessageType.Committed, []);
+            hashing.WriteCommitted(peer.Writer);
             peer.Writer.Flush();
+            roundTrips++;
+            progress.Enter(SyncPhase.Finished);
             return new SyncResult
             {
-                PageSize = target.PageSize,
+                PageSize = info.PageSize,
                 OriginPageCount = origin.PageCount,
-                ReplicaPageCountBefore = pageCountBefore,
-                PagesSent = pagesWritten,
+                ReplicaPageCountBefore = info.PageCount,
+                DryRun = dryRun,
+                PagesSent = plan.Pages,
+                PageBytesRaw = dryRun ? (long)plan.Pages * info.PageSize : received.RawBytes,
+                PageBytesOnWire = received.WireBytes,
                 BytesWritten = peer.Writer.BytesWritten,
                 BytesRead = peer.Reader.BytesRead,
+                RoundTrips = roundTrips,
+                Phases = PhaseTimes.From(progress),
+                OriginHashing = plan.OriginHashing,
+                ReplicaHashing = hashing,
             };
         }
         catch (Exception e)
@@ -84,6 +105,19 @@ public static class ReplicaRole
         {
             sink?.Dispose();
             newFile?.Dispose();
+            readOnly?.Dispose();
+        }
+    }
+
+    private static NewReplicaFile CreateNewReplica(string replicaPath, int pageSize)
+    {
+        try
+        {
+            return NewReplicaFile.Create(replicaPath, pageSize);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw new SyncException($"cannot create replica {replicaPath}: {e.Message} (check that its directory exists and is writable)", e);
         }
     }
 
@@ -95,26 +129,30 @@ public static class ReplicaRole
         }
     }
 
-    private static void CheckCompatible(PageSink sink, DatabaseInfo origin, SyncOptions options)
+    private static void CheckCompatible(string replicaPath, DatabaseInfo replica, DatabaseInfo origin, SyncOptions options)
     {
-        if (sink.PageCount > 0 && sink.PageSize != origin.PageSize)
+        if (replica.PageCount > 0 && replica.PageSize != origin.PageSize)
         {
-            throw new SyncException($"page size mismatch: the origin uses {origin.PageSize} bytes, replica {sink.Path} uses {sink.PageSize}; sync to a new replica file instead");
+            throw new SyncException($"page size mismatch: the origin uses {origin.PageSize} bytes, replica {replicaPath} uses {replica.PageSize}; sync to a new replica file instead");
         }
-        if (options.HasFlag(SyncOptions.WalOnly) && sink.PageCount > 0 && !sink.IsWal)
+        if (options.HasFlag(SyncOptions.WalOnly) && replica.PageCount > 0 && !replica.IsWal)
         {
-            throw new SyncException($"replica {sink.Path} is not a WAL database and --wal-only was given");
+            throw new SyncException($"replica {replicaPath} is not a WAL database and --wal-only was given");
         }
     }
 
     /// <summary>
-    /// Sends the top level of our hash tree, then the children of each node the origin asks about,
-    /// level by level. Returns the first frame that is not a question (a Page or Done).
+    /// Hashes our pages and sends the top level of the tree, then the children of each node the
+    /// origin asks about, level by level. Returns the first frame that is not a question.
     /// </summary>
-    private static (MessageType, ReadOnlyMemory<byte>) AnswerHashQuestions(PageSink sink, uint originPageCount, PeerConnection peer)
+    private static (MessageType Type, ReadOnlyMemory<byte> Payload) AnswerHashQuestions(
+        IPageScanner replica, int pageSize, uint originPageCount, PeerConnection peer, SyncProgress progress, ref int roundTrips, out HashingFigures hashing)
     {
+        progress.Enter(SyncPhase.Hashing, Math.Min(replica.PageCount, originPageCount));
         var shape = HashTreeShape.For(originPageCount);
-        var tree = HashTree.Build(shape, sink, sink.PageSize);
+        var tree = HashTree.Build(shape, replica, pageSize, progress);
+        hashing = HashingFigures.From(progress.PhaseElapsed, progress.Bytes);
+        progress.Enter(SyncPhase.Comparing);
         int level = shape.TopLevel;
         LevelMessages.WriteHashes(peer.Writer, (byte)level, tree.TopLevel);
         peer.Writer.Flush();
@@ -133,19 +171,30 @@ public static class ReplicaRole
             var nodes = LevelMessages.ReadNodeRequest(peer.Reader, frame, (byte)level, shape.NodeCount(level));
             LevelMessages.WriteHashes(peer.Writer, (byte)(level - 1), tree.ChildHashes(level, nodes));
             peer.Writer.Flush();
+            roundTrips++;
             level--;
         }
     }
 
-    /// <summary>Writes Page frames until Done, checking each before it is written; then commits.</summary>
-    private static uint ReceivePages(IPageWriter sink, uint originPageCount, PeerConnection peer, (MessageType Type, ReadOnlyMemory<byte> Payload) frame)
+    /// <summary>
+    /// Writes the planned Page frames, checking each before it is written, until Done; then commits.
+    /// With no <paramref name="sink"/> (a dry run) no page may come.
+    /// </summary>
+    private static (long RawBytes, long WireBytes) ReceivePages(IPageWriter? sink, int pageSize, uint originPageCount, SendPlan plan, PeerConnection peer, SyncProgress progress)
     {
-        uint lockBytePage = LockBytePage.For(sink.PageSize);
-        var page = new byte[sink.PageSize];
+        progress.Enter(SyncPhase.Sending, sink is null ? 0 : plan.Pages);
+        uint lockBytePage = LockBytePage.For(pageSize);
+        var page = new byte[pageSize];
         var digest = new PageStreamDigest();
+        long rawBytes = 0, wireBytes = 0;
+        var frame = peer.Reader.Read();
         while (frame.Type == MessageType.Page)
         {
             uint pageNumber = PageMessage.Parse(frame.Payload.Span, out var encoding, out var body);
+            if (sink is null || digest.Pages == plan.Pages)
+            {
+                throw new ProtocolException($"the origin sent more than the {(sink is null ? 0 : plan.Pages)} pages it planned");
+            }
             if (pageNumber == 0 || pageNumber > originPageCount || pageNumber == lockBytePage)
             {
                 throw new ProtocolException($"the origin sent page {pageNumber}, which is not a page of its {originPageCount}-page database");
@@ -176,18 +225,23 @@ public static class ReplicaRole
             {
                 throw new SyncException($"cannot write the replica: {e.Message}; it is unchanged", e);
             }
+            rawBytes += data.Length;
+            wireBytes += body.Length;
+            progress.Advance(1, body.Length);
             frame = peer.Reader.Read();
         }
 
         LevelMessages.ExpectType(frame.Type, MessageType.Done, frame.Payload.Span);
         var done = DoneMessage.Parse(frame.Payload.Span);
-        if (done.PageCount != originPageCount || done.PagesSent != digest.Pages || done.Digest != digest.Value)
+        uint expectedPages = sink is null ? 0 : plan.Pages;
+        if (done.PageCount != originPageCount || done.PagesSent != digest.Pages || digest.Pages != expectedPages || done.Digest != digest.Value)
         {
             throw new ProtocolException($"the page stream does not match the origin's digest ({digest.Pages} pages received, {done.PagesSent} sent): nothing was committed");
         }
+        progress.Enter(SyncPhase.Committing);
         try
         {
-            sink.Commit(originPageCount);
+            sink?.Commit(originPageCount);
         }
         catch (InvalidOperationException e)
         {
@@ -197,6 +251,6 @@ public static class ReplicaRole
         {
             throw new SyncException($"cannot commit the replica: {e.Message}", e);
         }
-        return digest.Pages;
+        return (rawBytes, wireBytes);
     }
 }

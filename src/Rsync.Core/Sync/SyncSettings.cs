@@ -4,7 +4,8 @@ namespace Rsync.Core.Sync;
 /// <param name="BusyTimeout">How long to wait for the replica's write lock (and a busy origin).</param>
 /// <param name="WalOnly">Refuse unless both databases are WAL databases.</param>
 /// <param name="Compress">Ask for compressed pages.</param>
-public sealed record SyncSettings(TimeSpan BusyTimeout, bool WalOnly = false, bool Compress = false)
+/// <param name="DryRun">Compare and report only: send no pages, write nothing.</param>
+public sealed record SyncSettings(TimeSpan BusyTimeout, bool WalOnly = false, bool Compress = false, bool DryRun = false)
 {
     public static SyncSettings Default { get; } = new(TimeSpan.FromSeconds(30));
 }

@@ -20,6 +20,8 @@ public enum Capabilities : uint
 {
     None = 0,
     Brotli = 1,
+    /// <summary>A replica that announces this writes nothing when asked for <see cref="SyncOptions.DryRun"/>.</summary>
+    DryRun = 2,
 }
 
 /// <summary>What a side asks for: a side started by the user passes the user's options on.</summary>
@@ -29,6 +31,8 @@ public enum SyncOptions : uint
     None = 0,
     WalOnly = 1,
     Compress = 2,
+    /// <summary>Compare and report, but send no pages and write nothing.</summary>
+    DryRun = 4,
 }
 
 /// <summary>

@@ -33,7 +33,7 @@ public sealed class SshSyncTests(SshSyncTests.Server server) : IClassFixture<Ssh
         Sync.SyncMatrixTests.Change(origin, Sync.SyncMatrixTests.Situation.OnePercentChanged);
         var update = Sqlrsync(origin, $"{SshServer.Alias}:{replica}", "-v");
         Assert.True(update.ExitCode == 0, update.StandardError);
-        Assert.Matches(@"sent \d+ of \d+ pages \([\d,]+ bytes, [\d,]+ on the wire\)", update.StandardError);
+        Assert.Matches(@"changed [\d,]+ of [\d,]+ pages \([\d,]+ bytes, [\d,]+ on the wire\)", update.StandardError);
         Sync.SyncMatrixTests.AssertSynced(origin, replica, 4096);
 
         var pulled = dir.File("pulled.db");

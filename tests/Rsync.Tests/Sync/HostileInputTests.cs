@@ -116,16 +116,44 @@ public class HostileInputTests
     {
         using var dir = new TempDirectory();
         var replica = dir.File("replica.db");
-        var stream = new MemoryStream();
-        var writer = new FrameWriter(stream);
-        new Hello(Hello.CurrentVersion, Role.Origin, HashAlgorithm.Xxh3_128, Capabilities.None, SyncOptions.None).WriteTo(writer);
-        new DatabaseInfo(4096, 300000, IsWal: true).WriteTo(writer, MessageType.OriginInfo);
+        var (stream, writer) = StartOriginTranscript();
+        new SendPlan(1, default).WriteTo(writer);
         PageMessage.Write(writer, pageNumber, PageEncoding.Raw, new byte[4096]);
         writer.Flush();
 
         var error = Assert.Throws<SyncException>(() => ReplicaRole.Run(replica, new MemoryStream(stream.ToArray()), Stream.Null, Settings));
         Assert.Contains($"page {pageNumber}", error.Message);
         Assert.False(File.Exists(replica));
+    }
+
+    [Theory]
+    [InlineData(300001u, 0u)]  // a plan for more pages than the origin has
+    [InlineData(1u, 2u)]       // more pages than planned
+    public void PagesBeyondThePlanAreRefused(uint plannedPages, uint pagesSent)
+    {
+        using var dir = new TempDirectory();
+        var replica = dir.File("replica.db");
+        var (stream, writer) = StartOriginTranscript();
+        new SendPlan(plannedPages, default).WriteTo(writer);
+        for (uint page = 1; page <= pagesSent; page++)
+        {
+            PageMessage.Write(writer, page, PageEncoding.Raw, new byte[4096]);
+        }
+        writer.Flush();
+
+        var error = Assert.Throws<SyncException>(() => ReplicaRole.Run(replica, new MemoryStream(stream.ToArray()), Stream.Null, Settings));
+        Assert.Contains("plan", error.Message);
+        Assert.False(File.Exists(replica));
+    }
+
+    /// <summary>An origin's hello and info for a 300,000-page database of 4 KiB pages.</summary>
+    private static (MemoryStream Stream, FrameWriter Writer) StartOriginTranscript()
+    {
+        var stream = new MemoryStream();
+        var writer = new FrameWriter(stream);
+        new Hello(Hello.CurrentVersion, Role.Origin, HashAlgorithm.Xxh3_128, Capabilities.None, SyncOptions.None).WriteTo(writer);
+        new DatabaseInfo(4096, 300000, IsWal: true).WriteTo(writer, MessageType.OriginInfo);
+        return (stream, writer);
     }
 
     private static (string Origin, byte[] Transcript) RecordNewReplicaTranscript(TempDirectory dir)

@@ -1,0 +1,52 @@
+using System.Runtime.InteropServices;
+
+namespace Rsync.Cli;
+
+/// <summary>
+/// Spots a database on a network or pass-through filesystem, where SQLite's locks and WAL shared
+/// memory do not work across hosts (seed 000), so that sqlrsync can warn before syncing it.
+/// Uses statfs(2) on Linux; it opens no file handle.
+/// </summary>
+internal static partial class UnsafeFilesystem
+{
+    /// <summary>statfs f_type values (linux/magic.h and the filesystems' own headers) and what to call them.</summary>
+    private static readonly Dictionary<long, string> Names = new()
+    {
+        [0x6969] = "NFS",
+        [0x517B] = "SMB",
+        [0xFF534D42] = "CIFS/SMB",
+        [0xFE534D42] = "SMB2",
+        [0x65735546] = "FUSE (virtiofs, sshfs and the like)",
+        [0x01021997] = "9p",
+        [0x00C36400] = "CephFS",
+    };
+
+    /// <summary>The kind of unsafe filesystem that holds <paramref name="path"/> (or, if it does not exist, its directory), or null.</summary>
+    public static string? Kind(string path)
+    {
+        if (!OperatingSystem.IsLinux())
+        {
+            return null;
+        }
+        string target = File.Exists(path) ? path : Path.GetDirectoryName(Path.GetFullPath(path)) ?? path;
+        // struct statfs on 64-bit Linux (x86-64 and arm64) starts with f_type, 8 bytes.
+        Span<byte> buffer = stackalloc byte[256];
+        if (StatFs(target, ref MemoryMarshal.GetReference(buffer)) != 0)
+        {
+            return null;
+        }
+        return KindOf(BitConverter.ToInt64(buffer) & 0xFFFFFFFF);
+    }
+
+    public static string? KindOf(long filesystemType) => Names.GetValueOrDefault(filesystemType);
+
+    /// <summary>The one warning line for <paramref name="side"/> at <paramref name="path"/>, or null when its filesystem is safe.</summary>
+    public static string? Warning(string side, string path) => Kind(path) is { } kind
+        ? $"sqlrsync: warning: {side} {path} is on {kind}: a WAL database is not safe to share across hosts there " +
+          "(its locks and shared memory do not reach other machines); keep the live database on a local disk " +
+          "and give other hosts copies made with sqlrsync (-q hides this)"
+        : null;
+
+    [LibraryImport("libc", EntryPoint = "statfs", StringMarshalling = StringMarshalling.Utf8)]
+    private static partial int StatFs(string path, ref byte buffer);
+}

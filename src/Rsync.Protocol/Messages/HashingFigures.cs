@@ -1,0 +1,44 @@
+using System.Buffers.Binary;
+
+namespace Rsync.Protocol.Messages;
+
+/// <summary>
+/// How long a side took to hash its pages and how many bytes that was: microseconds (u64), bytes (u64).
+/// Each side tells the other, so either end can report both hashing rates.
+/// </summary>
+public readonly record struct HashingFigures(ulong Microseconds, ulong Bytes)
+{
+    public const int Length = 16;
+
+    public static HashingFigures From(TimeSpan time, long bytes) => new((ulong)Math.Max(0, time.Ticks / 10), (ulong)Math.Max(0, bytes));
+
+    public TimeSpan Time => TimeSpan.FromTicks((long)Math.Min(Microseconds, (ulong)(TimeSpan.MaxValue.Ticks / 10)) * 10);
+
+    /// <summary>Bytes per second, or 0 when nothing was hashed.</summary>
+    public double BytesPerSecond => Microseconds == 0 ? 0 : Bytes / (Microseconds / 1e6);
+
+    public void Write(Span<byte> destination)
+    {
+        BinaryPrimitives.WriteUInt64LittleEndian(destination, Microseconds);
+        BinaryPrimitives.WriteUInt64LittleEndian(destination[8..], Bytes);
+    }
+
+    internal static HashingFigures Read(ref PayloadReader reader) =>
+        new(BinaryPrimitives.ReadUInt64LittleEndian(reader.Bytes(8)), BinaryPrimitives.ReadUInt64LittleEndian(reader.Bytes(8)));
+
+    /// <summary>Committed carries the replica's figures and nothing else.</summary>
+    public void WriteCommitted(FrameWriter writer)
+    {
+        Span<byte> payload = stackalloc byte[Length];
+        Write(payload);
+        writer.Write(MessageType.Committed, payload);
+    }
+
+    public static HashingFigures ParseCommitted(ReadOnlySpan<byte> payload)
+    {
+        var reader = new PayloadReader(payload, MessageType.Committed);
+        var figures = Read(ref reader);
+        reader.End();
+        return figures;
+    }
+}
