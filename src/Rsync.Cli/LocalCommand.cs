@@ -9,15 +9,15 @@ internal static class LocalCommand
     {
         if (LocalPaths.OriginProblem(origin) is { } originProblem)
         {
-            return Program.Failed(originProblem);
+            return SyncRunner.Fail(output, origin, replica, originProblem);
         }
         if (LocalPaths.ReplicaProblem(replica) is { } replicaProblem)
         {
-            return Program.Failed(replicaProblem);
+            return SyncRunner.Fail(output, origin, replica, replicaProblem);
         }
         if (File.Exists(replica) && FileIdentity.IsSameFile(origin, replica))
         {
-            return Program.Usage($"origin and replica are the same file ({origin})");
+            return Program.Usage($"origin and replica are the same file ({origin}); name a different replica");
         }
         LocalPaths.WarnIfUnsafe(output, ("origin", origin), ("replica", replica));
         return SyncRunner.Run(output, origin, replica, progress => LocalSync.Run(origin, replica, settings, progress), e => e.Message);

@@ -8,7 +8,7 @@ internal static class LocalPaths
     {
         if (Directory.Exists(origin))
         {
-            return $"origin {origin} is a directory, not a database file";
+            return $"origin {origin} is a directory, not a database file; name the database file inside it";
         }
         if (!File.Exists(origin))
         {

@@ -12,7 +12,7 @@ internal static class RemoteCommandLine
         string? problem = origin.IsRemote ? LocalPaths.ReplicaProblem(local.Path) : LocalPaths.OriginProblem(local.Path);
         if (problem is not null)
         {
-            return Program.Failed(problem);
+            return SyncRunner.Fail(output, origin.ToString(), replica.ToString(), problem);
         }
         LocalPaths.WarnIfUnsafe(output, (origin.IsRemote ? "replica" : "origin", local.Path));
         SshAgent agent;

@@ -25,12 +25,7 @@ internal static class SyncRunner
         catch (Exception e) when (e is SyncException or PeerErrorException)
         {
             line?.Dispose();
-            string problem = describeFailure(e);
-            if (output.Json)
-            {
-                Console.Out.WriteLine(JsonReport.ForFailure(origin, replica, problem, clock.Elapsed));
-            }
-            return Program.Failed(problem);
+            return Fail(output, origin, replica, describeFailure(e), clock.Elapsed);
         }
         line?.Dispose();
 
@@ -46,5 +41,15 @@ internal static class SyncRunner
             Console.Out.WriteLine(JsonReport.ForSuccess(origin, replica, result, clock.Elapsed, output.Check));
         }
         return output.Check && !result.Identical ? Program.Differ : Program.Success;
+    }
+
+    /// <summary>A failed sync (exit 1): the error line, and the JSON report when asked for.</summary>
+    public static int Fail(OutputSettings output, string origin, string replica, string problem, TimeSpan elapsed = default)
+    {
+        if (output.Json)
+        {
+            Console.Out.WriteLine(JsonReport.ForFailure(origin, replica, problem, elapsed));
+        }
+        return Program.Failed(problem);
     }
 }

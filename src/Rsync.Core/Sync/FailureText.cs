@@ -12,7 +12,7 @@ internal static class FailureText
     {
         if (error.IsNotADatabase)
         {
-            return new SyncException($"{side} {path} is not a SQLite database (or is encrypted or damaged)", error);
+            return new SyncException($"{side} {path} is not a SQLite database (or is encrypted or damaged); check that the path names the right file", error);
         }
         if (error.IsBusy)
         {
