@@ -20,8 +20,8 @@ public class AgentProcessTests
         {
             using var originAgent = new AgentProcess("--origin", origin);
             using var replicaAgent = new AgentProcess("--replica", replica);
-            var toReplica = Task.Run(() => Relay(originAgent.Output, replicaAgent.Input));
-            var toOrigin = Task.Run(() => Relay(replicaAgent.Output, originAgent.Input));
+            var toReplica = StreamRelay.Start(originAgent.Output, replicaAgent.Input);
+            var toOrigin = StreamRelay.Start(replicaAgent.Output, originAgent.Input);
 
             var originExit = originAgent.WaitForExit();
             var replicaExit = replicaAgent.WaitForExit();
@@ -77,21 +77,5 @@ public class AgentProcessTests
         Assert.Equal(contentBefore, TestDatabase.Sqlite3Cli(replica, "SELECT count(*), sum(length(body)) FROM items"));
         TestDatabase.AssertIntegrityOk(replica);
         Assert.Equal(before, File.ReadAllBytes(replica));
-    }
-
-    private static void Relay(Stream from, Stream to)
-    {
-        try
-        {
-            from.CopyTo(to);
-        }
-        catch (IOException)
-        {
-            // The other agent exited; its exit code tells the test what happened.
-        }
-        finally
-        {
-            to.Dispose();
-        }
     }
 }

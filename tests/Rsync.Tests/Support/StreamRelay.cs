@@ -1,0 +1,21 @@
+namespace Rsync.Tests.Support;
+
+/// <summary>Copies one agent's output to another's input, as ssh would carry it.</summary>
+public static class StreamRelay
+{
+    public static Task Start(Stream from, Stream to) => Task.Run(() =>
+    {
+        try
+        {
+            from.CopyTo(to);
+        }
+        catch (IOException)
+        {
+            // The other agent exited; its exit code tells the test what happened.
+        }
+        finally
+        {
+            to.Dispose();
+        }
+    });
+}
