@@ -5,7 +5,7 @@ namespace Rsync.Tests.Cli;
 /// <summary>The native SQLite build script says in one line what is missing.</summary>
 public class NativeBuildTests
 {
-    private static string Script => Path.GetFullPath(Path.Combine(AppContext.BaseDirectory, "../../../../../native/sqlite/build.sh"));
+    private static string Script => Repository.File("native/sqlite/build.sh");
 
     [Theory]
     [InlineData("NPM", "no-such-npm", "npm ('no-such-npm') not found: install Node.js and npm")]
