@@ -42,6 +42,30 @@ public sealed class SshSyncTests(SshSyncTests.Server server) : IClassFixture<Ssh
         Sync.SyncMatrixTests.AssertSynced(replica, pulled, 4096);
     }
 
+    [SkippableFact]
+    public void DryRunAndCheckAcrossSshWriteNothingOnEitherSide()
+    {
+        Skip.If(Ssh.Unavailable is not null, Ssh.Unavailable);
+        using var dir = new TempDirectory();
+        var origin = dir.File("origin.db");
+        var replica = dir.File("replica.db");
+        TestDatabase.Create(origin, rows: 2000);
+        Assert.Equal(0, Sqlrsync(origin, $"{SshServer.Alias}:{replica}").ExitCode);
+        Sync.SyncMatrixTests.Change(origin, Sync.SyncMatrixTests.Situation.OnePercentChanged);
+        var before = DirectorySnapshot.Take(dir.Path);
+
+        var push = Sqlrsync(origin, $"{SshServer.Alias}:{replica}", "--dry-run", "--json");
+        Assert.True(push.ExitCode == 0, push.StandardError);
+        Assert.Contains("\"outcome\":\"dry_run\"", push.StandardOutput);
+        Assert.Matches("\"pages_changed\":[1-9]", push.StandardOutput);
+        var pull = Sqlrsync($"{SshServer.Alias}:{origin}", replica, "--check");
+        Assert.True(pull.ExitCode == 3, pull.StandardError);
+        DirectorySnapshot.AssertUnchanged(before, dir.Path);
+
+        Assert.Equal(0, Sqlrsync($"{SshServer.Alias}:{origin}", replica).ExitCode);
+        Assert.Equal(0, Sqlrsync(origin, $"{SshServer.Alias}:{replica}", "--check").ExitCode);
+    }
+
     [SkippableTheory]
     [InlineData("with space.db")]
     [InlineData("it's.db")]
