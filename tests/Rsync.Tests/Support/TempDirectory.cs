@@ -3,9 +3,12 @@ namespace Rsync.Tests.Support;
 /// <summary>A fresh directory under the system temp folder, deleted with everything in it on dispose.</summary>
 public sealed class TempDirectory : IDisposable
 {
-    public TempDirectory()
+    /// <param name="inMemory">Under /dev/shm (tmpfs, where fsync costs nothing) when this machine has it.</param>
+    public TempDirectory(bool inMemory = false)
     {
-        Path = Directory.CreateTempSubdirectory("sqlrsync-test-").FullName;
+        Path = inMemory && Directory.Exists("/dev/shm")
+            ? Directory.CreateDirectory(System.IO.Path.Combine("/dev/shm", "sqlrsync-test-" + Guid.NewGuid().ToString("N"))).FullName
+            : Directory.CreateTempSubdirectory("sqlrsync-test-").FullName;
     }
 
     public string Path { get; }

@@ -1,5 +1,4 @@
 using System.Buffers.Binary;
-using System.IO.Pipelines;
 using Rsync.Core.Sync;
 using Rsync.Protocol;
 using Rsync.Protocol.Messages;
@@ -58,7 +57,7 @@ public class HostileInputTests
         var before = File.ReadAllBytes(replica);
         var copy = dir.File("copy.db");
         File.Copy(replica, copy);
-        var transcript = Record(origin, copy);
+        var transcript = Transcript.Record(origin, copy, Settings).FromOrigin;
 
         var random = new Random(2);
         for (int i = 0; i < 40; i++)
@@ -160,40 +159,6 @@ public class HostileInputTests
     {
         var origin = dir.File("origin.db");
         TestDatabase.Create(origin, rows: 2000);
-        return (origin, Record(origin, dir.File("recorded.db")));
-    }
-
-    /// <summary>Runs a real sync and returns every byte the origin sent.</summary>
-    private static byte[] Record(string origin, string replica)
-    {
-        var toReplica = new Pipe();
-        var toOrigin = new Pipe();
-        var recording = new MemoryStream();
-        var replicaSide = Task.Run(() =>
-        {
-            try
-            {
-                ReplicaRole.Run(replica, toReplica.Reader.AsStream(), toOrigin.Writer.AsStream(), Settings);
-            }
-            finally
-            {
-                toOrigin.Writer.Complete();
-            }
-        });
-        OriginRole.Run(origin, toOrigin.Reader.AsStream(), new TeeStream(toReplica.Writer.AsStream(), recording), Settings);
-        toReplica.Writer.Complete();
-        replicaSide.GetAwaiter().GetResult();
-        return recording.ToArray();
-    }
-
-    private sealed class TeeStream(Stream first, Stream second) : WriteOnlyStream
-    {
-        public override void Write(ReadOnlySpan<byte> buffer)
-        {
-            first.Write(buffer);
-            second.Write(buffer);
-        }
-
-        public override void Flush() => first.Flush();
+        return (origin, Transcript.Record(origin, dir.File("recorded.db"), Settings).FromOrigin);
     }
 }
