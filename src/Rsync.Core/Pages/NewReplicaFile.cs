@@ -8,15 +8,21 @@ namespace Rsync.Core.Pages;
 /// writes (SQLite would write it one page per system call), made durable with fsync and then put in
 /// place with link(2), which fails rather than replace a file that appeared meanwhile. No SQLite
 /// connection of this process has the temporary file open, so writing it directly cannot disturb
-/// SQLite's locks. Disposing before <see cref="Commit"/> removes the temporary file: a failed sync
-/// leaves no replica behind.
+/// SQLite's locks. The temporary file is nameless (O_TMPFILE) where the filesystem allows, so even a
+/// killed process leaves nothing behind; elsewhere it is a hidden name that disposing removes. Either
+/// way a failed sync leaves no replica behind.
 /// </summary>
 public sealed partial class NewReplicaFile : IPageWriter, IDisposable
 {
     private const int RunBufferBytes = 4 * 1024 * 1024;
 
+    private const int AtCurrentDirectory = -100;
+    private const int AtSymlinkFollow = 0x400;
+    private const int OpenTemporaryReadWrite = 0x410000 | 2;  // O_TMPFILE | O_RDWR
+    private const int FileMode = 0x1B6;  // 0666, less the umask, as .NET creates files
+
     private readonly SafeFileHandle _file;
-    private readonly string _temporaryPath;
+    private readonly string? _temporaryPath;  // null: the file is nameless until it is linked in place
     private readonly byte[] _run = new byte[RunBufferBytes];
     private int _runLength;
     private long _runOffset;
@@ -27,9 +33,19 @@ public sealed partial class NewReplicaFile : IPageWriter, IDisposable
     {
         Path = path;
         PageSize = pageSize;
-        _temporaryPath = System.IO.Path.Combine(System.IO.Path.GetDirectoryName(System.IO.Path.GetFullPath(path))!,
-            $".{System.IO.Path.GetFileName(path)}.sqlrsync-{Environment.ProcessId}-{Guid.NewGuid():N}");
-        _file = File.OpenHandle(_temporaryPath, FileMode.CreateNew, FileAccess.ReadWrite, FileShare.None);
+        string directory = System.IO.Path.GetDirectoryName(System.IO.Path.GetFullPath(path))!;
+        int nameless = OperatingSystem.IsLinux() ? Open(directory, OpenTemporaryReadWrite, FileMode) : -1;
+        if (nameless >= 0)
+        {
+            _file = new SafeFileHandle(nameless, ownsHandle: true);
+            return;
+        }
+        if (!Directory.Exists(directory))
+        {
+            throw new DirectoryNotFoundException($"directory {directory} does not exist");
+        }
+        _temporaryPath = System.IO.Path.Combine(directory, $".{System.IO.Path.GetFileName(path)}.sqlrsync-{Environment.ProcessId}-{Guid.NewGuid():N}");
+        _file = File.OpenHandle(_temporaryPath, System.IO.FileMode.CreateNew, FileAccess.ReadWrite, FileShare.None);
     }
 
     public string Path { get; }
@@ -71,7 +87,10 @@ public sealed partial class NewReplicaFile : IPageWriter, IDisposable
         FlushRun();
         RandomAccess.SetLength(_file, (long)pageCount * PageSize);
         RandomAccess.FlushToDisk(_file);
-        if (Link(_temporaryPath, Path) != 0)
+        int linked = _temporaryPath is null
+            ? LinkAt(AtCurrentDirectory, $"/proc/self/fd/{_file.DangerousGetHandle()}", AtCurrentDirectory, Path, AtSymlinkFollow)
+            : Link(_temporaryPath, Path);
+        if (linked != 0)
         {
             int errno = Marshal.GetLastPInvokeError();
             throw new IOException(errno == 17
@@ -79,14 +98,17 @@ public sealed partial class NewReplicaFile : IPageWriter, IDisposable
                 : $"cannot put the new replica in place at {Path} ({Marshal.GetPInvokeErrorMessage(errno)})");
         }
         _committed = true;
-        File.Delete(_temporaryPath);
+        if (_temporaryPath is not null)
+        {
+            File.Delete(_temporaryPath);
+        }
         SyncDirectory(System.IO.Path.GetDirectoryName(System.IO.Path.GetFullPath(Path))!);
     }
 
     public void Dispose()
     {
         _file.Dispose();
-        if (!_committed)
+        if (!_committed && _temporaryPath is not null)
         {
             File.Delete(_temporaryPath);
         }
@@ -115,8 +137,11 @@ public sealed partial class NewReplicaFile : IPageWriter, IDisposable
     [LibraryImport("libc", EntryPoint = "link", StringMarshalling = StringMarshalling.Utf8, SetLastError = true)]
     private static partial int Link(string existing, string created);
 
+    [LibraryImport("libc", EntryPoint = "linkat", StringMarshalling = StringMarshalling.Utf8, SetLastError = true)]
+    private static partial int LinkAt(int existingDirectory, string existing, int createdDirectory, string created, int flags);
+
     [LibraryImport("libc", EntryPoint = "open", StringMarshalling = StringMarshalling.Utf8, SetLastError = true)]
-    private static partial int Open(string path, int flags);
+    private static partial int Open(string path, int flags, int mode = 0);
 
     [LibraryImport("libc", EntryPoint = "fsync")]
     private static partial int Fsync(int fd);

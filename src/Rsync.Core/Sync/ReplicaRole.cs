@@ -223,7 +223,7 @@ public static class ReplicaRole
             }
             catch (IOException e)
             {
-                throw new SyncException($"cannot write the replica: {e.Message}; it is unchanged", e);
+                throw new SyncException($"cannot write the replica: {e.Message}; it is unchanged (free some space or fix the disk, then retry)", e);
             }
             rawBytes += data.Length;
             wireBytes += body.Length;
@@ -249,7 +249,7 @@ public static class ReplicaRole
         }
         catch (IOException e)
         {
-            throw new SyncException($"cannot commit the replica: {e.Message}", e);
+            throw new SyncException($"cannot commit the replica: {e.Message}; it is unchanged (free some space or fix the disk, then retry)", e);
         }
         return (rawBytes, wireBytes);
     }

@@ -171,6 +171,28 @@ public class PageAccessTests
     }
 
     [Fact]
+    public void NewReplicaIsNamelessUntilItsCommit()
+    {
+        using var dir = new TempDirectory();
+        var origin = dir.File("origin.db");
+        var replica = dir.File("new.db");
+        TestDatabase.Create(origin, rows: 300, journalMode: "delete");
+        var before = Directory.GetFiles(dir.Path);
+
+        using (var source = PageSource.Open(origin, BusyTimeout))
+        using (var newFile = NewReplicaFile.Create(replica, source.PageSize))
+        {
+            source.ScanPages(1, source.PageCount, newFile.WritePage);
+            // A process killed here leaves no file behind: the replica has no name yet (O_TMPFILE).
+            Assert.Equal(before, Directory.GetFiles(dir.Path));
+            newFile.Commit(source.PageCount);
+        }
+
+        TestDatabase.AssertPageIdentical(origin, replica, 4096);
+        Assert.Equal([.. before.Append(replica).Order()], Directory.GetFiles(dir.Path).Order());
+    }
+
+    [Fact]
     public void SinkRefusesTheLockBytePageAndWrongSizedPages()
     {
         using var dir = new TempDirectory();

@@ -1,6 +1,9 @@
 namespace Rsync.Tests.Support;
 
-/// <summary>Copies one agent's output to another's input, as ssh would carry it.</summary>
+/// <summary>
+/// Copies one agent's output to another's input, as ssh would carry it. When either end fails, it
+/// closes both, so the writing agent gets a broken pipe instead of blocking on a full one.
+/// </summary>
 public static class StreamRelay
 {
     public static Task Start(Stream from, Stream to) => Task.Run(() =>
@@ -16,6 +19,7 @@ public static class StreamRelay
         finally
         {
             to.Dispose();
+            from.Dispose();
         }
     });
 }
