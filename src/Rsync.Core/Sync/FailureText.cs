@@ -14,6 +14,10 @@ internal static class FailureText
         {
             return new SyncException($"{side} {path} is not a SQLite database (or is encrypted or damaged); check that the path names the right file", error);
         }
+        if (error.ResultCode == raw.SQLITE_CORRUPT)
+        {
+            return new SyncException($"{side} {path} is damaged (SQLite finds it malformed, e.g. cut short); nothing was written (see sqlite3 {path} 'PRAGMA integrity_check')", error);
+        }
         if (error.IsBusy)
         {
             return new SyncException($"{side} {path} is locked by another writer; gave up after {busyTimeout.TotalSeconds:0.###} s (raise --busy-timeout or retry later)", error);
