@@ -1,0 +1,84 @@
+using System.Text.RegularExpressions;
+using Rsync.Tests.Support;
+
+namespace Rsync.Tests.Reliability;
+
+/// <summary>
+/// The seed documents' failure modes (../shared/seeds/, mapped in docs/seeds.md) that are not already
+/// covered elsewhere: 001 (file handles and the origin's -wal) and 002 (visibility right after a sync).
+/// 000 is UnsafeFilesystemTests, 003 and 004 are in LiveDatabaseTests.
+/// </summary>
+public class SeedScenarioTests
+{
+    /// <summary>
+    /// Seed 001: closing any file handle drops a process's POSIX locks on that file, so sqlrsync must
+    /// never open a database it has open through SQLite by any other means; and its close must not
+    /// checkpoint and truncate an origin's -wal that another process is still using.
+    /// </summary>
+    [SkippableFact]
+    public void Seed001EachDatabaseIsOpenedOnceAndTheOriginsWalIsNotTruncated()
+    {
+        Skip.IfNot(File.Exists("/usr/bin/strace"), "strace is not installed (.ci/run installs it)");
+        using var dir = new TempDirectory();
+        var origin = dir.File("origin.db");
+        var replica = dir.File("replica.db");
+        TestDatabase.Create(origin, rows: 1000);
+        // Another process commits frames to the -wal and is killed before it can checkpoint: the
+        // frames stay, and sqlrsync's connection is the last one to close the origin.
+        using (var writer = new SqliteShell(origin))
+        {
+            writer.Send("PRAGMA wal_autocheckpoint = 0; INSERT INTO items(name, body) SELECT name || '+', body FROM items;");
+            for (int wait = 0; wait < 100 && TestDatabase.Sqlite3Cli(origin, "SELECT count(*) FROM items") != "2000"; wait++)
+            {
+                Thread.Sleep(50);
+            }
+            Assert.Equal("2000", TestDatabase.Sqlite3Cli(origin, "SELECT count(*) FROM items"));
+        }
+        Assert.True(new FileInfo(origin + "-wal").Length > 0);
+        var databaseBefore = File.ReadAllBytes(origin);
+        var walBefore = File.ReadAllBytes(origin + "-wal");
+
+        foreach (var run in new[] { "new replica", "update" })
+        {
+            var trace = dir.File($"trace-{run}.log");
+            var result = ExternalProgram.Run("/usr/bin/strace", ["-f", "-e", "trace=open,openat", "-o", trace, "dotnet", SqlRsyncProgram.DllPath, origin, replica]);
+            Skip.If(result.StandardError.Contains("ptrace"), $"strace cannot trace here: {result.StandardError.Trim()}");
+            Assert.True(result.ExitCode == 0, result.StandardError);
+            var opens = File.ReadAllLines(trace);
+            Assert.Equal(1, SuccessfulOpens(opens, origin));
+            Assert.Equal(run == "update" ? 1 : 0, SuccessfulOpens(opens, replica));
+        }
+
+        Assert.Equal(databaseBefore, File.ReadAllBytes(origin));
+        Assert.Equal(walBefore, File.ReadAllBytes(origin + "-wal"));
+        Sync.SyncMatrixTests.AssertSynced(origin, replica, 4096);
+    }
+
+    /// <summary>Seed 002: once sqlrsync returns, a reader that starts afterwards in another process sees the new data.</summary>
+    [Fact]
+    public void Seed002AFreshReaderSeesTheNewDataAsSoonAsTheSyncReturns()
+    {
+        using var dir = new TempDirectory();
+        var origin = dir.File("origin.db");
+        var replica = dir.File("replica.db");
+        TestDatabase.Create(origin, rows: 500);
+        using var replicaReader = new SqliteShell(replica);  // a long-lived reader of the replica, as in the seed
+
+        for (int round = 1; round <= 5; round++)
+        {
+            using (var connection = TestDatabase.Connect(origin))
+            {
+                TestDatabase.InsertRows(connection, rows: 100, seed: 10 + round);
+            }
+            var sync = SqlRsyncProgram.Run(origin, replica);
+            Assert.True(sync.ExitCode == 0, sync.StandardError);
+
+            Assert.Equal((500 + 100 * round).ToString(), TestDatabase.Sqlite3Cli(replica, "SELECT count(*) FROM items"));
+        }
+        replicaReader.Finish();
+    }
+
+    /// <summary>Lines of an strace log where exactly <paramref name="path"/> (not its -wal or -shm) was opened successfully.</summary>
+    private static int SuccessfulOpens(string[] trace, string path) =>
+        trace.Count(line => Regex.IsMatch(line, $"open(at)?\\(.*\"{Regex.Escape(path)}\".*\\) = \\d+$"));
+}
