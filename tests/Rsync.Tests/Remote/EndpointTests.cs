@@ -1,3 +1,4 @@
+using Rsync.Tests.Support;
 using Rsync.Cli;
 
 namespace Rsync.Tests.Remote;
@@ -29,6 +30,21 @@ public class EndpointTests
     public void RefusesWhatCannotBeAnEndpoint(string text)
     {
         Assert.Throws<FormatException>(() => Endpoint.Parse(text));
+    }
+
+    [Fact]
+    public void ANewlineInARemotePathIsRefusedAndRunsNothing()
+    {
+        using var dir = new TempDirectory();
+        var origin = dir.File("origin.db");
+        TestDatabase.Create(origin, rows: 10);
+        var marker = dir.File("MARKER");
+
+        var result = SqlRsyncProgram.Run(origin, $"localhost:/tmp/x.db\ntouch {marker}", "--ssh", "/bin/sh -c");
+
+        Assert.Equal(2, result.ExitCode);
+        Assert.StartsWith("sqlrsync: error: ", result.StandardError);
+        Assert.False(File.Exists(marker));
     }
 
     [Theory]
