@@ -60,7 +60,7 @@ internal sealed class PeerConnection(Stream input, Stream output, Role role)
     public ReadOnlyMemory<byte> Expect(MessageType type)
     {
         var (actual, payload) = Reader.Read();
-        LevelMessages.ExpectType(actual, type, payload.Span);
+        ExpectedFrame.Check(actual, type, payload.Span);
         return payload;
     }
 

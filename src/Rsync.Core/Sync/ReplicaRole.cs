@@ -62,7 +62,7 @@ public static class ReplicaRole
             var next = info.PageCount == 0
                 ? peer.Reader.Read()
                 : AnswerHashQuestions(existing!, info.PageSize, origin.PageCount, peer, progress, ref roundTrips, out hashing);
-            LevelMessages.ExpectType(next.Type, MessageType.SendPlan, next.Payload.Span);
+            ExpectedFrame.Check(next.Type, MessageType.SendPlan, next.Payload.Span);
             var plan = SendPlan.Parse(next.Payload.Span, origin.PageCount);
             var received = ReceivePages(target, info.PageSize, origin.PageCount, plan, peer, progress);
 
@@ -231,7 +231,7 @@ public static class ReplicaRole
             frame = peer.Reader.Read();
         }
 
-        LevelMessages.ExpectType(frame.Type, MessageType.Done, frame.Payload.Span);
+        ExpectedFrame.Check(frame.Type, MessageType.Done, frame.Payload.Span);
         var done = DoneMessage.Parse(frame.Payload.Span);
         uint expectedPages = sink is null ? 0 : plan.Pages;
         if (done.PageCount != originPageCount || done.PagesSent != digest.Pages || digest.Pages != expectedPages || done.Digest != digest.Value)

@@ -23,6 +23,3 @@ public static class ErrorMessage
         return clean.ToString();
     }
 }
-
-/// <summary>The peer sent an Error message: its text is the reason.</summary>
-public sealed class PeerErrorException(string message) : Exception(message);

@@ -66,7 +66,7 @@ public static class LevelMessages
                 }
                 return hashes;
             }
-            ExpectType(type, MessageType.Hashes, span);
+            ExpectedFrame.Check(type, MessageType.Hashes, span);
             if (span.Length < 1 || span[0] != level || (span.Length - 1) % HashLength != 0)
             {
                 throw new ProtocolException($"malformed Hashes frame for level {level}");
@@ -99,7 +99,7 @@ public static class LevelMessages
                 ExpectLevel(span, level, type);
                 return nodes;
             }
-            ExpectType(type, MessageType.NodeRequest, span);
+            ExpectedFrame.Check(type, MessageType.NodeRequest, span);
             if (span.Length < 1 || span[0] != level || (span.Length - 1) % 4 != 0)
             {
                 throw new ProtocolException($"malformed NodeRequest frame for level {level}");
@@ -121,19 +121,6 @@ public static class LevelMessages
         if (payload.Length != 1 || payload[0] != level)
         {
             throw new ProtocolException($"malformed {type} frame for level {level}");
-        }
-    }
-
-    /// <summary>Fails on anything but <paramref name="expected"/>, relaying the peer's own Error text.</summary>
-    public static void ExpectType(MessageType actual, MessageType expected, ReadOnlySpan<byte> payload)
-    {
-        if (actual == MessageType.Error)
-        {
-            throw new PeerErrorException(ErrorMessage.Parse(payload));
-        }
-        if (actual != expected)
-        {
-            throw new ProtocolException($"expected {expected} but the peer sent {actual}");
         }
     }
 }
