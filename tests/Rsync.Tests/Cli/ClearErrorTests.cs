@@ -115,11 +115,8 @@ public sealed class ClearErrorTests : IDisposable
 
     private static void AssertOneLine(ExternalProgram.Result result, int exitCode, string expected)
     {
-        Assert.True(result.ExitCode == exitCode, $"exit {result.ExitCode}: {result.StandardError}");
-        var line = Assert.Single(result.StandardError.Split('\n', StringSplitOptions.RemoveEmptyEntries));
-        Assert.StartsWith("sqlrsync: error: ", line);
+        var line = SqlRsyncProgram.AssertErrorLine(result, exitCode);
         Assert.Contains(expected, line);
-        Assert.DoesNotContain("   at ", result.StandardError);
         Assert.Equal("", result.StandardOutput);
     }
 }

@@ -42,8 +42,7 @@ public class DamagedOriginTests
 
         var result = SqlRsyncProgram.Run(origin, dir.File("replica.db"));
 
-        Assert.Equal(1, result.ExitCode);
-        var line = Assert.Single(result.StandardError.Split('\n', StringSplitOptions.RemoveEmptyEntries));
+        var line = SqlRsyncProgram.AssertErrorLine(result, 1);
         Assert.StartsWith("sqlrsync: error: origin ", line);
         Assert.Contains(expected, line);
         DirectorySnapshot.AssertUnchanged(before, dir.Path);

@@ -204,9 +204,7 @@ public sealed class SshSyncTests(SshSyncTests.Server server) : IClassFixture<Ssh
 
         var result = SqlRsyncProgram.Run($"{SshServer.Alias}:{origin}", replica, "--ssh", Ssh.SshCommand, "--exe", cut, "--compress", "off", "--timeout", "20");
 
-        Assert.Equal(1, result.ExitCode);
-        var line = Assert.Single(result.StandardError.Split('\n', StringSplitOptions.RemoveEmptyEntries));
-        Assert.StartsWith("sqlrsync: error: ", line);
+        SqlRsyncProgram.AssertErrorLine(result, 1);
         Assert.Equal(before, File.ReadAllBytes(replica));
     }
 

@@ -7,4 +7,17 @@ public static class SqlRsyncProgram
 
     public static ExternalProgram.Result Run(params string[] arguments) =>
         ExternalProgram.Run("dotnet", [DllPath, .. arguments]);
+
+    /// <summary>
+    /// Asserts a failed run's contract: <paramref name="exitCode"/>, exactly one line on stderr starting
+    /// "sqlrsync: error: ", and no stack trace. Returns that line.
+    /// </summary>
+    public static string AssertErrorLine(ExternalProgram.Result result, int exitCode)
+    {
+        Assert.True(result.ExitCode == exitCode, $"exit {result.ExitCode}: {result.StandardError}");
+        var line = Assert.Single(result.StandardError.Split('\n', StringSplitOptions.RemoveEmptyEntries));
+        Assert.StartsWith("sqlrsync: error: ", line);
+        Assert.DoesNotContain("   at ", result.StandardError);
+        return line;
+    }
 }
