@@ -89,17 +89,26 @@ public static class TestDatabase
     /// </summary>
     public static void AssertPageIdentical(string expectedPath, string actualPath, int pageSize)
     {
-        var expected = File.ReadAllBytes(expectedPath);
-        var actual = File.ReadAllBytes(actualPath);
-        Assert.Equal(expected.Length, actual.Length);
+        var difference = PageDifference(File.ReadAllBytes(expectedPath), File.ReadAllBytes(actualPath), pageSize);
+        Assert.True(difference is null, $"{actualPath} differs from {expectedPath}: {difference}");
+    }
+
+    /// <summary>Where two database images first differ, ignoring those page-1 header bytes; null when they hold the same pages.</summary>
+    public static string? PageDifference(byte[] expected, byte[] actual, int pageSize)
+    {
+        if (expected.Length != actual.Length)
+        {
+            return $"{actual.Length} bytes, not {expected.Length}";
+        }
         for (int i = 0; i < expected.Length; i++)
         {
             bool rewrittenHeaderByte = i is >= 24 and <= 27 or >= 92 and <= 99;
             if (!rewrittenHeaderByte && expected[i] != actual[i])
             {
-                Assert.Fail($"{actualPath} differs from {expectedPath} at byte {i} (page {i / pageSize + 1})");
+                return $"byte {i} (page {i / pageSize + 1})";
             }
         }
+        return null;
     }
 
     /// <summary>Folds a WAL database's log into its main file so the file alone shows its content.</summary>
