@@ -44,21 +44,20 @@ public class OverlappingRunsTests
         Sync.SyncMatrixTests.AssertSynced(origin, replica, 4096);
     }
 
-    /// <summary>Reads whole frames (type u8, length u32) up to and including one of <paramref name="last"/>; returns their bytes.</summary>
+    /// <summary>Reads frames up to and including one of <paramref name="last"/>; returns them as bytes to pass on later.</summary>
     private static byte[] ReadFramesThrough(Stream input, MessageType last)
     {
-        var bytes = new MemoryStream();
+        var reader = new FrameReader(input);
+        var held = new MemoryStream();
+        var writer = new FrameWriter(held);
         for (int frames = 0; frames < 16; frames++)
         {
-            var header = new byte[5];
-            input.ReadExactly(header);
-            var payload = new byte[BitConverter.ToUInt32(header, 1)];
-            input.ReadExactly(payload);
-            bytes.Write(header);
-            bytes.Write(payload);
-            if (header[0] == (byte)last)
+            var (type, payload) = reader.Read();
+            writer.Write(type, payload.Span);
+            if (type == last)
             {
-                return bytes.ToArray();
+                writer.Flush();
+                return held.ToArray();
             }
         }
         throw new InvalidDataException($"no {last} frame among the first 16");
