@@ -17,17 +17,18 @@ internal static class SyncRunner
         var clock = Stopwatch.StartNew();
         var progress = new SyncProgress();
         SyncResult result;
-        var line = ProgressLine.StartIfWanted(output, progress);
         try
         {
-            result = sync(progress);
+            // The progress line is blanked before anything else prints, on success or failure.
+            using (ProgressLine.StartIfWanted(output, progress))
+            {
+                result = sync(progress);
+            }
         }
         catch (Exception e) when (e is SyncException or PeerErrorException)
         {
-            line?.Dispose();
             return Fail(output, origin, replica, describeFailure(e), clock.Elapsed);
         }
-        line?.Dispose();
 
         if (output.Verbosity > 0)
         {

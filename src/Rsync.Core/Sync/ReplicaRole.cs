@@ -182,7 +182,8 @@ public static class ReplicaRole
     /// </summary>
     private static (long RawBytes, long WireBytes) ReceivePages(IPageWriter? sink, int pageSize, uint originPageCount, SendPlan plan, PeerConnection peer, SyncProgress progress)
     {
-        progress.Enter(SyncPhase.Sending, sink is null ? 0 : plan.Pages);
+        uint expectedPages = sink is null ? 0 : plan.Pages;
+        progress.Enter(SyncPhase.Sending, expectedPages);
         uint lockBytePage = LockBytePage.For(pageSize);
         var page = new byte[pageSize];
         var digest = new PageStreamDigest();
@@ -191,9 +192,9 @@ public static class ReplicaRole
         while (frame.Type == MessageType.Page)
         {
             uint pageNumber = PageMessage.Parse(frame.Payload.Span, out var encoding, out var body);
-            if (sink is null || digest.Pages == plan.Pages)
+            if (sink is null || digest.Pages == expectedPages)
             {
-                throw new ProtocolException($"the origin sent more than the {(sink is null ? 0 : plan.Pages)} pages it planned");
+                throw new ProtocolException($"the origin sent more than the {expectedPages} pages it planned");
             }
             if (pageNumber == 0 || pageNumber > originPageCount || pageNumber == lockBytePage)
             {
@@ -233,7 +234,6 @@ public static class ReplicaRole
 
         ExpectedFrame.Check(frame.Type, MessageType.Done, frame.Payload.Span);
         var done = DoneMessage.Parse(frame.Payload.Span);
-        uint expectedPages = sink is null ? 0 : plan.Pages;
         if (done.PageCount != originPageCount || done.PagesSent != digest.Pages || digest.Pages != expectedPages || done.Digest != digest.Value)
         {
             throw new ProtocolException($"the page stream does not match the origin's digest ({digest.Pages} pages received, {done.PagesSent} sent): nothing was committed");
