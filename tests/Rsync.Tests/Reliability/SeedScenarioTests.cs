@@ -27,11 +27,7 @@ public class SeedScenarioTests
         // frames stay, and sqlrsync's connection is the last one to close the origin.
         using (var writer = new SqliteShell(origin))
         {
-            writer.Send("PRAGMA wal_autocheckpoint = 0; INSERT INTO items(name, body) SELECT name || '+', body FROM items;");
-            for (int wait = 0; wait < 100 && TestDatabase.Sqlite3Cli(origin, "SELECT count(*) FROM items") != "2000"; wait++)
-            {
-                Thread.Sleep(50);
-            }
+            writer.Run("PRAGMA wal_autocheckpoint = 0; INSERT INTO items(name, body) SELECT name || '+', body FROM items;");
             Assert.Equal("2000", TestDatabase.Sqlite3Cli(origin, "SELECT count(*) FROM items"));
         }
         Assert.True(new FileInfo(origin + "-wal").Length > 0);
@@ -62,7 +58,9 @@ public class SeedScenarioTests
         var origin = dir.File("origin.db");
         var replica = dir.File("replica.db");
         TestDatabase.Create(origin, rows: 500);
+        Assert.Equal(0, SqlRsyncProgram.Run(origin, replica).ExitCode);
         using var replicaReader = new SqliteShell(replica);  // a long-lived reader of the replica, as in the seed
+        replicaReader.Run("SELECT count(*) FROM items;");
 
         for (int round = 1; round <= 5; round++)
         {
