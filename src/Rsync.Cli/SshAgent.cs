@@ -46,7 +46,9 @@ internal sealed class SshAgent : IDisposable
         {
             throw new FormatException("--ssh is empty");
         }
-        var start = new ProcessStartInfo(words[0])
+        var program = ExecutablePath.Find(words[0])
+            ?? throw new FormatException($"cannot find the ssh command '{words[0]}' on PATH; install OpenSSH or give its full path with --ssh");
+        var start = new ProcessStartInfo(program)
         {
             RedirectStandardInput = true,
             RedirectStandardOutput = true,
@@ -79,7 +81,7 @@ internal sealed class SshAgent : IDisposable
         }
         catch (System.ComponentModel.Win32Exception e)
         {
-            throw new FormatException($"cannot run the ssh command '{words[0]}' ({e.Message}); install OpenSSH or fix --ssh");
+            throw new FormatException($"cannot run the ssh command {program} ({e.Message}); install OpenSSH or fix --ssh");
         }
         return new SshAgent(process, remote.Host!, ssh.Timeout);
     }

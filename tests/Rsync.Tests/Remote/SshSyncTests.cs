@@ -91,6 +91,29 @@ public sealed class SshSyncTests(SshSyncTests.Server server) : IClassFixture<Ssh
     }
 
     [SkippableFact]
+    public void AnSshPlantedInTheWorkingDirectoryNeverRuns()
+    {
+        Skip.If(Ssh.Unavailable is not null, Ssh.Unavailable);
+        using var dir = new TempDirectory();
+        var origin = dir.File("origin.db");
+        var replica = dir.File("replica.db");
+        TestDatabase.Create(origin, rows: 300);
+        // What a cron job started in a writable directory may find there.
+        WrapperScript(dir, "ssh", $"touch '{dir.File("MARKER")}'\nexit 0");
+
+        var push = SqlRsyncProgram.RunIn(dir.Path, origin, $"{SshServer.Alias}:{replica}", "--ssh", Ssh.SshCommand, "--exe", Ssh.Exe);
+        Assert.True(push.ExitCode == 0, push.StandardError);
+        Sync.SyncMatrixTests.AssertSynced(origin, replica, 4096);
+
+        // The default --ssh: the real ssh runs (and finds no server on port 22 here, or no key).
+        var bare = SqlRsyncProgram.RunIn(dir.Path, origin, $"127.0.0.1:{replica}", "-p", "1", "--timeout", "10");
+        Assert.Equal(1, bare.ExitCode);
+        Assert.Contains("ssh to 127.0.0.1 failed", bare.StandardError);
+
+        Assert.False(File.Exists(dir.File("MARKER")), "the ssh planted in the working directory ran");
+    }
+
+    [SkippableFact]
     public void MissingRemoteProgramIsExplained()
     {
         Skip.If(Ssh.Unavailable is not null, Ssh.Unavailable);

@@ -8,7 +8,7 @@ public static class ExternalProgram
     public sealed record Result(int ExitCode, string StandardOutput, string StandardError);
 
     /// <summary>Starts <paramref name="fileName"/> with stdin, stdout and stderr all redirected to this process.</summary>
-    public static Process Start(string fileName, IEnumerable<string> arguments)
+    public static Process Start(string fileName, IEnumerable<string> arguments, string? workingDirectory = null)
     {
         var start = new ProcessStartInfo(fileName)
         {
@@ -16,6 +16,7 @@ public static class ExternalProgram
             RedirectStandardError = true,
             RedirectStandardInput = true,
             UseShellExecute = false,
+            WorkingDirectory = workingDirectory ?? "",
         };
         foreach (var argument in arguments)
         {
@@ -32,9 +33,9 @@ public static class ExternalProgram
     }
 
     /// <summary>Runs <paramref name="fileName"/> to completion (at most <paramref name="timeoutSeconds"/>).</summary>
-    public static Result Run(string fileName, IEnumerable<string> arguments, string? standardInput = null, int timeoutSeconds = 120)
+    public static Result Run(string fileName, IEnumerable<string> arguments, string? standardInput = null, int timeoutSeconds = 120, string? workingDirectory = null)
     {
-        using var process = Start(fileName, arguments);
+        using var process = Start(fileName, arguments, workingDirectory);
         var output = process.StandardOutput.ReadToEndAsync();
         var error = process.StandardError.ReadToEndAsync();
         if (standardInput is not null)

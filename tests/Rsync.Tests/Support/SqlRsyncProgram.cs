@@ -8,6 +8,10 @@ public static class SqlRsyncProgram
     public static ExternalProgram.Result Run(params string[] arguments) =>
         ExternalProgram.Run("dotnet", [DllPath, .. arguments]);
 
+    /// <summary>Runs sqlrsync with <paramref name="workingDirectory"/> as its current directory.</summary>
+    public static ExternalProgram.Result RunIn(string workingDirectory, params string[] arguments) =>
+        ExternalProgram.Run("dotnet", [DllPath, .. arguments], workingDirectory: workingDirectory);
+
     /// <summary>
     /// Asserts a failed run's contract: <paramref name="exitCode"/>, exactly one line on stderr starting
     /// "sqlrsync: error: ", and no stack trace. Returns that line.
