@@ -1,3 +1,4 @@
+using Rsync.Core.Files;
 using Rsync.Core.Sync;
 
 namespace Rsync.Cli;

@@ -18,6 +18,9 @@ internal sealed class SshAgent : IDisposable
     private readonly TimeSpan _silenceLimit;
     private volatile string _lastStderrLine = "";
 
+    /// <summary>How an agent's own error line starts (Program.Failed).</summary>
+    private const string AgentErrorPrefix = "sqlrsync: error: ";
+
     private SshAgent(Process process, string host, TimeSpan silenceLimit)
     {
         _process = process;
@@ -119,6 +122,11 @@ internal sealed class SshAgent : IDisposable
             var text = new string(System.Text.Encoding.UTF8.GetString(first).TakeWhile(c => !char.IsControl(c)).ToArray()).Trim();
             return $"{Host} printed \"{text}\" on stdout before sqlrsync started: a login script is noisy; make it print nothing for non-interactive shells";
         }
+        if (last.StartsWith(AgentErrorPrefix, StringComparison.Ordinal))
+        {
+            // The agent gave up and said why, but the connection broke before its Error message reached us.
+            return $"{Host}: {last[AgentErrorPrefix.Length..]}";
+        }
         if (code != 0 && last.Length > 0 && !last.StartsWith("sqlrsync:", StringComparison.Ordinal))
         {
             return $"the remote program on {Host} failed (exit code {code}): {last.TrimEnd('.')}; is --exe a sqlrsync program?";
@@ -169,7 +177,7 @@ internal sealed class SshAgent : IDisposable
         while ((line = _process.StandardError.ReadLine()) is not null)
         {
             _lastStderrLine = line;
-            if (!line.StartsWith("sqlrsync: error: ", StringComparison.Ordinal))
+            if (!line.StartsWith(AgentErrorPrefix, StringComparison.Ordinal))
             {
                 Console.Error.WriteLine($"{Host}: {line}");
             }

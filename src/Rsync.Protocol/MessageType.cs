@@ -9,11 +9,14 @@ public enum MessageType : byte
     /// <summary>Both sides, first: magic, protocol version, role, hash algorithm, capabilities, options.</summary>
     Hello = 0x01,
 
-    /// <summary>Origin: page size, page count and journal mode of its snapshot.</summary>
+    /// <summary>Origin, once the replica is ready: page size, page count and journal mode of its snapshot.</summary>
     OriginInfo = 0x02,
 
-    /// <summary>Replica: page size, page count and journal mode inside its write transaction.</summary>
+    /// <summary>Replica, once it holds its write transaction: page size, page count and journal mode.</summary>
     ReplicaInfo = 0x03,
+
+    /// <summary>Origin, with its hello: its page size before the snapshot, for a replica whose file is empty.</summary>
+    OriginPageSize = 0x04,
 
     /// <summary>Replica: one chunk of its hash-tree nodes at one level, in node order.</summary>
     Hashes = 0x10,

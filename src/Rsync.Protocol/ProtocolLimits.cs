@@ -20,4 +20,7 @@ public static class ProtocolLimits
 
     /// <summary>SQLite's largest page number.</summary>
     public const uint MaxPageCount = 4294967294;
+
+    /// <summary>Whether SQLite can use <paramref name="pageSize"/>: a power of two from 512 to 65,536.</summary>
+    public static bool IsPageSize(uint pageSize) => pageSize is >= 512 and <= MaxPageSize && System.Numerics.BitOperations.IsPow2(pageSize);
 }

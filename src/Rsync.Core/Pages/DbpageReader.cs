@@ -52,6 +52,13 @@ internal sealed class DbpageReader : IDisposable
         }
     }
 
+    /// <summary>Resets both statements: a statement left on a row keeps the read transaction open after ROLLBACK.</summary>
+    public void Reset()
+    {
+        _pageByNumber.Reset();
+        _pagesFrom.Reset();
+    }
+
     public void Dispose()
     {
         _pageByNumber.Dispose();

@@ -4,10 +4,14 @@ using SQLitePCL;
 namespace Rsync.Core.Pages;
 
 /// <summary>
-/// The origin's pages, read through sqlite_dbpage inside one read transaction that is held until
-/// disposal, so every page comes from the same snapshot while other processes keep writing.
-/// It never writes: the connection is query_only, creates nothing (no temp tables), and does not
-/// checkpoint when it closes (SQLITE_DBCONFIG_NO_CKPT_ON_CLOSE).
+/// The origin's pages, read through sqlite_dbpage inside one read transaction (the snapshot) that is
+/// held from <see cref="PinSnapshot"/> to <see cref="ReleaseSnapshot"/>, so every page comes from the
+/// same snapshot while other processes keep writing. In rollback-journal mode that read transaction
+/// blocks the database's writers, so it is pinned only once the replica is ready and released as soon
+/// as the last page is read. It never writes: the connection is query_only, creates nothing (no temp
+/// tables), and does not checkpoint when it closes (SQLITE_DBCONFIG_NO_CKPT_ON_CLOSE). The one write
+/// SQLite itself may make on opening is the rollback of a hot journal left by a crashed writer, which
+/// every reader of that database must make before it can read.
 /// </summary>
 public sealed class PageSource : IPageScanner, IDisposable
 {
@@ -29,43 +33,62 @@ public sealed class PageSource : IPageScanner, IDisposable
     /// <summary>Whether the snapshot's page 1 marks the database as WAL (file format bytes 18-19 = 2).</summary>
     public bool IsWal { get; private set; }
 
-    /// <summary>Opens <paramref name="path"/> and pins a snapshot of it.</summary>
-    /// <exception cref="SqliteError">The file cannot be opened or is not a database.</exception>
+    /// <summary>Opens <paramref name="path"/> for reading; no snapshot is pinned yet.</summary>
+    /// <exception cref="SqliteError">The file cannot be opened.</exception>
     public static PageSource Open(string path, TimeSpan busyTimeout)
     {
         var database = SqliteDatabase.Open(path, create: false);
-        PageSource? source = null;
         try
         {
             database.SetConfig(raw.SQLITE_DBCONFIG_NO_CKPT_ON_CLOSE, true);
             database.SetBusyTimeout(busyTimeout);
             database.Execute("PRAGMA query_only = 1");
-            source = new PageSource(database);
+            return new PageSource(database);
+        }
+        catch
+        {
+            database.Dispose();
+            throw;
+        }
+    }
+
+    /// <summary>Opens <paramref name="path"/> and pins a snapshot of it at once.</summary>
+    /// <exception cref="SqliteError">The file cannot be opened or is not a database.</exception>
+    public static PageSource OpenSnapshot(string path, TimeSpan busyTimeout)
+    {
+        var source = Open(path, busyTimeout);
+        try
+        {
             source.PinSnapshot();
             return source;
         }
         catch
         {
-            if (source is not null)
-            {
-                source.Dispose();
-            }
-            else
-            {
-                database.Dispose();
-            }
+            source.Dispose();
             throw;
         }
     }
 
-    private void PinSnapshot()
+    /// <summary>The page size as it is now, read in a read transaction of its own that ends at once.</summary>
+    /// <exception cref="SqliteError">The file is not a database.</exception>
+    public int ReadPageSize() => checked((int)_database.QueryInt64("PRAGMA page_size"));
+
+    /// <summary>Starts the read transaction: from here on every page is from this snapshot.</summary>
+    public void PinSnapshot()
     {
         _database.Execute("BEGIN");
-        // The first read starts the read transaction; from here on every page is from this snapshot.
+        // The first read starts the read transaction.
         _database.QueryInt64("SELECT count(*) FROM sqlite_schema");
         PageSize = checked((int)_database.QueryInt64("PRAGMA page_size"));
         PageCount = checked((uint)_database.QueryInt64("PRAGMA page_count"));
         IsWal = _reader.IsWalDatabase(PageCount);
+    }
+
+    /// <summary>Ends the read transaction, so that no writer of a rollback-journal database waits for it.</summary>
+    public void ReleaseSnapshot()
+    {
+        _reader.Reset();
+        _database.Execute("ROLLBACK");
     }
 
     /// <summary>One page; the span is valid until the next read from this source.</summary>

@@ -6,9 +6,11 @@ using Rsync.Protocol.Messages;
 namespace Rsync.Core.Sync;
 
 /// <summary>
-/// The origin's half of a sync, read top to bottom: pin a snapshot, say hello, exchange database
-/// info, compare hash trees level by level, send the pages that differ, and wait for the commit.
-/// It only ever reads the origin; every list of mismatches lives in this process's memory.
+/// The origin's half of a sync, read top to bottom: say hello, wait until the replica holds its write
+/// lock, pin a snapshot, compare hash trees level by level, send the pages that differ, release the
+/// snapshot, and wait for the commit. It only ever reads the origin; every list of mismatches lives in
+/// this process's memory. The snapshot is held only while pages are read: in rollback-journal mode it
+/// blocks the origin's writers, so it is never held while the replica waits for its own lock or readers.
 /// </summary>
 public static class OriginRole
 {
@@ -40,6 +42,15 @@ public static class OriginRole
 
     private static SyncResult Sync(PageSource source, PeerConnection peer, SyncSettings settings, SyncProgress progress)
     {
+        // The page size goes out with our hello, so that a replica with an empty file can set it
+        // before it takes its lock; the replica checks the peer's --wal-only itself.
+        int pageSize = source.ReadPageSize();
+        var options = peer.ExchangeHello(settings, then: writer => OriginPageSize.Write(writer, pageSize));
+        bool dryRun = options.HasFlag(SyncOptions.DryRun);
+
+        // The replica sends its info once it holds its write lock: only now is the snapshot pinned.
+        var replica = DatabaseInfo.Parse(peer.Expect(MessageType.ReplicaInfo).Span, MessageType.ReplicaInfo);
+        source.PinSnapshot();
         if (source.PageCount == 0)
         {
             throw new SyncException($"origin {source.Path} is empty (0 pages): there is nothing to copy");
@@ -48,19 +59,20 @@ public static class OriginRole
         {
             throw new SyncException($"origin {source.Path} is not a WAL database and --wal-only was given");
         }
-        // Our info goes out with our hello, so the replica can start hashing without a round trip;
-        // the replica checks the peer's --wal-only itself.
-        var options = peer.ExchangeHello(settings, then: writer =>
-            new DatabaseInfo(source.PageSize, source.PageCount, source.IsWal).WriteTo(writer, MessageType.OriginInfo));
-        bool dryRun = options.HasFlag(SyncOptions.DryRun);
+        if (source.PageSize != pageSize)
+        {
+            throw new SyncException($"origin {source.Path} changed its page size from {pageSize} to {source.PageSize} bytes while the sync started (a VACUUM); run it again");
+        }
+        new DatabaseInfo(source.PageSize, source.PageCount, source.IsWal).WriteTo(peer.Writer, MessageType.OriginInfo);
+        peer.Writer.Flush();
 
-        var replica = DatabaseInfo.Parse(peer.Expect(MessageType.ReplicaInfo).Span, MessageType.ReplicaInfo);
-        int roundTrips = 1;
+        int roundTrips = 1;  // the wait for ReplicaInfo
         List<uint>? pages = null;  // null: every page, as the replica has nothing to compare with
         var hashing = default(HashingFigures);
         if (replica.PageCount > 0)
         {
-            // The replica hashes its pages at the same time, on its own core.
+            // The replica hashes its pages at the same time, on its own core; we wait for its top level.
+            roundTrips++;
             progress.Enter(SyncPhase.Hashing, source.PageCount);
             var tree = HashTree.Build(HashTreeShape.For(source.PageCount), source, source.PageSize, progress);
             hashing = HashingFigures.From(progress.PhaseElapsed, progress.Bytes);
@@ -78,6 +90,8 @@ public static class OriginRole
             : SendPages(source, peer.Writer, pages, options.HasFlag(SyncOptions.Compress), digest, progress);
         new DoneMessage(source.PageCount, digest.Pages, digest.Value).WriteTo(peer.Writer);
         peer.Writer.Flush();
+        // Every page has left: the replica's commit (which may wait for its readers) must not hold up our writers.
+        source.ReleaseSnapshot();
         progress.Enter(SyncPhase.Committing);
         var replicaHashing = HashingFigures.ParseCommitted(peer.Expect(MessageType.Committed).Span);
         roundTrips++;

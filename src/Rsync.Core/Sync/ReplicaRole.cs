@@ -6,8 +6,9 @@ namespace Rsync.Core.Sync;
 
 /// <summary>
 /// The replica's half of a sync, read top to bottom: say hello, learn the origin's page size, take
-/// the replica's write lock, hash its pages and answer the origin's questions about them, write the
-/// pages it is sent, and commit once the origin says it is done. Any failure before the commit rolls
+/// the replica's write lock (before the origin pins its snapshot), learn the origin's snapshot, hash
+/// our pages and answer the origin's questions about them, write the pages it is sent, and commit
+/// once the origin says it is done. Any failure before the commit rolls
 /// back: the replica stays exactly as it was. Every frame is checked before anything is written.
 /// In a dry run the replica is only read, inside a read transaction, and nothing is written or created.
 /// </summary>
@@ -25,39 +26,42 @@ public static class ReplicaRole
         {
             var options = peer.ExchangeHello(settings);
             bool dryRun = options.HasFlag(SyncOptions.DryRun);
+            int announcedPageSize = OriginPageSize.Parse(peer.Expect(MessageType.OriginPageSize).Span);
+
+            // Our write lock (or, in a dry run, our read transaction) comes first: the origin pins its
+            // snapshot only once it has our info, so it never holds it while we wait for the lock.
+            IPageWriter? target = null;
+            IPageScanner? existing = null;
+            var info = new DatabaseInfo(announcedPageSize, 0, IsWal: false);
+            bool isNew = !File.Exists(replicaPath);
+            if (!isNew && dryRun)
+            {
+                existing = readOnly = PageSource.OpenSnapshot(replicaPath, settings.BusyTimeout);
+                info = new DatabaseInfo(readOnly.PageSize, readOnly.PageCount, readOnly.IsWal);
+            }
+            else if (!isNew)
+            {
+                target = sink = PageSink.Open(replicaPath, announcedPageSize, settings.BusyTimeout);
+                existing = sink;
+                info = new DatabaseInfo(sink.PageSize, sink.PageCount, sink.IsWal);
+            }
+            else if (!dryRun)
+            {
+                // A new replica is built beside its path and put in place whole at the commit.
+                target = newFile = CreateNewReplica(replicaPath, announcedPageSize);
+            }
+            info.WriteTo(peer.Writer, MessageType.ReplicaInfo);
+            peer.Writer.Flush();
+
             var origin = DatabaseInfo.Parse(peer.Expect(MessageType.OriginInfo).Span, MessageType.OriginInfo);
             if (origin.PageCount == 0)
             {
                 throw new ProtocolException("the origin announces 0 pages");
             }
             CheckCompatible(origin, options);
-            IPageWriter? target = null;
-            IPageScanner? existing = null;
-            var info = new DatabaseInfo(origin.PageSize, 0, IsWal: false);
-            if (!File.Exists(replicaPath))
-            {
-                if (!dryRun)
-                {
-                    // A new replica is built beside its path and put in place whole at the commit.
-                    target = newFile = CreateNewReplica(replicaPath, origin.PageSize);
-                }
-            }
-            else if (dryRun)
-            {
-                existing = readOnly = PageSource.Open(replicaPath, settings.BusyTimeout);
-                info = new DatabaseInfo(readOnly.PageSize, readOnly.PageCount, readOnly.IsWal);
-            }
-            else
-            {
-                target = sink = PageSink.Open(replicaPath, origin.PageSize, settings.BusyTimeout);
-                existing = sink;
-                info = new DatabaseInfo(sink.PageSize, sink.PageCount, sink.IsWal);
-            }
             CheckCompatible(replicaPath, info, origin, options);
-            info.WriteTo(peer.Writer, MessageType.ReplicaInfo);
-            peer.Writer.Flush();
 
-            int roundTrips = 1;
+            int roundTrips = 1;  // the wait for OriginInfo
             var hashing = default(HashingFigures);
             var next = info.PageCount == 0
                 ? peer.Reader.Read()
@@ -131,8 +135,13 @@ public static class ReplicaRole
 
     private static void CheckCompatible(string replicaPath, DatabaseInfo replica, DatabaseInfo origin, SyncOptions options)
     {
-        if (replica.PageCount > 0 && replica.PageSize != origin.PageSize)
+        if (replica.PageSize != origin.PageSize)
         {
+            if (replica.PageCount == 0)
+            {
+                // Our new or empty file took the page size the origin announced with its hello.
+                throw new ProtocolException($"the origin announced pages of {replica.PageSize} bytes, then of {origin.PageSize}");
+            }
             throw new SyncException($"page size mismatch: the origin uses {origin.PageSize} bytes, replica {replicaPath} uses {replica.PageSize}; sync to a new replica file instead");
         }
         if (options.HasFlag(SyncOptions.WalOnly) && replica.PageCount > 0 && !replica.IsWal)
@@ -156,6 +165,7 @@ public static class ReplicaRole
         int level = shape.TopLevel;
         LevelMessages.WriteHashes(peer.Writer, (byte)level, tree.TopLevel);
         peer.Writer.Flush();
+        roundTrips++;
 
         while (true)
         {

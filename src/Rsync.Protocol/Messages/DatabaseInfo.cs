@@ -1,5 +1,4 @@
 using System.Buffers.Binary;
-using System.Numerics;
 
 namespace Rsync.Protocol.Messages;
 
@@ -24,7 +23,7 @@ public readonly record struct DatabaseInfo(int PageSize, uint PageCount, bool Is
         uint pageCount = reader.U32();
         byte flags = reader.U8();
         reader.End();
-        if (pageSize is < 512 or > ProtocolLimits.MaxPageSize || !BitOperations.IsPow2(pageSize))
+        if (!ProtocolLimits.IsPageSize(pageSize))
         {
             throw new ProtocolException($"{type} announces page size {pageSize}, which SQLite never uses");
         }

@@ -42,7 +42,7 @@ public enum SyncOptions : uint
 /// </summary>
 public readonly record struct Hello(ushort Version, Role Role, HashAlgorithm HashAlgorithm, Capabilities Capabilities, SyncOptions Options)
 {
-    public const ushort CurrentVersion = 1;
+    public const ushort CurrentVersion = 2;
     public const int Length = 20;
 
     public static ReadOnlySpan<byte> Magic => "SQLRSYNC"u8;

@@ -22,7 +22,7 @@ public class PageAccessTests
         var fileBytes = File.ReadAllBytes(path);
 
         byte[] pages;
-        using (var source = PageSource.Open(path, BusyTimeout))
+        using (var source = PageSource.OpenSnapshot(path, BusyTimeout))
         {
             Assert.Equal(pageSize, source.PageSize);
             Assert.Equal(journalMode == "wal", source.IsWal);
@@ -44,7 +44,7 @@ public class PageAccessTests
 
         byte[] snapshot;
         uint pageCount;
-        using (var source = PageSource.Open(path, BusyTimeout))
+        using (var source = PageSource.OpenSnapshot(path, BusyTimeout))
         {
             pageCount = source.PageCount;
             // Commits after the snapshot was pinned must not show up in it.
@@ -66,7 +66,7 @@ public class PageAccessTests
         using var dir = new TempDirectory();
         var path = dir.File("a.db");
         TestDatabase.Create(path, rows: 2000);
-        using var source = PageSource.Open(path, BusyTimeout);
+        using var source = PageSource.OpenSnapshot(path, BusyTimeout);
         var seen = new List<uint>();
         source.ScanPages(3, 9, (pageNumber, data) =>
         {
@@ -143,7 +143,7 @@ public class PageAccessTests
         TestDatabase.Create(replica, rows: 1000, replicaMode, seed: 2);
         var before = SnapshotFiles(replica);
 
-        using (var source = PageSource.Open(origin, BusyTimeout))
+        using (var source = PageSource.OpenSnapshot(origin, BusyTimeout))
         using (var sink = PageSink.Open(replica, source.PageSize, BusyTimeout))
         {
             source.ScanPages(1, source.PageCount, (pageNumber, data) => sink.WritePage(pageNumber, data));
@@ -161,7 +161,7 @@ public class PageAccessTests
         var replica = dir.File("new.db");
         TestDatabase.Create(origin, rows: 100);
 
-        using (var source = PageSource.Open(origin, BusyTimeout))
+        using (var source = PageSource.OpenSnapshot(origin, BusyTimeout))
         using (var sink = PageSink.Open(replica, source.PageSize, BusyTimeout))
         {
             sink.WritePage(1, source.ReadPage(1));
@@ -179,7 +179,7 @@ public class PageAccessTests
         TestDatabase.Create(origin, rows: 300, journalMode: "delete");
         var before = Directory.GetFiles(dir.Path);
 
-        using (var source = PageSource.Open(origin, BusyTimeout))
+        using (var source = PageSource.OpenSnapshot(origin, BusyTimeout))
         using (var newFile = NewReplicaFile.Create(replica, source.PageSize))
         {
             source.ScanPages(1, source.PageCount, newFile.WritePage);
@@ -224,7 +224,7 @@ public class PageAccessTests
         using var dir = new TempDirectory();
         var path = dir.File("text.db");
         File.WriteAllText(path, new string('x', 5000));
-        var error = Assert.Throws<SqliteError>(() => PageSource.Open(path, BusyTimeout));
+        var error = Assert.Throws<SqliteError>(() => PageSource.OpenSnapshot(path, BusyTimeout));
         Assert.True(error.IsNotADatabase, error.Message);
         Assert.Equal(new string('x', 5000), File.ReadAllText(path));
     }
@@ -234,13 +234,13 @@ public class PageAccessTests
     {
         using var dir = new TempDirectory();
         var path = dir.File("missing.db");
-        Assert.Throws<SqliteError>(() => PageSource.Open(path, BusyTimeout));
+        Assert.Throws<SqliteError>(() => PageSource.OpenSnapshot(path, BusyTimeout));
         Assert.False(File.Exists(path));
     }
 
     private static void CopyAllPages(string origin, string replica)
     {
-        using var source = PageSource.Open(origin, BusyTimeout);
+        using var source = PageSource.OpenSnapshot(origin, BusyTimeout);
         using var sink = PageSink.Open(replica, source.PageSize, BusyTimeout);
         uint lockBytePage = LockBytePage.For(source.PageSize);
         source.ScanPages(1, source.PageCount, (pageNumber, data) =>

@@ -35,6 +35,8 @@ public sealed class SqliteShell : IDisposable
         _error = _process.StandardError.ReadToEndAsync();
     }
 
+    public int ProcessId => _process.Id;
+
     public void Send(string sql)
     {
         _process.StandardInput.WriteLine(sql);

@@ -27,7 +27,7 @@ public class HashTreeTests
         Assert.Equal(3, shape.TopLevel); // every kind of level is exercised
         var expected = FullTree(file, 512, shape);
 
-        using var source = PageSource.Open(path, TimeSpan.FromSeconds(5));
+        using var source = PageSource.OpenSnapshot(path, TimeSpan.FromSeconds(5));
         var tree = HashTree.Build(shape, source, source.PageSize);
 
         Assert.Equal(expected[shape.TopLevel], tree.TopLevel.ToArray());

@@ -100,7 +100,7 @@ public class HostileInputTests
         new Hello(7, Role.Origin, HashAlgorithm.Xxh3_128, Capabilities.None, SyncOptions.None).WriteTo(writer);
         writer.Flush();
         var error = Assert.Throws<SyncException>(() => ReplicaRole.Run("/nonexistent/x.db", new MemoryStream(stream.ToArray()), Stream.Null, Settings));
-        Assert.Contains("speaks version 1, the peer speaks version 7", error.Message);
+        Assert.Contains("speaks version 2, the peer speaks version 7", error.Message);
 
         var junk = "Welcome to db2!\n"u8.ToArray();
         error = Assert.Throws<SyncException>(() => ReplicaRole.Run("/nonexistent/x.db", new MemoryStream(junk), Stream.Null, Settings));
@@ -145,12 +145,13 @@ public class HostileInputTests
         Assert.False(File.Exists(replica));
     }
 
-    /// <summary>An origin's hello and info for a 300,000-page database of 4 KiB pages.</summary>
+    /// <summary>An origin's hello, page size and info for a 300,000-page database of 4 KiB pages.</summary>
     private static (MemoryStream Stream, FrameWriter Writer) StartOriginTranscript()
     {
         var stream = new MemoryStream();
         var writer = new FrameWriter(stream);
         new Hello(Hello.CurrentVersion, Role.Origin, HashAlgorithm.Xxh3_128, Capabilities.None, SyncOptions.None).WriteTo(writer);
+        OriginPageSize.Write(writer, 4096);
         new DatabaseInfo(4096, 300000, IsWal: true).WriteTo(writer, MessageType.OriginInfo);
         return (stream, writer);
     }
