@@ -28,6 +28,7 @@ public static class Program
         var dryRun = new Option<bool>("--dry-run", "-n") { Description = "Compare and report what would change; write nothing." };
         var check = new Option<bool>("--check") { Description = "Like --dry-run; exit 0 when identical, 3 when they differ." };
         var walOnly = new Option<bool>("--wal-only") { Description = "Refuse unless both databases are WAL databases." };
+        var force = new Option<bool>("--force") { Description = "Overwrite REPLICA even if another process has it open and sqlrsync did not make it, or another program changed it since sqlrsync last wrote it." };
         var busyTimeout = new Option<int>("--busy-timeout") { Description = "Seconds to wait for the replica's write lock (another sync or writer).", DefaultValueFactory = _ => 30 };
         var compress = new Option<string>("--compress") { Description = "Compress pages: auto (on across ssh, off locally), on, off.", DefaultValueFactory = _ => "auto" };
         compress.AcceptOnlyFromAmong("auto", "on", "off");
@@ -41,7 +42,7 @@ public static class Program
 
         var root = new RootCommand("sqlrsync: make REPLICA an exact, consistent copy of the live SQLite database ORIGIN, sending only the pages that differ.")
         {
-            originArgument, replicaArgument, verbose, veryVerbose, quiet, noProgress, json, dryRun, check, walOnly, busyTimeout, compress,
+            originArgument, replicaArgument, verbose, veryVerbose, quiet, noProgress, json, dryRun, check, walOnly, force, busyTimeout, compress,
             ssh, port, exe, timeout, originAgent, replicaAgent,
         };
         root.Options.Remove(root.Options.OfType<VersionOption>().Single());
@@ -88,7 +89,7 @@ public static class Program
         string compressMode = parse.GetValue(compress)!;
         bool checkOnly = parse.GetValue(check);
         var settings = new SyncSettings(TimeSpan.FromSeconds(seconds), parse.GetValue(walOnly), compressMode == "on" || (compressMode == "auto" && remote),
-            DryRun: checkOnly || parse.GetValue(dryRun));
+            DryRun: checkOnly || parse.GetValue(dryRun), Force: parse.GetValue(force));
         var output = new OutputSettings(
             Verbosity: parse.GetValue(veryVerbose) ? 2 : parse.GetValue(verbose) ? 1 : 0,
             Json: parse.GetValue(json),

@@ -5,7 +5,8 @@ public interface IPageWriter
 {
     int PageSize { get; }
 
-    void WritePage(uint pageNumber, ReadOnlySpan<byte> data);
+    /// <summary>Writes one page; returns the hash-tree leaf of the page as stored (see <see cref="Sync.PageHasher"/>).</summary>
+    UInt128 WritePage(uint pageNumber, ReadOnlySpan<byte> data);
 
     /// <summary>Ends with exactly <paramref name="pageCount"/> pages, durably; nothing is visible before.</summary>
     void Commit(uint pageCount);

@@ -1,5 +1,7 @@
 using System.Runtime.InteropServices;
 using Microsoft.Win32.SafeHandles;
+using Rsync.Core.Files;
+using Rsync.Core.Sync;
 
 namespace Rsync.Core.Pages;
 
@@ -55,7 +57,7 @@ public sealed partial class NewReplicaFile : IPageWriter, IDisposable
     /// <summary>Starts a new replica at <paramref name="path"/>, which must not exist.</summary>
     public static NewReplicaFile Create(string path, int pageSize) => new(path, pageSize);
 
-    public void WritePage(uint pageNumber, ReadOnlySpan<byte> data)
+    public UInt128 WritePage(uint pageNumber, ReadOnlySpan<byte> data)
     {
         if (data.Length != PageSize)
         {
@@ -74,6 +76,7 @@ public sealed partial class NewReplicaFile : IPageWriter, IDisposable
         data.CopyTo(_run.AsSpan(_runLength));
         _runLength += data.Length;
         _highestPageWritten = Math.Max(_highestPageWritten, pageNumber);
+        return PageHasher.Hash(pageNumber, data, LockBytePage.For(PageSize));
     }
 
     /// <summary>Makes the file exactly <paramref name="pageCount"/> pages, durable, and puts it in place.</summary>
@@ -102,7 +105,7 @@ public sealed partial class NewReplicaFile : IPageWriter, IDisposable
         {
             File.Delete(_temporaryPath);
         }
-        SyncDirectory(System.IO.Path.GetDirectoryName(System.IO.Path.GetFullPath(Path))!);
+        DirectoryEntries.SyncToDisk(System.IO.Path.GetDirectoryName(System.IO.Path.GetFullPath(Path))!);
     }
 
     public void Dispose()
@@ -123,17 +126,6 @@ public sealed partial class NewReplicaFile : IPageWriter, IDisposable
         }
     }
 
-    /// <summary>fsync(2) on the directory, so the new name survives a power loss.</summary>
-    private static void SyncDirectory(string directory)
-    {
-        int fd = Open(directory, 0x10000 /* O_RDONLY | O_DIRECTORY */);
-        if (fd >= 0)
-        {
-            Fsync(fd);
-            Close(fd);
-        }
-    }
-
     [LibraryImport("libc", EntryPoint = "link", StringMarshalling = StringMarshalling.Utf8, SetLastError = true)]
     private static partial int Link(string existing, string created);
 
@@ -143,9 +135,4 @@ public sealed partial class NewReplicaFile : IPageWriter, IDisposable
     [LibraryImport("libc", EntryPoint = "open", StringMarshalling = StringMarshalling.Utf8, SetLastError = true)]
     private static partial int Open(string path, int flags, int mode = 0);
 
-    [LibraryImport("libc", EntryPoint = "fsync")]
-    private static partial int Fsync(int fd);
-
-    [LibraryImport("libc", EntryPoint = "close")]
-    private static partial int Close(int fd);
 }

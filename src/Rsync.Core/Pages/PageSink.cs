@@ -1,4 +1,5 @@
 using Rsync.Core.Sqlite;
+using Rsync.Core.Sync;
 
 namespace Rsync.Core.Pages;
 
@@ -90,8 +91,8 @@ public sealed class PageSink : IPageScanner, IPageWriter, IDisposable
     /// <summary>Calls <paramref name="visit"/> for each page from <paramref name="first"/> to <paramref name="last"/>.</summary>
     public void ScanPages(uint first, uint last, PageVisitor visit) => _reader.ScanPages(first, last, visit);
 
-    /// <summary>Overwrites (or appends) one page.</summary>
-    public void WritePage(uint pageNumber, ReadOnlySpan<byte> data)
+    /// <summary>Overwrites (or appends) one page; returns the leaf hash of what was stored.</summary>
+    public UInt128 WritePage(uint pageNumber, ReadOnlySpan<byte> data)
     {
         if (data.Length != PageSize)
         {
@@ -115,6 +116,7 @@ public sealed class PageSink : IPageScanner, IPageWriter, IDisposable
         _writePage.BindBlob(2, data);
         _writePage.Run();
         _highestPageWritten = Math.Max(_highestPageWritten, pageNumber);
+        return PageHasher.Hash(pageNumber, data, LockBytePage.For(PageSize));
     }
 
     /// <summary>Cuts the database to <paramref name="pageCount"/> pages (if longer) and commits durably.</summary>

@@ -32,17 +32,22 @@ public sealed class HashTree
     /// <summary>
     /// Hashes the first <see cref="HashTreeShape.PageCount"/> pages of <paramref name="database"/> in
     /// one scan (pages it does not have count as absent). The database must stay readable, unchanged,
-    /// for as long as the tree is asked for children. Each page hashed advances <paramref name="progress"/>.
+    /// for as long as the tree is asked for children. Each page hashed advances <paramref name="progress"/>
+    /// and, if given, is passed to <paramref name="onPage"/> with its leaf hash.
     /// </summary>
-    public static HashTree Build(HashTreeShape shape, IPageScanner database, int pageSize, SyncProgress? progress = null)
+    public static HashTree Build(HashTreeShape shape, IPageScanner database, int pageSize, SyncProgress? progress = null, Action<uint, UInt128>? onPage = null)
     {
         var levels = new UInt128[shape.TopLevel + 1][];
         if (shape.TopLevel == 0)
         {
             levels[0] = PageHasher.Hash(database, pageSize, AllPages(shape.PageCount));
+            for (uint page = 1; page <= Math.Min(shape.PageCount, database.PageCount); page++)
+            {
+                onPage?.Invoke(page, levels[0][page - 1]);
+            }
             return new HashTree(shape, levels, database, pageSize);
         }
-        levels[1] = HashLevelOne(shape, database, pageSize, progress);
+        levels[1] = HashLevelOne(shape, database, pageSize, progress, onPage);
         for (int level = 2; level <= shape.TopLevel; level++)
         {
             var below = levels[level - 1];
@@ -84,7 +89,7 @@ public sealed class HashTree
     }
 
     /// <summary>Level 1 straight from one scan of the pages, holding one node's page hashes at a time.</summary>
-    private static UInt128[] HashLevelOne(HashTreeShape shape, IPageScanner database, int pageSize, SyncProgress? progress)
+    private static UInt128[] HashLevelOne(HashTreeShape shape, IPageScanner database, int pageSize, SyncProgress? progress, Action<uint, UInt128>? onPage)
     {
         var nodes = new UInt128[shape.NodeCount(1)];
         var children = new UInt128[shape.Fanout];
@@ -106,6 +111,7 @@ public sealed class HashTree
                 uint node = (pageNumber - 1) / shape.Fanout;
                 int slot = (int)((pageNumber - 1) % shape.Fanout);
                 children[slot] = PageHasher.Hash(pageNumber, data, lockBytePage);
+                onPage?.Invoke(pageNumber, children[slot]);
                 progress?.Advance(1, data.Length);
                 if (slot == shape.Children(1, node).Count - 1)
                 {

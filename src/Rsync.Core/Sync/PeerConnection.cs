@@ -34,6 +34,10 @@ internal sealed class PeerConnection(Stream input, Stream output, Role role)
         {
             mine |= SyncOptions.DryRun;
         }
+        if (settings.Force)
+        {
+            mine |= SyncOptions.Force;
+        }
         SendHello(mine);
         then?.Invoke(Writer);
         Writer.Flush();

@@ -1,4 +1,5 @@
 using Rsync.Core.Pages;
+using Rsync.Core.Safety;
 using Rsync.Protocol;
 using Rsync.Protocol.Messages;
 
@@ -8,9 +9,12 @@ namespace Rsync.Core.Sync;
 /// The replica's half of a sync, read top to bottom: say hello, learn the origin's page size, take
 /// the replica's write lock (before the origin pins its snapshot), learn the origin's snapshot, hash
 /// our pages and answer the origin's questions about them, write the pages it is sent, and commit
-/// once the origin says it is done. Any failure before the commit rolls
-/// back: the replica stays exactly as it was. Every frame is checked before anything is written.
-/// In a dry run the replica is only read, inside a read transaction, and nothing is written or created.
+/// once the origin says it is done. Any failure before the commit rolls back: the replica stays
+/// exactly as it was. Every frame is checked before anything is written. In a dry run the replica is
+/// only read, inside a read transaction, and nothing is written or created.
+/// Unless the user forces it, a replica that looks like a live database (another process has it open
+/// and sqlrsync has no record of it) or that another program changed since sqlrsync last wrote it is
+/// refused before anything is written (<see cref="ReplicaGuard"/>).
 /// </summary>
 public static class ReplicaRole
 {
@@ -26,14 +30,20 @@ public static class ReplicaRole
         {
             var options = peer.ExchangeHello(settings);
             bool dryRun = options.HasFlag(SyncOptions.DryRun);
+            bool force = options.HasFlag(SyncOptions.Force);
             int announcedPageSize = OriginPageSize.Parse(peer.Expect(MessageType.OriginPageSize).Span);
+
+            bool isNew = !File.Exists(replicaPath);
+            if (!isNew && !force && ReplicaState.Read(replicaPath) is null)
+            {
+                ReplicaGuard.RefuseIfInUse(replicaPath);
+            }
 
             // Our write lock (or, in a dry run, our read transaction) comes first: the origin pins its
             // snapshot only once it has our info, so it never holds it while we wait for the lock.
             IPageWriter? target = null;
             IPageScanner? existing = null;
             var info = new DatabaseInfo(announcedPageSize, 0, IsWal: false);
-            bool isNew = !File.Exists(replicaPath);
             if (!isNew && dryRun)
             {
                 existing = readOnly = PageSource.OpenSnapshot(replicaPath, settings.BusyTimeout);
@@ -50,6 +60,8 @@ public static class ReplicaRole
                 // A new replica is built beside its path and put in place whole at the commit.
                 target = newFile = CreateNewReplica(replicaPath, announcedPageSize);
             }
+            // Read under our lock: a sync that held it before us has recorded what it left.
+            var state = isNew || force ? null : ReplicaState.Read(replicaPath);
             info.WriteTo(peer.Writer, MessageType.ReplicaInfo);
             peer.Writer.Flush();
 
@@ -63,12 +75,31 @@ public static class ReplicaRole
 
             int roundTrips = 1;  // the wait for OriginInfo
             var hashing = default(HashingFigures);
-            var next = info.PageCount == 0
-                ? peer.Reader.Read()
-                : AnswerHashQuestions(existing!, info.PageSize, origin.PageCount, peer, progress, ref roundTrips, out hashing);
+            // The replica's content as it is, and as it will be once the pages sent are written.
+            var before = new ContentDigest(info.PageSize);
+            var after = new ContentDigest(info.PageSize);
+            (MessageType Type, ReadOnlyMemory<byte> Payload) next;
+            if (info.PageCount == 0)
+            {
+                next = peer.Reader.Read();
+            }
+            else
+            {
+                var tree = HashOwnPages(existing!, info.PageSize, origin.PageCount, before, after, progress, out hashing);
+                if (state is not null)
+                {
+                    ReplicaGuard.RefuseIfChanged(replicaPath, state, before.Value(info.PageCount));
+                }
+                next = AnswerHashQuestions(tree, peer, ref roundTrips);
+            }
             ExpectedFrame.Check(next.Type, MessageType.SendPlan, next.Payload.Span);
             var plan = SendPlan.Parse(next.Payload.Span, origin.PageCount);
-            var received = ReceivePages(target, info.PageSize, origin.PageCount, plan, peer, progress);
+            var received = ReceivePages(target, existing, info, origin.PageCount, plan, peer, progress, after);
+            progress.Enter(SyncPhase.Committing);
+            if (target is not null)
+            {
+                CommitAndRecord(target, replicaPath, origin.PageCount, isNew ? null : before.Value(info.PageCount), after.Value(origin.PageCount), state);
+            }
 
             hashing.WriteCommitted(peer.Writer);
             peer.Writer.Flush();
@@ -151,17 +182,32 @@ public static class ReplicaRole
     }
 
     /// <summary>
-    /// Hashes our pages and sends the top level of the tree, then the children of each node the
-    /// origin asks about, level by level. Returns the first frame that is not a question.
+    /// Hashes our pages in one scan into a tree shaped for the origin's page count, adding every page
+    /// to <paramref name="before"/> (pages past the origin's end too, read in a second scan) and to
+    /// <paramref name="after"/> all but those, which the commit cuts off.
     /// </summary>
-    private static (MessageType Type, ReadOnlyMemory<byte> Payload) AnswerHashQuestions(
-        IPageScanner replica, int pageSize, uint originPageCount, PeerConnection peer, SyncProgress progress, ref int roundTrips, out HashingFigures hashing)
+    private static HashTree HashOwnPages(IPageScanner replica, int pageSize, uint originPageCount, ContentDigest before, ContentDigest after,
+        SyncProgress progress, out HashingFigures hashing)
     {
         progress.Enter(SyncPhase.Hashing, Math.Min(replica.PageCount, originPageCount));
-        var shape = HashTreeShape.For(originPageCount);
-        var tree = HashTree.Build(shape, replica, pageSize, progress);
+        var tree = HashTree.Build(HashTreeShape.For(originPageCount), replica, pageSize, progress, onPage: before.Add);
+        after.Add(before);
+        if (replica.PageCount > originPageCount)
+        {
+            uint lockBytePage = LockBytePage.For(pageSize);
+            replica.ScanPages(originPageCount + 1, replica.PageCount, (pageNumber, data) => before.Add(pageNumber, PageHasher.Hash(pageNumber, data, lockBytePage)));
+        }
         hashing = HashingFigures.From(progress.PhaseElapsed, progress.Bytes);
-        progress.Enter(SyncPhase.Comparing);
+        return tree;
+    }
+
+    /// <summary>
+    /// Sends the top level of the tree, then the children of each node the origin asks about, level by
+    /// level. Returns the first frame that is not a question.
+    /// </summary>
+    private static (MessageType Type, ReadOnlyMemory<byte> Payload) AnswerHashQuestions(HashTree tree, PeerConnection peer, ref int roundTrips)
+    {
+        var shape = tree.Shape;
         int level = shape.TopLevel;
         LevelMessages.WriteHashes(peer.Writer, (byte)level, tree.TopLevel);
         peer.Writer.Flush();
@@ -187,15 +233,17 @@ public static class ReplicaRole
     }
 
     /// <summary>
-    /// Writes the planned Page frames, checking each before it is written, until Done; then commits.
-    /// With no <paramref name="sink"/> (a dry run) no page may come.
+    /// Writes the planned Page frames, checking each before it is written, until Done, and checks Done.
+    /// Each page written replaces its old terms in <paramref name="content"/>. With no
+    /// <paramref name="sink"/> (a dry run) no page may come.
     /// </summary>
-    private static (long RawBytes, long WireBytes) ReceivePages(IPageWriter? sink, int pageSize, uint originPageCount, SendPlan plan, PeerConnection peer, SyncProgress progress)
+    private static (long RawBytes, long WireBytes) ReceivePages(IPageWriter? sink, IPageScanner? existing, DatabaseInfo replica, uint originPageCount,
+        SendPlan plan, PeerConnection peer, SyncProgress progress, ContentDigest content)
     {
         uint expectedPages = sink is null ? 0 : plan.Pages;
         progress.Enter(SyncPhase.Sending, expectedPages);
-        uint lockBytePage = LockBytePage.For(pageSize);
-        var page = new byte[pageSize];
+        uint lockBytePage = LockBytePage.For(replica.PageSize);
+        var page = new byte[replica.PageSize];
         var digest = new PageStreamDigest();
         long rawBytes = 0, wireBytes = 0;
         var frame = peer.Reader.Read();
@@ -230,7 +278,11 @@ public static class ReplicaRole
             digest.Add(pageNumber, data);
             try
             {
-                sink.WritePage(pageNumber, data);
+                if (existing is not null && pageNumber <= replica.PageCount)
+                {
+                    content.Remove(pageNumber, PageHasher.Hash(pageNumber, existing.ReadPage(pageNumber), lockBytePage));
+                }
+                content.Add(pageNumber, sink.WritePage(pageNumber, data));
             }
             catch (IOException e)
             {
@@ -248,10 +300,47 @@ public static class ReplicaRole
         {
             throw new ProtocolException($"the page stream does not match the origin's digest ({digest.Pages} pages received, {done.PagesSent} sent): nothing was committed");
         }
-        progress.Enter(SyncPhase.Committing);
+        return (rawBytes, wireBytes);
+    }
+
+    /// <summary>
+    /// Records the replica's content before and after in its state file, durably, then commits; if the
+    /// commit fails, puts the old state file back. Recording first means that whatever a crash leaves,
+    /// the old content or the new, the next sync recognises it as sqlrsync's own.
+    /// </summary>
+    private static void CommitAndRecord(IPageWriter target, string replicaPath, uint pageCount, string? before, string after, ReplicaState? state)
+    {
+        string? previousRecord = null;
+        bool record = before != after || state is null || !state.Holds(after);
+        if (record)
+        {
+            try
+            {
+                previousRecord = ReplicaState.ReadText(replicaPath);
+                var contents = new[] { before, after }.OfType<string>().Distinct().ToList();
+                ReplicaState.Replace(replicaPath, new ReplicaState(contents, DateTimeOffset.UtcNow).Text());
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+                throw new SyncException($"cannot record the replica's state in {ReplicaState.FileFor(replicaPath)}: {e.Message}; the replica is unchanged (check that its directory is writable and has space)", e);
+            }
+        }
         try
         {
-            sink?.Commit(originPageCount);
+            Commit(target, pageCount);
+        }
+        catch when (record)
+        {
+            RestoreRecord(replicaPath, previousRecord);
+            throw;
+        }
+    }
+
+    private static void Commit(IPageWriter target, uint pageCount)
+    {
+        try
+        {
+            target.Commit(pageCount);
         }
         catch (InvalidOperationException e)
         {
@@ -261,6 +350,17 @@ public static class ReplicaRole
         {
             throw new SyncException($"cannot commit the replica: {e.Message}; it is unchanged (free some space or fix the disk, then retry)", e);
         }
-        return (rawBytes, wireBytes);
+    }
+
+    /// <summary>Best effort: if it fails, the record still names the content the replica kept, along with the one it did not get.</summary>
+    private static void RestoreRecord(string replicaPath, string? previousRecord)
+    {
+        try
+        {
+            ReplicaState.Replace(replicaPath, previousRecord);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+        }
     }
 }

@@ -33,6 +33,8 @@ public enum SyncOptions : uint
     Compress = 2,
     /// <summary>Compare and report, but send no pages and write nothing.</summary>
     DryRun = 4,
+    /// <summary>Overwrite a replica even if it is in use or was changed since sqlrsync last wrote it.</summary>
+    Force = 8,
 }
 
 /// <summary>

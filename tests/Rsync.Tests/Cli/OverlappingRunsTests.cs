@@ -16,8 +16,8 @@ public class OverlappingRunsTests
         var origin = dir.File("origin.db");
         var replica = dir.File("replica.db");
         TestDatabase.Create(origin, rows: 3000);
-        TestDatabase.Create(replica, rows: 10, seed: 9);
-        TestDatabase.Checkpoint(replica);
+        Assert.Equal(0, SqlRsyncProgram.Run(origin, replica).ExitCode);
+        Sync.SyncMatrixTests.Change(origin, Sync.SyncMatrixTests.Situation.OnePercentChanged);
 
         // The first run: a real origin agent and replica agent, relayed by the test, paused once the
         // replica holds its write transaction (it announces its ReplicaInfo only after taking it).

@@ -182,7 +182,7 @@ public class PageAccessTests
         using (var source = PageSource.OpenSnapshot(origin, BusyTimeout))
         using (var newFile = NewReplicaFile.Create(replica, source.PageSize))
         {
-            source.ScanPages(1, source.PageCount, newFile.WritePage);
+            source.ScanPages(1, source.PageCount, (pageNumber, data) => newFile.WritePage(pageNumber, data));
             // A process killed here leaves no file behind: the replica has no name yet (O_TMPFILE).
             Assert.Equal(before, Directory.GetFiles(dir.Path));
             newFile.Commit(source.PageCount);

@@ -7,7 +7,9 @@ namespace Rsync.Tests.Reliability;
 /// <summary>
 /// SIGKILL of the replica agent or the origin agent at a random byte of the conversation, into WAL and
 /// rollback-journal replicas: afterwards Debian's sqlite3 finds the replica intact and holding exactly
-/// the old content or exactly the origin's. SQLRSYNC_CRASH_RUNS sets the number of runs (default 200).
+/// the old content or exactly the origin's, and the replica's state record still names what it holds
+/// (a dry run, which refuses a replica changed since sqlrsync wrote it, goes through).
+/// SQLRSYNC_CRASH_RUNS sets the number of runs (default 200).
 /// </summary>
 public sealed class CrashInjectionTests(ITestOutputHelper log) : IDisposable
 {
@@ -27,8 +29,11 @@ public sealed class CrashInjectionTests(ITestOutputHelper log) : IDisposable
 
         var variants = new[] { "wal", "delete" }.Select(mode =>
         {
+            // The old replica is one sqlrsync made (of another database), so it has its state record.
+            var earlierOrigin = _dir.File($"earlier-{mode}.db");
+            TestDatabase.Create(earlierOrigin, rows: 1200, journalMode: mode, seed: 2);
             var pristine = _dir.File($"old-{mode}.db");
-            TestDatabase.Create(pristine, rows: 1200, journalMode: mode, seed: 2);
+            LocalSync.Run(earlierOrigin, pristine, SyncSettings.Default);
             TestDatabase.Checkpoint(pristine);
             var copy = _dir.File($"measure-{mode}.db");
             File.Copy(pristine, copy);
@@ -46,6 +51,7 @@ public sealed class CrashInjectionTests(ITestOutputHelper log) : IDisposable
                 File.Delete(leftover);
             }
             File.Copy(variant.Pristine, replica);
+            File.Copy(variant.Pristine + "-sqlrsync", replica + "-sqlrsync");
             // Anywhere in the conversation, or (half of the runs) within 64 bytes of its end, around
             // the commit; a limit past the end lets the sync complete.
             long length = killReplica ? variant.Length : variant.ReplicaSends;
@@ -65,6 +71,8 @@ public sealed class CrashInjectionTests(ITestOutputHelper log) : IDisposable
             string content = Content(replica);
             Assert.True(content == variant.OldContent || content == newContent,
                 $"run {run}: killing the {(killReplica ? "replica" : "origin")} after {limit} bytes left a replica that is neither old nor new");
+            var next = Record.Exception(() => LocalSync.Run(origin, replica, SyncSettings.Default with { DryRun = true }));
+            Assert.True(next is null, $"run {run}: after killing the {(killReplica ? "replica" : "origin")} after {limit} bytes, the next sync fails: {next?.Message}");
             if (content == newContent)
             {
                 renewed++;

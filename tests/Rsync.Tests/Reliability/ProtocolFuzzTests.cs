@@ -53,6 +53,7 @@ public sealed class ProtocolFuzzTests(ITestOutputHelper log) : IDisposable
         var update = Transcript.Record(origin, replica, Settings);
         var created = Transcript.Record(origin, _dir.File("new.db"), Settings);
         File.Delete(_dir.File("new.db"));
+        File.Delete(_dir.File("new.db-sqlrsync"));
 
         var counts = new Dictionary<string, int>();
         var property = Prop.ForAll(CaseGenerator().ToArbitrary(), fuzzCase =>
@@ -81,6 +82,8 @@ public sealed class ProtocolFuzzTests(ITestOutputHelper log) : IDisposable
                 _ => update.FromReplica,
             }, fuzzCase.Mutations);
         bool replicaExisted = fuzzCase.Target != Target.NewReplica;
+        var record = replica + "-sqlrsync";
+        File.Delete(record);
         if (replicaExisted)
         {
             File.WriteAllBytes(replica, oldReplicaBytes);
@@ -125,7 +128,10 @@ public sealed class ProtocolFuzzTests(ITestOutputHelper log) : IDisposable
         bool unchanged = replicaExisted ? after is not null && after.AsSpan().SequenceEqual(oldReplicaBytes) : after is null;
         bool isOrigin = after is not null && TestDatabase.PageDifference(originBytes, after, PageSize) is null;
         Assert.True(outcome == "refused" ? unchanged : isOrigin, $"replica after a {outcome} case is neither as before nor the origin");
-        Assert.Equal(exists ? 3 : 2, Directory.GetFiles(Path.GetDirectoryName(replica)!).Length);  // no journal or temp file left
+        // Only a commit leaves the replica's state record beside it.
+        Assert.Equal(outcome == "committed", File.Exists(record));
+        var files = Directory.GetFiles(Path.GetDirectoryName(replica)!).Select(Path.GetFileName).Order().ToList();
+        Assert.True((exists ? 3 : 2) + (File.Exists(record) ? 1 : 0) == files.Count, $"a journal or temporary file was left: {string.Join(", ", files)}");
         return outcome;
     }
 

@@ -1,0 +1,33 @@
+using System.Runtime.InteropServices;
+
+namespace Rsync.Core.Files;
+
+/// <summary>Makes changes to a directory's entries (a new name, a rename) survive a power loss.</summary>
+internal static partial class DirectoryEntries
+{
+    private const int OpenDirectoryReadOnly = 0x10000;  // O_RDONLY | O_DIRECTORY
+
+    /// <summary>fsync(2) on the directory; best effort where the system has no such call.</summary>
+    public static void SyncToDisk(string directory)
+    {
+        if (OperatingSystem.IsWindows())
+        {
+            return;
+        }
+        int fd = Open(directory, OpenDirectoryReadOnly);
+        if (fd >= 0)
+        {
+            Fsync(fd);
+            Close(fd);
+        }
+    }
+
+    [LibraryImport("libc", EntryPoint = "open", StringMarshalling = StringMarshalling.Utf8)]
+    private static partial int Open(string path, int flags);
+
+    [LibraryImport("libc", EntryPoint = "fsync")]
+    private static partial int Fsync(int fd);
+
+    [LibraryImport("libc", EntryPoint = "close")]
+    private static partial int Close(int fd);
+}
