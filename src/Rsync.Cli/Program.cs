@@ -39,11 +39,15 @@ public static class Program
         var port = new Option<int?>("--port", "-p") { Description = "The remote host's ssh port." };
         var exe = new Option<string>("--exe") { Description = "The sqlrsync program on the remote host.", DefaultValueFactory = _ => "sqlrsync" };
         var timeout = new Option<int>("--timeout") { Description = "Seconds of silence from the remote side before giving up.", DefaultValueFactory = _ => 120 };
+        var serve = new Option<bool>("--serve") { Description = "Forced-command mode for authorized_keys: serve only syncs of databases under --allow (docs/operations.md)." };
+        var allow = new Option<string[]>("--allow") { Description = "With --serve: a directory whose databases this key may sync (may be repeated).", Arity = ArgumentArity.OneOrMore };
+        var readOnly = new Option<bool>("--read-only") { Description = "With --serve: this key may only pull (read databases here)." };
+        var writeOnly = new Option<bool>("--write-only") { Description = "With --serve: this key may only push (write replicas here)." };
 
         var root = new RootCommand("sqlrsync: make REPLICA an exact, consistent copy of the live SQLite database ORIGIN, sending only the pages that differ.")
         {
             originArgument, replicaArgument, verbose, veryVerbose, quiet, noProgress, json, dryRun, check, walOnly, force, busyTimeout, compress,
-            ssh, port, exe, timeout, originAgent, replicaAgent,
+            ssh, port, exe, timeout, originAgent, replicaAgent, serve, allow, readOnly, writeOnly,
         };
         root.Options.Remove(root.Options.OfType<VersionOption>().Single());
         root.Options.Add(version);
@@ -98,6 +102,14 @@ public static class Program
             Check: checkOnly);
         string? originPath = parse.GetValue(originAgent), replicaPath = parse.GetValue(replicaAgent);
 
+        if (parse.GetValue(serve))
+        {
+            return Serve(parse.GetValue(allow) ?? [], parse.GetValue(readOnly), parse.GetValue(writeOnly), origin is not null || originPath is not null || replicaPath is not null, output);
+        }
+        if (parse.GetValue(allow) is { Length: > 0 } || parse.GetValue(readOnly) || parse.GetValue(writeOnly))
+        {
+            return Usage("--allow, --read-only and --write-only go with --serve");
+        }
         if (originPath is not null || replicaPath is not null)
         {
             if (origin is not null || (originPath is not null && replicaPath is not null))
@@ -125,6 +137,33 @@ public static class Program
             return RemoteCommandLine.Run(originEndpoint, replicaEndpoint!, settings, sshSettings, output);
         }
         return LocalCommand.Run(origin, replica, settings, output);
+    }
+
+    private static int Serve(string[] allow, bool readOnly, bool writeOnly, bool pathsGiven, OutputSettings output)
+    {
+        if (pathsGiven)
+        {
+            return Usage("--serve takes no paths: the ssh client names the database, and --allow the directories it may be in");
+        }
+        if (allow.Length == 0)
+        {
+            return Usage("--serve needs at least one --allow DIR");
+        }
+        if (readOnly && writeOnly)
+        {
+            return Usage("give --read-only or --write-only, not both");
+        }
+        AllowedDirectories allowed;
+        try
+        {
+            allowed = AllowedDirectories.Resolve(allow);
+        }
+        catch (FormatException e)
+        {
+            return Usage(e.Message);
+        }
+        var access = readOnly ? ServeCommand.Access.ReadOnly : writeOnly ? ServeCommand.Access.WriteOnly : ServeCommand.Access.Both;
+        return ServeCommand.Run(allowed, access, output);
     }
 
     public static int Usage(string problem)

@@ -56,7 +56,6 @@ public sealed class SshServer : IDisposable
         File.Copy(_dir.File("user_key.pub"), _dir.File("authorized_keys"));
         System.IO.Directory.CreateDirectory("/run/sshd");
         Port = FreePort();
-        string user = Environment.UserName;
         File.WriteAllText(_dir.File("sshd_config"), $"""
             Port {Port}
             ListenAddress 127.0.0.1
@@ -70,19 +69,7 @@ public sealed class SshServer : IDisposable
             StrictModes no
             UsePAM no
             """);
-        File.WriteAllText(ClientConfig, $"""
-            Host {Alias}
-              HostName 127.0.0.1
-              Port {Port}
-              User {user}
-              IdentityFile {_dir.File("user_key")}
-              IdentitiesOnly yes
-              HostKeyAlias {Alias}
-              UserKnownHostsFile {KnownHosts}
-              StrictHostKeyChecking yes
-              BatchMode yes
-              LogLevel ERROR
-            """);
+        File.WriteAllText(ClientConfig, HostEntry(Alias, "user_key"));
         File.WriteAllText(KnownHosts, $"{Alias} {File.ReadAllText(_dir.File("host_key.pub")).Trim()}\n");
         File.WriteAllText(Exe, $"#!/bin/sh\nexec dotnet '{SqlRsyncProgram.DllPath}' \"$@\"\n");
         if (!OperatingSystem.IsWindows())
@@ -117,6 +104,32 @@ public sealed class SshServer : IDisposable
         }
         throw new TimeoutException($"sshd did not listen on 127.0.0.1:{Port} within 5 s");
     }
+
+    /// <summary>
+    /// Adds a client key whose authorized_keys line forces <paramref name="forcedCommand"/> (with
+    /// "restrict", as docs/operations.md shows), reached through the ssh alias <paramref name="alias"/>.
+    /// </summary>
+    public void AddForcedCommandKey(string alias, string forcedCommand)
+    {
+        Keygen($"{alias}_key");
+        File.AppendAllText(_dir.File("authorized_keys"), $"command=\"{forcedCommand}\",restrict {File.ReadAllText(_dir.File($"{alias}_key.pub")).Trim()}\n");
+        File.AppendAllText(ClientConfig, "\n" + HostEntry(alias, $"{alias}_key"));
+    }
+
+    /// <summary>An ssh_config entry: <paramref name="alias"/> reaches this server with the key <paramref name="keyName"/>, checking its host key strictly.</summary>
+    private string HostEntry(string alias, string keyName) => $"""
+        Host {alias}
+          HostName 127.0.0.1
+          Port {Port}
+          User {Environment.UserName}
+          IdentityFile {_dir.File(keyName)}
+          IdentitiesOnly yes
+          HostKeyAlias {Alias}
+          UserKnownHostsFile {KnownHosts}
+          StrictHostKeyChecking yes
+          BatchMode yes
+          LogLevel ERROR
+        """;
 
     /// <summary>Replaces the server's host key, so the client's known_hosts no longer matches it.</summary>
     public void ChangeHostKey()

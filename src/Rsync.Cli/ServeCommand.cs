@@ -1,0 +1,81 @@
+using Microsoft.Win32.SafeHandles;
+using Rsync.Core.Sync;
+using Rsync.Protocol;
+using Rsync.Protocol.Messages;
+
+namespace Rsync.Cli;
+
+/// <summary>
+/// `sqlrsync --serve --allow DIR [--read-only | --write-only]`: the command that an authorized_keys
+/// line forces for a backup key (command="..."), as rrsync does for rsync. sshd puts what the client
+/// asked to run in SSH_ORIGINAL_COMMAND; only sqlrsync's own agent commands for databases inside the
+/// allowed directories are served, by running the agent in this process — no shell ever sees the
+/// command. Anything else is refused with one line and exit code 1, before any file is opened.
+/// </summary>
+internal static class ServeCommand
+{
+    /// <summary>Which way a key may sync: read-only keys may only pull (serve an origin), write-only keys only push.</summary>
+    public enum Access { Both, ReadOnly, WriteOnly }
+
+    public static int Run(AllowedDirectories allowed, Access access, OutputSettings display)
+    {
+        string? original = Environment.GetEnvironmentVariable("SSH_ORIGINAL_COMMAND");
+        if (original is null)
+        {
+            return Refuse(null, "sqlrsync --serve is a forced command for authorized_keys and serves only what an ssh client asks to run " +
+                                "(SSH_ORIGINAL_COMMAND); this login asked for nothing");
+        }
+        var command = AgentCommand.Parse(original);
+        if (command is null)
+        {
+            return Refuse(null, $"refused: this key may only run sqlrsync syncs, not \"{Printable(original)}\"");
+        }
+        if (access == Access.ReadOnly && !command.IsOrigin)
+        {
+            return Refuse(command, $"refused: this key may only pull from this host (--read-only); it cannot write {command.Path}");
+        }
+        if (access == Access.WriteOnly && command.IsOrigin)
+        {
+            return Refuse(command, $"refused: this key may only push to this host (--write-only); it cannot read {command.Path}");
+        }
+        string path;
+        try
+        {
+            path = allowed.Confine(command.Path, Environment.GetFolderPath(Environment.SpecialFolder.UserProfile));
+        }
+        catch (FormatException e)
+        {
+            return Refuse(command, $"refused: {e.Message}");
+        }
+        var settings = new SyncSettings(TimeSpan.FromSeconds(command.BusyTimeoutSeconds));
+        return Agent.Run(command.IsOrigin ? path : null, command.IsOrigin ? null : path, settings, display with { Quiet = display.Quiet || command.Quiet });
+    }
+
+    /// <summary>
+    /// One line on stderr and exit code 1; a sqlrsync client (a well-formed agent command) also gets the
+    /// line as the protocol's Error message, so it prints it as its own single line.
+    /// </summary>
+    private static int Refuse(AgentCommand? command, string problem)
+    {
+        if (command is not null)
+        {
+            try
+            {
+                using var output = new FileStream(new SafeFileHandle(1, ownsHandle: false), FileAccess.Write, 1);
+                var writer = new FrameWriter(output);
+                ErrorMessage.Write(writer, problem);
+                writer.Flush();
+            }
+            catch (IOException)
+            {
+            }
+        }
+        return Program.Failed(problem);
+    }
+
+    private static string Printable(string text)
+    {
+        var shown = new string(text.Select(c => char.IsControl(c) ? ' ' : c).ToArray());
+        return shown.Length <= 200 ? shown : shown[..200] + "...";
+    }
+}

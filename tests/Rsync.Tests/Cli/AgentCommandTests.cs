@@ -1,0 +1,58 @@
+using Rsync.Cli;
+using Rsync.Tests.Support;
+
+namespace Rsync.Tests.Cli;
+
+/// <summary>What `sqlrsync --serve` accepts from SSH_ORIGINAL_COMMAND, and where it lets a path lead (the sshd tests are ServeTests).</summary>
+public class AgentCommandTests
+{
+    [Theory]
+    [InlineData("/srv/app.db")]
+    [InlineData("/srv/it's a \"db\" $(x) `y`.db")]
+    [InlineData("~/app.db")]
+    public void TheClientsOwnRemoteCommandIsReadBack(string path)
+    {
+        foreach (var role in new[] { "--origin", "--replica" })
+        {
+            var text = RemoteCommand.For("sqlrsync", role, path, TimeSpan.FromSeconds(17), quiet: true);
+
+            var command = AgentCommand.Parse(text);
+
+            Assert.Equal(new AgentCommand(role == "--origin", path, 17, Quiet: true), command);
+        }
+    }
+
+    [Theory]
+    [InlineData("sqlrsync --replica /srv/a.db; rm -rf /")]
+    [InlineData("sqlrsync --replica \"$HOME/a.db\"")]
+    [InlineData("sqlrsync --replica /srv/a.db --replica /srv/b.db")]
+    [InlineData("sqlrsync --replica")]
+    [InlineData("sqlrsync --serve --allow /")]
+    [InlineData("sqlrsync /srv/a.db /srv/b.db")]
+    [InlineData("sqlrsync --replica '/srv/a.db")]
+    [InlineData("sqlrsync --replica /srv/*.db")]
+    [InlineData("bash -c 'sqlrsync --replica /srv/a.db'")]
+    [InlineData("")]
+    public void AnythingElseIsNotAnAgentCommand(string text) => Assert.Null(AgentCommand.Parse(text));
+
+    [Fact]
+    public void PathsAreConfinedAfterHomeDotDotAndSymlinksAreResolved()
+    {
+        using var dir = new TempDirectory();
+        var home = Directory.CreateDirectory(dir.File("home")).FullName;
+        var allowed = Directory.CreateDirectory(dir.File("home/backups")).FullName;
+        Directory.CreateDirectory(dir.File("secret"));
+        File.CreateSymbolicLink(Path.Combine(allowed, "escape"), dir.File("secret"));
+        File.CreateSymbolicLink(Path.Combine(allowed, "dangling.db"), dir.File("secret/missing.db"));
+        var directories = AllowedDirectories.Resolve([allowed]);
+
+        Assert.Equal(Path.Combine(allowed, "a.db"), directories.Confine("~/backups/a.db", home));
+        Assert.Equal(Path.Combine(allowed, "a.db"), directories.Confine("backups/a.db", home));
+        Assert.Equal(Path.Combine(allowed, "a.db"), directories.Confine($"{allowed}/x/../a.db", home));
+        foreach (var outside in new[] { "~/a.db", "backups/../../secret/a.db", "backups/escape/a.db", "backups/dangling.db", "~root/a.db", "/etc/passwd" })
+        {
+            Assert.Throws<FormatException>(() => directories.Confine(outside, home));
+        }
+        Assert.Throws<FormatException>(() => AllowedDirectories.Resolve([dir.File("no-such-dir")]));
+    }
+}
