@@ -5,7 +5,8 @@ namespace Rsync.Core.Files;
 /// <summary>Makes changes to a directory's entries (a new name, a rename) survive a power loss.</summary>
 internal static partial class DirectoryEntries
 {
-    private const int OpenDirectoryReadOnly = 0x10000;  // O_RDONLY | O_DIRECTORY
+    /// <summary>O_RDONLY, which opens a directory too (O_DIRECTORY's value differs between architectures).</summary>
+    private const int OpenReadOnly = 0;
 
     /// <summary>fsync(2) on the directory; best effort where the system has no such call.</summary>
     public static void SyncToDisk(string directory)
@@ -14,7 +15,7 @@ internal static partial class DirectoryEntries
         {
             return;
         }
-        int fd = Open(directory, OpenDirectoryReadOnly);
+        int fd = Open(directory, OpenReadOnly);
         if (fd >= 0)
         {
             Fsync(fd);

@@ -1,5 +1,6 @@
 using System.Globalization;
 using Rsync.Core.Files;
+using Rsync.Core.Sync;
 
 namespace Rsync.Core.Safety;
 
@@ -26,6 +27,7 @@ internal sealed record ReplicaState(IReadOnlyList<string> Contents, DateTimeOffs
     public static ReplicaState? Read(string replicaPath) => ReadText(replicaPath) is { } text ? Parse(text) : null;
 
     /// <summary>The state file's exact text, to put back if a commit fails; null when there is none.</summary>
+    /// <exception cref="SyncException">It exists but cannot be read.</exception>
     public static string? ReadText(string replicaPath)
     {
         try
@@ -35,6 +37,10 @@ internal sealed record ReplicaState(IReadOnlyList<string> Contents, DateTimeOffs
         catch (Exception e) when (e is FileNotFoundException or DirectoryNotFoundException)
         {
             return null;
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw new SyncException($"cannot read the replica's record {FileFor(replicaPath)}: {e.Message} (check its permissions)", e);
         }
     }
 
