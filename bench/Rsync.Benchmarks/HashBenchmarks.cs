@@ -1,5 +1,5 @@
 using BenchmarkDotNet.Attributes;
-using Rsync.Core.Hashing;
+using System.IO.Hashing;
 
 namespace Rsync.Benchmarks;
 

@@ -1,5 +1,5 @@
 using System.Buffers.Binary;
-using Rsync.Core.Hashing;
+using System.IO.Hashing;
 using Rsync.Core.Pages;
 
 namespace Rsync.Core.Sync;

@@ -1,5 +1,5 @@
 using System.Runtime.InteropServices;
-using Rsync.Core.Hashing;
+using System.IO.Hashing;
 using Rsync.Core.Pages;
 
 namespace Rsync.Core.Sync;

@@ -1,4 +1,4 @@
-using Rsync.Core.Hashing;
+using System.IO.Hashing;
 using Rsync.Core.Pages;
 
 namespace Rsync.Core.Sync;

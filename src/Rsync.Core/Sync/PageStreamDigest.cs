@@ -1,5 +1,5 @@
 using System.Buffers.Binary;
-using Rsync.Core.Hashing;
+using System.IO.Hashing;
 
 namespace Rsync.Core.Sync;
 
