@@ -1,8 +1,8 @@
 using System.IO.Compression;
 using BenchmarkDotNet.Attributes;
-using Rsync.Core.Sync;
+using SqlRsync.Compression;
 
-namespace Rsync.Benchmarks;
+namespace SqlRsync.Benchmarks;
 
 /// <summary>
 /// Per-page compression of a realistic SQLite page (a table b-tree leaf of text rows), Brotli

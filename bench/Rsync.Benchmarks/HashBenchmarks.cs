@@ -1,7 +1,7 @@
 using BenchmarkDotNet.Attributes;
 using System.IO.Hashing;
 
-namespace Rsync.Benchmarks;
+namespace SqlRsync.Benchmarks;
 
 /// <summary>XXH3-128 throughput on one database page (4 KiB), the unit sqlrsync hashes.</summary>
 [MemoryDiagnoser]

@@ -1,3 +1,3 @@
 using BenchmarkDotNet.Running;
 
-BenchmarkSwitcher.FromAssembly(typeof(Rsync.Benchmarks.HashBenchmarks).Assembly).Run(args);
+BenchmarkSwitcher.FromAssembly(typeof(SqlRsync.Benchmarks.HashBenchmarks).Assembly).Run(args);

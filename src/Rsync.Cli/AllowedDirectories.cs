@@ -1,7 +1,7 @@
 using System.Runtime.InteropServices;
 using System.Text;
 
-namespace Rsync.Cli;
+namespace SqlRsync.Cli;
 
 /// <summary>
 /// The directories a forced-command key may sync databases in (`--serve --allow DIR`), and the check

@@ -1,4 +1,4 @@
-namespace Rsync.Cli;
+namespace SqlRsync.Cli;
 
 /// <summary>
 /// One side of a sync as the user wrote it: a local PATH, or [USER@]HOST:PATH reached through ssh

@@ -2,7 +2,7 @@ using System.CommandLine;
 using System.CommandLine.Help;
 using System.CommandLine.Invocation;
 
-namespace Rsync.Cli;
+namespace SqlRsync.Cli;
 
 /// <summary>The standard --help text followed by examples and the exit codes.</summary>
 internal sealed class HelpWithExamples(HelpAction standard) : SynchronousCommandLineAction

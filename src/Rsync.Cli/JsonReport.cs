@@ -1,7 +1,6 @@
 using System.Text.Json;
-using Rsync.Core.Sync;
 
-namespace Rsync.Cli;
+namespace SqlRsync.Cli;
 
 /// <summary>
 /// The --json report: one JSON object on one line of stdout, with the field names docs/usage.md

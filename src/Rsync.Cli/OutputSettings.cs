@@ -1,4 +1,4 @@
-namespace Rsync.Cli;
+namespace SqlRsync.Cli;
 
 /// <summary>What the user wants to see of a sync, and whether it is a --check.</summary>
 /// <param name="Verbosity">0 no summary, 1 for -v (the summary), 2 for -vv (phases and hashing rates too).</param>

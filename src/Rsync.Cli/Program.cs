@@ -1,12 +1,12 @@
 using System.CommandLine;
 using System.CommandLine.Help;
-using Rsync.Core.Sync;
+using SqlRsync.Ssh;
 
-namespace Rsync.Cli;
+namespace SqlRsync.Cli;
 
 /// <summary>
 /// The sqlrsync command line. Exit codes: 0 success, 1 the sync failed, 2 a usage error, 3 the
-/// databases differ (under --check). Every message goes to stderr as one line; nothing prints a
+/// databases differ (under --check), 130 interrupted by Ctrl+C. Every message goes to stderr as one line; nothing prints a
 /// stack trace. Only --json writes to stdout.
 /// </summary>
 public static class Program
@@ -15,6 +15,7 @@ public static class Program
     public const int SyncFailed = 1;
     public const int UsageError = 2;
     public const int Differ = 3;
+    public const int Interrupted = 130;
 
     public static int Main(string[] args)
     {
@@ -35,7 +36,7 @@ public static class Program
         var originAgent = new Option<string?>("--origin") { Description = "Agent mode: serve PATH as the origin on stdin/stdout.", Hidden = true };
         var replicaAgent = new Option<string?>("--replica") { Description = "Agent mode: serve PATH as the replica on stdin/stdout.", Hidden = true };
         var version = new Option<bool>("--version") { Description = "Show the sqlrsync and SQLite versions." };
-        var ssh = new Option<string>("--ssh") { Description = "The ssh command, with its own arguments (e.g. \"ssh -i ~/.ssh/backup\").", DefaultValueFactory = _ => "ssh" };
+        var sshCommand = new Option<string>("--ssh") { Description = "The ssh command, with its own arguments (e.g. \"ssh -i ~/.ssh/backup\").", DefaultValueFactory = _ => "ssh" };
         var port = new Option<int?>("--port", "-p") { Description = "The remote host's ssh port." };
         var exe = new Option<string>("--exe") { Description = "The sqlrsync program on the remote host.", DefaultValueFactory = _ => "sqlrsync" };
         var timeout = new Option<int>("--timeout") { Description = "Seconds of silence from the remote side before giving up.", DefaultValueFactory = _ => 120 };
@@ -47,7 +48,7 @@ public static class Program
         var root = new RootCommand("sqlrsync: make REPLICA an exact, consistent copy of the live SQLite database ORIGIN, sending only the pages that differ.")
         {
             originArgument, replicaArgument, verbose, veryVerbose, quiet, noProgress, json, dryRun, check, walOnly, force, busyTimeout, compress,
-            ssh, port, exe, timeout, originAgent, replicaAgent, serve, allow, readOnly, writeOnly,
+            sshCommand, port, exe, timeout, originAgent, replicaAgent, serve, allow, readOnly, writeOnly,
         };
         root.Options.Remove(root.Options.OfType<VersionOption>().Single());
         root.Options.Add(version);
@@ -89,11 +90,16 @@ public static class Program
         {
             return Usage(e.Message);
         }
-        bool remote = originEndpoint?.IsRemote == true || replicaEndpoint?.IsRemote == true;
         string compressMode = parse.GetValue(compress)!;
         bool checkOnly = parse.GetValue(check);
-        var settings = new SyncSettings(TimeSpan.FromSeconds(seconds), parse.GetValue(walOnly), compressMode == "on" || (compressMode == "auto" && remote),
-            DryRun: checkOnly || parse.GetValue(dryRun), Force: parse.GetValue(force));
+        var options = new SyncOptions
+        {
+            BusyTimeout = TimeSpan.FromSeconds(seconds),
+            WalOnly = parse.GetValue(walOnly),
+            Compress = compressMode == "auto" ? null : compressMode == "on",
+            DryRun = checkOnly || parse.GetValue(dryRun),
+            Force = parse.GetValue(force),
+        };
         var output = new OutputSettings(
             Verbosity: parse.GetValue(veryVerbose) ? 2 : parse.GetValue(verbose) ? 1 : 0,
             Json: parse.GetValue(json),
@@ -116,7 +122,7 @@ public static class Program
             {
                 return Usage("--origin and --replica are agent modes: give exactly one of them and no other path");
             }
-            return Agent.Run(originPath, replicaPath, settings, output);
+            return Agent.Run(originPath is not null, (originPath ?? replicaPath)!, options, output);
         }
         if (origin is null || replica is null)
         {
@@ -126,17 +132,29 @@ public static class Program
         {
             return Usage($"both {origin} and {replica} are remote; one side must be a local path");
         }
-        if (remote)
+        int silence = parse.GetValue(timeout);
+        if (silence <= 0)
         {
-            int silence = parse.GetValue(timeout);
-            if (silence <= 0)
-            {
-                return Usage("--timeout must be at least 1 second");
-            }
-            var sshSettings = new SshSettings(parse.GetValue(ssh)!, parse.GetValue(port), parse.GetValue(exe)!, TimeSpan.FromSeconds(silence));
-            return RemoteCommandLine.Run(originEndpoint, replicaEndpoint!, settings, sshSettings, output);
+            return Usage("--timeout must be at least 1 second");
         }
-        return LocalCommand.Run(origin, replica, settings, output);
+        OpenSshOptions ssh;
+        try
+        {
+            ssh = new OpenSshOptions
+            {
+                SshCommand = SshCommandWords.Split(parse.GetValue(sshCommand)!),
+                Port = parse.GetValue(port),
+                RemoteProgram = parse.GetValue(exe)!,
+                SilenceTimeout = TimeSpan.FromSeconds(silence),
+                Quiet = output.Quiet,
+                RemoteMessages = Console.Error.WriteLine,
+            };
+        }
+        catch (FormatException e)
+        {
+            return Usage(e.Message);
+        }
+        return SyncCommand.Run(originEndpoint, replicaEndpoint!, options, ssh, output);
     }
 
     private static int Serve(string[] allow, bool readOnly, bool writeOnly, bool pathsGiven, OutputSettings output)

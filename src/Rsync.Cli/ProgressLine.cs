@@ -1,32 +1,39 @@
+using System.Diagnostics;
 using System.Globalization;
-using Rsync.Core.Sync;
 
-namespace Rsync.Cli;
+namespace SqlRsync.Cli;
 
 /// <summary>
 /// A live one-line progress display on a terminal's stderr: phase, pages done of total, bytes, rate
-/// and ETA, redrawn four times a second with a carriage return. It writes no escape sequences, and
-/// it is never started when stderr is not a terminal.
+/// and ETA, redrawn four times a second with a carriage return from the latest report of the sync. It
+/// writes no escape sequences, and it is never started when stderr is not a terminal.
 /// </summary>
-internal sealed class ProgressLine : IDisposable
+internal sealed class ProgressLine : IProgress<SyncProgress>, IDisposable
 {
     private static readonly TimeSpan Interval = TimeSpan.FromMilliseconds(250);
 
-    private readonly SyncProgress _progress;
     private readonly Timer _timer;
     private readonly object _drawing = new();
+    private (SyncProgress Report, long At) _latest = (default, Stopwatch.GetTimestamp());
     private int _width;
     private bool _stopped;
 
-    private ProgressLine(SyncProgress progress)
+    private ProgressLine()
     {
-        _progress = progress;
         _timer = new Timer(_ => Draw(), null, TimeSpan.Zero, Interval);
     }
 
     /// <summary>A running display, or null when it must not draw (off, or stderr is not a terminal).</summary>
-    public static ProgressLine? StartIfWanted(OutputSettings output, SyncProgress progress) =>
-        output.Progress && !output.Quiet && !Console.IsErrorRedirected ? new ProgressLine(progress) : null;
+    public static ProgressLine? StartIfWanted(OutputSettings output) =>
+        output.Progress && !output.Quiet && !Console.IsErrorRedirected ? new ProgressLine() : null;
+
+    public void Report(SyncProgress value)
+    {
+        lock (_drawing)
+        {
+            _latest = (value, Stopwatch.GetTimestamp());
+        }
+    }
 
     public static string Text(SyncPhase phase, long done, long total, long bytes, TimeSpan elapsed)
     {
@@ -60,7 +67,10 @@ internal sealed class ProgressLine : IDisposable
             {
                 return;
             }
-            var line = Text(_progress.Phase, _progress.PagesDone, _progress.PagesTotal, _progress.Bytes, _progress.PhaseElapsed);
+            var (report, at) = _latest;
+            // A phase goes on between reports (a long wait sends none): its time does too.
+            var elapsed = report.PhaseElapsed + Stopwatch.GetElapsedTime(at);
+            var line = Text(report.Phase, report.PagesDone, report.PagesTotal, report.Bytes, elapsed);
             Console.Error.Write("\r" + line.PadRight(_width));
             _width = line.Length;
         }

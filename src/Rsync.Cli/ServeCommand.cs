@@ -1,9 +1,9 @@
 using Microsoft.Win32.SafeHandles;
-using Rsync.Core.Sync;
-using Rsync.Protocol;
-using Rsync.Protocol.Messages;
+using SqlRsync.Protocol;
+using SqlRsync.Protocol.Messages;
+using SqlRsync.Ssh;
 
-namespace Rsync.Cli;
+namespace SqlRsync.Cli;
 
 /// <summary>
 /// `sqlrsync --serve --allow DIR [--read-only | --write-only]`: the command that an authorized_keys
@@ -25,7 +25,7 @@ internal static class ServeCommand
             return Refuse(null, "sqlrsync --serve is a forced command for authorized_keys and serves only what an ssh client asks to run " +
                                 "(SSH_ORIGINAL_COMMAND); this login asked for nothing");
         }
-        var command = AgentCommand.Parse(original);
+        var command = AgentCommandLine.Parse(original);
         if (command is null)
         {
             return Refuse(null, $"refused: this key may only run sqlrsync syncs, not \"{Printable(original)}\"");
@@ -47,15 +47,15 @@ internal static class ServeCommand
         {
             return Refuse(command, $"refused: {e.Message}");
         }
-        var settings = new SyncSettings(TimeSpan.FromSeconds(command.BusyTimeoutSeconds));
-        return Agent.Run(command.IsOrigin ? path : null, command.IsOrigin ? null : path, settings, display with { Quiet = display.Quiet || command.Quiet });
+        var options = new SyncOptions { BusyTimeout = TimeSpan.FromSeconds(command.BusyTimeoutSeconds) };
+        return Agent.Run(command.IsOrigin, path, options, display with { Quiet = display.Quiet || command.Quiet });
     }
 
     /// <summary>
     /// One line on stderr and exit code 1; a sqlrsync client (a well-formed agent command) also gets the
     /// line as the protocol's Error message, so it prints it as its own single line.
     /// </summary>
-    private static int Refuse(AgentCommand? command, string problem)
+    private static int Refuse(AgentCommandLine? command, string problem)
     {
         if (command is not null)
         {
@@ -63,7 +63,7 @@ internal static class ServeCommand
             {
                 using var output = new FileStream(new SafeFileHandle(1, ownsHandle: false), FileAccess.Write, 1);
                 var writer = new FrameWriter(output);
-                ErrorMessage.Write(writer, problem);
+                ErrorMessage.Write(writer, (byte)SyncFailure.Refused, problem);
                 writer.Flush();
             }
             catch (IOException)

@@ -1,7 +1,6 @@
 using System.Globalization;
-using Rsync.Core.Sync;
 
-namespace Rsync.Cli;
+namespace SqlRsync.Cli;
 
 /// <summary>
 /// The -v summary, laid out as rsync users read theirs (sent, received, rate; total size and speedup),

@@ -1,6 +1,5 @@
-using Rsync.Core.Sync;
 
-namespace Rsync.Cli;
+namespace SqlRsync.Cli;
 
 /// <summary>The figures derived from one side's result that the summary and the JSON report both print.</summary>
 internal readonly record struct SyncFigures(SyncResult Result, TimeSpan Elapsed)

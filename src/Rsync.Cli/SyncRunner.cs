@@ -1,33 +1,34 @@
 using System.Diagnostics;
-using Rsync.Core.Sync;
-using Rsync.Protocol.Messages;
 
-namespace Rsync.Cli;
+namespace SqlRsync.Cli;
 
 /// <summary>
-/// What every sync command does around the sync itself: the progress line while it runs, then the
-/// summary, the JSON report and the exit code (3 under --check when the databases differ).
+/// What every sync command does around the sync itself: the progress line while it runs, Ctrl+C,
+/// then the summary, the JSON report and the exit code (3 under --check when the databases differ).
 /// </summary>
 internal static class SyncRunner
 {
-    /// <param name="sync">Runs the sync, reporting into the progress it is given.</param>
-    /// <param name="describeFailure">The one line to print for a failed sync.</param>
-    public static int Run(OutputSettings output, string origin, string replica, Func<SyncProgress, SyncResult> sync, Func<Exception, string> describeFailure)
+    public static int Run(OutputSettings output, string origin, string replica, SyncEndpoint originEndpoint, SyncEndpoint replicaEndpoint, SyncOptions options)
     {
         var clock = Stopwatch.StartNew();
-        var progress = new SyncProgress();
+        using var interrupt = new CtrlC();
         SyncResult result;
         try
         {
             // The progress line is blanked before anything else prints, on success or failure.
-            using (ProgressLine.StartIfWanted(output, progress))
+            using (var progress = ProgressLine.StartIfWanted(output))
             {
-                result = sync(progress);
+                result = DatabaseSync.RunAsync(originEndpoint, replicaEndpoint, options, progress, interrupt.Token).GetAwaiter().GetResult();
             }
         }
-        catch (Exception e) when (e is SyncException or PeerErrorException)
+        catch (SyncException e)
         {
-            return Fail(output, origin, replica, describeFailure(e), clock.Elapsed);
+            return Fail(output, origin, replica, e.Message, clock.Elapsed);
+        }
+        catch (OperationCanceledException)
+        {
+            Fail(output, origin, replica, "interrupted; the replica is as it was", clock.Elapsed);
+            return Program.Interrupted;
         }
 
         if (output.Verbosity > 0)
@@ -52,5 +53,31 @@ internal static class SyncRunner
             Console.Out.WriteLine(JsonReport.ForFailure(origin, replica, problem, elapsed));
         }
         return Program.Failed(problem);
+    }
+
+    /// <summary>
+    /// The first Ctrl+C cancels the sync, which rolls the replica back and ends with one line; a second
+    /// ends the process at once (a sync waiting on SQLite's busy timeout cannot stop sooner; the replica's
+    /// own transaction still keeps it whole).
+    /// </summary>
+    private sealed class CtrlC : IDisposable
+    {
+        private readonly CancellationTokenSource _source = new();
+
+        public CtrlC() => Console.CancelKeyPress += OnCancel;
+
+        public CancellationToken Token => _source.Token;
+
+        public void Dispose()
+        {
+            Console.CancelKeyPress -= OnCancel;
+            _source.Dispose();
+        }
+
+        private void OnCancel(object? sender, ConsoleCancelEventArgs e)
+        {
+            e.Cancel = !_source.IsCancellationRequested;
+            _source.Cancel();
+        }
     }
 }

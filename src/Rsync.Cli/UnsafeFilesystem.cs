@@ -1,6 +1,6 @@
 using System.Runtime.InteropServices;
 
-namespace Rsync.Cli;
+namespace SqlRsync.Cli;
 
 /// <summary>
 /// Spots a database on a network or pass-through filesystem, where SQLite's locks and WAL shared
@@ -46,6 +46,15 @@ internal static partial class UnsafeFilesystem
           "(its locks and shared memory do not reach other machines); keep the live database on a local disk " +
           "and give other hosts copies made with sqlrsync (-q hides this)"
         : null;
+
+    /// <summary>Prints the warning when <paramref name="path"/> is on an unsafe filesystem, unless quiet.</summary>
+    public static void WarnIfOn(OutputSettings output, string side, string path)
+    {
+        if (!output.Quiet && Warning(side, path) is { } warning)
+        {
+            Console.Error.WriteLine(warning);
+        }
+    }
 
     [LibraryImport("libc", EntryPoint = "statfs", StringMarshalling = StringMarshalling.Utf8)]
     private static partial int StatFs(string path, ref byte buffer);

@@ -1,7 +1,7 @@
 using System.Reflection;
-using Rsync.Core.Sqlite;
+using SqlRsync.Sqlite;
 
-namespace Rsync.Cli;
+namespace SqlRsync.Cli;
 
 /// <summary>What `sqlrsync --version` prints: our version and the SQLite we run on.</summary>
 internal static class VersionReport

@@ -1,12 +1,12 @@
 using System.Buffers.Binary;
 
-namespace Rsync.Protocol;
+namespace SqlRsync.Protocol;
 
 /// <summary>
 /// Reads frames written by <see cref="FrameWriter"/>. A type byte that is not a known message and a
 /// length over <see cref="ProtocolLimits.MaxPayload"/> are rejected before any payload is read.
 /// </summary>
-public sealed class FrameReader
+internal sealed class FrameReader
 {
     public const int HeaderLength = 5;
 
@@ -18,14 +18,31 @@ public sealed class FrameReader
         _stream = stream;
     }
 
+    private (MessageType Type, ReadOnlyMemory<byte> Payload)? _peeked;
+
     /// <summary>Bytes read so far, headers included.</summary>
     public long BytesRead { get; private set; }
+
+    /// <summary>The type of the next frame, which stays unread: the next <see cref="Read"/> returns it.</summary>
+    /// <exception cref="ProtocolException">Garbled bytes, a bad length, or the peer closed the stream.</exception>
+    public MessageType PeekType()
+    {
+        _peeked ??= ReadFrame();
+        return _peeked.Value.Type;
+    }
 
     /// <summary>
     /// The next frame. Its payload is only valid until the next call.
     /// </summary>
     /// <exception cref="ProtocolException">Garbled bytes, a bad length, or the peer closed the stream.</exception>
     public (MessageType Type, ReadOnlyMemory<byte> Payload) Read()
+    {
+        var frame = _peeked ?? ReadFrame();
+        _peeked = null;
+        return frame;
+    }
+
+    private (MessageType Type, ReadOnlyMemory<byte> Payload) ReadFrame()
     {
         ReadExactly(_buffer.AsMemory(0, HeaderLength), "a frame header");
         var type = (MessageType)_buffer[0];

@@ -1,12 +1,12 @@
 using System.Buffers.Binary;
 
-namespace Rsync.Protocol;
+namespace SqlRsync.Protocol;
 
 /// <summary>
 /// Writes frames: one type byte, a 4-byte little-endian payload length, then the payload.
 /// Frames are buffered; <see cref="Flush"/> sends them.
 /// </summary>
-public sealed class FrameWriter
+internal sealed class FrameWriter
 {
     private readonly Stream _stream;
     private readonly byte[] _header = new byte[FrameReader.HeaderLength];

@@ -1,10 +1,10 @@
-namespace Rsync.Protocol;
+namespace SqlRsync.Protocol;
 
 /// <summary>
 /// Every message of the sync protocol, by its one-byte code. docs/protocol.md shows who sends each,
 /// in what order, with the byte layout of every payload.
 /// </summary>
-public enum MessageType : byte
+internal enum MessageType : byte
 {
     /// <summary>Both sides, first: magic, protocol version, role, hash algorithm, capabilities, options.</summary>
     Hello = 0x01,

@@ -1,13 +1,11 @@
 using System.Buffers.Binary;
 
-namespace Rsync.Protocol;
+namespace SqlRsync.Protocol;
 
 /// <summary>Reads fields from a payload, failing with a ProtocolException instead of running past its end.</summary>
 internal ref struct PayloadReader(ReadOnlySpan<byte> payload, MessageType type)
 {
     private ReadOnlySpan<byte> _rest = payload;
-
-    public readonly int Remaining => _rest.Length;
 
     public ReadOnlySpan<byte> Bytes(int count)
     {

@@ -1,4 +1,4 @@
-namespace Rsync.Protocol;
+namespace SqlRsync.Protocol;
 
 /// <summary>The peer broke the protocol: bad bytes, a bad length, an unexpected message, or it went away.</summary>
-public sealed class ProtocolException(string message) : Exception(message);
+internal sealed class ProtocolException(string message) : Exception(message);

@@ -1,7 +1,7 @@
-namespace Rsync.Protocol;
+namespace SqlRsync.Protocol;
 
 /// <summary>Upper bounds on everything a peer can announce, checked before anything is allocated.</summary>
-public static class ProtocolLimits
+internal static class ProtocolLimits
 {
     /// <summary>SQLite's largest page size.</summary>
     public const int MaxPageSize = 65536;

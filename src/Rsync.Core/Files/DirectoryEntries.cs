@@ -1,6 +1,6 @@
 using System.Runtime.InteropServices;
 
-namespace Rsync.Core.Files;
+namespace SqlRsync.Files;
 
 /// <summary>Makes changes to a directory's entries (a new name, a rename) survive a power loss.</summary>
 internal static partial class DirectoryEntries

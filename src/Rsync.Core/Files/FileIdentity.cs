@@ -1,6 +1,6 @@
 using System.Runtime.InteropServices;
 
-namespace Rsync.Core.Files;
+namespace SqlRsync.Files;
 
 /// <summary>
 /// A file's device and inode, from stat(2): it opens no file handle, so it is safe on a database this

@@ -1,6 +1,6 @@
 using System.Globalization;
 
-namespace Rsync.Core.Files;
+namespace SqlRsync.Files;
 
 /// <summary>One POSIX or OFD lock on a file, held or waited for by a process, as /proc/locks lists it.</summary>
 /// <param name="ProcessId">The holder; -1 for an open-file-description lock, which belongs to no one process.</param>

@@ -1,6 +1,6 @@
-using Rsync.Core.Sqlite;
+using SqlRsync.Sqlite;
 
-namespace Rsync.Core.Pages;
+namespace SqlRsync.Pages;
 
 /// <summary>Reads raw pages of a connection's main database through sqlite_dbpage.</summary>
 internal sealed class DbpageReader : IDisposable
@@ -67,4 +67,4 @@ internal sealed class DbpageReader : IDisposable
 }
 
 /// <summary>Receives one page of a scan; <paramref name="data"/> is valid only during the call.</summary>
-public delegate void PageVisitor(uint pageNumber, ReadOnlySpan<byte> data);
+internal delegate void PageVisitor(uint pageNumber, ReadOnlySpan<byte> data);

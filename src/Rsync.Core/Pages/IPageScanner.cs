@@ -1,7 +1,7 @@
-namespace Rsync.Core.Pages;
+namespace SqlRsync.Pages;
 
 /// <summary>A database whose pages can be read in order or one by one: the origin's snapshot or the replica's transaction.</summary>
-public interface IPageScanner
+internal interface IPageScanner
 {
     uint PageCount { get; }
 

@@ -1,11 +1,14 @@
-namespace Rsync.Core.Pages;
+namespace SqlRsync.Pages;
 
 /// <summary>Where a replica's new pages go: an existing database's write transaction, or a brand-new file.</summary>
-public interface IPageWriter
+internal interface IPageWriter
 {
     int PageSize { get; }
 
-    /// <summary>Writes one page; returns the hash-tree leaf of the page as stored (see <see cref="Sync.PageHasher"/>).</summary>
+    /// <summary>
+    /// Writes one page of <see cref="PageSize"/> bytes (never page 0 or the lock-byte page: the caller
+    /// checks) and returns the hash-tree leaf of the page as stored (see <see cref="HashTrees.PageHasher"/>).
+    /// </summary>
     UInt128 WritePage(uint pageNumber, ReadOnlySpan<byte> data);
 
     /// <summary>Ends with exactly <paramref name="pageCount"/> pages, durably; nothing is visible before.</summary>

@@ -1,10 +1,10 @@
-namespace Rsync.Core.Pages;
+namespace SqlRsync.Pages;
 
 /// <summary>
 /// The page that holds file offset 2^30, where SQLite places its lock bytes. It never holds data:
 /// sqlrsync never sends or writes it.
 /// </summary>
-public static class LockBytePage
+internal static class LockBytePage
 {
     public const long Offset = 1L << 30;
 

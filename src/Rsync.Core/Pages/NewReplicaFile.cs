@@ -1,9 +1,9 @@
 using System.Runtime.InteropServices;
 using Microsoft.Win32.SafeHandles;
-using Rsync.Core.Files;
-using Rsync.Core.Sync;
+using SqlRsync.Files;
+using SqlRsync.HashTrees;
 
-namespace Rsync.Core.Pages;
+namespace SqlRsync.Pages;
 
 /// <summary>
 /// A replica that does not exist yet, built in a temporary file beside it with large sequential
@@ -14,7 +14,7 @@ namespace Rsync.Core.Pages;
 /// killed process leaves nothing behind; elsewhere it is a hidden name that disposing removes. Either
 /// way a failed sync leaves no replica behind.
 /// </summary>
-public sealed partial class NewReplicaFile : IPageWriter, IDisposable
+internal partial class NewReplicaFile : IPageWriter, IDisposable
 {
     private const int RunBufferBytes = 4 * 1024 * 1024;
 
@@ -57,16 +57,9 @@ public sealed partial class NewReplicaFile : IPageWriter, IDisposable
     /// <summary>Starts a new replica at <paramref name="path"/>, which must not exist.</summary>
     public static NewReplicaFile Create(string path, int pageSize) => new(path, pageSize);
 
+    /// <summary>Writes one page, which the replica role has checked (its size, never page 0 or the lock-byte page).</summary>
     public UInt128 WritePage(uint pageNumber, ReadOnlySpan<byte> data)
     {
-        if (data.Length != PageSize)
-        {
-            throw new ArgumentException($"page {pageNumber} has {data.Length} bytes; the replica's pages have {PageSize}", nameof(data));
-        }
-        if (pageNumber == 0 || pageNumber == LockBytePage.For(PageSize))
-        {
-            throw new ArgumentOutOfRangeException(nameof(pageNumber), $"page {pageNumber} is never written");
-        }
         long offset = (long)(pageNumber - 1) * PageSize;
         if (offset != _runOffset + _runLength || _runLength + data.Length > _run.Length)
         {

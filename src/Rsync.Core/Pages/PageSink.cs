@@ -1,7 +1,7 @@
-using Rsync.Core.Sqlite;
-using Rsync.Core.Sync;
+using SqlRsync.Sqlite;
+using SqlRsync.HashTrees;
 
-namespace Rsync.Core.Pages;
+namespace SqlRsync.Pages;
 
 /// <summary>
 /// The replica's side: one write transaction (BEGIN IMMEDIATE) that is held from opening until
@@ -10,7 +10,7 @@ namespace Rsync.Core.Pages;
 /// commit is durable (synchronous=FULL). Disposing without committing rolls back, and removes the
 /// file again when this sink created it.
 /// </summary>
-public sealed class PageSink : IPageScanner, IPageWriter, IDisposable
+internal sealed class PageSink : IPageScanner, IPageWriter, IDisposable
 {
     private readonly SqliteDatabase _database;
     private readonly DbpageReader _reader;
@@ -43,7 +43,7 @@ public sealed class PageSink : IPageScanner, IPageWriter, IDisposable
     /// <paramref name="busyTimeout"/> for another writer. An empty database takes
     /// <paramref name="pageSizeIfEmpty"/>; a non-empty one keeps its own page size.
     /// </summary>
-    /// <exception cref="SqliteError">Cannot open, not a database, or the lock was not had in time.</exception>
+    /// <exception cref="SqliteCallException">Cannot open, not a database, or the lock was not had in time.</exception>
     public static PageSink Open(string path, int pageSizeIfEmpty, TimeSpan busyTimeout)
     {
         bool created = !File.Exists(path);
@@ -91,17 +91,12 @@ public sealed class PageSink : IPageScanner, IPageWriter, IDisposable
     /// <summary>Calls <paramref name="visit"/> for each page from <paramref name="first"/> to <paramref name="last"/>.</summary>
     public void ScanPages(uint first, uint last, PageVisitor visit) => _reader.ScanPages(first, last, visit);
 
-    /// <summary>Overwrites (or appends) one page; returns the leaf hash of what was stored.</summary>
+    /// <summary>
+    /// Overwrites (or appends) one page — of the replica's page size, never page 0 or the lock-byte page:
+    /// the replica role checks each page the origin sends — and returns the leaf hash of what was stored.
+    /// </summary>
     public UInt128 WritePage(uint pageNumber, ReadOnlySpan<byte> data)
     {
-        if (data.Length != PageSize)
-        {
-            throw new ArgumentException($"page {pageNumber} has {data.Length} bytes; the replica's pages have {PageSize}", nameof(data));
-        }
-        if (pageNumber == 0 || pageNumber == LockBytePage.For(PageSize))
-        {
-            throw new ArgumentOutOfRangeException(nameof(pageNumber), $"page {pageNumber} is never written");
-        }
         if (pageNumber == 1 && IsWal && (data[18] != 2 || data[19] != 2))
         {
             // Switching a live database out of WAL under its readers is unsafe: keep it a WAL database.

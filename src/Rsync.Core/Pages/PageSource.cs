@@ -1,7 +1,7 @@
-using Rsync.Core.Sqlite;
+using SqlRsync.Sqlite;
 using SQLitePCL;
 
-namespace Rsync.Core.Pages;
+namespace SqlRsync.Pages;
 
 /// <summary>
 /// The origin's pages, read through sqlite_dbpage inside one read transaction (the snapshot) that is
@@ -13,7 +13,7 @@ namespace Rsync.Core.Pages;
 /// SQLite itself may make on opening is the rollback of a hot journal left by a crashed writer, which
 /// every reader of that database must make before it can read.
 /// </summary>
-public sealed class PageSource : IPageScanner, IDisposable
+internal sealed class PageSource : IPageScanner, IDisposable
 {
     private readonly SqliteDatabase _database;
     private readonly DbpageReader _reader;
@@ -34,7 +34,7 @@ public sealed class PageSource : IPageScanner, IDisposable
     public bool IsWal { get; private set; }
 
     /// <summary>Opens <paramref name="path"/> for reading; no snapshot is pinned yet.</summary>
-    /// <exception cref="SqliteError">The file cannot be opened.</exception>
+    /// <exception cref="SqliteCallException">The file cannot be opened.</exception>
     public static PageSource Open(string path, TimeSpan busyTimeout)
     {
         var database = SqliteDatabase.Open(path, create: false);
@@ -53,7 +53,7 @@ public sealed class PageSource : IPageScanner, IDisposable
     }
 
     /// <summary>Opens <paramref name="path"/> and pins a snapshot of it at once.</summary>
-    /// <exception cref="SqliteError">The file cannot be opened or is not a database.</exception>
+    /// <exception cref="SqliteCallException">The file cannot be opened or is not a database.</exception>
     public static PageSource OpenSnapshot(string path, TimeSpan busyTimeout)
     {
         var source = Open(path, busyTimeout);
@@ -70,7 +70,7 @@ public sealed class PageSource : IPageScanner, IDisposable
     }
 
     /// <summary>The page size as it is now, read in a read transaction of its own that ends at once.</summary>
-    /// <exception cref="SqliteError">The file is not a database.</exception>
+    /// <exception cref="SqliteCallException">The file is not a database.</exception>
     public int ReadPageSize() => checked((int)_database.QueryInt64("PRAGMA page_size"));
 
     /// <summary>Starts the read transaction: from here on every page is from this snapshot.</summary>

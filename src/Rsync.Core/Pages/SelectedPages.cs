@@ -1,10 +1,10 @@
-namespace Rsync.Core.Pages;
+namespace SqlRsync.Pages;
 
 /// <summary>
 /// Reads a chosen set of pages: one sequential scan when they lie close together, one lookup per page
 /// when they are scattered (sqlite_dbpage can only seek to a single page number, not to a range).
 /// </summary>
-public static class SelectedPages
+internal static class SelectedPages
 {
     /// <summary>
     /// A scan is cheaper once at least one page in this many of the spanned range is wanted. Measured

@@ -1,7 +1,6 @@
-using Rsync.Core.Files;
-using Rsync.Core.Sync;
+using SqlRsync.Files;
 
-namespace Rsync.Core.Safety;
+namespace SqlRsync.Safety;
 
 /// <summary>
 /// Keeps sqlrsync from overwriting a database that is not its replica: swapped arguments
@@ -26,7 +25,7 @@ internal static class ReplicaGuard
             {
                 if (held.ProcessId != Environment.ProcessId)
                 {
-                    throw new SyncException(
+                    throw new SyncException(SyncFailure.Refused,
                         $"replica {replicaPath} is in use by another process ({Describe(held.ProcessId)}) and sqlrsync has no record of writing it " +
                         $"(no {Path.GetFileName(ReplicaState.FileFor(replicaPath))} beside it): it looks like a live database, not a replica; {HowToProceed}");
                 }
@@ -39,7 +38,7 @@ internal static class ReplicaGuard
     {
         if (!state.Holds(content))
         {
-            throw new SyncException(
+            throw new SyncException(SyncFailure.Refused,
                 $"replica {replicaPath} was changed by another program since sqlrsync last wrote it " +
                 $"({state.Written.UtcDateTime:yyyy-MM-dd HH:mm:ss} UTC), and a sync would undo those changes; {HowToProceed}");
         }

@@ -1,8 +1,7 @@
 using System.Globalization;
-using Rsync.Core.Files;
-using Rsync.Core.Sync;
+using SqlRsync.Files;
 
-namespace Rsync.Core.Safety;
+namespace SqlRsync.Safety;
 
 /// <summary>
 /// What sqlrsync remembers of a replica it wrote, in a small text file beside it (REPLICA-sqlrsync),
@@ -40,7 +39,7 @@ internal sealed record ReplicaState(IReadOnlyList<string> Contents, DateTimeOffs
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
-            throw new SyncException($"cannot read the replica's record {FileFor(replicaPath)}: {e.Message} (check its permissions)", e);
+            throw new SyncException(SyncFailure.Access, $"cannot read the replica's record {FileFor(replicaPath)}: {e.Message} (check its permissions)", e);
         }
     }
 

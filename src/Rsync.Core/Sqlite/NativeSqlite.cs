@@ -1,12 +1,12 @@
 using SQLitePCL;
 
-namespace Rsync.Core.Sqlite;
+namespace SqlRsync.Sqlite;
 
 /// <summary>
 /// Our own SQLite build (native/sqlite), loaded through SQLitePCLRaw's e_sqlite3 provider. We set the
 /// provider ourselves because we deliberately reference no SQLitePCLRaw bundle.
 /// </summary>
-public static class NativeSqlite
+internal static class NativeSqlite
 {
     private static readonly Lazy<bool> Initialized = new(() =>
     {

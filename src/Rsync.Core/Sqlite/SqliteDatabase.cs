@@ -1,6 +1,6 @@
 using SQLitePCL;
 
-namespace Rsync.Core.Sqlite;
+namespace SqlRsync.Sqlite;
 
 /// <summary>
 /// One connection to a database file through our native SQLite, with exactly the open flags we ask
@@ -34,7 +34,7 @@ internal sealed class SqliteDatabase : IDisposable
         {
             string message = handle is null ? raw.sqlite3_errstr(rc).utf8_to_string() : raw.sqlite3_errmsg(handle).utf8_to_string();
             handle?.Dispose();
-            throw new SqliteError($"cannot open {path}: {message}", rc & 0xFF, rc);
+            throw new SqliteCallException($"cannot open {path}: {message}", rc & 0xFF);
         }
         var database = new SqliteDatabase(handle, path);
         // Extended result codes tell "disk full" and "busy" apart from other I/O failures.
@@ -58,7 +58,7 @@ internal sealed class SqliteDatabase : IDisposable
         using var statement = Prepare(sql);
         if (!statement.Step())
         {
-            throw new SqliteError($"{sql} returned no row", raw.SQLITE_ERROR, raw.SQLITE_ERROR);
+            throw new SqliteCallException($"{sql} returned no row", raw.SQLITE_ERROR);
         }
         return statement.ColumnInt64(0);
     }
@@ -79,11 +79,10 @@ internal sealed class SqliteDatabase : IDisposable
         }
     }
 
-    internal SqliteError ErrorFor(int rc)
+    internal SqliteCallException ErrorFor(int rc)
     {
         string message = raw.sqlite3_errmsg(_handle).utf8_to_string();
-        int extended = raw.sqlite3_extended_errcode(_handle);
-        return new SqliteError($"{Path}: {message}", rc & 0xFF, extended);
+        return new SqliteCallException($"{Path}: {message}", rc & 0xFF);
     }
 
     /// <summary>Rolls back a transaction still open (so nothing of it is ever kept), then closes.</summary>

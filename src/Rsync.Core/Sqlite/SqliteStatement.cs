@@ -1,6 +1,6 @@
 using SQLitePCL;
 
-namespace Rsync.Core.Sqlite;
+namespace SqlRsync.Sqlite;
 
 /// <summary>A prepared statement. Blob columns are returned as spans into SQLite's memory, without a copy.</summary>
 internal sealed class SqliteStatement : IDisposable
@@ -47,8 +47,6 @@ internal sealed class SqliteStatement : IDisposable
     public void Reset() => raw.sqlite3_reset(_statement);
 
     public long ColumnInt64(int index) => raw.sqlite3_column_int64(_statement, index);
-
-    public string ColumnText(int index) => raw.sqlite3_column_text(_statement, index).utf8_to_string() ?? "";
 
     /// <summary>The blob in column <paramref name="index"/>, valid until the next step or reset.</summary>
     public ReadOnlySpan<byte> ColumnBlob(int index) => raw.sqlite3_column_blob(_statement, index);

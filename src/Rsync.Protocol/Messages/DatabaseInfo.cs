@@ -1,11 +1,11 @@
 using System.Buffers.Binary;
 
-namespace Rsync.Protocol.Messages;
+namespace SqlRsync.Protocol.Messages;
 
 /// <summary>
 /// OriginInfo and ReplicaInfo: page size (u32), page count (u32), flags (u8: bit 0 = WAL database).
 /// </summary>
-public readonly record struct DatabaseInfo(int PageSize, uint PageCount, bool IsWal)
+internal readonly record struct DatabaseInfo(int PageSize, uint PageCount, bool IsWal)
 {
     public void WriteTo(FrameWriter writer, MessageType type)
     {

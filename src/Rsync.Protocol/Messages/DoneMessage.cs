@@ -1,13 +1,13 @@
 using System.Buffers.Binary;
 
-namespace Rsync.Protocol.Messages;
+namespace SqlRsync.Protocol.Messages;
 
 /// <summary>
 /// Done: the origin's page count (u32), the number of pages sent (u32), and a 16-byte digest of
 /// everything sent (each page number and its uncompressed bytes). The replica commits only when
 /// all three match what it received: a garbled or partial page stream is never committed.
 /// </summary>
-public readonly record struct DoneMessage(uint PageCount, uint PagesSent, UInt128 Digest)
+internal readonly record struct DoneMessage(uint PageCount, uint PagesSent, UInt128 Digest)
 {
     public const int Length = 24;
 

@@ -1,14 +1,14 @@
-namespace Rsync.Protocol.Messages;
+namespace SqlRsync.Protocol.Messages;
 
 /// <summary>The check every message reader makes first: is this the frame type the protocol expects here?</summary>
-public static class ExpectedFrame
+internal static class ExpectedFrame
 {
     /// <summary>Fails on anything but <paramref name="expected"/>, relaying the peer's own Error text.</summary>
     public static void Check(MessageType actual, MessageType expected, ReadOnlySpan<byte> payload)
     {
         if (actual == MessageType.Error)
         {
-            throw new PeerErrorException(ErrorMessage.Parse(payload));
+            throw ErrorMessage.Parse(payload);
         }
         if (actual != expected)
         {

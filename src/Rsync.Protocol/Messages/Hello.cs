@@ -1,32 +1,32 @@
 using System.Buffers.Binary;
 using System.Text;
 
-namespace Rsync.Protocol.Messages;
+namespace SqlRsync.Protocol.Messages;
 
-public enum Role : byte
+internal enum Role : byte
 {
     Origin = 1,
     Replica = 2,
 }
 
-public enum HashAlgorithm : byte
+internal enum HashAlgorithm : byte
 {
     Xxh3_128 = 1,
 }
 
 /// <summary>What a side can do: each side announces all it supports.</summary>
 [Flags]
-public enum Capabilities : uint
+internal enum Capabilities : uint
 {
     None = 0,
     Brotli = 1,
-    /// <summary>A replica that announces this writes nothing when asked for <see cref="SyncOptions.DryRun"/>.</summary>
+    /// <summary>A replica that announces this writes nothing when asked for <see cref="OptionFlags.DryRun"/>.</summary>
     DryRun = 2,
 }
 
 /// <summary>What a side asks for: a side started by the user passes the user's options on.</summary>
 [Flags]
-public enum SyncOptions : uint
+internal enum OptionFlags : uint
 {
     None = 0,
     WalOnly = 1,
@@ -42,7 +42,7 @@ public enum SyncOptions : uint
 /// capabilities (u32), options (u32). The magic and version come first so any later version can
 /// still read them and name the mismatch.
 /// </summary>
-public readonly record struct Hello(ushort Version, Role Role, HashAlgorithm HashAlgorithm, Capabilities Capabilities, SyncOptions Options)
+internal readonly record struct Hello(ushort Version, Role Role, HashAlgorithm HashAlgorithm, Capabilities Capabilities, OptionFlags Options)
 {
     public const ushort CurrentVersion = 2;
     public const int Length = 20;
@@ -73,7 +73,7 @@ public readonly record struct Hello(ushort Version, Role Role, HashAlgorithm Has
         {
             throw new ProtocolException($"protocol version mismatch: this sqlrsync speaks version {CurrentVersion}, the peer speaks version {version}; install the same sqlrsync release on both sides");
         }
-        var hello = new Hello(version, (Role)reader.U8(), (HashAlgorithm)reader.U8(), (Capabilities)reader.U32(), (SyncOptions)reader.U32());
+        var hello = new Hello(version, (Role)reader.U8(), (HashAlgorithm)reader.U8(), (Capabilities)reader.U32(), (OptionFlags)reader.U32());
         reader.End();
         if (!Enum.IsDefined(hello.Role))
         {

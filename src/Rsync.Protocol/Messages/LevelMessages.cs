@@ -1,14 +1,14 @@
 using System.Buffers.Binary;
 using System.Runtime.InteropServices;
 
-namespace Rsync.Protocol.Messages;
+namespace SqlRsync.Protocol.Messages;
 
 /// <summary>
 /// Hash-tree traffic, one level at a time: Hashes (level u8, then 16-byte hashes), NodeRequest
 /// (level u8, then u32 node indices), and HashesEnd / NodeRequestEnd (level u8). Long lists are
 /// split over several frames.
 /// </summary>
-public static class LevelMessages
+internal static class LevelMessages
 {
     public const int HashLength = 16;
 
@@ -84,15 +84,15 @@ public static class LevelMessages
     }
 
     /// <summary>
-    /// Reads NodeRequest frames of <paramref name="level"/> up to NodeRequestEnd, starting with
-    /// <paramref name="first"/> (already read); each index must be below <paramref name="nodeCount"/> and ascending.
+    /// Reads NodeRequest frames of <paramref name="level"/> up to NodeRequestEnd; each index must be
+    /// below <paramref name="nodeCount"/> and ascending.
     /// </summary>
-    public static List<uint> ReadNodeRequest(FrameReader reader, (MessageType Type, ReadOnlyMemory<byte> Payload) first, byte level, uint nodeCount)
+    public static List<uint> ReadNodeRequest(FrameReader reader, byte level, uint nodeCount)
     {
         var nodes = new List<uint>();
-        var (type, payload) = first;
-        for (; ; (type, payload) = reader.Read())
+        while (true)
         {
+            var (type, payload) = reader.Read();
             var span = payload.Span;
             if (type == MessageType.NodeRequestEnd)
             {

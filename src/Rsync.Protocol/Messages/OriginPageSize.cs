@@ -1,13 +1,13 @@
 using System.Buffers.Binary;
 
-namespace Rsync.Protocol.Messages;
+namespace SqlRsync.Protocol.Messages;
 
 /// <summary>
 /// OriginPageSize: the origin's page size (u32), read before its snapshot is pinned and sent with its
 /// hello. A replica whose file exists but is empty gives it this page size before it takes the write
 /// lock, which must come before the origin pins its snapshot (OriginInfo).
 /// </summary>
-public static class OriginPageSize
+internal static class OriginPageSize
 {
     public static void Write(FrameWriter writer, int pageSize)
     {

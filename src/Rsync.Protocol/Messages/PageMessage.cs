@@ -1,15 +1,15 @@
 using System.Buffers.Binary;
 
-namespace Rsync.Protocol.Messages;
+namespace SqlRsync.Protocol.Messages;
 
-public enum PageEncoding : byte
+internal enum PageEncoding : byte
 {
     Raw = 0,
     Brotli = 1,
 }
 
 /// <summary>Page: page number (u32), encoding (u8), then the page bytes, raw or compressed.</summary>
-public static class PageMessage
+internal static class PageMessage
 {
     public const int HeadLength = 5;
 

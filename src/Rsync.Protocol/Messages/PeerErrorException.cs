@@ -1,4 +1,7 @@
-namespace Rsync.Protocol.Messages;
+namespace SqlRsync.Protocol.Messages;
 
-/// <summary>The peer sent an Error message: its text is the reason.</summary>
-public sealed class PeerErrorException(string message) : Exception(message);
+/// <summary>The peer sent an Error message: <paramref name="reason"/> is its failure kind, the message its one line.</summary>
+internal sealed class PeerErrorException(byte reason, string message) : Exception(message)
+{
+    public byte Reason { get; } = reason;
+}

@@ -1,13 +1,13 @@
 using System.Buffers.Binary;
 
-namespace Rsync.Protocol.Messages;
+namespace SqlRsync.Protocol.Messages;
 
 /// <summary>
 /// SendPlan: the number of Page frames that follow (u32), then the origin's hashing figures. The
 /// replica learns what is coming (a total for its progress, the answer of a dry run) and checks that
 /// exactly this many pages arrive.
 /// </summary>
-public readonly record struct SendPlan(uint Pages, HashingFigures OriginHashing)
+internal readonly record struct SendPlan(uint Pages, HashingFigures OriginHashing)
 {
     public const int Length = 4 + HashingFigures.Length;
 

@@ -1,7 +1,8 @@
-using Rsync.Cli;
-using Rsync.Tests.Support;
+using SqlRsync.Ssh;
+using SqlRsync.Cli;
+using SqlRsync.Tests.Support;
 
-namespace Rsync.Tests.Cli;
+namespace SqlRsync.Tests.Cli;
 
 /// <summary>What `sqlrsync --serve` accepts from SSH_ORIGINAL_COMMAND, and where it lets a path lead (the sshd tests are ServeTests).</summary>
 public class AgentCommandTests
@@ -14,11 +15,11 @@ public class AgentCommandTests
     {
         foreach (var role in new[] { "--origin", "--replica" })
         {
-            var text = RemoteCommand.For("sqlrsync", role, path, TimeSpan.FromSeconds(17), quiet: true);
+            var text = AgentCommandLine.Write("sqlrsync", role == "--origin", path, TimeSpan.FromSeconds(17), quiet: true);
 
-            var command = AgentCommand.Parse(text);
+            var command = AgentCommandLine.Parse(text);
 
-            Assert.Equal(new AgentCommand(role == "--origin", path, 17, Quiet: true), command);
+            Assert.Equal(new AgentCommandLine(role == "--origin", path, 17, Quiet: true), command);
         }
     }
 
@@ -33,7 +34,7 @@ public class AgentCommandTests
     [InlineData("sqlrsync --replica /srv/*.db")]
     [InlineData("bash -c 'sqlrsync --replica /srv/a.db'")]
     [InlineData("")]
-    public void AnythingElseIsNotAnAgentCommand(string text) => Assert.Null(AgentCommand.Parse(text));
+    public void AnythingElseIsNotAnAgentCommand(string text) => Assert.Null(AgentCommandLine.Parse(text));
 
     [Fact]
     public void PathsAreConfinedAfterHomeDotDotAndSymlinksAreResolved()

@@ -1,6 +1,6 @@
-using Rsync.Tests.Support;
+using SqlRsync.Tests.Support;
 
-namespace Rsync.Tests.Cli;
+namespace SqlRsync.Tests.Cli;
 
 /// <summary>
 /// Each way a user can get a sync wrong, run as a real process: one line on stderr that says what is

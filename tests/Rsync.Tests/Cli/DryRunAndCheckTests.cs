@@ -1,7 +1,7 @@
 using System.Text.Json;
-using Rsync.Tests.Support;
+using SqlRsync.Tests.Support;
 
-namespace Rsync.Tests.Cli;
+namespace SqlRsync.Tests.Cli;
 
 /// <summary>--dry-run and --check as a real process: they report the difference and never write.</summary>
 public class DryRunAndCheckTests

@@ -1,7 +1,8 @@
-using Rsync.Cli;
-using Rsync.Tests.Support;
+using SqlRsync.Ssh;
+using SqlRsync.Cli;
+using SqlRsync.Tests.Support;
 
-namespace Rsync.Tests.Cli;
+namespace SqlRsync.Tests.Cli;
 
 /// <summary>Program names are looked up in PATH's absolute directories only (the process-level test is in SshSyncTests).</summary>
 public class ExecutablePathTests

@@ -1,6 +1,6 @@
-using Rsync.Tests.Support;
+using SqlRsync.Tests.Support;
 
-namespace Rsync.Tests.Cli;
+namespace SqlRsync.Tests.Cli;
 
 /// <summary>The native SQLite build script says in one line what is missing.</summary>
 public class NativeBuildTests

@@ -1,9 +1,8 @@
 using System.Text.Json;
-using Rsync.Cli;
-using Rsync.Core.Sync;
-using Rsync.Tests.Support;
+using SqlRsync.Cli;
+using SqlRsync.Tests.Support;
 
-namespace Rsync.Tests.Cli;
+namespace SqlRsync.Tests.Cli;
 
 /// <summary>What an operator sees: the progress line (terminals only), -vv, --json, and --help.</summary>
 public class OutputTests

@@ -1,7 +1,7 @@
-using Rsync.Protocol;
-using Rsync.Tests.Support;
+using SqlRsync.Protocol;
+using SqlRsync.Tests.Support;
 
-namespace Rsync.Tests.Cli;
+namespace SqlRsync.Tests.Cli;
 
 /// <summary>
 /// Two syncs into one replica never interleave: while one holds the replica's write transaction, a

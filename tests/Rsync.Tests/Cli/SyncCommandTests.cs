@@ -1,6 +1,6 @@
-using Rsync.Tests.Support;
+using SqlRsync.Tests.Support;
 
-namespace Rsync.Tests.Cli;
+namespace SqlRsync.Tests.Cli;
 
 /// <summary>`sqlrsync ORIGIN REPLICA` as a real process: exit codes, one-line errors, nothing changed on failure.</summary>
 public class SyncCommandTests

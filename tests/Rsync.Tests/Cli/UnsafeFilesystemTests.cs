@@ -1,7 +1,7 @@
-using Rsync.Cli;
-using Rsync.Tests.Support;
+using SqlRsync.Cli;
+using SqlRsync.Tests.Support;
 
-namespace Rsync.Tests.Cli;
+namespace SqlRsync.Tests.Cli;
 
 /// <summary>Seed 000: a warning when a database sits on a network or pass-through filesystem, and not otherwise.</summary>
 public class UnsafeFilesystemTests

@@ -1,9 +1,9 @@
 using System.Buffers.Binary;
 using System.IO.Hashing;
-using Rsync.Core.Sync;
-using Rsync.Tests.Support;
+using SqlRsync.HashTrees;
+using SqlRsync.Tests.Support;
 
-namespace Rsync.Tests.Hashing;
+namespace SqlRsync.Tests.Hashing;
 
 /// <summary>
 /// The hashes sqlrsync puts on the wire and in its records, against Debian's xxhsum and python3-xxhash,

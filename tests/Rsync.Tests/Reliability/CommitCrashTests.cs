@@ -1,8 +1,7 @@
-using Rsync.Core.Sync;
-using Rsync.Tests.Support;
+using SqlRsync.Tests.Support;
 using Xunit.Abstractions;
 
-namespace Rsync.Tests.Reliability;
+namespace SqlRsync.Tests.Reliability;
 
 /// <summary>
 /// A SIGKILL at each durable step of the replica's end of a sync — every fsync, fdatasync, rename,
@@ -34,7 +33,7 @@ public sealed class CommitCrashTests(ITestOutputHelper log) : IDisposable
         {
             var earlier = _dir.File("earlier.db");
             TestDatabase.Create(earlier, rows: 1200, journalMode: replicaMode, seed: 2);
-            LocalSync.Run(earlier, pristine, SyncSettings.Default);
+            Syncs.Local(earlier, pristine, new SyncOptions());
             TestDatabase.Checkpoint(pristine);
             oldContent = TestDatabase.Sqlite3Cli(pristine, ".sha3sum");
         }
@@ -67,7 +66,7 @@ public sealed class CommitCrashTests(ITestOutputHelper log) : IDisposable
                 string what = $"a kill at {syscall} call {call}";
                 string? content = File.Exists(replica) ? TestDatabase.Sqlite3Cli(replica, ".sha3sum") : null;
                 Assert.True(content == oldContent || content == newContent, $"{what} left a replica that is neither old nor new");
-                var next = Record.Exception(() => LocalSync.Run(origin, replica, SyncSettings.Default with { DryRun = true }));
+                var next = Record.Exception(() => Syncs.Local(origin, replica, new SyncOptions { DryRun = true }));
                 Assert.True(next is null, $"after {what}, the next sync fails: {next?.Message}");
             }
         }

@@ -1,8 +1,7 @@
-using Rsync.Core.Sync;
-using Rsync.Tests.Support;
+using SqlRsync.Tests.Support;
 using Xunit.Abstractions;
 
-namespace Rsync.Tests.Reliability;
+namespace SqlRsync.Tests.Reliability;
 
 /// <summary>
 /// SIGKILL of the replica agent or the origin agent at a random byte of the conversation, into WAL and
@@ -33,11 +32,11 @@ public sealed class CrashInjectionTests(ITestOutputHelper log) : IDisposable
             var earlierOrigin = _dir.File($"earlier-{mode}.db");
             TestDatabase.Create(earlierOrigin, rows: 1200, journalMode: mode, seed: 2);
             var pristine = _dir.File($"old-{mode}.db");
-            LocalSync.Run(earlierOrigin, pristine, SyncSettings.Default);
+            Syncs.Local(earlierOrigin, pristine, new SyncOptions());
             TestDatabase.Checkpoint(pristine);
             var copy = _dir.File($"measure-{mode}.db");
             File.Copy(pristine, copy);
-            var transcript = Transcript.Record(origin, copy, SyncSettings.Default);
+            var transcript = Transcript.Record(origin, copy, new SyncOptions());
             return (Pristine: pristine, OldContent: Content(pristine), transcript.FromOrigin.Length, ReplicaSends: transcript.FromReplica.Length);
         }).ToArray();
 
@@ -71,7 +70,7 @@ public sealed class CrashInjectionTests(ITestOutputHelper log) : IDisposable
             string content = Content(replica);
             Assert.True(content == variant.OldContent || content == newContent,
                 $"run {run}: killing the {(killReplica ? "replica" : "origin")} after {limit} bytes left a replica that is neither old nor new");
-            var next = Record.Exception(() => LocalSync.Run(origin, replica, SyncSettings.Default with { DryRun = true }));
+            var next = Record.Exception(() => Syncs.Local(origin, replica, new SyncOptions { DryRun = true }));
             Assert.True(next is null, $"run {run}: after killing the {(killReplica ? "replica" : "origin")} after {limit} bytes, the next sync fails: {next?.Message}");
             if (content == newContent)
             {

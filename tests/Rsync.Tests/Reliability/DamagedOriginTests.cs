@@ -1,7 +1,7 @@
 using System.Buffers.Binary;
-using Rsync.Tests.Support;
+using SqlRsync.Tests.Support;
 
-namespace Rsync.Tests.Reliability;
+namespace SqlRsync.Tests.Reliability;
 
 /// <summary>
 /// Origins damaged on disk are refused with one line, or synced exactly as SQLite reads them; never

@@ -1,9 +1,8 @@
-using Rsync.Core.Pages;
-using Rsync.Core.Sync;
-using Rsync.Tests.Remote;
-using Rsync.Tests.Support;
+using SqlRsync.Pages;
+using SqlRsync.Tests.Remote;
+using SqlRsync.Tests.Support;
 
-namespace Rsync.Tests.Reliability;
+namespace SqlRsync.Tests.Reliability;
 
 /// <summary>
 /// A rollback-journal origin's writers are blocked by any read transaction on it, so sqlrsync must not
@@ -15,7 +14,7 @@ namespace Rsync.Tests.Reliability;
 public sealed class OriginWritersTests(SshSyncTests.Server server) : IClassFixture<SshSyncTests.Server>, IDisposable
 {
     private const string WriterBusyTimeout = ".timeout 2000";
-    private static readonly SyncSettings Settings = new(TimeSpan.FromSeconds(10));
+    private static readonly SyncOptions Settings = new() { BusyTimeout = TimeSpan.FromSeconds(10) };
 
     private readonly TempDirectory _dir = new();
 
@@ -81,7 +80,7 @@ public sealed class OriginWritersTests(SshSyncTests.Server server) : IClassFixtu
         TestDatabase.Sqlite3Cli(origin, "CREATE TABLE log(n)");
         TestDatabase.Create(replica, rows: 10, journalMode: replicaMode, seed: 2);
         TestDatabase.Checkpoint(replica);
-        LocalSync.Run(origin, replica, Settings);
+        Syncs.Local(origin, replica, Settings);
         Sync.SyncMatrixTests.Change(origin, Sync.SyncMatrixTests.Situation.OnePercentChanged);
         return (origin, replica);
     }

@@ -1,10 +1,9 @@
 using FsCheck;
 using FsCheck.Fluent;
-using Rsync.Core.Sync;
-using Rsync.Tests.Support;
+using SqlRsync.Tests.Support;
 using Xunit.Abstractions;
 
-namespace Rsync.Tests.Reliability;
+namespace SqlRsync.Tests.Reliability;
 
 /// <summary>
 /// Seeded property test over both roles: random bytes and mutated real transcripts (bit flips,
@@ -17,7 +16,7 @@ namespace Rsync.Tests.Reliability;
 public sealed class ProtocolFuzzTests(ITestOutputHelper log) : IDisposable
 {
     private const int PageSize = 1024;
-    private static readonly SyncSettings Settings = new(TimeSpan.Zero);
+    private static readonly SyncOptions Settings = new() { BusyTimeout = TimeSpan.Zero };
     private static readonly TimeSpan CaseTimeLimit = TimeSpan.FromSeconds(10);
 
     private readonly TempDirectory _dir = new(inMemory: true);
@@ -97,11 +96,11 @@ public sealed class ProtocolFuzzTests(ITestOutputHelper log) : IDisposable
         {
             if (fuzzCase.Target == Target.Origin)
             {
-                OriginRole.Run(origin, new MemoryStream(input), Stream.Null, Settings);
+                Syncs.Origin(origin, new MemoryStream(input), Stream.Null, Settings);
             }
             else
             {
-                ReplicaRole.Run(replica, new MemoryStream(input), Stream.Null, Settings);
+                Syncs.Replica(replica, new MemoryStream(input), Stream.Null, Settings);
             }
         });
         Assert.True(((IAsyncResult)run).AsyncWaitHandle.WaitOne(CaseTimeLimit), "a case did not end within its time limit");

@@ -1,6 +1,6 @@
-using Rsync.Tests.Support;
+using SqlRsync.Tests.Support;
 
-namespace Rsync.Tests.Reliability;
+namespace SqlRsync.Tests.Reliability;
 
 /// <summary>A full disk or a read-only filesystem under the replica: one clear line, and the old replica intact.</summary>
 public class ReplicaFaultTests

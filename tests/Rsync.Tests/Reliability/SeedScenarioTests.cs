@@ -1,7 +1,7 @@
 using System.Text.RegularExpressions;
-using Rsync.Tests.Support;
+using SqlRsync.Tests.Support;
 
-namespace Rsync.Tests.Reliability;
+namespace SqlRsync.Tests.Reliability;
 
 /// <summary>
 /// The seed documents' failure modes (../shared/seeds/, mapped in docs/seeds.md) that are not already

@@ -1,7 +1,8 @@
-using Rsync.Tests.Support;
-using Rsync.Cli;
+using SqlRsync.Ssh;
+using SqlRsync.Tests.Support;
+using SqlRsync.Cli;
 
-namespace Rsync.Tests.Remote;
+namespace SqlRsync.Tests.Remote;
 
 public class EndpointTests
 {
@@ -53,7 +54,7 @@ public class EndpointTests
     [InlineData("$(touch x);`y`", "'$(touch x);`y`'")]
     public void QuotesForAPosixShell(string word, string quoted)
     {
-        Assert.Equal(quoted, RemoteCommand.Quote(word));
+        Assert.Equal(quoted, AgentCommandLine.Quote(word));
         // sh itself must read the quoted word back as the original.
         var echoed = Support.ExternalProgram.Run("sh", ["-c", $"printf %s {quoted}"]);
         Assert.Equal(word, echoed.StandardOutput);
@@ -62,8 +63,8 @@ public class EndpointTests
     [Fact]
     public void SplitsSshCommandsLikeAShell()
     {
-        Assert.Equal(["ssh", "-i", "/k ey", "-o", "ConnectTimeout=5"], RemoteCommand.SplitWords("ssh -i '/k ey' -o ConnectTimeout=5"));
-        Assert.Equal(["ssh", "-F", "a \"b\""], RemoteCommand.SplitWords("ssh -F \"a \\\"b\\\"\""));
-        Assert.Throws<FormatException>(() => RemoteCommand.SplitWords("ssh 'unclosed"));
+        Assert.Equal(["ssh", "-i", "/k ey", "-o", "ConnectTimeout=5"], SshCommandWords.Split("ssh -i '/k ey' -o ConnectTimeout=5"));
+        Assert.Equal(["ssh", "-F", "a \"b\""], SshCommandWords.Split("ssh -F \"a \\\"b\\\"\""));
+        Assert.Throws<FormatException>(() => SshCommandWords.Split("ssh 'unclosed"));
     }
 }

@@ -1,6 +1,6 @@
-using Rsync.Tests.Support;
+using SqlRsync.Tests.Support;
 
-namespace Rsync.Tests.Remote;
+namespace SqlRsync.Tests.Remote;
 
 /// <summary>
 /// `sqlrsync --serve` as the forced command of restricted keys in the real sshd's authorized_keys:

@@ -1,6 +1,6 @@
-using Rsync.Tests.Support;
+using SqlRsync.Tests.Support;
 
-namespace Rsync.Tests.Remote;
+namespace SqlRsync.Tests.Remote;
 
 /// <summary>Push and pull through the real OpenSSH client and a real sshd on 127.0.0.1.</summary>
 public sealed class SshSyncTests(SshSyncTests.Server server) : IClassFixture<SshSyncTests.Server>
@@ -181,8 +181,8 @@ public sealed class SshSyncTests(SshSyncTests.Server server) : IClassFixture<Ssh
         var result = Sqlrsync(origin, $"{SshServer.Alias}:{dir.File("no/such/dir/r.db")}");
 
         Assert.Equal(1, result.ExitCode);
-        Assert.Contains($"{SshServer.Alias}: cannot create replica", result.StandardError);
-        Assert.Contains("check that its directory exists", result.StandardError);
+        // The same words as for a local replica.
+        Assert.Contains($"{SshServer.Alias}: the replica's directory {dir.File("no/such/dir")} does not exist (create it first)", result.StandardError);
     }
 
     [SkippableFact]

@@ -1,7 +1,7 @@
-using Rsync.Tests.Remote;
-using Rsync.Tests.Support;
+using SqlRsync.Tests.Remote;
+using SqlRsync.Tests.Support;
 
-namespace Rsync.Tests.Safety;
+namespace SqlRsync.Tests.Safety;
 
 /// <summary>
 /// sqlrsync refuses to overwrite a database that shows it is not a replica — swapped arguments while

@@ -1,6 +1,6 @@
 using System.Diagnostics;
 
-namespace Rsync.Tests.Support;
+namespace SqlRsync.Tests.Support;
 
 /// <summary>A `sqlrsync --origin PATH` or `--replica PATH` agent child process, spoken to over its stdin/stdout.</summary>
 public sealed class AgentProcess : IDisposable

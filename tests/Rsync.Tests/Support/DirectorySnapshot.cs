@@ -1,4 +1,4 @@
-namespace Rsync.Tests.Support;
+namespace SqlRsync.Tests.Support;
 
 /// <summary>
 /// Every file in a directory, by name, with its bytes, to prove that a run wrote nothing. Take it while

@@ -1,6 +1,6 @@
 using System.Diagnostics;
 
-namespace Rsync.Tests.Support;
+namespace SqlRsync.Tests.Support;
 
 /// <summary>Runs child processes: oracles no one here wrote (xxhsum, sqlite3, python3), agents, shells.</summary>
 public static class ExternalProgram

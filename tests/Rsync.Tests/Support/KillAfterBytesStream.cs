@@ -1,4 +1,4 @@
-namespace Rsync.Tests.Support;
+namespace SqlRsync.Tests.Support;
 
 /// <summary>Passes writes on until <paramref name="limit"/> bytes have gone through, then kills a process and fails.</summary>
 public sealed class KillAfterBytesStream(Stream inner, long limit, Action kill) : WriteOnlyStream

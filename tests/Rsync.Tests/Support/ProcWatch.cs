@@ -1,7 +1,7 @@
 using System.Diagnostics;
-using Rsync.Core.Files;
+using SqlRsync.Files;
 
-namespace Rsync.Tests.Support;
+namespace SqlRsync.Tests.Support;
 
 /// <summary>
 /// Waits (at most 30 s) until another process has reached a point that /proc shows: a file open, or a

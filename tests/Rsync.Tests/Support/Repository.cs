@@ -1,4 +1,4 @@
-namespace Rsync.Tests.Support;
+namespace SqlRsync.Tests.Support;
 
 /// <summary>Files of this repository, found from the test binaries (tests/Rsync.Tests/bin/CONFIG/TFM/).</summary>
 public static class Repository

@@ -1,4 +1,4 @@
-namespace Rsync.Tests.Support;
+namespace SqlRsync.Tests.Support;
 
 /// <summary>
 /// A tmpfs of a chosen size mounted on a fresh directory (needs root and mount rights, as on CI), for

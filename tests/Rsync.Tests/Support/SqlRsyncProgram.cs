@@ -1,4 +1,4 @@
-namespace Rsync.Tests.Support;
+namespace SqlRsync.Tests.Support;
 
 /// <summary>Runs the real sqlrsync program (built beside the tests) as a child process.</summary>
 public static class SqlRsyncProgram

@@ -1,7 +1,7 @@
 using System.Diagnostics;
 using System.Text;
 
-namespace Rsync.Tests.Support;
+namespace SqlRsync.Tests.Support;
 
 /// <summary>
 /// Debian's sqlite3 shell as another process working on a database while a sync runs: the test

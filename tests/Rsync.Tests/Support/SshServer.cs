@@ -2,7 +2,7 @@ using System.Diagnostics;
 using System.Net;
 using System.Net.Sockets;
 
-namespace Rsync.Tests.Support;
+namespace SqlRsync.Tests.Support;
 
 /// <summary>
 /// Debian's sshd on 127.0.0.1 on a free port, with throwaway host and user keys and an ssh client

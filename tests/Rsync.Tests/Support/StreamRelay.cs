@@ -1,4 +1,4 @@
-namespace Rsync.Tests.Support;
+namespace SqlRsync.Tests.Support;
 
 /// <summary>
 /// Copies one agent's output to another's input, as ssh would carry it. When either end fails, it

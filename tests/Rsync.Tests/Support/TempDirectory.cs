@@ -1,4 +1,4 @@
-namespace Rsync.Tests.Support;
+namespace SqlRsync.Tests.Support;
 
 /// <summary>A fresh directory under the system temp folder, deleted with everything in it on dispose.</summary>
 public sealed class TempDirectory : IDisposable

@@ -1,7 +1,7 @@
 using Microsoft.Data.Sqlite;
-using Rsync.Core.Sqlite;
+using SqlRsync.Sqlite;
 
-namespace Rsync.Tests.Support;
+namespace SqlRsync.Tests.Support;
 
 /// <summary>Builds and inspects test databases with Microsoft.Data.Sqlite over our native SQLite.</summary>
 public static class TestDatabase

@@ -1,13 +1,12 @@
 using System.IO.Pipelines;
-using Rsync.Core.Sync;
 
-namespace Rsync.Tests.Support;
+namespace SqlRsync.Tests.Support;
 
 /// <summary>The bytes each side sent in one real sync, and their split into frames (type u8, length u32, payload).</summary>
 public sealed record Transcript(byte[] FromOrigin, byte[] FromReplica)
 {
     /// <summary>Runs a real sync of <paramref name="origin"/> into <paramref name="replica"/> and keeps every byte each side sent.</summary>
-    public static Transcript Record(string origin, string replica, SyncSettings settings)
+    public static Transcript Record(string origin, string replica, SyncOptions settings)
     {
         var toReplica = new Pipe();
         var toOrigin = new Pipe();
@@ -17,14 +16,14 @@ public sealed record Transcript(byte[] FromOrigin, byte[] FromReplica)
         {
             try
             {
-                ReplicaRole.Run(replica, toReplica.Reader.AsStream(), new TeeStream(toOrigin.Writer.AsStream(), fromReplica), settings);
+                Syncs.Replica(replica, toReplica.Reader.AsStream(), new TeeStream(toOrigin.Writer.AsStream(), fromReplica), settings);
             }
             finally
             {
                 toOrigin.Writer.Complete();
             }
         });
-        OriginRole.Run(origin, toOrigin.Reader.AsStream(), new TeeStream(toReplica.Writer.AsStream(), fromOrigin), settings);
+        Syncs.Origin(origin, toOrigin.Reader.AsStream(), new TeeStream(toReplica.Writer.AsStream(), fromOrigin), settings);
         toReplica.Writer.Complete();
         replicaSide.GetAwaiter().GetResult();
         return new Transcript(fromOrigin.ToArray(), fromReplica.ToArray());

@@ -1,4 +1,4 @@
-namespace Rsync.Tests.Support;
+namespace SqlRsync.Tests.Support;
 
 /// <summary>A stream that can only be written: subclasses say what a write does.</summary>
 public abstract class WriteOnlyStream : Stream

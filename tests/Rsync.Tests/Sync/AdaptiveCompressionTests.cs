@@ -1,6 +1,6 @@
-using Rsync.Core.Sync;
+using SqlRsync.Compression;
 
-namespace Rsync.Tests.Sync;
+namespace SqlRsync.Tests.Sync;
 
 public class AdaptiveCompressionTests
 {

@@ -1,12 +1,11 @@
-using Rsync.Core.Sync;
-using Rsync.Tests.Support;
+using SqlRsync.Tests.Support;
 
-namespace Rsync.Tests.Sync;
+namespace SqlRsync.Tests.Sync;
 
 /// <summary>The agent commands as real child processes, joined by pipes, and killed mid-sync.</summary>
 public class AgentProcessTests
 {
-    private static readonly SyncSettings Settings = new(TimeSpan.FromSeconds(5));
+    private static readonly SyncOptions Settings = new() { BusyTimeout = TimeSpan.FromSeconds(5) };
 
     [Fact]
     public async Task OriginAndReplicaAgentsSyncThroughPipes()
@@ -33,7 +32,7 @@ public class AgentProcessTests
 
         SyncMatrixTests.Change(origin, SyncMatrixTests.Situation.OriginGrew);
         // The last change was made after the second sync: sync once more in-process to compare.
-        LocalSync.Run(origin, replica, Settings);
+        Syncs.Local(origin, replica, Settings);
         SyncMatrixTests.AssertSynced(origin, replica, 4096);
     }
 
@@ -58,7 +57,7 @@ public class AgentProcessTests
         // How many bytes a whole sync sends to the replica, measured on a copy.
         var copy = dir.File("copy.db");
         File.Copy(replica, copy);
-        long total = LocalSync.Run(origin, copy, Settings).BytesWritten;
+        long total = Syncs.Local(origin, copy, Settings).BytesWritten;
         long limit = point switch
         {
             KillPoint.AfterHandshake => 60,
@@ -69,7 +68,7 @@ public class AgentProcessTests
         using (var agent = new AgentProcess("--replica", replica))
         {
             var input = new KillAfterBytesStream(agent.Input, limit, agent.Kill);
-            Assert.ThrowsAny<Exception>(() => OriginRole.Run(origin, agent.Output, input, Settings));
+            Assert.ThrowsAny<Exception>(() => Syncs.Origin(origin, agent.Output, input, Settings));
             agent.WaitForExit();
         }
 

@@ -1,10 +1,10 @@
 using System.Runtime.InteropServices;
 using System.IO.Hashing;
-using Rsync.Core.Pages;
-using Rsync.Core.Sync;
-using Rsync.Tests.Support;
+using SqlRsync.Pages;
+using SqlRsync.HashTrees;
+using SqlRsync.Tests.Support;
 
-namespace Rsync.Tests.Sync;
+namespace SqlRsync.Tests.Sync;
 
 /// <summary>
 /// The hash tree that keeps only its upper levels against one built by hand from the file's bytes with

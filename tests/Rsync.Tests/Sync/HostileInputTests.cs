@@ -1,10 +1,9 @@
 using System.Buffers.Binary;
-using Rsync.Core.Sync;
-using Rsync.Protocol;
-using Rsync.Protocol.Messages;
-using Rsync.Tests.Support;
+using SqlRsync.Protocol;
+using SqlRsync.Protocol.Messages;
+using SqlRsync.Tests.Support;
 
-namespace Rsync.Tests.Sync;
+namespace SqlRsync.Tests.Sync;
 
 /// <summary>
 /// The replica role fed recorded origin transcripts, cut short, bit-flipped or hand-made hostile:
@@ -13,7 +12,7 @@ namespace Rsync.Tests.Sync;
 /// </summary>
 public class HostileInputTests
 {
-    private static readonly SyncSettings Settings = new(TimeSpan.FromSeconds(5));
+    private static readonly SyncOptions Settings = new() { BusyTimeout = TimeSpan.FromSeconds(5) };
 
     [Fact]
     public void ReplayingAValidTranscriptCommits()
@@ -22,7 +21,7 @@ public class HostileInputTests
         var (origin, transcript) = RecordNewReplicaTranscript(dir);
         var replica = dir.File("replayed.db");
 
-        ReplicaRole.Run(replica, new MemoryStream(transcript), Stream.Null, Settings);
+        Syncs.Replica(replica, new MemoryStream(transcript), Stream.Null, Settings);
 
         SyncMatrixTests.AssertSynced(origin, replica, 4096);
     }
@@ -39,7 +38,7 @@ public class HostileInputTests
 
         foreach (var cut in cuts)
         {
-            var error = Assert.Throws<SyncException>(() => ReplicaRole.Run(replica, new MemoryStream(transcript[..cut]), Stream.Null, Settings));
+            var error = Assert.Throws<SyncException>(() => Syncs.Replica(replica, new MemoryStream(transcript[..cut]), Stream.Null, Settings));
             Assert.DoesNotContain('\n', error.Message);
             Assert.False(File.Exists(replica), $"a cut at byte {cut} left a replica");
             Assert.Empty(Directory.GetFiles(dir.Path, "*.sqlrsync-*"));
@@ -66,7 +65,7 @@ public class HostileInputTests
             mutated[random.Next(mutated.Length)] ^= (byte)(1 << random.Next(8));
             try
             {
-                ReplicaRole.Run(replica, new MemoryStream(mutated), Stream.Null, Settings);
+                Syncs.Replica(replica, new MemoryStream(mutated), Stream.Null, Settings);
                 // A flip in a field that does not matter (an option or capability bit) may commit: then it must be right.
                 SyncMatrixTests.AssertSynced(origin, replica, 4096);
                 File.WriteAllBytes(replica, before);
@@ -98,14 +97,17 @@ public class HostileInputTests
     {
         var stream = new MemoryStream();
         var writer = new FrameWriter(stream);
-        new Hello(7, Role.Origin, HashAlgorithm.Xxh3_128, Capabilities.None, SyncOptions.None).WriteTo(writer);
+        new Hello(7, Role.Origin, HashAlgorithm.Xxh3_128, Capabilities.None, OptionFlags.None).WriteTo(writer);
         writer.Flush();
-        var error = Assert.Throws<SyncException>(() => ReplicaRole.Run("/nonexistent/x.db", new MemoryStream(stream.ToArray()), Stream.Null, Settings));
+        using var dir = new TempDirectory();
+        var error = Assert.Throws<SyncException>(() => Syncs.Replica(dir.File("x.db"), new MemoryStream(stream.ToArray()), Stream.Null, Settings));
         Assert.Contains("speaks version 2, the peer speaks version 7", error.Message);
+        Assert.Equal(SyncFailure.Protocol, error.Reason);
 
         var junk = "Welcome to db2!\n"u8.ToArray();
-        error = Assert.Throws<SyncException>(() => ReplicaRole.Run("/nonexistent/x.db", new MemoryStream(junk), Stream.Null, Settings));
+        error = Assert.Throws<SyncException>(() => Syncs.Replica(dir.File("x.db"), new MemoryStream(junk), Stream.Null, Settings));
         Assert.Contains("protocol error", error.Message);
+        Assert.False(File.Exists(dir.File("x.db")));
     }
 
     [Theory]
@@ -121,8 +123,26 @@ public class HostileInputTests
         PageMessage.Write(writer, pageNumber, PageEncoding.Raw, new byte[4096]);
         writer.Flush();
 
-        var error = Assert.Throws<SyncException>(() => ReplicaRole.Run(replica, new MemoryStream(stream.ToArray()), Stream.Null, Settings));
+        var error = Assert.Throws<SyncException>(() => Syncs.Replica(replica, new MemoryStream(stream.ToArray()), Stream.Null, Settings));
         Assert.Contains($"page {pageNumber}", error.Message);
+        Assert.False(File.Exists(replica));
+    }
+
+    [Theory]
+    [InlineData(4095)]
+    [InlineData(4097)]
+    [InlineData(0)]
+    public void ARawPageOfTheWrongSizeIsRefused(int length)
+    {
+        using var dir = new TempDirectory();
+        var replica = dir.File("replica.db");
+        var (stream, writer) = StartOriginTranscript();
+        new SendPlan(1, default).WriteTo(writer);
+        PageMessage.Write(writer, 2, PageEncoding.Raw, new byte[length]);
+        writer.Flush();
+
+        var error = Assert.Throws<SyncException>(() => Syncs.Replica(replica, new MemoryStream(stream.ToArray()), Stream.Null, Settings));
+        Assert.Contains($"page 2 has {length} bytes, not 4096", error.Message);
         Assert.False(File.Exists(replica));
     }
 
@@ -141,7 +161,7 @@ public class HostileInputTests
         }
         writer.Flush();
 
-        var error = Assert.Throws<SyncException>(() => ReplicaRole.Run(replica, new MemoryStream(stream.ToArray()), Stream.Null, Settings));
+        var error = Assert.Throws<SyncException>(() => Syncs.Replica(replica, new MemoryStream(stream.ToArray()), Stream.Null, Settings));
         Assert.Contains("plan", error.Message);
         Assert.False(File.Exists(replica));
     }
@@ -151,7 +171,7 @@ public class HostileInputTests
     {
         var stream = new MemoryStream();
         var writer = new FrameWriter(stream);
-        new Hello(Hello.CurrentVersion, Role.Origin, HashAlgorithm.Xxh3_128, Capabilities.None, SyncOptions.None).WriteTo(writer);
+        new Hello(Hello.CurrentVersion, Role.Origin, HashAlgorithm.Xxh3_128, Capabilities.None, OptionFlags.None).WriteTo(writer);
         OriginPageSize.Write(writer, 4096);
         new DatabaseInfo(4096, 300000, IsWal: true).WriteTo(writer, MessageType.OriginInfo);
         return (stream, writer);

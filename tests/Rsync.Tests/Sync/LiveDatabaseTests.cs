@@ -1,7 +1,6 @@
-using Rsync.Core.Sync;
-using Rsync.Tests.Support;
+using SqlRsync.Tests.Support;
 
-namespace Rsync.Tests.Sync;
+namespace SqlRsync.Tests.Sync;
 
 /// <summary>
 /// Syncs while other processes (Debian's sqlite3 shell, busy timeout 0) write the origin, read the
@@ -10,8 +9,8 @@ namespace Rsync.Tests.Sync;
 /// </summary>
 public class LiveDatabaseTests
 {
-    private const int Syncs = 5;
-    private static readonly SyncSettings Settings = new(TimeSpan.FromSeconds(10));
+    private const int Rounds = 5;
+    private static readonly SyncOptions Settings = new() { BusyTimeout = TimeSpan.FromSeconds(10) };
 
     [Fact]
     public async Task WriterOnTheOriginNeverSeesBusyAndReplicasHoldAGapFreePrefix()
@@ -28,9 +27,9 @@ public class LiveDatabaseTests
         // SQLite itself, whoever the other connection is.
         writer.WaitUntilOpen();
         int next = 1;
-        for (int round = 0; round < Syncs; round++)
+        for (int round = 0; round < Rounds; round++)
         {
-            var sync = Task.Run(() => LocalSync.Run(origin, replica, Settings));
+            var sync = Task.Run(() => Syncs.Local(origin, replica, Settings));
             // One autocommit transaction per row while the sync runs (bounded: 2,000 per sync).
             for (int i = 0; i < 2000 && !sync.IsCompleted; i++)
             {
@@ -62,14 +61,14 @@ public class LiveDatabaseTests
         TestDatabase.Create(origin, rows: 3000);
         // Invariant kept by every origin transaction: meta.n = number of rows in items.
         TestDatabase.Sqlite3Cli(origin, "CREATE TABLE meta(n); INSERT INTO meta SELECT count(*) FROM items;");
-        LocalSync.Run(origin, replica, Settings);
+        Syncs.Local(origin, replica, Settings);
 
         using var reader = new SqliteShell(replica);
-        for (int round = 0; round < Syncs; round++)
+        for (int round = 0; round < Rounds; round++)
         {
             TestDatabase.Sqlite3Cli(origin,
                 $"BEGIN; DELETE FROM items WHERE id % 7 = {round}; INSERT INTO items(name, body) SELECT name || '+', randomblob(300) FROM items WHERE id % 5 = 0; UPDATE meta SET n = (SELECT count(*) FROM items); COMMIT;");
-            var sync = Task.Run(() => LocalSync.Run(origin, replica, Settings));
+            var sync = Task.Run(() => Syncs.Local(origin, replica, Settings));
             for (int i = 0; i < 300 && !sync.IsCompleted; i++)
             {
                 reader.Send("SELECT (SELECT count(*) FROM items) = (SELECT n FROM meta);");
@@ -98,9 +97,9 @@ public class LiveDatabaseTests
         using var writer = TestDatabase.Connect(origin);
         TestDatabase.Execute(writer, "PRAGMA busy_timeout = 10000");
         int next = 1;
-        for (int round = 0; round < Syncs; round++)
+        for (int round = 0; round < Rounds; round++)
         {
-            var sync = Task.Run(() => LocalSync.Run(origin, replica, Settings));
+            var sync = Task.Run(() => Syncs.Local(origin, replica, Settings));
             for (int i = 0; i < 500 && !sync.IsCompleted; i++)
             {
                 checkpointer.Send(i % 2 == 0 ? "PRAGMA wal_checkpoint(RESTART);" : "PRAGMA wal_checkpoint(TRUNCATE);");

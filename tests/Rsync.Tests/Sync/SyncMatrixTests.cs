@@ -1,7 +1,6 @@
-using Rsync.Core.Sync;
-using Rsync.Tests.Support;
+using SqlRsync.Tests.Support;
 
-namespace Rsync.Tests.Sync;
+namespace SqlRsync.Tests.Sync;
 
 /// <summary>
 /// Local syncs over a matrix of situations: afterwards the replica is page-identical to the origin
@@ -9,7 +8,7 @@ namespace Rsync.Tests.Sync;
 /// </summary>
 public class SyncMatrixTests
 {
-    private static readonly SyncSettings Settings = new(TimeSpan.FromSeconds(5));
+    private static readonly SyncOptions Settings = new() { BusyTimeout = TimeSpan.FromSeconds(5) };
 
     public enum Situation { NewReplica, Identical, OnePercentChanged, ThirtyPercentChanged, OriginGrew, OriginShrankAfterVacuum, Unrelated }
 
@@ -35,12 +34,12 @@ public class SyncMatrixTests
             }
             else
             {
-                Assert.True(LocalSync.Run(origin, replica, Settings).PagesSent > 0);
+                Assert.True(Syncs.Local(origin, replica, Settings).PagesSent > 0);
             }
         }
         Change(origin, situation);
 
-        var result = LocalSync.Run(origin, replica, Settings);
+        var result = Syncs.Local(origin, replica, Settings);
 
         AssertSynced(origin, replica, 4096);
         if (situation == Situation.Identical)
@@ -70,10 +69,10 @@ public class SyncMatrixTests
         var origin = dir.File("origin.db");
         var replica = dir.File("replica.db");
         TestDatabase.Create(origin, rows: 3000, pageSize: pageSize);
-        LocalSync.Run(origin, replica, Settings);
+        Syncs.Local(origin, replica, Settings);
         Change(origin, Situation.OnePercentChanged);
 
-        LocalSync.Run(origin, replica, Settings);
+        Syncs.Local(origin, replica, Settings);
 
         AssertSynced(origin, replica, pageSize);
         Assert.Equal(pageSize.ToString(), TestDatabase.Sqlite3Cli(replica, "PRAGMA page_size"));
@@ -86,10 +85,10 @@ public class SyncMatrixTests
         var origin = dir.File("origin.db");
         var replica = dir.File("replica.db");
         TestDatabase.Create(origin, rows: 3000, journalMode: "delete");
-        LocalSync.Run(origin, replica, Settings);
+        Syncs.Local(origin, replica, Settings);
         Change(origin, Situation.ThirtyPercentChanged);
 
-        LocalSync.Run(origin, replica, Settings);
+        Syncs.Local(origin, replica, Settings);
 
         AssertSynced(origin, replica, 4096);
         Assert.Equal("delete", TestDatabase.Sqlite3Cli(replica, "PRAGMA journal_mode"));
@@ -109,8 +108,8 @@ public class SyncMatrixTests
         var before = ReadFiles(origin);
         Assert.True(before["-wal"].Length > 0);
 
-        LocalSync.Run(origin, replica, Settings);
-        LocalSync.Run(origin, replica, Settings);
+        Syncs.Local(origin, replica, Settings);
+        Syncs.Local(origin, replica, Settings);
 
         Assert.Equal(before, ReadFiles(origin));
     }
@@ -133,7 +132,7 @@ public class SyncMatrixTests
             TestDatabase.Execute(connection, "INSERT INTO small VALUES ('after the lock-byte page')");
         }
 
-        var first = LocalSync.Run(origin, replica, Settings);
+        var first = Syncs.Local(origin, replica, Settings);
         Assert.True(first.OriginPageCount > 16385, $"only {first.OriginPageCount} pages");
         Assert.Equal(first.OriginPageCount - 1, first.PagesSent);
 
@@ -141,7 +140,7 @@ public class SyncMatrixTests
         {
             TestDatabase.Execute(connection, "UPDATE small SET x = 'changed'");
         }
-        var second = LocalSync.Run(origin, replica, Settings);
+        var second = Syncs.Local(origin, replica, Settings);
         Assert.True(second.PagesSent < 10, $"sent {second.PagesSent} pages");
 
         AssertSynced(origin, replica, 65536);

@@ -1,0 +1,102 @@
+using SqlRsync.Files;
+using SqlRsync.Remote;
+using SqlRsync.Roles;
+
+namespace SqlRsync;
+
+/// <summary>
+/// Makes a replica an exact, consistent copy of a live SQLite database, sending only the pages that
+/// differ. The origin is read inside one snapshot and never written; the replica takes every change in
+/// one transaction, so it ends as an exact copy of that snapshot or — if anything fails or the sync is
+/// cancelled — exactly as it was. Other programs may go on writing the origin and reading the replica.
+/// </summary>
+public static class DatabaseSync
+{
+    /// <summary>Syncs <paramref name="replica"/> from <paramref name="origin"/>; at most one of them may be remote.</summary>
+    /// <param name="origin">The database to copy.</param>
+    /// <param name="replica">The database to make an exact copy; created if missing.</param>
+    /// <param name="options">How to sync; null for the defaults.</param>
+    /// <param name="progress">Told where this side is: at each phase and about four times a second.</param>
+    /// <param name="cancellationToken">Stops the sync at the next page or message; the replica stays as it was.</param>
+    /// <returns>What this side saw (for a local sync, the origin's side).</returns>
+    /// <exception cref="SyncException">The sync failed; <see cref="SyncException.Reason"/> says why.</exception>
+    /// <exception cref="OperationCanceledException">The sync was cancelled.</exception>
+    /// <exception cref="ArgumentException">Both endpoints are remote.</exception>
+    public static Task<SyncResult> RunAsync(SyncEndpoint origin, SyncEndpoint replica, SyncOptions? options = null,
+        IProgress<SyncProgress>? progress = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(origin);
+        ArgumentNullException.ThrowIfNull(replica);
+        if (origin is RemoteEndpoint && replica is RemoteEndpoint)
+        {
+            throw new ArgumentException($"both {origin} and {replica} are remote; one side must be a local path", nameof(replica));
+        }
+        var settings = options ?? new SyncOptions();
+        return Start(cancellationToken, () => Run(origin, replica, settings, new ProgressTracker(progress, cancellationToken)));
+    }
+
+    /// <summary>
+    /// Plays the origin's side of a sync over a pair of streams, for a transport of your own: the peer
+    /// runs <see cref="RunReplicaAsync"/> (or `sqlrsync --replica PATH`) with the other ends.
+    /// </summary>
+    /// <param name="originPath">The database to copy.</param>
+    /// <param name="input">What the peer sends.</param>
+    /// <param name="output">Where to send to the peer.</param>
+    /// <param name="options">How to sync (null <see cref="SyncOptions.Compress"/> means off); the peer's options are added to these.</param>
+    /// <param name="progress">Told where this side is.</param>
+    /// <param name="cancellationToken">Stops at the next page or message; a read blocked on <paramref name="input"/> ends when the stream is closed.</param>
+    /// <returns>What this side saw.</returns>
+    /// <exception cref="SyncException">The sync failed.</exception>
+    /// <exception cref="OperationCanceledException">The sync was cancelled.</exception>
+    public static Task<SyncResult> RunOriginAsync(string originPath, Stream input, Stream output, SyncOptions? options = null,
+        IProgress<SyncProgress>? progress = null, CancellationToken cancellationToken = default)
+    {
+        var settings = options ?? new SyncOptions();
+        return Start(cancellationToken, () => OriginRole.Run(originPath, input, output, settings, new ProgressTracker(progress, cancellationToken)));
+    }
+
+    /// <summary>Plays the replica's side of a sync over a pair of streams, for a transport of your own (see <see cref="RunOriginAsync"/>).</summary>
+    /// <param name="replicaPath">The database to make an exact copy; created if missing.</param>
+    /// <param name="input">What the peer sends.</param>
+    /// <param name="output">Where to send to the peer.</param>
+    /// <param name="options">How to sync; the peer's options are added to these.</param>
+    /// <param name="progress">Told where this side is.</param>
+    /// <param name="cancellationToken">Stops at the next page or message; the replica stays as it was.</param>
+    /// <returns>What this side saw.</returns>
+    /// <exception cref="SyncException">The sync failed; the replica is as it was.</exception>
+    /// <exception cref="OperationCanceledException">The sync was cancelled; the replica is as it was.</exception>
+    public static Task<SyncResult> RunReplicaAsync(string replicaPath, Stream input, Stream output, SyncOptions? options = null,
+        IProgress<SyncProgress>? progress = null, CancellationToken cancellationToken = default)
+    {
+        var settings = options ?? new SyncOptions();
+        return Start(cancellationToken, () => ReplicaRole.Run(replicaPath, input, output, settings, new ProgressTracker(progress, cancellationToken)));
+    }
+
+    private static SyncResult Run(SyncEndpoint origin, SyncEndpoint replica, SyncOptions options, ProgressTracker progress)
+    {
+        if (origin is RemoteEndpoint || replica is RemoteEndpoint)
+        {
+            return RemoteSync.Run(origin, replica, options, progress);
+        }
+        PathChecks.Origin(origin.Path);
+        PathChecks.Replica(replica.Path);
+        if (File.Exists(replica.Path) && FileIdentity.IsSameFile(origin.Path, replica.Path))
+        {
+            throw new SyncException(SyncFailure.Incompatible, $"origin and replica are the same file ({origin.Path}); name a different replica");
+        }
+        return LocalSync.Run(origin.Path, replica.Path, options with { Compress = options.Compress ?? false }, progress);
+    }
+
+    /// <summary>Runs a side on a thread of its own (it blocks on SQLite and on its streams); a failure after cancellation is the cancellation.</summary>
+    private static Task<SyncResult> Start(CancellationToken cancellationToken, Func<SyncResult> sync) => Task.Factory.StartNew(() =>
+    {
+        try
+        {
+            return sync();
+        }
+        catch (Exception e) when (e is not OperationCanceledException && cancellationToken.IsCancellationRequested)
+        {
+            throw new OperationCanceledException("the sync was cancelled; the replica is as it was", e, cancellationToken);
+        }
+    }, CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default);
+}

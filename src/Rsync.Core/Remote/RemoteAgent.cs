@@ -1,0 +1,29 @@
+namespace SqlRsync.Remote;
+
+/// <summary>
+/// sqlrsync's agent on another host for one sync, as a transport started it: the streams it speaks the
+/// protocol on, and what the transport knows when the conversation fails (ssh's own error, a missing
+/// program, a noisy login). Knows nothing of the protocol.
+/// </summary>
+internal abstract class RemoteAgent : IDisposable
+{
+    /// <summary>The host's name as the user gave it, to prefix the agent's messages with.</summary>
+    public abstract string Host { get; }
+
+    /// <summary>What the agent writes; the local role reads it.</summary>
+    public abstract Stream FromAgent { get; }
+
+    /// <summary>What the agent reads; the local role writes it.</summary>
+    public abstract Stream ToAgent { get; }
+
+    /// <summary>After a sync: ends the agent's input and waits for it to exit.</summary>
+    public abstract void Finish();
+
+    /// <summary>Stops the agent at once (a cancelled sync); its side rolls back as after any failure.</summary>
+    public abstract void Kill();
+
+    /// <summary>After a failed conversation: why, in the transport's words, or null when it knows nothing better.</summary>
+    public abstract SyncException? ExplainFailure();
+
+    public abstract void Dispose();
+}

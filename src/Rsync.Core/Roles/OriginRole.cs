@@ -1,0 +1,190 @@
+using System.Runtime.InteropServices;
+using SqlRsync.Compression;
+using SqlRsync.HashTrees;
+using SqlRsync.Pages;
+using SqlRsync.Protocol;
+using SqlRsync.Protocol.Messages;
+
+namespace SqlRsync.Roles;
+
+/// <summary>
+/// The origin's half of a sync, read top to bottom: say hello, wait until the replica holds its write
+/// lock, pin a snapshot, compare hash trees level by level, send the pages that differ, release the
+/// snapshot, and wait for the commit. It only ever reads the origin; every list of mismatches lives in
+/// this process's memory. The snapshot is held only while pages are read: in rollback-journal mode it
+/// blocks the origin's writers, so it is never held while the replica waits for its own lock or readers.
+/// </summary>
+internal static class OriginRole
+{
+    /// <summary>Runs the origin's side of one sync over a pair of streams.</summary>
+    public static SyncResult Run(string originPath, Stream input, Stream output, SyncOptions options, ProgressTracker progress)
+    {
+        var peer = new PeerConnection(input, output, Role.Origin);
+        PageSource? source = null;
+        return peer.Run(originPath, options.BusyTimeout, () =>
+        {
+            PathChecks.Origin(originPath);
+            source = PageSource.Open(originPath, options.BusyTimeout);
+            var run = new SyncRun(progress);
+            Sync(source, peer, options, run);
+            return run.ToResult(peer);
+        }, undo: () =>
+        {
+            source?.Dispose();
+            source = null;
+        });
+    }
+
+    private static void Sync(PageSource source, PeerConnection peer, SyncOptions options, SyncRun run)
+    {
+        var progress = run.Progress;
+        // The page size goes out with our hello, so that a replica with an empty file can set it
+        // before it takes its lock; the replica checks the peer's --wal-only itself.
+        int pageSize = source.ReadPageSize();
+        var agreed = peer.ExchangeHello(options, then: writer => OriginPageSize.Write(writer, pageSize));
+        run.DryRun = agreed.HasFlag(OptionFlags.DryRun);
+
+        // The replica sends its info once it holds its write lock: only now is the snapshot pinned.
+        var replica = DatabaseInfo.Parse(peer.Expect(MessageType.ReplicaInfo).Span, MessageType.ReplicaInfo);
+        run.RoundTrips = 1;
+        source.PinSnapshot();
+        if (source.PageCount == 0)
+        {
+            throw new SyncException(SyncFailure.Incompatible, $"origin {source.Path} is empty (0 pages): there is nothing to copy");
+        }
+        if (options.WalOnly && !source.IsWal)
+        {
+            throw new SyncException(SyncFailure.Incompatible, $"origin {source.Path} is not a WAL database and --wal-only was given");
+        }
+        if (source.PageSize != pageSize)
+        {
+            throw new SyncException(SyncFailure.Incompatible, $"origin {source.Path} changed its page size from {pageSize} to {source.PageSize} bytes while the sync started (a VACUUM); run it again");
+        }
+        new DatabaseInfo(source.PageSize, source.PageCount, source.IsWal).WriteTo(peer.Writer, MessageType.OriginInfo);
+        peer.Writer.Flush();
+        run.PageSize = source.PageSize;
+        run.OriginPageCount = source.PageCount;
+        run.ReplicaPageCountBefore = replica.PageCount;
+
+        List<uint>? pages = null;  // null: every page, as the replica has nothing to compare with
+        if (replica.PageCount > 0)
+        {
+            // The replica hashes its pages at the same time, on its own core.
+            progress.Enter(SyncPhase.Hashing, source.PageCount);
+            var tree = HashTree.Build(HashTreeShape.For(source.PageCount), source, source.PageSize, progress);
+            run.OriginHashing = run.HashingSoFar;
+            progress.Enter(SyncPhase.Comparing);
+            pages = FindDifferentPages(tree, peer, run);
+        }
+
+        uint lockBytePage = LockBytePage.For(source.PageSize);
+        run.PagesSent = (uint?)pages?.Count ?? source.PageCount - (lockBytePage <= source.PageCount ? 1u : 0u);
+        new SendPlan(run.PagesSent, run.OriginHashing).WriteTo(peer.Writer);
+        progress.Enter(SyncPhase.Sending, run.DryRun ? 0 : run.PagesSent);
+        var digest = new PageStreamDigest();
+        if (run.DryRun)
+        {
+            run.PageBytesRaw = (long)run.PagesSent * source.PageSize;
+        }
+        else
+        {
+            SendPages(source, peer.Writer, pages, agreed.HasFlag(OptionFlags.Compress), digest, run);
+        }
+        new DoneMessage(source.PageCount, digest.Pages, digest.Value).WriteTo(peer.Writer);
+        peer.Writer.Flush();
+        // Every page has left: the replica's commit (which may wait for its readers) must not hold up our writers.
+        source.ReleaseSnapshot();
+        progress.Enter(SyncPhase.Committing);
+        run.ReplicaHashing = HashingFigures.ParseCommitted(peer.Expect(MessageType.Committed).Span);
+        run.RoundTrips++;
+        progress.Enter(SyncPhase.Finished);
+    }
+
+    /// <summary>Walks both hash trees top-down, asking the replica only for children of nodes that differ.</summary>
+    private static List<uint> FindDifferentPages(HashTree tree, PeerConnection peer, SyncRun run)
+    {
+        var shape = tree.Shape;
+        int level = shape.TopLevel;
+        var theirs = LevelMessages.ReadHashes(peer.Reader, (byte)level, (int)shape.NodeCount(level));
+        run.RoundTrips++;
+        var different = new List<uint>();
+        var ours = tree.TopLevel;
+        for (int node = 0; node < ours.Length; node++)
+        {
+            if (ours[node] != theirs[node])
+            {
+                different.Add((uint)node);
+            }
+        }
+
+        for (; level > 0 && different.Count > 0; level--)
+        {
+            LevelMessages.WriteNodeRequest(peer.Writer, (byte)level, CollectionsMarshal.AsSpan(different));
+            peer.Writer.Flush();
+            // The replica hashes the same children meanwhile.
+            var ourChildren = tree.ChildHashes(level, different);
+            theirs = LevelMessages.ReadHashes(peer.Reader, (byte)(level - 1), ourChildren.Length);
+            run.RoundTrips++;
+
+            var differentBelow = new List<uint>();
+            int next = 0;
+            foreach (var node in different)
+            {
+                var (first, count) = shape.Children(level, node);
+                for (uint child = first; child < first + count; child++, next++)
+                {
+                    if (ourChildren[next] != theirs[next])
+                    {
+                        differentBelow.Add(child);
+                    }
+                }
+            }
+            different = differentBelow;
+        }
+        // Level 0 node n is page n + 1.
+        return different.ConvertAll(node => node + 1);
+    }
+
+    /// <summary>Sends <paramref name="pages"/> (ascending), or every page when it is null.</summary>
+    private static void SendPages(PageSource source, FrameWriter writer, List<uint>? pages, bool compress, PageStreamDigest digest, SyncRun run)
+    {
+        uint lockBytePage = LockBytePage.For(source.PageSize);
+        var compressed = new byte[source.PageSize];
+        var compression = new AdaptiveCompression(compress);
+        void Send(uint pageNumber, ReadOnlySpan<byte> data)
+        {
+            if (pageNumber == lockBytePage)
+            {
+                return;
+            }
+            run.PageBytesRaw += data.Length;
+            digest.Add(pageNumber, data);
+            bool tried = compression.ShouldTry();
+            if (tried && PageCompression.TryCompress(data, compressed, out int length))
+            {
+                compression.Record(data.Length, length);
+                PageMessage.Write(writer, pageNumber, PageEncoding.Brotli, compressed.AsSpan(0, length));
+                run.PageBytesOnWire += length;
+            }
+            else
+            {
+                if (tried)
+                {
+                    compression.Record(data.Length, data.Length);
+                }
+                PageMessage.Write(writer, pageNumber, PageEncoding.Raw, data);
+                run.PageBytesOnWire += data.Length;
+            }
+            run.Progress.Advance(1, data.Length);
+        }
+
+        if (pages is null)
+        {
+            source.ScanPages(1, source.PageCount, Send);
+        }
+        else
+        {
+            SelectedPages.Read(source, pages, Send);
+        }
+    }
+}

@@ -1,0 +1,33 @@
+namespace SqlRsync.Roles;
+
+/// <summary>
+/// Checks on a side's path made before its database is opened: the same words on this machine and
+/// from a remote agent, and before any page travels.
+/// </summary>
+internal static class PathChecks
+{
+    public static void Origin(string path)
+    {
+        if (Directory.Exists(path))
+        {
+            throw new SyncException(SyncFailure.NotFound, $"origin {path} is a directory, not a database file; name the database file inside it");
+        }
+        if (!File.Exists(path))
+        {
+            throw new SyncException(SyncFailure.NotFound, $"origin {path} does not exist (check the path)");
+        }
+    }
+
+    public static void Replica(string path)
+    {
+        if (Directory.Exists(path))
+        {
+            throw new SyncException(SyncFailure.NotFound, $"replica {path} is a directory; name the database file inside it");
+        }
+        var directory = Path.GetDirectoryName(Path.GetFullPath(path));
+        if (directory is not null && !Directory.Exists(directory))
+        {
+            throw new SyncException(SyncFailure.NotFound, $"the replica's directory {directory} does not exist (create it first)");
+        }
+    }
+}

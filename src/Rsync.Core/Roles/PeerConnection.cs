@@ -1,0 +1,137 @@
+using SqlRsync.Protocol;
+using SqlRsync.Protocol.Messages;
+
+namespace SqlRsync.Roles;
+
+/// <summary>
+/// One side's end of a sync conversation: frames in and out, the hello exchange, and telling the
+/// peer why we gave up.
+/// </summary>
+internal sealed class PeerConnection(Stream input, Stream output, Role role)
+{
+    private bool _helloSent;
+
+    public FrameReader Reader { get; } = new(input);
+
+    public FrameWriter Writer { get; } = new(output);
+
+    /// <summary>
+    /// Sends our hello (and whatever <paramref name="then"/> writes right after it, in the same
+    /// flush), reads the peer's hello, and returns the options both asked for.
+    /// </summary>
+    public OptionFlags ExchangeHello(SyncOptions options, Action<FrameWriter>? then = null)
+    {
+        var mine = OptionFlags.None;
+        if (options.WalOnly)
+        {
+            mine |= OptionFlags.WalOnly;
+        }
+        if (options.Compress == true)
+        {
+            mine |= OptionFlags.Compress;
+        }
+        if (options.DryRun)
+        {
+            mine |= OptionFlags.DryRun;
+        }
+        if (options.Force)
+        {
+            mine |= OptionFlags.Force;
+        }
+        SendHello(mine);
+        then?.Invoke(Writer);
+        Writer.Flush();
+
+        var hello = Hello.Parse(Expect(MessageType.Hello).Span);
+        var expectedPeer = role == Role.Origin ? Role.Replica : Role.Origin;
+        if (hello.Role != expectedPeer)
+        {
+            throw new ProtocolException($"the peer is also the {role.ToString().ToLowerInvariant()}; one side must be the origin and the other the replica");
+        }
+        var agreed = mine | hello.Options;
+        if ((hello.Capabilities & Capabilities.Brotli) == 0)
+        {
+            agreed &= ~OptionFlags.Compress;
+        }
+        if (agreed.HasFlag(OptionFlags.DryRun) && !hello.Capabilities.HasFlag(Capabilities.DryRun))
+        {
+            throw new SyncException(SyncFailure.Incompatible, "the other side's sqlrsync cannot do a dry run (--dry-run, --check); install the same release on both sides");
+        }
+        return agreed;
+    }
+
+    /// <summary>The next frame, which must be of <paramref name="type"/>; a peer's Error becomes a PeerErrorException.</summary>
+    public ReadOnlyMemory<byte> Expect(MessageType type)
+    {
+        var (actual, payload) = Reader.Read();
+        ExpectedFrame.Check(actual, type, payload.Span);
+        return payload;
+    }
+
+    /// <summary>
+    /// Runs one side's conversation. If it fails, <paramref name="undo"/> runs first (the replica rolls
+    /// back before the peer hears of the failure), then the peer is told why, and the failure is thrown
+    /// as the <see cref="SyncException"/> to report. <paramref name="undo"/> also runs after success,
+    /// so it must be safe to run twice.
+    /// </summary>
+    public SyncResult Run(string database, TimeSpan busyTimeout, Func<SyncResult> side, Action undo)
+    {
+        try
+        {
+            return side();
+        }
+        catch (Exception e)
+        {
+            undo();
+            var failure = Fail(e, database, busyTimeout);
+            if (failure == e)
+            {
+                throw;
+            }
+            throw failure;
+        }
+        finally
+        {
+            undo();
+        }
+    }
+
+    /// <summary>
+    /// Turns a failure of our side into the exception to throw, first telling the peer why we stop
+    /// (unless the failure is the peer's own Error, or a cancellation).
+    /// </summary>
+    private Exception Fail(Exception error, string database, TimeSpan busyTimeout)
+    {
+        var failure = error is Sqlite.SqliteCallException sqlite
+            ? FailureText.ForDatabase(role.ToString().ToLowerInvariant(), database, sqlite, busyTimeout)
+            : FailureText.Normalize(error);
+        if (failure is SyncException ours && !FailureText.IsRelayed(ours))
+        {
+            TrySendError(ours);
+        }
+        return failure;
+    }
+
+    /// <summary>Best effort: tells the peer why we stop. The peer may be gone already.</summary>
+    private void TrySendError(SyncException failure)
+    {
+        try
+        {
+            if (!_helloSent)
+            {
+                SendHello(OptionFlags.None);
+            }
+            ErrorMessage.Write(Writer, (byte)failure.Reason, failure.Message);
+            Writer.Flush();
+        }
+        catch (Exception e) when (e is IOException or ObjectDisposedException or OperationCanceledException)
+        {
+        }
+    }
+
+    private void SendHello(OptionFlags options)
+    {
+        new Hello(Hello.CurrentVersion, role, HashAlgorithm.Xxh3_128, Capabilities.Brotli | Capabilities.DryRun, options).WriteTo(Writer);
+        _helloSent = true;
+    }
+}

@@ -1,0 +1,292 @@
+using SqlRsync.Compression;
+using SqlRsync.HashTrees;
+using SqlRsync.Pages;
+using SqlRsync.Protocol;
+using SqlRsync.Protocol.Messages;
+using SqlRsync.Safety;
+
+namespace SqlRsync.Roles;
+
+/// <summary>
+/// The replica's half of a sync, read top to bottom: say hello, learn the origin's page size, take
+/// the replica's write lock (before the origin pins its snapshot), learn the origin's snapshot, hash
+/// our pages and answer the origin's questions about them, write the pages it is sent, and commit
+/// once the origin says it is done. Any failure before the commit rolls back: the replica stays
+/// exactly as it was. Every frame is checked before anything is written. In a dry run the replica is
+/// only read, inside a read transaction, and nothing is written or created.
+/// Unless the user forces it, a replica that looks like a live database (another process has it open
+/// and sqlrsync has no record of it) or that another program changed since sqlrsync last wrote it is
+/// refused before anything is written (<see cref="ReplicaGuard"/>).
+/// </summary>
+internal static class ReplicaRole
+{
+    /// <summary>Runs the replica's side of one sync over a pair of streams.</summary>
+    public static SyncResult Run(string replicaPath, Stream input, Stream output, SyncOptions options, ProgressTracker progress)
+    {
+        var peer = new PeerConnection(input, output, Role.Replica);
+        var run = new SyncRun(progress);
+        ReplicaTarget? target = null;
+        return peer.Run(replicaPath, options.BusyTimeout, () =>
+        {
+            PathChecks.Replica(replicaPath);
+            var agreed = peer.ExchangeHello(options);
+            run.DryRun = agreed.HasFlag(OptionFlags.DryRun);
+            bool force = agreed.HasFlag(OptionFlags.Force);
+            int announcedPageSize = OriginPageSize.Parse(peer.Expect(MessageType.OriginPageSize).Span);
+
+            if (File.Exists(replicaPath) && !force && ReplicaState.Read(replicaPath) is null)
+            {
+                ReplicaGuard.RefuseIfInUse(replicaPath);
+            }
+            // Our write lock (or, in a dry run, our read transaction) comes first: the origin pins its
+            // snapshot only once it has our info, so it never holds it while we wait for the lock.
+            target = ReplicaTarget.Open(replicaPath, run.DryRun, announcedPageSize, options.BusyTimeout);
+            // Read under our lock: a sync that held it before us has recorded what it left.
+            var state = target.IsNew || force ? null : ReplicaState.Read(replicaPath);
+            var info = target.Info;
+            info.WriteTo(peer.Writer, MessageType.ReplicaInfo);
+            peer.Writer.Flush();
+
+            var origin = DatabaseInfo.Parse(peer.Expect(MessageType.OriginInfo).Span, MessageType.OriginInfo);
+            run.RoundTrips = 1;
+            CheckCompatible(replicaPath, info, origin, agreed);
+            run.PageSize = info.PageSize;
+            run.OriginPageCount = origin.PageCount;
+            run.ReplicaPageCountBefore = info.PageCount;
+
+            // The replica's content as it is, and as it will be once the pages sent are written.
+            var before = new ContentDigest(info.PageSize);
+            var after = new ContentDigest(info.PageSize);
+            if (info.PageCount > 0)
+            {
+                var tree = HashOwnPages(target.Existing!, info.PageSize, origin.PageCount, before, after, run);
+                if (state is not null)
+                {
+                    ReplicaGuard.RefuseIfChanged(replicaPath, state, before.Value(info.PageCount));
+                }
+                AnswerHashQuestions(tree, peer, run);
+            }
+            var plan = SendPlan.Parse(peer.Expect(MessageType.SendPlan).Span, origin.PageCount);
+            run.PagesSent = plan.Pages;
+            run.OriginHashing = plan.OriginHashing;
+            ReceivePages(target, origin.PageCount, peer, run, after);
+            progress.Enter(SyncPhase.Committing);
+            if (target.Writer is { } writer)
+            {
+                string? contentBefore = target.IsNew ? null : before.Value(info.PageCount);
+                CommitAndRecord(writer, replicaPath, origin.PageCount, contentBefore, after.Value(origin.PageCount), state);
+            }
+            else
+            {
+                run.PageBytesRaw = (long)plan.Pages * info.PageSize;
+            }
+
+            run.ReplicaHashing.WriteCommitted(peer.Writer);
+            peer.Writer.Flush();
+            run.RoundTrips++;
+            progress.Enter(SyncPhase.Finished);
+            return run.ToResult(peer);
+        }, undo: () =>
+        {
+            // After a failure this rolls back, before the origin hears of it.
+            target?.Dispose();
+            target = null;
+        });
+    }
+
+    private static void CheckCompatible(string replicaPath, DatabaseInfo replica, DatabaseInfo origin, OptionFlags agreed)
+    {
+        if (origin.PageCount == 0)
+        {
+            throw new ProtocolException("the origin announces 0 pages");
+        }
+        if (agreed.HasFlag(OptionFlags.WalOnly) && !origin.IsWal)
+        {
+            throw new SyncException(SyncFailure.Incompatible, "the origin is not a WAL database and --wal-only was given");
+        }
+        if (replica.PageSize != origin.PageSize)
+        {
+            if (replica.PageCount == 0)
+            {
+                // Our new or empty file took the page size the origin announced with its hello.
+                throw new ProtocolException($"the origin announced pages of {replica.PageSize} bytes, then of {origin.PageSize}");
+            }
+            throw new SyncException(SyncFailure.Incompatible, $"page size mismatch: the origin uses {origin.PageSize} bytes, replica {replicaPath} uses {replica.PageSize}; sync to a new replica file instead");
+        }
+        if (agreed.HasFlag(OptionFlags.WalOnly) && replica.PageCount > 0 && !replica.IsWal)
+        {
+            throw new SyncException(SyncFailure.Incompatible, $"replica {replicaPath} is not a WAL database and --wal-only was given");
+        }
+    }
+
+    /// <summary>
+    /// Hashes our pages in one scan into a tree shaped for the origin's page count, adding every page
+    /// to <paramref name="before"/> (pages past the origin's end too, read in a second scan) and to
+    /// <paramref name="after"/> all but those, which the commit cuts off.
+    /// </summary>
+    private static HashTree HashOwnPages(IPageScanner replica, int pageSize, uint originPageCount, ContentDigest before, ContentDigest after, SyncRun run)
+    {
+        run.Progress.Enter(SyncPhase.Hashing, Math.Min(replica.PageCount, originPageCount));
+        var tree = HashTree.Build(HashTreeShape.For(originPageCount), replica, pageSize, run.Progress, onPage: before.Add);
+        after.Add(before);
+        if (replica.PageCount > originPageCount)
+        {
+            uint lockBytePage = LockBytePage.For(pageSize);
+            replica.ScanPages(originPageCount + 1, replica.PageCount, (pageNumber, data) => before.Add(pageNumber, PageHasher.Hash(pageNumber, data, lockBytePage)));
+        }
+        run.ReplicaHashing = run.HashingSoFar;
+        return tree;
+    }
+
+    /// <summary>Sends the top level of the tree, then the children of each node the origin asks about, level by level.</summary>
+    private static void AnswerHashQuestions(HashTree tree, PeerConnection peer, SyncRun run)
+    {
+        run.Progress.Enter(SyncPhase.Comparing);
+        var shape = tree.Shape;
+        int level = shape.TopLevel;
+        LevelMessages.WriteHashes(peer.Writer, (byte)level, tree.TopLevel);
+        peer.Writer.Flush();
+        run.RoundTrips++;
+
+        while (peer.Reader.PeekType() is MessageType.NodeRequest or MessageType.NodeRequestEnd)
+        {
+            if (level == 0)
+            {
+                throw new ProtocolException("the origin asks for children of pages");
+            }
+            var nodes = LevelMessages.ReadNodeRequest(peer.Reader, (byte)level, shape.NodeCount(level));
+            LevelMessages.WriteHashes(peer.Writer, (byte)(level - 1), tree.ChildHashes(level, nodes));
+            peer.Writer.Flush();
+            run.RoundTrips++;
+            level--;
+        }
+    }
+
+    /// <summary>
+    /// Writes the planned Page frames, checking each before it is written — the one place a page
+    /// number or length from the peer is checked — until Done, and checks Done. Each page written
+    /// replaces its old terms in <paramref name="content"/>. In a dry run no page may come.
+    /// </summary>
+    private static void ReceivePages(ReplicaTarget target, uint originPageCount, PeerConnection peer, SyncRun run, ContentDigest content)
+    {
+        var writer = target.Writer;
+        int pageSize = target.Info.PageSize;
+        uint expectedPages = writer is null ? 0 : run.PagesSent;
+        run.Progress.Enter(SyncPhase.Sending, expectedPages);
+        uint lockBytePage = LockBytePage.For(pageSize);
+        var page = new byte[pageSize];
+        var digest = new PageStreamDigest();
+        while (peer.Reader.PeekType() == MessageType.Page)
+        {
+            uint pageNumber = PageMessage.Parse(peer.Reader.Read().Payload.Span, out var encoding, out var body);
+            if (writer is null || digest.Pages == expectedPages)
+            {
+                throw new ProtocolException($"the origin sent more than the {expectedPages} pages it planned");
+            }
+            if (pageNumber == 0 || pageNumber > originPageCount || pageNumber == lockBytePage)
+            {
+                throw new ProtocolException($"the origin sent page {pageNumber}, which is not a page of its {originPageCount}-page database");
+            }
+            ReadOnlySpan<byte> data;
+            if (encoding == PageEncoding.Raw)
+            {
+                if (body.Length != pageSize)
+                {
+                    throw new ProtocolException($"page {pageNumber} has {body.Length} bytes, not {pageSize}");
+                }
+                data = body;
+            }
+            else
+            {
+                if (!PageCompression.TryDecompress(body, page))
+                {
+                    throw new ProtocolException($"page {pageNumber} does not decompress to {pageSize} bytes");
+                }
+                data = page;
+            }
+            digest.Add(pageNumber, data);
+            try
+            {
+                if (pageNumber <= target.Info.PageCount)
+                {
+                    content.Remove(pageNumber, PageHasher.Hash(pageNumber, target.Existing!.ReadPage(pageNumber), lockBytePage));
+                }
+                content.Add(pageNumber, writer.WritePage(pageNumber, data));
+            }
+            catch (IOException e)
+            {
+                throw new SyncException(SyncFailure.DiskFull, $"cannot write the replica: {e.Message}; it is unchanged (free some space or fix the disk, then retry)", e);
+            }
+            run.PageBytesRaw += data.Length;
+            run.PageBytesOnWire += body.Length;
+            run.Progress.Advance(1, body.Length);
+        }
+
+        var done = DoneMessage.Parse(peer.Expect(MessageType.Done).Span);
+        if (done.PageCount != originPageCount || done.PagesSent != digest.Pages || digest.Pages != expectedPages || done.Digest != digest.Value)
+        {
+            throw new ProtocolException($"the page stream does not match the origin's digest ({digest.Pages} pages received, {done.PagesSent} sent): nothing was committed");
+        }
+    }
+
+    /// <summary>
+    /// Records the replica's content before and after in its state file, durably, then commits; if the
+    /// commit fails, puts the old state file back. Recording first means that whatever a crash leaves,
+    /// the old content or the new, the next sync recognises it as sqlrsync's own.
+    /// </summary>
+    private static void CommitAndRecord(IPageWriter writer, string replicaPath, uint pageCount, string? before, string after, ReplicaState? state)
+    {
+        string? previousRecord = null;
+        bool record = before != after || state is null || !state.Holds(after);
+        if (record)
+        {
+            try
+            {
+                previousRecord = ReplicaState.ReadText(replicaPath);
+                var contents = new[] { before, after }.OfType<string>().Distinct().ToList();
+                ReplicaState.Replace(replicaPath, new ReplicaState(contents, DateTimeOffset.UtcNow).Text());
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+                throw new SyncException(SyncFailure.Access, $"cannot record the replica's state in {ReplicaState.FileFor(replicaPath)}: {e.Message}; the replica is unchanged (check that its directory is writable and has space)", e);
+            }
+        }
+        try
+        {
+            Commit(writer, pageCount);
+        }
+        catch when (record)
+        {
+            RestoreRecord(replicaPath, previousRecord);
+            throw;
+        }
+    }
+
+    private static void Commit(IPageWriter writer, uint pageCount)
+    {
+        try
+        {
+            writer.Commit(pageCount);
+        }
+        catch (InvalidOperationException e)
+        {
+            throw new ProtocolException(e.Message);
+        }
+        catch (IOException e)
+        {
+            throw new SyncException(SyncFailure.DiskFull, $"cannot commit the replica: {e.Message}; it is unchanged (free some space or fix the disk, then retry)", e);
+        }
+    }
+
+    /// <summary>Best effort: if it fails, the record still names the content the replica kept, along with the one it did not get.</summary>
+    private static void RestoreRecord(string replicaPath, string? previousRecord)
+    {
+        try
+        {
+            ReplicaState.Replace(replicaPath, previousRecord);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+        }
+    }
+}

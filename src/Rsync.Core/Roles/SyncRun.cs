@@ -1,0 +1,53 @@
+using SqlRsync.Protocol.Messages;
+
+namespace SqlRsync.Roles;
+
+/// <summary>Everything one side learns about a sync as it goes, which its <see cref="SyncResult"/> reports.</summary>
+internal sealed class SyncRun(ProgressTracker progress)
+{
+    public ProgressTracker Progress { get; } = progress;
+
+    public int PageSize { get; set; }
+
+    public uint OriginPageCount { get; set; }
+
+    public uint ReplicaPageCountBefore { get; set; }
+
+    public bool DryRun { get; set; }
+
+    public uint PagesSent { get; set; }
+
+    public long PageBytesRaw { get; set; }
+
+    public long PageBytesOnWire { get; set; }
+
+    /// <summary>Times this side waited for the other's answer after sending.</summary>
+    public int RoundTrips { get; set; }
+
+    public HashingFigures OriginHashing { get; set; }
+
+    public HashingFigures ReplicaHashing { get; set; }
+
+    /// <summary>This side's hashing so far, as the peer is told it.</summary>
+    public HashingFigures HashingSoFar => HashingFigures.From(Progress.PhaseElapsed, Progress.Bytes);
+
+    public SyncResult ToResult(PeerConnection peer) => new()
+    {
+        PageSize = PageSize,
+        OriginPageCount = OriginPageCount,
+        ReplicaPageCountBefore = ReplicaPageCountBefore,
+        DryRun = DryRun,
+        PagesSent = PagesSent,
+        PageBytesRaw = PageBytesRaw,
+        PageBytesOnWire = PageBytesOnWire,
+        BytesWritten = peer.Writer.BytesWritten,
+        BytesRead = peer.Reader.BytesRead,
+        RoundTrips = RoundTrips,
+        Phases = Progress.PhaseTimes,
+        OriginHashing = Totals(OriginHashing),
+        ReplicaHashing = Totals(ReplicaHashing),
+    };
+
+    private static HashingTotals Totals(HashingFigures figures) =>
+        new((long)Math.Min(figures.Bytes, long.MaxValue), TimeSpan.FromTicks((long)Math.Min(figures.Microseconds, (ulong)(TimeSpan.MaxValue.Ticks / 10)) * 10));
+}

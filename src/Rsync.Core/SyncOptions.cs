@@ -1,0 +1,20 @@
+namespace SqlRsync;
+
+/// <summary>How to sync. The defaults suit a scheduled backup; both sides of a sync use the options either side asks for.</summary>
+public sealed record SyncOptions
+{
+    /// <summary>How long to wait for the replica's write lock (held by another writer or another sync), and for a busy origin. Default 30 s.</summary>
+    public TimeSpan BusyTimeout { get; init; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>Refuse unless both databases are WAL databases.</summary>
+    public bool WalOnly { get; init; }
+
+    /// <summary>Compress pages that shrink (Brotli). Null, the default, compresses only across a network.</summary>
+    public bool? Compress { get; init; }
+
+    /// <summary>Compare and report what would change; send no pages and write nothing.</summary>
+    public bool DryRun { get; init; }
+
+    /// <summary>Overwrite a replica even when another process has it open and sqlrsync never wrote it, or another program changed it since sqlrsync last wrote it.</summary>
+    public bool Force { get; init; }
+}

@@ -1,0 +1,63 @@
+namespace SqlRsync;
+
+/// <summary>What one side saw of a finished sync (a local sync reports the origin's side).</summary>
+public sealed record SyncResult
+{
+    /// <summary>Bytes per page of both databases.</summary>
+    public int PageSize { get; init; }
+
+    /// <summary>The origin's page count in the snapshot that was copied.</summary>
+    public uint OriginPageCount { get; init; }
+
+    /// <summary>The replica's page count before the sync (0 when it was new or empty).</summary>
+    public uint ReplicaPageCountBefore { get; init; }
+
+    /// <summary>Whether this was a dry run: nothing was sent or written, and the page figures say what would have been.</summary>
+    public bool DryRun { get; init; }
+
+    /// <summary>Pages sent from origin to replica (in a dry run: that would have been sent).</summary>
+    public uint PagesSent { get; init; }
+
+    /// <summary>Bytes of the pages sent, before compression.</summary>
+    public long PageBytesRaw { get; init; }
+
+    /// <summary>Bytes of the pages sent, as they went on the wire.</summary>
+    public long PageBytesOnWire { get; init; }
+
+    /// <summary>Protocol bytes this side sent, headers included.</summary>
+    public long BytesWritten { get; init; }
+
+    /// <summary>Protocol bytes this side received, headers included.</summary>
+    public long BytesRead { get; init; }
+
+    /// <summary>Times this side waited for the other's answer: the handshake, each hash-tree level, the commit.</summary>
+    public int RoundTrips { get; init; }
+
+    /// <summary>Whether the replica ends (or, in a dry run, already is) page for page the origin.</summary>
+    public bool Identical => PagesSent == 0 && ReplicaPageCountBefore == OriginPageCount;
+
+    /// <summary>How long this side spent in each phase.</summary>
+    public required PhaseTimes Phases { get; init; }
+
+    /// <summary>How long the origin took to hash its pages, and how many bytes (zero when it had nothing to compare with).</summary>
+    public HashingTotals OriginHashing { get; init; }
+
+    /// <summary>How long the replica took to hash its pages, and how many bytes (zero when it was new).</summary>
+    public HashingTotals ReplicaHashing { get; init; }
+}
+
+/// <summary>How long one side spent hashing, comparing hash trees, sending or receiving pages, and committing.</summary>
+/// <param name="Hashing">Reading and hashing pages.</param>
+/// <param name="Comparing">Exchanging and comparing hash-tree levels.</param>
+/// <param name="Sending">Sending or receiving pages.</param>
+/// <param name="Committing">Waiting for, or making, the commit.</param>
+public sealed record PhaseTimes(TimeSpan Hashing, TimeSpan Comparing, TimeSpan Sending, TimeSpan Committing);
+
+/// <summary>How much one side hashed, and how long that took.</summary>
+/// <param name="Bytes">Bytes of pages read and hashed.</param>
+/// <param name="Time">Time spent.</param>
+public readonly record struct HashingTotals(long Bytes, TimeSpan Time)
+{
+    /// <summary>Bytes per second, or 0 when nothing was hashed.</summary>
+    public double BytesPerSecond => Time <= TimeSpan.Zero ? 0 : Bytes / Time.TotalSeconds;
+}

@@ -1,0 +1,45 @@
+using SqlRsync.Remote;
+
+namespace SqlRsync.Ssh;
+
+/// <summary>
+/// A database on another host reached through the system's OpenSSH client (`ssh`), as the sqlrsync
+/// command does by default: ~/.ssh/config aliases, ssh agents, ProxyJump and known_hosts work exactly
+/// as they do for ssh. The remote host needs sqlrsync on its PATH (or <see cref="OpenSshOptions.RemoteProgram"/>).
+/// </summary>
+public sealed class OpenSshEndpoint : RemoteEndpoint
+{
+    /// <summary>The database at <paramref name="path"/> on <paramref name="host"/> ([USER@]HOST, or an ssh_config alias).</summary>
+    public OpenSshEndpoint(string host, string path, OpenSshOptions? options = null)
+        : base(host, path)
+    {
+        Options = options ?? new OpenSshOptions();
+    }
+
+    /// <summary>How ssh is run.</summary>
+    public OpenSshOptions Options { get; }
+
+    internal override RemoteAgent StartAgent(AgentRole role, TimeSpan busyTimeout) => OpenSshAgent.Start(this, role, busyTimeout);
+}
+
+/// <summary>How <see cref="OpenSshEndpoint"/> runs ssh and the remote agent.</summary>
+public sealed record OpenSshOptions
+{
+    /// <summary>The ssh program (looked up in PATH's absolute directories only) and its own arguments. Default: ssh.</summary>
+    public IReadOnlyList<string> SshCommand { get; init; } = ["ssh"];
+
+    /// <summary>The remote host's ssh port; null for ssh's own choice.</summary>
+    public int? Port { get; init; }
+
+    /// <summary>The sqlrsync program on the remote host. Default: sqlrsync (on the remote PATH, ~/.dotnet/tools or /usr/local/bin).</summary>
+    public string RemoteProgram { get; init; } = "sqlrsync";
+
+    /// <summary>Give up when the remote side stays silent this long. Default 120 s.</summary>
+    public TimeSpan SilenceTimeout { get; init; } = TimeSpan.FromSeconds(120);
+
+    /// <summary>Ask the remote agent for no warnings.</summary>
+    public bool Quiet { get; init; }
+
+    /// <summary>Receives each line the remote side prints on stderr (warnings, ssh's own messages), prefixed with the host; null drops them.</summary>
+    public Action<string>? RemoteMessages { get; init; }
+}
