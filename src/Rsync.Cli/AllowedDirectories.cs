@@ -1,5 +1,4 @@
-using System.Runtime.InteropServices;
-using System.Text;
+using SqlRsync.Files;
 
 namespace SqlRsync.Cli;
 
@@ -9,16 +8,15 @@ namespace SqlRsync.Cli;
 /// resolved. The agent then opens the resolved path, so SQLite's -wal, -journal and the replica's
 /// record land beside it, inside the directory too.
 /// </summary>
-internal sealed partial class AllowedDirectories
+internal sealed class AllowedDirectories
 {
-    private const int PathMax = 4096;
     private readonly List<string> _roots;
 
     private AllowedDirectories(List<string> roots) => _roots = roots;
 
     /// <exception cref="FormatException">A directory does not exist.</exception>
     public static AllowedDirectories Resolve(IEnumerable<string> directories) => new([.. directories.Select(directory =>
-        Directory.Exists(directory) && RealPath(directory) is { } real ? real : throw new FormatException($"--allow {directory}: no such directory"))]);
+        Directory.Exists(directory) && Libc.RealPath(directory) is { } real ? real : throw new FormatException($"--allow {directory}: no such directory"))]);
 
     public override string ToString() => string.Join(", ", _roots);
 
@@ -33,7 +31,7 @@ internal sealed partial class AllowedDirectories
         string real;
         if (File.Exists(full) || Directory.Exists(full))
         {
-            real = RealPath(full) ?? throw new FormatException($"{requested} cannot be resolved");
+            real = Libc.RealPath(full) ?? throw new FormatException($"{requested} cannot be resolved");
         }
         else if (new FileInfo(full).LinkTarget is not null)
         {
@@ -42,7 +40,7 @@ internal sealed partial class AllowedDirectories
         else
         {
             string parent = Path.GetDirectoryName(full)!;
-            real = RealPath(parent) is { } realParent ? Path.Join(realParent, Path.GetFileName(full))
+            real = Libc.RealPath(parent) is { } realParent ? Path.Join(realParent, Path.GetFileName(full))
                 : throw new FormatException($"the directory of {requested} does not exist");
         }
         if (!_roots.Any(root => real.StartsWith(root == "/" ? root : root + "/", StringComparison.Ordinal)))
@@ -51,18 +49,4 @@ internal sealed partial class AllowedDirectories
         }
         return real;
     }
-
-    /// <summary>realpath(3): the absolute path with every symbolic link, '.' and '..' resolved; null when a part is missing.</summary>
-    private static string? RealPath(string path)
-    {
-        Span<byte> resolved = stackalloc byte[PathMax];
-        if (RealPath(path, ref MemoryMarshal.GetReference(resolved)) == 0)
-        {
-            return null;
-        }
-        return Encoding.UTF8.GetString(resolved[..resolved.IndexOf((byte)0)]);
-    }
-
-    [LibraryImport("libc", EntryPoint = "realpath", StringMarshalling = StringMarshalling.Utf8)]
-    private static partial nint RealPath(string path, ref byte resolved);
 }

@@ -1,4 +1,4 @@
-using System.Runtime.InteropServices;
+using SqlRsync.Files;
 
 namespace SqlRsync.Cli;
 
@@ -7,7 +7,7 @@ namespace SqlRsync.Cli;
 /// memory do not work across hosts (seed 000), so that sqlrsync can warn before syncing it.
 /// Uses statfs(2) on Linux; it opens no file handle.
 /// </summary>
-internal static partial class UnsafeFilesystem
+internal static class UnsafeFilesystem
 {
     /// <summary>statfs f_type values (linux/magic.h and the filesystems' own headers) and what to call them.</summary>
     private static readonly Dictionary<long, string> Names = new()
@@ -29,13 +29,7 @@ internal static partial class UnsafeFilesystem
             return null;
         }
         string target = File.Exists(path) ? path : Path.GetDirectoryName(Path.GetFullPath(path)) ?? path;
-        // struct statfs on 64-bit Linux (x86-64 and arm64) starts with f_type, 8 bytes.
-        Span<byte> buffer = stackalloc byte[256];
-        if (StatFs(target, ref MemoryMarshal.GetReference(buffer)) != 0)
-        {
-            return null;
-        }
-        return KindOf(BitConverter.ToInt64(buffer) & 0xFFFFFFFF);
+        return Libc.FilesystemType(target) is { } type ? KindOf(type & 0xFFFFFFFF) : null;
     }
 
     public static string? KindOf(long filesystemType) => Names.GetValueOrDefault(filesystemType);
@@ -55,7 +49,4 @@ internal static partial class UnsafeFilesystem
             Console.Error.WriteLine(warning);
         }
     }
-
-    [LibraryImport("libc", EntryPoint = "statfs", StringMarshalling = StringMarshalling.Utf8)]
-    private static partial int StatFs(string path, ref byte buffer);
 }

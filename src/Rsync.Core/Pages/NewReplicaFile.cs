@@ -14,13 +14,10 @@ namespace SqlRsync.Pages;
 /// killed process leaves nothing behind; elsewhere it is a hidden name that disposing removes. Either
 /// way a failed sync leaves no replica behind.
 /// </summary>
-internal partial class NewReplicaFile : IPageWriter, IDisposable
+internal sealed class NewReplicaFile : IPageWriter, IDisposable
 {
     private const int RunBufferBytes = 4 * 1024 * 1024;
 
-    private const int AtCurrentDirectory = -100;
-    private const int AtSymlinkFollow = 0x400;
-    private const int OpenTemporaryReadWrite = 0x410000 | 2;  // O_TMPFILE | O_RDWR
     private const int FileMode = 0x1B6;  // 0666, less the umask, as .NET creates files
 
     private readonly SafeFileHandle _file;
@@ -36,7 +33,7 @@ internal partial class NewReplicaFile : IPageWriter, IDisposable
         Path = path;
         PageSize = pageSize;
         string directory = System.IO.Path.GetDirectoryName(System.IO.Path.GetFullPath(path))!;
-        int nameless = OperatingSystem.IsLinux() ? Open(directory, OpenTemporaryReadWrite, FileMode) : -1;
+        int nameless = OperatingSystem.IsLinux() ? Libc.Open(directory, Libc.TemporaryReadWrite, FileMode) : -1;
         if (nameless >= 0)
         {
             _file = new SafeFileHandle(nameless, ownsHandle: true);
@@ -84,12 +81,12 @@ internal partial class NewReplicaFile : IPageWriter, IDisposable
         RandomAccess.SetLength(_file, (long)pageCount * PageSize);
         RandomAccess.FlushToDisk(_file);
         int linked = _temporaryPath is null
-            ? LinkAt(AtCurrentDirectory, $"/proc/self/fd/{_file.DangerousGetHandle()}", AtCurrentDirectory, Path, AtSymlinkFollow)
-            : Link(_temporaryPath, Path);
+            ? Libc.LinkAt(Libc.AtCurrentDirectory, $"/proc/self/fd/{_file.DangerousGetHandle()}", Libc.AtCurrentDirectory, Path, Libc.AtSymlinkFollow)
+            : Libc.Link(_temporaryPath, Path);
         if (linked != 0)
         {
             int errno = Marshal.GetLastPInvokeError();
-            throw new IOException(errno == 17
+            throw new IOException(errno == Libc.ErrorExists
                 ? $"replica {Path} appeared while it was being built; run the sync again"
                 : $"cannot put the new replica in place at {Path} ({Marshal.GetPInvokeErrorMessage(errno)})");
         }
@@ -118,14 +115,4 @@ internal partial class NewReplicaFile : IPageWriter, IDisposable
             _runLength = 0;
         }
     }
-
-    [LibraryImport("libc", EntryPoint = "link", StringMarshalling = StringMarshalling.Utf8, SetLastError = true)]
-    private static partial int Link(string existing, string created);
-
-    [LibraryImport("libc", EntryPoint = "linkat", StringMarshalling = StringMarshalling.Utf8, SetLastError = true)]
-    private static partial int LinkAt(int existingDirectory, string existing, int createdDirectory, string created, int flags);
-
-    [LibraryImport("libc", EntryPoint = "open", StringMarshalling = StringMarshalling.Utf8, SetLastError = true)]
-    private static partial int Open(string path, int flags, int mode = 0);
-
 }

@@ -1,0 +1,72 @@
+using System.Runtime.InteropServices;
+using System.Text;
+
+namespace SqlRsync.Files;
+
+/// <summary>
+/// The C library calls sqlrsync makes where .NET has no equivalent: file identity and filesystem type
+/// without opening a file (stat, statfs), nameless temporary files and hard links (open with O_TMPFILE,
+/// link, linkat), fsync of a directory, and realpath. Linux, 64-bit (x86-64 and arm64 share these
+/// struct layouts); callers check <see cref="OperatingSystem.IsLinux"/> where it matters.
+/// </summary>
+internal static partial class Libc
+{
+    public const int AtCurrentDirectory = -100;     // AT_FDCWD
+    public const int AtSymlinkFollow = 0x400;       // AT_SYMLINK_FOLLOW
+    public const int ReadOnly = 0;                  // O_RDONLY, which opens a directory too
+    public const int TemporaryReadWrite = 0x410000 | 2;  // O_TMPFILE | O_RDWR on x86-64
+    public const int ErrorExists = 17;              // EEXIST
+
+    /// <summary>st_dev and st_ino, the first two 8-byte fields of struct stat; null when the path names nothing.</summary>
+    public static (ulong Device, ulong Inode)? StatIdentity(string path)
+    {
+        Span<byte> buffer = stackalloc byte[256];
+        if (Stat(path, ref MemoryMarshal.GetReference(buffer)) != 0)
+        {
+            return null;
+        }
+        return (BitConverter.ToUInt64(buffer), BitConverter.ToUInt64(buffer[8..]));
+    }
+
+    /// <summary>f_type, the first 8-byte field of struct statfs; null when the call fails.</summary>
+    public static long? FilesystemType(string path)
+    {
+        Span<byte> buffer = stackalloc byte[256];
+        return StatFs(path, ref MemoryMarshal.GetReference(buffer)) == 0 ? BitConverter.ToInt64(buffer) : null;
+    }
+
+    /// <summary>realpath(3): the absolute path with every symbolic link, '.' and '..' resolved; null when a part is missing.</summary>
+    public static string? RealPath(string path)
+    {
+        Span<byte> resolved = stackalloc byte[4096];
+        if (RealPath(path, ref MemoryMarshal.GetReference(resolved)) == 0)
+        {
+            return null;
+        }
+        return Encoding.UTF8.GetString(resolved[..resolved.IndexOf((byte)0)]);
+    }
+
+    [LibraryImport("libc", EntryPoint = "open", StringMarshalling = StringMarshalling.Utf8, SetLastError = true)]
+    public static partial int Open(string path, int flags, int mode = 0);
+
+    [LibraryImport("libc", EntryPoint = "fsync")]
+    public static partial int Fsync(int fd);
+
+    [LibraryImport("libc", EntryPoint = "close")]
+    public static partial int Close(int fd);
+
+    [LibraryImport("libc", EntryPoint = "link", StringMarshalling = StringMarshalling.Utf8, SetLastError = true)]
+    public static partial int Link(string existing, string created);
+
+    [LibraryImport("libc", EntryPoint = "linkat", StringMarshalling = StringMarshalling.Utf8, SetLastError = true)]
+    public static partial int LinkAt(int existingDirectory, string existing, int createdDirectory, string created, int flags);
+
+    [LibraryImport("libc", EntryPoint = "stat", StringMarshalling = StringMarshalling.Utf8)]
+    private static partial int Stat(string path, ref byte buffer);
+
+    [LibraryImport("libc", EntryPoint = "statfs", StringMarshalling = StringMarshalling.Utf8)]
+    private static partial int StatFs(string path, ref byte buffer);
+
+    [LibraryImport("libc", EntryPoint = "realpath", StringMarshalling = StringMarshalling.Utf8)]
+    private static partial nint RealPath(string path, ref byte resolved);
+}
