@@ -1,6 +1,6 @@
 namespace SqlRsync;
 
-/// <summary>Why a sync failed, for a program that reacts differently to each; <see cref="SyncException.Message"/> says it in words.</summary>
+/// <summary>Why a sync failed, for a program that reacts differently to each; <see cref="Exception.Message"/> of the <see cref="SyncException"/> says it in words.</summary>
 public enum SyncFailure
 {
     /// <summary>None of the others.</summary>
@@ -29,7 +29,7 @@ public enum SyncFailure
 
     /// <summary>
     /// The replica looks like a live database or was changed since sqlrsync last wrote it;
-    /// <see cref="OptionFlags.Force"/> overrides.
+    /// <see cref="SyncOptions.Force"/> overrides.
     /// </summary>
     Refused = 8,
 

@@ -4,6 +4,9 @@ namespace SqlRsync.Files;
 
 /// <summary>One POSIX or OFD lock on a file, held or waited for by a process, as /proc/locks lists it.</summary>
 /// <param name="ProcessId">The holder; -1 for an open-file-description lock, which belongs to no one process.</param>
+/// <param name="Write">A write (exclusive) lock, not a read (shared) one.</param>
+/// <param name="Waiting">The process waits for the lock rather than holds it.</param>
+/// <param name="Start">The first byte locked.</param>
 /// <param name="End">The last byte locked; long.MaxValue for "to the end of the file".</param>
 internal readonly record struct FileLock(int ProcessId, bool Write, bool Waiting, long Start, long End);
 
