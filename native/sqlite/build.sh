@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Builds libe_sqlite3.so (the library SQLitePCLRaw.provider.e_sqlite3 loads) from the official
+# Builds libsqlrsync_sqlite3.so (our SQLite, under a name no other package uses) from the official
 # SQLite amalgamation carried by a pinned npm package, with sqlite_dbpage and snapshots enabled.
 # Usage: build.sh OUTPUT_DIR   — does nothing when OUTPUT_DIR already holds a build of this recipe.
 # NPM and CC name the npm and C compiler to use (default: npm, cc).
@@ -34,7 +34,7 @@ fail() { echo "native/sqlite/build.sh: error SQLRSYNC001: $*" >&2; exit 1; }
 out_dir="${1:?usage: build.sh OUTPUT_DIR}"
 mkdir -p "$out_dir"
 out_dir="$(cd "$out_dir" && pwd)"
-library="$out_dir/libe_sqlite3.so"
+library="$out_dir/libsqlrsync_sqlite3.so"
 recipe="$PACKAGE $PACKAGE_SHA256 ${DEFINES[*]} ${CFLAGS[*]}"
 
 # Two builds started at once (for example two test projects) must not race on the same output.
@@ -66,8 +66,8 @@ echo "$SQLITE_C_SHA256  $source" | sha256sum --quiet -c - \
 grep -q "#define SQLITE_VERSION *\"$SQLITE_VERSION\"" "$work/package/deps/sqlite3/sqlite3.h" \
   || fail "$PACKAGE does not carry SQLite $SQLITE_VERSION."
 
-"$CC" "${CFLAGS[@]}" "${DEFINES[@]}" -o "$work/libe_sqlite3.so" "$source" -lpthread -lm -ldl \
+"$CC" "${CFLAGS[@]}" "${DEFINES[@]}" -o "$work/libsqlrsync_sqlite3.so" "$source" -lpthread -lm -ldl \
   || fail "compiling sqlite3.c with $CC failed (see the compiler output above)."
 
-mv "$work/libe_sqlite3.so" "$library"
+mv "$work/libsqlrsync_sqlite3.so" "$library"
 echo "$recipe" > "$out_dir/recipe"

@@ -22,7 +22,7 @@ internal sealed class SqliteDatabase : IDisposable
     /// <summary>Opens an existing database, or creates it when <paramref name="create"/> is set.</summary>
     public static SqliteDatabase Open(string path, bool create)
     {
-        NativeSqlite.EnsureInitialized();
+        NativeSqlite.EnsureDbpage();
         // READWRITE falls back to read-only by itself when the file is write-protected.
         int flags = raw.SQLITE_OPEN_READWRITE | raw.SQLITE_OPEN_NOMUTEX;
         if (create)

@@ -18,6 +18,6 @@ public class NativeBuildTests
         Assert.Equal(1, result.ExitCode);
         var line = Assert.Single(result.StandardError.Split('\n', StringSplitOptions.RemoveEmptyEntries));
         Assert.Contains(expected, line);
-        Assert.False(File.Exists(Path.Combine(dir.Path, "libe_sqlite3.so")));
+        Assert.False(File.Exists(Path.Combine(dir.Path, "libsqlrsync_sqlite3.so")));
     }
 }
