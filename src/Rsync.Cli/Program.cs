@@ -40,6 +40,11 @@ public static class Program
         var port = new Option<int?>("--port", "-p") { Description = "The remote host's ssh port." };
         var exe = new Option<string>("--exe") { Description = "The sqlrsync program on the remote host.", DefaultValueFactory = _ => "sqlrsync" };
         var timeout = new Option<int>("--timeout") { Description = "Seconds of silence from the remote side before giving up.", DefaultValueFactory = _ => 120 };
+        var sshClient = new Option<string>("--ssh-client") { Description = "openssh: the system's ssh (default); builtin: SSH.NET inside sqlrsync, no ssh program needed.", DefaultValueFactory = _ => "openssh" };
+        sshClient.AcceptOnlyFromAmong("openssh", "builtin");
+        var identity = new Option<string?>("--identity") { Description = "With --ssh-client builtin: the private key file (default: the first of ~/.ssh/id_ed25519, id_ecdsa, id_rsa). A passphrase is read from SQLRSYNC_SSH_PASSPHRASE." };
+        var knownHosts = new Option<string?>("--known-hosts") { Description = "With --ssh-client builtin: the known_hosts file (default ~/.ssh/known_hosts)." };
+        var acceptNewHostKey = new Option<bool>("--accept-new-host-key") { Description = "With --ssh-client builtin: accept and record the key of a host not yet in known_hosts (never a changed key)." };
         var serve = new Option<bool>("--serve") { Description = "Forced-command mode for authorized_keys: serve only syncs of databases under --allow (docs/operations.md)." };
         var allow = new Option<string[]>("--allow") { Description = "With --serve: a directory whose databases this key may sync (may be repeated).", Arity = ArgumentArity.OneOrMore };
         var readOnly = new Option<bool>("--read-only") { Description = "With --serve: this key may only pull (read databases here)." };
@@ -48,7 +53,7 @@ public static class Program
         var root = new RootCommand("sqlrsync: make REPLICA an exact, consistent copy of the live SQLite database ORIGIN, sending only the pages that differ.")
         {
             originArgument, replicaArgument, verbose, veryVerbose, quiet, noProgress, json, dryRun, check, walOnly, force, busyTimeout, compress,
-            sshCommand, port, exe, timeout, originAgent, replicaAgent, serve, allow, readOnly, writeOnly,
+            sshCommand, sshClient, identity, knownHosts, acceptNewHostKey, port, exe, timeout, originAgent, replicaAgent, serve, allow, readOnly, writeOnly,
         };
         root.Options.Remove(root.Options.OfType<VersionOption>().Single());
         root.Options.Add(version);
@@ -137,24 +142,20 @@ public static class Program
         {
             return Usage("--timeout must be at least 1 second");
         }
-        OpenSshOptions ssh;
+        RemoteSettings remoteSettings;
         try
         {
-            ssh = new OpenSshOptions
-            {
-                SshCommand = SshCommandWords.Split(parse.GetValue(sshCommand)!),
-                Port = parse.GetValue(port),
-                RemoteProgram = parse.GetValue(exe)!,
-                SilenceTimeout = TimeSpan.FromSeconds(silence),
-                Quiet = output.Quiet,
-                RemoteMessages = Console.Error.WriteLine,
-            };
+            remoteSettings = new RemoteSettings(
+                parse.GetValue(sshClient) == "builtin", parse.GetValue(sshCommand)!, parse.GetResult(sshCommand) is { Implicit: false },
+                parse.GetValue(port), parse.GetValue(exe)!, TimeSpan.FromSeconds(silence), output.Quiet,
+                parse.GetValue(identity), parse.GetValue(knownHosts), parse.GetValue(acceptNewHostKey));
+            remoteSettings.Check();
         }
         catch (FormatException e)
         {
             return Usage(e.Message);
         }
-        return SyncCommand.Run(originEndpoint, replicaEndpoint!, options, ssh, output);
+        return SyncCommand.Run(originEndpoint, replicaEndpoint!, options, remoteSettings, output);
     }
 
     private static int Serve(string[] allow, bool readOnly, bool writeOnly, bool pathsGiven, OutputSettings output)

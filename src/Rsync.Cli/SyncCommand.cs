@@ -1,12 +1,11 @@
 using SqlRsync.Files;
-using SqlRsync.Ssh;
 
 namespace SqlRsync.Cli;
 
 /// <summary>`sqlrsync ORIGIN REPLICA`: both on this machine, or one of them on another host reached through ssh.</summary>
 internal static class SyncCommand
 {
-    public static int Run(Endpoint origin, Endpoint replica, SyncOptions options, OpenSshOptions ssh, OutputSettings output)
+    public static int Run(Endpoint origin, Endpoint replica, SyncOptions options, RemoteSettings remote, OutputSettings output)
     {
         if (!origin.IsRemote && !replica.IsRemote && File.Exists(replica.Path) && FileIdentity.IsSameFile(origin.Path, replica.Path))
         {
@@ -19,9 +18,9 @@ internal static class SyncCommand
                 UnsafeFilesystem.WarnIfOn(output, side, endpoint.Path);
             }
         }
-        return SyncRunner.Run(output, origin.ToString(), replica.ToString(), ToSyncEndpoint(origin, ssh), ToSyncEndpoint(replica, ssh), options);
+        return SyncRunner.Run(output, origin.ToString(), replica.ToString(), ToSyncEndpoint(origin, remote), ToSyncEndpoint(replica, remote), options);
     }
 
-    private static SyncEndpoint ToSyncEndpoint(Endpoint endpoint, OpenSshOptions ssh) =>
-        endpoint.IsRemote ? new OpenSshEndpoint(endpoint.Host!, endpoint.Path, ssh) : SyncEndpoint.Local(endpoint.Path);
+    private static SyncEndpoint ToSyncEndpoint(Endpoint endpoint, RemoteSettings remote) =>
+        endpoint.IsRemote ? remote.EndpointFor(endpoint) : SyncEndpoint.Local(endpoint.Path);
 }

@@ -43,6 +43,12 @@ public sealed class SshServer : IDisposable
 
     public string KnownHosts => _dir.File("known_hosts");
 
+    /// <summary>The server's host key as a known_hosts line has it: "ssh-ed25519 AAAA...".</summary>
+    public string HostPublicKey => string.Join(' ', File.ReadAllText(_dir.File("host_key.pub")).Split(' ').Take(2));
+
+    /// <summary>The client key that authorized_keys lets in (ed25519, no passphrase).</summary>
+    public string UserKey => _dir.File("user_key");
+
     public string Directory => _dir.Path;
 
     private void Start()
@@ -131,15 +137,26 @@ public sealed class SshServer : IDisposable
           LogLevel ERROR
         """;
 
+    /// <summary>A new client key of <paramref name="type"/>; let in by authorized_keys unless <paramref name="authorized"/> is false. Returns its file.</summary>
+    public string AddUserKey(string name, string type, string passphrase = "", bool authorized = true)
+    {
+        Keygen(name, type, passphrase);
+        if (authorized)
+        {
+            File.AppendAllText(_dir.File("authorized_keys"), File.ReadAllText(_dir.File($"{name}.pub")));
+        }
+        return _dir.File(name);
+    }
+
     /// <summary>Replaces the server's host key, so the client's known_hosts no longer matches it.</summary>
     public void ChangeHostKey()
     {
         File.WriteAllText(KnownHosts, $"{Alias} ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIDGo8VJ8uRBLmyhJgS4Fl0CA0xXq2ybTmMO4yrcZJq3M\n");
     }
 
-    private void Keygen(string name)
+    private void Keygen(string name, string type = "ed25519", string passphrase = "")
     {
-        var result = ExternalProgram.Run("ssh-keygen", ["-q", "-t", "ed25519", "-N", "", "-f", _dir.File(name)]);
+        var result = ExternalProgram.Run("ssh-keygen", ["-q", "-t", type, "-N", passphrase, "-f", _dir.File(name)]);
         if (result.ExitCode != 0)
         {
             throw new InvalidOperationException($"ssh-keygen failed: {result.StandardError}");

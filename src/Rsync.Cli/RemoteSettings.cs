@@ -1,0 +1,70 @@
+using SqlRsync.Ssh;
+
+namespace SqlRsync.Cli;
+
+/// <summary>
+/// How the command line reaches a remote endpoint: through the system's ssh (the default: the user's
+/// ~/.ssh/config, agent and ProxyJump) or, with --ssh-client builtin, through SSH.NET inside this
+/// process with a key file and a known_hosts file.
+/// </summary>
+internal sealed record RemoteSettings(bool Builtin, string SshCommand, bool SshCommandGiven, int? Port, string Exe, TimeSpan Timeout, bool Quiet,
+    string? Identity, string? KnownHosts, bool AcceptNewHostKey)
+{
+    /// <summary>Read by --ssh-client builtin only: a secret is never taken from the command line, where `ps` shows it.</summary>
+    public const string PassphraseVariable = "SQLRSYNC_SSH_PASSPHRASE";
+
+    /// <exception cref="FormatException">Options that belong to the other client, or an --ssh that does not split.</exception>
+    public void Check()
+    {
+        if (Builtin && SshCommandGiven)
+        {
+            throw new FormatException("--ssh names the program of --ssh-client openssh; --ssh-client builtin takes --identity, --known-hosts and -p instead");
+        }
+        if (!Builtin && (Identity is not null || KnownHosts is not null || AcceptNewHostKey))
+        {
+            throw new FormatException("--identity, --known-hosts and --accept-new-host-key go with --ssh-client builtin; for ssh, put them in --ssh or ~/.ssh/config");
+        }
+        if (!Builtin)
+        {
+            SshCommandWords.Split(SshCommand);
+        }
+    }
+
+    public RemoteEndpoint EndpointFor(Endpoint endpoint)
+    {
+        if (!Builtin)
+        {
+            return new OpenSshEndpoint(endpoint.Host!, endpoint.Path, new OpenSshOptions
+            {
+                SshCommand = SshCommandWords.Split(SshCommand),
+                Port = Port,
+                RemoteProgram = Exe,
+                SilenceTimeout = Timeout,
+                Quiet = Quiet,
+                RemoteMessages = Console.Error.WriteLine,
+            });
+        }
+        // [USER@]HOST, where HOST may be a bracketed IPv6 address.
+        string host = endpoint.Host!;
+        int at = host.LastIndexOf('@');
+        string user = at > 0 ? host[..at] : Environment.UserName;
+        host = host[(at + 1)..].Trim('[', ']');
+        string home = Environment.GetFolderPath(Environment.SpecialFolder.UserProfile);
+        var connection = new SshConnection(host, user)
+        {
+            Port = Port ?? 22,
+            PrivateKeyFile = Identity ?? DefaultKey(home),
+            Passphrase = Environment.GetEnvironmentVariable(PassphraseVariable),
+            KnownHostsFile = KnownHosts ?? Path.Combine(home, ".ssh", "known_hosts"),
+            AcceptNewHostKey = AcceptNewHostKey,
+            RemoteProgram = Exe,
+            SilenceTimeout = Timeout,
+            RemoteMessages = Quiet ? null : Console.Error.WriteLine,
+        };
+        return new SshEndpoint(connection, endpoint.Path);
+    }
+
+    /// <summary>The first default key that exists, as ssh tries them.</summary>
+    private static string? DefaultKey(string home) =>
+        new[] { "id_ed25519", "id_ecdsa", "id_rsa" }.Select(name => Path.Combine(home, ".ssh", name)).FirstOrDefault(File.Exists);
+}

@@ -1,0 +1,180 @@
+using SqlRsync.Remote;
+
+namespace SqlRsync.Ssh;
+
+/// <summary>
+/// An agent that a remote shell runs for one sync over ssh: it speaks the protocol on its stdin and
+/// stdout; a watchdog ends it after a silence longer than the limit. Its warnings are relayed at once,
+/// prefixed with the host; its own error lines are not (they also arrive in the protocol); any other
+/// stderr line (the shell's, ssh's, a login script's) is held, and shown after the sync, or after a
+/// failure only when no explanation already quotes it. When the conversation fails, its exit code, its
+/// last stderr line and the first bytes it wrote say why.
+/// </summary>
+internal abstract class RemoteShellAgent : RemoteAgent
+{
+    /// <summary>How an agent's own error line starts (the sqlrsync program's one-line errors).</summary>
+    private const string AgentErrorPrefix = "sqlrsync: error: ";
+    private const string AgentPrefix = "sqlrsync: ";
+    private const int HeldLinesLimit = 20;
+
+    private readonly ActivityStream _fromAgent;
+    private readonly Thread _stderrRelay;
+    private readonly Timer _watchdog;
+    private readonly TimeSpan _silenceLimit;
+    private readonly Action<string>? _messages;
+    private readonly Queue<string> _heldLines = new();
+    private volatile string _lastStderrLine = "";
+    private volatile string? _firstHeldLine;
+    private volatile bool _timedOut;
+
+    protected RemoteShellAgent(string host, Stream stdout, Stream stderr, TimeSpan silenceLimit, Action<string>? messages)
+    {
+        Host = host;
+        _silenceLimit = silenceLimit;
+        _messages = messages;
+        _fromAgent = new ActivityStream(stdout);
+        _stderrRelay = new Thread(() => RelayStandardError(stderr)) { IsBackground = true, Name = "agent stderr" };
+        _stderrRelay.Start();
+        _watchdog = new Timer(_ => KillIfSilent(), null, TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(1));
+    }
+
+    public override string Host { get; }
+
+    /// <summary>The agent's stdout: bytes read here also keep the silence watchdog quiet.</summary>
+    public override Stream FromAgent => _fromAgent;
+
+    public override void Finish()
+    {
+        ToAgent.Dispose();
+        WaitForExit(Timeout.InfiniteTimeSpan);
+        _stderrRelay.Join(TimeSpan.FromSeconds(2));
+        ShowHeldLines();
+    }
+
+    /// <summary>
+    /// After the conversation failed: why, in the words a user needs, judged from the exit code, the
+    /// last stderr line and the first bytes the agent sent. Null when nothing better than the protocol's
+    /// own error is known.
+    /// </summary>
+    public override SyncException? ExplainFailure()
+    {
+        var explanation = Explain();
+        if (explanation is null)
+        {
+            ShowHeldLines();
+        }
+        return explanation;
+    }
+
+    private SyncException? Explain()
+    {
+        if (_timedOut)
+        {
+            return Transport($"no answer from {Host} for {_silenceLimit.TotalSeconds:0} s; gave up (--timeout)");
+        }
+        // Let the agent see the end of its input, so it exits and its exit code tells us how.
+        try
+        {
+            ToAgent.Dispose();
+        }
+        catch (IOException)
+        {
+        }
+        if (WaitForExit(TimeSpan.FromSeconds(10)) is not { } code)
+        {
+            return null;
+        }
+        _stderrRelay.Join(TimeSpan.FromSeconds(2));
+        string last = _lastStderrLine;
+        if (code == 127 || last.Contains("not found", StringComparison.OrdinalIgnoreCase) && !last.StartsWith("sqlrsync:"))
+        {
+            return Transport($"sqlrsync not found on {Host}: install it there or pass --exe ({last})");
+        }
+        if (ExplainExit(code, last) is { } transportFailure)
+        {
+            return transportFailure;
+        }
+        _fromAgent.CompleteFirstBytes();
+        var first = _fromAgent.FirstBytes;
+        if (first.Length > 0 && first[0] != (byte)Protocol.MessageType.Hello && first[0] != (byte)Protocol.MessageType.Error)
+        {
+            var text = new string(System.Text.Encoding.UTF8.GetString(first).TakeWhile(c => !char.IsControl(c)).ToArray()).Trim();
+            return Transport($"{Host} printed \"{text}\" on stdout before sqlrsync started: a login script is noisy; make it print nothing for non-interactive shells");
+        }
+        if (last.StartsWith(AgentErrorPrefix, StringComparison.Ordinal))
+        {
+            // The agent gave up and said why, but the connection broke before its Error message reached us.
+            return new SyncException(SyncFailure.Other, $"{Host}: {last[AgentErrorPrefix.Length..]}");
+        }
+        if (code != 0 && _firstHeldLine is { } complaint)
+        {
+            // A program's first complaint says what is wrong; later lines tend to say "try --help".
+            return Transport($"the remote program on {Host} failed (exit code {code}): {complaint.TrimEnd('.')}; is --exe a sqlrsync program?");
+        }
+        return null;
+    }
+
+    public override void Dispose()
+    {
+        _watchdog.Dispose();
+    }
+
+    protected static SyncException Transport(string message) => new(SyncFailure.Transport, message);
+
+    /// <summary>Waits (at most <paramref name="limit"/>) for the agent to exit; its exit code, or null when unknown.</summary>
+    protected abstract int? WaitForExit(TimeSpan limit);
+
+    /// <summary>A failure of the transport itself that the exit code shows (OpenSSH exits 255), or null.</summary>
+    protected virtual SyncException? ExplainExit(int code, string lastStderrLine) => null;
+
+    private void ShowHeldLines()
+    {
+        lock (_heldLines)
+        {
+            while (_heldLines.TryDequeue(out var line))
+            {
+                _messages?.Invoke($"{Host}: {line}");
+            }
+        }
+    }
+
+    private void KillIfSilent()
+    {
+        if (DateTime.UtcNow - _fromAgent.LastActivity > _silenceLimit)
+        {
+            _timedOut = true;
+            Kill();
+        }
+    }
+
+    private void RelayStandardError(Stream stderr)
+    {
+        using var reader = new StreamReader(stderr);
+        try
+        {
+            for (string? line; (line = reader.ReadLine()) is not null;)
+            {
+                _lastStderrLine = line;
+                if (!line.StartsWith(AgentPrefix, StringComparison.Ordinal))
+                {
+                    _firstHeldLine ??= line;
+                    lock (_heldLines)
+                    {
+                        _heldLines.Enqueue(line);
+                        if (_heldLines.Count > HeldLinesLimit)
+                        {
+                            _heldLines.Dequeue();
+                        }
+                    }
+                }
+                else if (!line.StartsWith(AgentErrorPrefix, StringComparison.Ordinal))
+                {
+                    _messages?.Invoke($"{Host}: {line}");
+                }
+            }
+        }
+        catch (Exception e) when (e is IOException or ObjectDisposedException)
+        {
+        }
+    }
+}

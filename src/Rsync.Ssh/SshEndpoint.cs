@@ -1,0 +1,23 @@
+using SqlRsync.Remote;
+
+namespace SqlRsync.Ssh;
+
+/// <summary>
+/// A database on another host reached with SSH.NET inside this process: no ssh program is needed
+/// (Windows included). The host's key must be in the known_hosts file (or be accepted as new when
+/// asked); a changed, revoked or unknown key is refused with one line. The remote host needs sqlrsync.
+/// </summary>
+public sealed class SshEndpoint : RemoteEndpoint
+{
+    /// <summary>The database at <paramref name="path"/> on the host <paramref name="connection"/> reaches.</summary>
+    public SshEndpoint(SshConnection connection, string path)
+        : base(connection.Host, path)
+    {
+        Connection = connection;
+    }
+
+    /// <summary>How the host is reached.</summary>
+    public SshConnection Connection { get; }
+
+    internal override RemoteAgent StartAgent(AgentRole role, TimeSpan busyTimeout) => SshNetAgent.Start(Connection, Path, role, busyTimeout);
+}
