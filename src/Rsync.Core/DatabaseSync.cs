@@ -1,6 +1,7 @@
 using SqlRsync.Files;
 using SqlRsync.Remote;
 using SqlRsync.Roles;
+using SqlRsync.Sqlite;
 
 namespace SqlRsync;
 
@@ -70,6 +71,21 @@ public static class DatabaseSync
     {
         var settings = options ?? new SyncOptions();
         return Start(cancellationToken, () => ReplicaRole.Run(replicaPath, input, output, settings, new ProgressTracker(progress, cancellationToken)));
+    }
+
+    /// <summary>
+    /// Makes sqlrsync's SQLite (with <c>sqlite_dbpage</c>) the one this process uses through
+    /// SQLitePCLRaw, unless the application has chosen one already. Call it before the application opens
+    /// its first Microsoft.Data.Sqlite.Core connection, so that the application and sqlrsync share one
+    /// copy of SQLite: two copies in one process break each other's locks on a file both open.
+    /// A sync calls it by itself.
+    /// </summary>
+    /// <returns>The version of the SQLite in use, such as "3.54.1".</returns>
+    /// <exception cref="SyncException">The SQLite the application chose has no sqlite_dbpage (<see cref="SyncFailure.Incompatible"/>).</exception>
+    public static string InitializeSqlite()
+    {
+        NativeSqlite.EnsureDbpage();
+        return NativeSqlite.Version;
     }
 
     private static SyncResult Run(SyncEndpoint origin, SyncEndpoint replica, SyncOptions options, ProgressTracker progress)

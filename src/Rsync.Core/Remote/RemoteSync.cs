@@ -21,7 +21,8 @@ internal static class RemoteSync
         }
         options = options with { Compress = options.Compress ?? true };
         using var agent = remote.StartAgent(pull ? AgentRole.Origin : AgentRole.Replica, options.BusyTimeout);
-        using var stop = progress.Cancellation.Register(agent.Kill);
+        // Cut off a peer that may be slow to answer — but never once the commit is under way.
+        using var stop = progress.OnCancelBeforeCommit(agent.Kill);
         try
         {
             var result = pull

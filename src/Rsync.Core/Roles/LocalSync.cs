@@ -9,7 +9,10 @@ namespace SqlRsync.Roles;
 /// </summary>
 internal static class LocalSync
 {
-    /// <summary>Runs both sides; <paramref name="progress"/> follows the origin's, and its cancellation stops both.</summary>
+    /// <summary>
+    /// Runs both sides; <paramref name="progress"/> follows the origin's, and its cancellation stops both:
+    /// a side that stops closes its pipes, which ends the other side's wait.
+    /// </summary>
     public static SyncResult Run(string originPath, string replicaPath, SyncOptions options, ProgressTracker progress)
     {
         var toReplica = new Pipe();
@@ -22,16 +25,6 @@ internal static class LocalSync
         var replica = Task.Factory.StartNew(
             () => RunSide(() => ReplicaRole.Run(replicaPath, toReplica.Reader.AsStream(), toOrigin.Writer.AsStream(), options, replicaProgress), toReplica.Reader, toOrigin.Writer),
             TaskCreationOptions.LongRunning);
-        // A side waiting for the other would not see a cancellation until the other's next page: wake both.
-        using var wake = progress.Cancellation.Register(() =>
-        {
-            foreach (var pipe in new[] { toReplica, toOrigin })
-            {
-                pipe.Reader.CancelPendingRead();
-                pipe.Writer.CancelPendingFlush();
-            }
-        });
-
         try
         {
             Task.WaitAll(origin, replica);

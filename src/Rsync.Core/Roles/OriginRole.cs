@@ -90,14 +90,30 @@ internal static class OriginRole
         {
             SendPages(source, peer.Writer, pages, agreed.HasFlag(OptionFlags.Compress), digest, run);
         }
+        // Once Done leaves, the replica may commit: from here on the sync is finished, not cancelled.
+        progress.BeginCommit();
         new DoneMessage(source.PageCount, digest.Pages, digest.Value).WriteTo(peer.Writer);
         peer.Writer.Flush();
         // Every page has left: the replica's commit (which may wait for its readers) must not hold up our writers.
         source.ReleaseSnapshot();
         progress.Enter(SyncPhase.Committing);
-        run.ReplicaHashing = HashingFigures.ParseCommitted(peer.Expect(MessageType.Committed).Span);
+        run.ReplicaHashing = AwaitCommit(peer);
         run.RoundTrips++;
         progress.Enter(SyncPhase.Finished);
+    }
+
+    /// <summary>The replica's Committed; a connection lost now leaves the replica old or new, and the message says so.</summary>
+    private static HashingFigures AwaitCommit(PeerConnection peer)
+    {
+        try
+        {
+            return HashingFigures.ParseCommitted(peer.Expect(MessageType.Committed).Span);
+        }
+        catch (Exception e) when (e is IOException or ProtocolException)
+        {
+            throw new SyncException(SyncFailure.ConnectionLost,
+                $"the connection was lost while the replica committed: it holds either its old content or the new one, whole (run the sync again to know which): {e.Message}", e);
+        }
     }
 
     /// <summary>Walks both hash trees top-down, asking the replica only for children of nodes that differ.</summary>

@@ -6,7 +6,9 @@ namespace SqlRsync.Roles;
 /// Where one side of a sync is: its phase, pages done of the phase's total, and bytes. The side's
 /// thread writes it; any other thread may read it at any time. It keeps how long each phase took, for
 /// the result; reports to an <see cref="IProgress{T}"/> when a phase starts and at most four times a
-/// second within one; and stops the side, at its next page, once the sync is cancelled.
+/// second within one; and stops the side, at its next page, once the sync is cancelled — but only up
+/// to the point of no return (<see cref="BeginCommit"/>): after that the sync finishes, so that a
+/// cancelled sync always means the replica is as it was.
 /// </summary>
 internal sealed class ProgressTracker(IProgress<SyncProgress>? reports = null, CancellationToken cancellation = default)
 {
@@ -20,6 +22,8 @@ internal sealed class ProgressTracker(IProgress<SyncProgress>? reports = null, C
     private long _pagesDone;
     private long _pagesTotal;
     private long _bytes;
+    private readonly object _commitGate = new();
+    private bool _committing;
 
     public SyncPhase Phase => (SyncPhase)Volatile.Read(ref _phase);
 
@@ -43,9 +47,34 @@ internal sealed class ProgressTracker(IProgress<SyncProgress>? reports = null, C
 
     public PhaseTimes PhaseTimes => new(TimeIn(SyncPhase.Hashing), TimeIn(SyncPhase.Comparing), TimeIn(SyncPhase.Sending), TimeIn(SyncPhase.Committing));
 
+    /// <summary>
+    /// The point of no return: the origin is about to send Done, or the replica about to commit. Throws
+    /// if the sync was cancelled before; after it, cancellation no longer stops this side.
+    /// </summary>
+    public void BeginCommit()
+    {
+        lock (_commitGate)
+        {
+            cancellation.ThrowIfCancellationRequested();
+            _committing = true;
+        }
+    }
+
+    /// <summary>Calls <paramref name="stop"/> when the sync is cancelled before the point of no return.</summary>
+    public CancellationTokenRegistration OnCancelBeforeCommit(Action stop) => cancellation.Register(() =>
+    {
+        lock (_commitGate)
+        {
+            if (!_committing)
+            {
+                stop();
+            }
+        }
+    });
+
     public void Enter(SyncPhase phase, long pagesTotal = 0)
     {
-        cancellation.ThrowIfCancellationRequested();
+        ThrowIfCancelled();
         var now = _clock.Elapsed;
         _timeIn[_phase] += now - _phaseStart;
         _phaseStart = now;
@@ -63,12 +92,20 @@ internal sealed class ProgressTracker(IProgress<SyncProgress>? reports = null, C
         Volatile.Write(ref _bytes, _bytes + bytes);
         if (reports is not null || cancellation.CanBeCanceled)
         {
-            cancellation.ThrowIfCancellationRequested();
+            ThrowIfCancelled();
             var now = _clock.Elapsed;
             if (now - _lastReport >= ReportInterval)
             {
                 Report(now);
             }
+        }
+    }
+
+    private void ThrowIfCancelled()
+    {
+        if (!Volatile.Read(ref _committing))
+        {
+            cancellation.ThrowIfCancellationRequested();
         }
     }
 

@@ -70,6 +70,8 @@ internal static class ReplicaRole
             run.PagesSent = plan.Pages;
             run.OriginHashing = plan.OriginHashing;
             ReceivePages(target, origin.PageCount, peer, run, after);
+            // The point of no return: cancelled before it, the replica rolls back; after it, it commits.
+            progress.BeginCommit();
             progress.Enter(SyncPhase.Committing);
             if (target.Writer is { } writer)
             {

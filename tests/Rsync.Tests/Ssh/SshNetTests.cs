@@ -221,4 +221,27 @@ public sealed class SshNetTests(SshSyncTests.Server server) : IClassFixture<SshS
         Sync.SyncMatrixTests.AssertSynced(origin, remote, 4096);
         Sync.SyncMatrixTests.AssertSynced(remote, _dir.File("pulled.db"), 4096);
     }
+
+    [SkippableFact]
+    public void ARemoteAgentsReasonArrivesAsTheSameFailure()
+    {
+        Skip.If(Ssh.Unavailable is not null, Ssh.Unavailable);
+        var origin = _dir.File("origin.db");
+        var replica = _dir.File("remote.db");
+        TestDatabase.Create(origin, rows: 300);
+        var connection = Connection(KnownHostsListing($"[127.0.0.1]:{Ssh.Port}"));
+        Run(SyncEndpoint.Local(origin), new SshEndpoint(connection, replica));
+        using var holder = new SqliteShell(replica);
+        holder.Run("BEGIN IMMEDIATE;");
+
+        var busy = Assert.Throws<SyncException>(() => Run(SyncEndpoint.Local(origin), new SshEndpoint(connection, replica), new SyncOptions { BusyTimeout = TimeSpan.FromSeconds(1) }));
+        holder.Run("COMMIT;");
+        TestDatabase.Sqlite3Cli(replica, "DELETE FROM items WHERE id < 10");
+        var refused = Assert.Throws<SyncException>(() => Run(SyncEndpoint.Local(origin), new SshEndpoint(connection, replica)));
+
+        Assert.Equal(SyncFailure.Busy, busy.Reason);
+        Assert.StartsWith($"127.0.0.1: replica {replica} is locked by another writer", busy.Message);
+        Assert.Equal(SyncFailure.Refused, refused.Reason);
+        Assert.StartsWith($"127.0.0.1: replica {replica} was changed by another program", refused.Message);
+    }
 }

@@ -1,0 +1,101 @@
+using System.Diagnostics;
+using SqlRsync.Tests.Support;
+
+namespace SqlRsync.Tests.Library;
+
+/// <summary>
+/// A sync cancelled before its point of no return (the origin sending Done, the replica starting its
+/// commit) ends with OperationCanceledException and leaves the replica exactly as it was (or, if it was
+/// new, absent); one cancelled after it finishes and says so. From the library, and from the command
+/// line on Ctrl+C (SIGINT, exit 130).
+/// </summary>
+public sealed class CancellationTests : IDisposable
+{
+    private readonly TempDirectory _dir = new();
+
+    public void Dispose() => _dir.Dispose();
+
+    /// <summary>Cancels the sync the moment this side reaches <paramref name="phase"/>.</summary>
+    private sealed class CancelAt(SyncPhase phase, CancellationTokenSource source) : IProgress<SyncProgress>
+    {
+        public void Report(SyncProgress value)
+        {
+            if (value.Phase == phase)
+            {
+                source.Cancel();
+            }
+        }
+    }
+
+    [Theory]
+    [InlineData(SyncPhase.Hashing, true)]
+    [InlineData(SyncPhase.Comparing, true)]
+    [InlineData(SyncPhase.Sending, true)]
+    [InlineData(SyncPhase.Sending, false)]
+    public async Task ACancelledSyncLeavesTheReplicaAsItWas(SyncPhase phase, bool replicaExists)
+    {
+        var (origin, replica) = CreatePair(replicaExists);
+        var before = DirectorySnapshot.Take(_dir.Path);
+        using var source = new CancellationTokenSource();
+
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() =>
+            DatabaseSync.RunAsync(SyncEndpoint.Local(origin), SyncEndpoint.Local(replica), progress: new CancelAt(phase, source), cancellationToken: source.Token));
+
+        DirectorySnapshot.AssertUnchanged(before, _dir.Path);
+    }
+
+    [Fact]
+    public async Task ASyncCancelledPastItsPointOfNoReturnFinishes()
+    {
+        var (origin, replica) = CreatePair(replicaExists: true);
+        using var source = new CancellationTokenSource();
+
+        var result = await DatabaseSync.RunAsync(SyncEndpoint.Local(origin), SyncEndpoint.Local(replica),
+            progress: new CancelAt(SyncPhase.Committing, source), cancellationToken: source.Token);
+
+        Assert.True(source.IsCancellationRequested);
+        Assert.True(result.PagesSent > 0);
+        Sync.SyncMatrixTests.AssertSynced(origin, replica, 4096);
+    }
+
+    private (string Origin, string Replica) CreatePair(bool replicaExists)
+    {
+        var origin = _dir.File("origin.db");
+        var replica = _dir.File("replica.db");
+        TestDatabase.Create(origin, rows: 5000);
+        if (replicaExists)
+        {
+            Syncs.Local(origin, replica);
+            TestDatabase.Checkpoint(replica);
+            Sync.SyncMatrixTests.Change(origin, Sync.SyncMatrixTests.Situation.ThirtyPercentChanged);
+        }
+        return (origin, replica);
+    }
+
+    [SkippableFact]
+    public void CtrlCEndsTheCommandWithOneLineAndTheReplicaAsItWas()
+    {
+        var origin = _dir.File("origin.db");
+        var replica = _dir.File("replica.db");
+        TestDatabase.Create(origin, rows: 3000);
+        Assert.Equal(0, SqlRsyncProgram.Run(origin, replica).ExitCode);
+        TestDatabase.Checkpoint(replica);
+        Sync.SyncMatrixTests.Change(origin, Sync.SyncMatrixTests.Situation.ThirtyPercentChanged);
+        var before = File.ReadAllBytes(replica);
+        // Another writer holds the replica, so the sync is surely still running when Ctrl+C comes.
+        using var holder = new SqliteShell(replica);
+        holder.Run("BEGIN IMMEDIATE;");
+
+        using var sync = ExternalProgram.Start("dotnet", [SqlRsyncProgram.DllPath, origin, replica, "--busy-timeout", "60"]);
+        var error = sync.StandardError.ReadToEndAsync();
+        ProcWatch.WaitUntilOpened(replica, holder.ProcessId);
+        var kill = ExternalProgram.Run("kill", ["-INT", sync.Id.ToString()]);
+        Skip.If(kill.ExitCode != 0, $"cannot send SIGINT here: {kill.StandardError}");
+        holder.Run("COMMIT;");
+
+        Assert.True(sync.WaitForExit(TimeSpan.FromMinutes(1)), "sqlrsync did not end after Ctrl+C");
+        Assert.Equal(130, sync.ExitCode);
+        Assert.Equal("sqlrsync: error: interrupted; the replica is as it was\n", error.Result);
+        Assert.Equal(before, File.ReadAllBytes(replica));
+    }
+}
