@@ -74,17 +74,16 @@ public static class DatabaseSync
     }
 
     /// <summary>
-    /// Makes sqlrsync's SQLite (with <c>sqlite_dbpage</c>) the one this process uses through
-    /// SQLitePCLRaw, unless the application has chosen one already. Call it before the application opens
-    /// its first Microsoft.Data.Sqlite.Core connection, so that the application and sqlrsync share one
-    /// copy of SQLite: two copies in one process break each other's locks on a file both open.
-    /// A sync calls it by itself.
+    /// Lends sqlrsync's SQLite (the library its syncs run on) to SQLitePCLRaw, so that the application's
+    /// own Microsoft.Data.Sqlite.Core connections use it too. Call it before the application's first
+    /// connection when the application opens the databases it syncs: two copies of SQLite in one process
+    /// break each other's locks on a file both have open. A sync itself does not need it.
     /// </summary>
-    /// <returns>The version of the SQLite in use, such as "3.54.1".</returns>
-    /// <exception cref="SyncException">The SQLite the application chose has no sqlite_dbpage (<see cref="SyncFailure.Incompatible"/>).</exception>
+    /// <returns>The version of sqlrsync's SQLite, such as "3.54.1".</returns>
+    /// <exception cref="SyncException">The application already set another SQLite through SQLitePCLRaw (<see cref="SyncFailure.Incompatible"/>).</exception>
     public static string InitializeSqlite()
     {
-        NativeSqlite.EnsureDbpage();
+        NativeSqlite.ShareWithSqlitePclRaw();
         return NativeSqlite.Version;
     }
 

@@ -1,5 +1,4 @@
 using SqlRsync.Sqlite;
-using SQLitePCL;
 
 namespace SqlRsync.Pages;
 
@@ -40,7 +39,7 @@ internal sealed class PageSource : IPageScanner, IDisposable
         var database = SqliteDatabase.Open(path, create: false);
         try
         {
-            database.SetConfig(raw.SQLITE_DBCONFIG_NO_CKPT_ON_CLOSE, true);
+            database.SetConfig(SqliteNative.DbConfigNoCheckpointOnClose, true);
             database.SetBusyTimeout(busyTimeout);
             database.Execute("PRAGMA query_only = 1");
             return new PageSource(database);

@@ -1,7 +1,6 @@
 using SqlRsync.Protocol;
 using SqlRsync.Protocol.Messages;
 using SqlRsync.Sqlite;
-using SQLitePCL;
 
 namespace SqlRsync.Roles;
 
@@ -10,12 +9,12 @@ internal static class FailureText
 {
     public static SyncException ForDatabase(string side, string path, SqliteCallException error, TimeSpan busyTimeout) => error.ResultCode switch
     {
-        raw.SQLITE_NOTADB => new(SyncFailure.NotADatabase, $"{side} {path} is not a SQLite database (or is encrypted or damaged); check that the path names the right file", error),
-        raw.SQLITE_CORRUPT => new(SyncFailure.Damaged, $"{side} {path} is damaged (SQLite finds it malformed, e.g. cut short); nothing was written (see sqlite3 {path} 'PRAGMA integrity_check')", error),
-        raw.SQLITE_BUSY or raw.SQLITE_LOCKED => new(SyncFailure.Busy, $"{side} {path} is locked by another writer; gave up after {busyTimeout.TotalSeconds:0.###} s (raise --busy-timeout or retry later)", error),
-        raw.SQLITE_FULL => new(SyncFailure.DiskFull, $"no space left for {side} {path}; the {side} is unchanged (free some space and retry)", error),
-        raw.SQLITE_READONLY => new(SyncFailure.Access, $"{side} {path} is read-only: check the permissions of the file and its directory", error),
-        raw.SQLITE_CANTOPEN => new(SyncFailure.Access, $"cannot open {side} {path}: check that it exists and that its directory is writable", error),
+        SqliteNative.NotADatabase => new(SyncFailure.NotADatabase, $"{side} {path} is not a SQLite database (or is encrypted or damaged); check that the path names the right file", error),
+        SqliteNative.Corrupt => new(SyncFailure.Damaged, $"{side} {path} is damaged (SQLite finds it malformed, e.g. cut short); nothing was written (see sqlite3 {path} 'PRAGMA integrity_check')", error),
+        SqliteNative.Busy or SqliteNative.Locked => new(SyncFailure.Busy, $"{side} {path} is locked by another writer; gave up after {busyTimeout.TotalSeconds:0.###} s (raise --busy-timeout or retry later)", error),
+        SqliteNative.Full => new(SyncFailure.DiskFull, $"no space left for {side} {path}; the {side} is unchanged (free some space and retry)", error),
+        SqliteNative.ReadOnly => new(SyncFailure.Access, $"{side} {path} is read-only: check the permissions of the file and its directory", error),
+        SqliteNative.CantOpen => new(SyncFailure.Access, $"cannot open {side} {path}: check that it exists and that its directory is writable", error),
         _ => new(SyncFailure.Other, $"{side} {path}: {error.Message}", error),
     };
 

@@ -4,60 +4,51 @@ using NativeLibrary = System.Runtime.InteropServices.NativeLibrary;
 namespace SqlRsync.Sqlite;
 
 /// <summary>
-/// The SQLite sqlrsync runs on. SQLitePCLRaw keeps one SQLite provider per process, and sqlrsync uses
-/// that one, so that it and the application share one copy of SQLite: two copies in one process drop
-/// each other's POSIX locks on a file both have open (seed 001). When the application has set none,
-/// sqlrsync sets its own build (libsqlrsync_sqlite3, which has sqlite_dbpage), and the application's
-/// Microsoft.Data.Sqlite.Core connections use it too. A SQLite without sqlite_dbpage is refused.
+/// The SQLite sqlrsync runs on: our build (libsqlrsync_sqlite3, with sqlite_dbpage), which the sync
+/// engine calls directly (<see cref="SqliteNative"/>). An application that also opens databases through
+/// Microsoft.Data.Sqlite.Core can share that one library through SQLitePCLRaw (<see cref="ShareWithSqlitePclRaw"/>):
+/// one SQLite per process, because two copies drop each other's POSIX locks on a file both have open
+/// (seed 001).
 /// </summary>
 internal static class NativeSqlite
 {
-    /// <summary>Our library's name; the file is libsqlrsync_sqlite3.so.</summary>
-    public const string LibraryName = "sqlrsync_sqlite3";
+    /// <summary>The SQLite library version, such as "3.54.1".</summary>
+    public static string Version => SqliteNative.LibraryVersion();
 
-    private static readonly Lazy<bool> Initialized = new(() =>
-    {
-        if (!ProviderIsSet())
-        {
-            var library = NativeLibrary.Load(LibraryName, typeof(NativeSqlite).Assembly, null);
-            SQLite3Provider_dynamic_cdecl.Setup(LibraryName, new Exports(library));
-            raw.SetProvider(new SQLite3Provider_dynamic_cdecl());
-        }
-        return true;
-    });
+    /// <summary>Whether the library was compiled with the sqlite_dbpage virtual table, which sqlrsync needs.</summary>
+    public static bool HasDbpage => SqliteNative.CompileOptionUsed("ENABLE_DBPAGE_VTAB") != 0;
 
-    /// <summary>Makes SQLite usable; safe to call any number of times from any thread.</summary>
-    public static void EnsureInitialized() => _ = Initialized.Value;
-
-    /// <summary>Makes SQLite usable and checks it can sync.</summary>
-    /// <exception cref="SyncException">This process's SQLite has no sqlite_dbpage.</exception>
+    /// <exception cref="SyncException">Our library has no sqlite_dbpage (a broken build).</exception>
     public static void EnsureDbpage()
     {
         if (!HasDbpage)
         {
-            throw new SyncException(SyncFailure.Incompatible,
-                $"the SQLite this process uses ({Version}, chosen by the application through SQLitePCLRaw) was built without sqlite_dbpage, " +
-                "which sqlrsync needs; let sqlrsync provide its own: reference Microsoft.Data.Sqlite.Core rather than Microsoft.Data.Sqlite and do not call SQLitePCL.Batteries.Init()");
+            throw new SyncException(SyncFailure.Incompatible, $"this sqlrsync's SQLite ({Version}) was built without sqlite_dbpage; rebuild it (native/sqlite/build.sh)");
         }
     }
 
-    /// <summary>The SQLite library version, such as "3.54.1".</summary>
-    public static string Version
+    /// <summary>
+    /// Makes our library SQLitePCLRaw's provider, unless the application has set one: then that one must
+    /// be ours too (the same library, loaded once).
+    /// </summary>
+    /// <exception cref="SyncException">The application's SQLitePCLRaw provider is another SQLite.</exception>
+    public static void ShareWithSqlitePclRaw()
     {
-        get
+        lock (typeof(NativeSqlite))
         {
-            EnsureInitialized();
-            return raw.sqlite3_libversion().utf8_to_string();
-        }
-    }
-
-    /// <summary>Whether the library was compiled with the sqlite_dbpage virtual table, which sqlrsync needs.</summary>
-    public static bool HasDbpage
-    {
-        get
-        {
-            EnsureInitialized();
-            return raw.sqlite3_compileoption_used("ENABLE_DBPAGE_VTAB") != 0;
+            if (!ProviderIsSet())
+            {
+                var library = NativeLibrary.Load(SqliteNative.Library, typeof(NativeSqlite).Assembly, null);
+                SQLite3Provider_dynamic_cdecl.Setup(SqliteNative.Library, new Exports(library));
+                raw.SetProvider(new SQLite3Provider_dynamic_cdecl());
+            }
+            else if (raw.sqlite3_compileoption_used("ENABLE_DBPAGE_VTAB") == 0)
+            {
+                throw new SyncException(SyncFailure.Incompatible,
+                    $"the application already uses another SQLite ({raw.sqlite3_libversion().utf8_to_string()}, set through SQLitePCLRaw, without sqlite_dbpage); " +
+                    "two SQLite copies in one process break each other's locks: reference Microsoft.Data.Sqlite.Core rather than Microsoft.Data.Sqlite, " +
+                    "and call DatabaseSync.InitializeSqlite() before SQLitePCL.Batteries.Init() or any connection");
+            }
         }
     }
 

@@ -1,5 +1,3 @@
-using SQLitePCL;
-
 namespace SqlRsync.Sqlite;
 
 /// <summary>A SQLite call that failed, with SQLite's own message and primary result code.</summary>
@@ -8,5 +6,5 @@ internal sealed class SqliteCallException(string message, int resultCode) : Exce
     /// <summary>The primary result code (SQLITE_BUSY, SQLITE_NOTADB, ...).</summary>
     public int ResultCode { get; } = resultCode;
 
-    public bool IsBusy => ResultCode is raw.SQLITE_BUSY or raw.SQLITE_LOCKED;
+    public bool IsBusy => ResultCode is SqliteNative.Busy or SqliteNative.Locked;
 }

@@ -1,5 +1,3 @@
-using SQLitePCL;
-
 namespace SqlRsync.Sqlite;
 
 /// <summary>
@@ -9,9 +7,9 @@ namespace SqlRsync.Sqlite;
 /// </summary>
 internal sealed class SqliteDatabase : IDisposable
 {
-    private readonly sqlite3 _handle;
+    private nint _handle;
 
-    private SqliteDatabase(sqlite3 handle, string path)
+    private SqliteDatabase(nint handle, string path)
     {
         _handle = handle;
         Path = path;
@@ -24,28 +22,27 @@ internal sealed class SqliteDatabase : IDisposable
     {
         NativeSqlite.EnsureDbpage();
         // READWRITE falls back to read-only by itself when the file is write-protected.
-        int flags = raw.SQLITE_OPEN_READWRITE | raw.SQLITE_OPEN_NOMUTEX;
+        int flags = SqliteNative.OpenReadWrite | SqliteNative.OpenNoMutex;
         if (create)
         {
-            flags |= raw.SQLITE_OPEN_CREATE;
+            flags |= SqliteNative.OpenCreate;
         }
-        int rc = raw.sqlite3_open_v2(path, out var handle, flags, null);
-        if (rc != raw.SQLITE_OK)
+        int rc = SqliteNative.Open(path, out var handle, flags, null);
+        if (rc != SqliteNative.Ok)
         {
-            string message = handle is null ? raw.sqlite3_errstr(rc).utf8_to_string() : raw.sqlite3_errmsg(handle).utf8_to_string();
-            handle?.Dispose();
+            string message = handle == 0 ? SqliteNative.ErrorString(rc) : SqliteNative.ErrorMessage(handle);
+            SqliteNative.Close(handle);
             throw new SqliteCallException($"cannot open {path}: {message}", rc & 0xFF);
         }
-        var database = new SqliteDatabase(handle, path);
         // Extended result codes tell "disk full" and "busy" apart from other I/O failures.
-        raw.sqlite3_extended_result_codes(handle, 1);
-        return database;
+        SqliteNative.ExtendedResultCodes(handle, 1);
+        return new SqliteDatabase(handle, path);
     }
 
-    public void SetBusyTimeout(TimeSpan timeout) => Check(raw.sqlite3_busy_timeout(_handle, (int)Math.Min(int.MaxValue, timeout.TotalMilliseconds)));
+    public void SetBusyTimeout(TimeSpan timeout) => Check(SqliteNative.BusyTimeout(_handle, (int)Math.Min(int.MaxValue, timeout.TotalMilliseconds)));
 
     /// <summary>Sets an on/off SQLITE_DBCONFIG_* option.</summary>
-    public void SetConfig(int option, bool on) => Check(raw.sqlite3_db_config(_handle, option, on ? 1 : 0, out _));
+    public void SetConfig(int option, bool on) => Check(SqliteNative.DbConfig(_handle, option, on ? 1 : 0, out _));
 
     public void Execute(string sql)
     {
@@ -58,22 +55,22 @@ internal sealed class SqliteDatabase : IDisposable
         using var statement = Prepare(sql);
         if (!statement.Step())
         {
-            throw new SqliteCallException($"{sql} returned no row", raw.SQLITE_ERROR);
+            throw new SqliteCallException($"{sql} returned no row", SqliteNative.Error);
         }
         return statement.ColumnInt64(0);
     }
 
     public SqliteStatement Prepare(string sql)
     {
-        Check(raw.sqlite3_prepare_v2(_handle, sql, out var statement));
+        Check(SqliteNative.Prepare(_handle, sql, out var statement));
         return new SqliteStatement(this, statement);
     }
 
-    public bool InTransaction => raw.sqlite3_get_autocommit(_handle) == 0;
+    public bool InTransaction => SqliteNative.GetAutocommit(_handle) == 0;
 
     internal void Check(int rc)
     {
-        if (rc != raw.SQLITE_OK)
+        if (rc != SqliteNative.Ok)
         {
             throw ErrorFor(rc);
         }
@@ -81,17 +78,22 @@ internal sealed class SqliteDatabase : IDisposable
 
     internal SqliteCallException ErrorFor(int rc)
     {
-        string message = raw.sqlite3_errmsg(_handle).utf8_to_string();
+        string message = SqliteNative.ErrorMessage(_handle);
         return new SqliteCallException($"{Path}: {message}", rc & 0xFF);
     }
 
     /// <summary>Rolls back a transaction still open (so nothing of it is ever kept), then closes.</summary>
     public void Dispose()
     {
+        if (_handle == 0)
+        {
+            return;
+        }
         if (InTransaction)
         {
             Execute("ROLLBACK");
         }
-        _handle.Dispose();
+        SqliteNative.Close(_handle);
+        _handle = 0;
     }
 }

@@ -219,7 +219,7 @@ public class PageAccessTests
         var path = dir.File("text.db");
         File.WriteAllText(path, new string('x', 5000));
         var error = Assert.Throws<SqliteCallException>(() => PageSource.OpenSnapshot(path, BusyTimeout));
-        Assert.True(error.ResultCode == SQLitePCL.raw.SQLITE_NOTADB, error.Message);
+        Assert.True(error.ResultCode == SqliteNative.NotADatabase, error.Message);
         Assert.Equal(new string('x', 5000), File.ReadAllText(path));
     }
 
