@@ -4,6 +4,12 @@ set -uo pipefail
 cd "$(dirname "$0")/.."
 
 log="$(mktemp)"
+# The native single file first: the tests that upload sqlrsync to a bare remote host run it.
+echo "building the native sqlrsync (artifacts/native/sqlrsync)..."
+if ! ./scripts/build-native.sh >/dev/null; then
+  echo "0 passed, 1 failed, 0 skipped"
+  exit 1
+fi
 dotnet test SqlRsync.sln -c Release 2>&1 | tee "$log"
 status=${PIPESTATUS[0]}
 

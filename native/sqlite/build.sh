@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Builds libsqlrsync_sqlite3.so (our SQLite, under a name no other package uses) from the official
-# SQLite amalgamation carried by a pinned npm package, with sqlite_dbpage and snapshots enabled.
+# SQLite amalgamation carried by a pinned npm package, with sqlite_dbpage and snapshots enabled, and
+# libsqlrsync_sqlite3.a from the same object, which Native AOT links into the single executable.
 # Usage: build.sh OUTPUT_DIR   — does nothing when OUTPUT_DIR already holds a build of this recipe.
 # NPM and CC name the npm and C compiler to use (default: npm, cc).
 set -euo pipefail
@@ -27,7 +28,7 @@ DEFINES=(
   -DSQLITE_DEFAULT_MEMSTATUS=0
   -DHAVE_USLEEP=1
 )
-CFLAGS=(-O2 -fPIC -shared -fvisibility=default)
+CFLAGS=(-O2 -fPIC -fvisibility=default)
 
 fail() { echo "native/sqlite/build.sh: error SQLRSYNC001: $*" >&2; exit 1; }
 
@@ -35,13 +36,14 @@ out_dir="${1:?usage: build.sh OUTPUT_DIR}"
 mkdir -p "$out_dir"
 out_dir="$(cd "$out_dir" && pwd)"
 library="$out_dir/libsqlrsync_sqlite3.so"
+archive="$out_dir/libsqlrsync_sqlite3.a"
 recipe="$PACKAGE $PACKAGE_SHA256 ${DEFINES[*]} ${CFLAGS[*]}"
 
 # Two builds started at once (for example two test projects) must not race on the same output.
 exec 9>"$out_dir/.lock"
 flock 9
 
-if [[ -f "$library" && -f "$out_dir/recipe" && "$(cat "$out_dir/recipe")" == "$recipe" ]]; then
+if [[ -f "$library" && -f "$archive" && -f "$out_dir/recipe" && "$(cat "$out_dir/recipe")" == "$recipe" ]]; then
   exit 0
 fi
 
@@ -66,8 +68,13 @@ echo "$SQLITE_C_SHA256  $source" | sha256sum --quiet -c - \
 grep -q "#define SQLITE_VERSION *\"$SQLITE_VERSION\"" "$work/package/deps/sqlite3/sqlite3.h" \
   || fail "$PACKAGE does not carry SQLite $SQLITE_VERSION."
 
-"$CC" "${CFLAGS[@]}" "${DEFINES[@]}" -o "$work/libsqlrsync_sqlite3.so" "$source" -lpthread -lm -ldl \
+"$CC" "${CFLAGS[@]}" "${DEFINES[@]}" -c -o "$work/sqlite3.o" "$source" \
   || fail "compiling sqlite3.c with $CC failed (see the compiler output above)."
+"$CC" -shared -o "$work/libsqlrsync_sqlite3.so" "$work/sqlite3.o" -lpthread -lm -ldl \
+  || fail "linking libsqlrsync_sqlite3.so with $CC failed (see the output above)."
+ar rcs "$work/libsqlrsync_sqlite3.a" "$work/sqlite3.o" \
+  || fail "ar could not make libsqlrsync_sqlite3.a (Debian: apt-get install binutils)."
 
 mv "$work/libsqlrsync_sqlite3.so" "$library"
+mv "$work/libsqlrsync_sqlite3.a" "$archive"
 echo "$recipe" > "$out_dir/recipe"
