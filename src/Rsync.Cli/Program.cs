@@ -38,7 +38,8 @@ public static class Program
         var version = new Option<bool>("--version") { Description = "Show the sqlrsync and SQLite versions." };
         var sshCommand = new Option<string>("--ssh") { Description = "The ssh command, with its own arguments (e.g. \"ssh -i ~/.ssh/backup\").", DefaultValueFactory = _ => "ssh" };
         var port = new Option<int?>("--port", "-p") { Description = "The remote host's ssh port." };
-        var exe = new Option<string>("--exe") { Description = "The sqlrsync program on the remote host.", DefaultValueFactory = _ => "sqlrsync" };
+        var exe = new Option<string?>("--exe") { Description = "The sqlrsync program to run on the remote host (default: one installed there, or this native sqlrsync, which copies itself there)." };
+        var noUpload = new Option<bool>("--no-upload") { Description = "Never copy sqlrsync to the remote host; use one installed there." };
         var timeout = new Option<int>("--timeout") { Description = "Seconds of silence from the remote side before giving up.", DefaultValueFactory = _ => 120 };
         var sshClient = new Option<string>("--ssh-client") { Description = "openssh: the system's ssh (default); builtin: SSH.NET inside sqlrsync, no ssh program needed.", DefaultValueFactory = _ => "openssh" };
         sshClient.AcceptOnlyFromAmong("openssh", "builtin");
@@ -53,7 +54,7 @@ public static class Program
         var root = new RootCommand("sqlrsync: make REPLICA an exact, consistent copy of the live SQLite database ORIGIN, sending only the pages that differ.")
         {
             originArgument, replicaArgument, verbose, veryVerbose, quiet, noProgress, json, dryRun, check, walOnly, force, busyTimeout, compress,
-            sshCommand, sshClient, identity, knownHosts, acceptNewHostKey, port, exe, timeout, originAgent, replicaAgent, serve, allow, readOnly, writeOnly,
+            sshCommand, sshClient, identity, knownHosts, acceptNewHostKey, port, exe, noUpload, timeout, originAgent, replicaAgent, serve, allow, readOnly, writeOnly,
         };
         root.Options.Remove(root.Options.OfType<VersionOption>().Single());
         root.Options.Add(version);
@@ -147,7 +148,7 @@ public static class Program
         {
             remoteSettings = new RemoteSettings(
                 parse.GetValue(sshClient) == "builtin", parse.GetValue(sshCommand)!, parse.GetResult(sshCommand) is { Implicit: false },
-                parse.GetValue(port), parse.GetValue(exe)!, TimeSpan.FromSeconds(silence), output.Quiet,
+                parse.GetValue(port), parse.GetValue(exe), !parse.GetValue(noUpload), TimeSpan.FromSeconds(silence), output,
                 parse.GetValue(identity), parse.GetValue(knownHosts), parse.GetValue(acceptNewHostKey));
             remoteSettings.Check();
         }

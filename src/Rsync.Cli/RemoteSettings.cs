@@ -7,8 +7,8 @@ namespace SqlRsync.Cli;
 /// ~/.ssh/config, agent and ProxyJump) or, with --ssh-client builtin, through SSH.NET inside this
 /// process with a key file and a known_hosts file.
 /// </summary>
-internal sealed record RemoteSettings(bool Builtin, string SshCommand, bool SshCommandGiven, int? Port, string Exe, TimeSpan Timeout, bool Quiet,
-    string? Identity, string? KnownHosts, bool AcceptNewHostKey)
+internal sealed record RemoteSettings(bool Builtin, string SshCommand, bool SshCommandGiven, int? Port, string? Exe, bool AllowUpload, TimeSpan Timeout,
+    OutputSettings Output, string? Identity, string? KnownHosts, bool AcceptNewHostKey)
 {
     /// <summary>Read by --ssh-client builtin only: a secret is never taken from the command line, where `ps` shows it.</summary>
     public const string PassphraseVariable = "SQLRSYNC_SSH_PASSPHRASE";
@@ -28,7 +28,14 @@ internal sealed record RemoteSettings(bool Builtin, string SshCommand, bool SshC
         {
             SshCommandWords.Split(SshCommand);
         }
+        if (Exe is not null && !AllowUpload)
+        {
+            throw new FormatException("--exe names the remote program, so nothing is copied anyway; give --exe or --no-upload, not both");
+        }
     }
+
+    /// <summary>A line for -v when sqlrsync copied itself to the host.</summary>
+    private Action<string>? Notices => Output.Verbosity > 0 ? Console.Error.WriteLine : null;
 
     public RemoteEndpoint EndpointFor(Endpoint endpoint)
     {
@@ -39,8 +46,10 @@ internal sealed record RemoteSettings(bool Builtin, string SshCommand, bool SshC
                 SshCommand = SshCommandWords.Split(SshCommand),
                 Port = Port,
                 RemoteProgram = Exe,
+                AllowUpload = AllowUpload,
+                Notices = Notices,
                 SilenceTimeout = Timeout,
-                Quiet = Quiet,
+                Quiet = Output.Quiet,
                 RemoteMessages = Console.Error.WriteLine,
             });
         }
@@ -58,8 +67,10 @@ internal sealed record RemoteSettings(bool Builtin, string SshCommand, bool SshC
             KnownHostsFile = KnownHosts ?? Path.Combine(home, ".ssh", "known_hosts"),
             AcceptNewHostKey = AcceptNewHostKey,
             RemoteProgram = Exe,
+            AllowUpload = AllowUpload,
+            Notices = Notices,
             SilenceTimeout = Timeout,
-            RemoteMessages = Quiet ? null : Console.Error.WriteLine,
+            RemoteMessages = Output.Quiet ? null : Console.Error.WriteLine,
         };
         return new SshEndpoint(connection, endpoint.Path);
     }

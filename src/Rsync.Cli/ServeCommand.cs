@@ -47,6 +47,12 @@ internal static class ServeCommand
         {
             return Refuse(command, $"refused: {e.Message}");
         }
+        if (command.Bootstrapped)
+        {
+            // The client ran the bootstrap script's command: it waits for the script's "agent follows".
+            using var stdout = new FileStream(new SafeFileHandle(1, ownsHandle: false), FileAccess.Write, 1);
+            stdout.Write("\0R"u8);
+        }
         var options = new SyncOptions { BusyTimeout = TimeSpan.FromSeconds(command.BusyTimeoutSeconds) };
         return Agent.Run(command.IsOrigin, path, options, display with { Quiet = display.Quiet || command.Quiet });
     }

@@ -3,14 +3,16 @@ using SqlRsync.Sqlite;
 
 namespace SqlRsync.Cli;
 
-/// <summary>What `sqlrsync --version` prints: our version and the SQLite we run on.</summary>
+/// <summary>What `sqlrsync --version` prints: our version, our protocol's, and the SQLite we run on.</summary>
 internal static class VersionReport
 {
     public static string ProgramVersion =>
         typeof(VersionReport).Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion.Split('+')[0] ?? "unknown";
 
+    /// <summary>The script that brings sqlrsync to a remote host looks for this line to tell a compatible sqlrsync.</summary>
     public static string Text() =>
         $"sqlrsync {ProgramVersion}\n" +
+        $"protocol {Protocol.Messages.Hello.CurrentVersion}\n" +
         $"SQLite {NativeSqlite.Version}\n" +
         $"sqlite_dbpage: {(NativeSqlite.HasDbpage ? "available" : "missing (this SQLite cannot sync)")}";
 }

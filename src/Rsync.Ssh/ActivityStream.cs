@@ -1,12 +1,22 @@
 namespace SqlRsync.Ssh;
 
-/// <summary>A read-only stream that remembers when data last arrived and the first bytes it carried.</summary>
+/// <summary>
+/// A read-only stream that remembers when data last arrived and the first bytes it carried, and can
+/// take one byte back so that the next read returns it again.
+/// </summary>
 internal sealed class ActivityStream(Stream inner) : Stream
 {
     private const int FirstBytesKept = 64;
     private readonly MemoryStream _first = new();
+    private int _pushedBack = -1;
 
     public DateTime LastActivity { get; private set; } = DateTime.UtcNow;
+
+    /// <summary>Counts as activity (bytes going the other way, such as an upload).</summary>
+    public void Touch() => LastActivity = DateTime.UtcNow;
+
+    /// <summary>The next read returns <paramref name="value"/> first.</summary>
+    public void PushBack(byte value) => _pushedBack = value;
 
     public byte[] FirstBytes
     {
@@ -32,6 +42,12 @@ internal sealed class ActivityStream(Stream inner) : Stream
 
     public override int Read(Span<byte> buffer)
     {
+        if (_pushedBack >= 0 && !buffer.IsEmpty)
+        {
+            buffer[0] = (byte)_pushedBack;
+            _pushedBack = -1;
+            return 1;
+        }
         int read = inner.Read(buffer);
         LastActivity = DateTime.UtcNow;
         lock (_first)

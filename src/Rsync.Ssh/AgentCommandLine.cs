@@ -14,7 +14,11 @@ namespace SqlRsync.Ssh;
 /// (blanks, '...', "...", backslash), but nothing is expanded, and any other shell syntax (;, |, &amp;,
 /// unquoted $, backquotes, redirections, globs, newlines...) makes it something else: no shell ever runs it.
 /// </summary>
-internal sealed record AgentCommandLine(bool IsOrigin, string Path, int BusyTimeoutSeconds, bool Quiet)
+/// <remarks>
+/// The bootstrap form (<see cref="AgentBootstrap"/>) is read back too, when its script is exactly ours:
+/// <see cref="Bootstrapped"/> then says the client waits for the script's "agent follows" answer.
+/// </remarks>
+internal sealed record AgentCommandLine(bool IsOrigin, string Path, int BusyTimeoutSeconds, bool Quiet, bool Bootstrapped = false)
 {
     /// <summary>The text for ssh to run remotely.</summary>
     public static string Write(string exe, bool isOrigin, string path, TimeSpan busyTimeout, bool quiet) =>
@@ -31,6 +35,12 @@ internal sealed record AgentCommandLine(bool IsOrigin, string Path, int BusyTime
         if (words is null)
         {
             return null;
+        }
+        // exec /bin/sh -c SCRIPT sqlrsync-bootstrap PROTOCOL VERSION SHA SIZE PLATFORM ROLE DATABASE BUSY QUIET
+        if (words is ["exec", "/bin/sh", "-c", AgentBootstrap.Script, AgentBootstrap.ScriptName, _, _, _, _, _, "--origin" or "--replica", { Length: > 0 } database, var busy, "" or "-q"]
+            && int.TryParse(busy, NumberStyles.None, CultureInfo.InvariantCulture, out int seconds))
+        {
+            return new AgentCommandLine(words[10] == "--origin", database, seconds, words[13] == "-q", Bootstrapped: true);
         }
         int at = 0;
         while (at < words.Count && IsAssignment(words[at]))

@@ -57,15 +57,26 @@ internal sealed class OpenSshAgent : RemoteShellAgent
         start.ArgumentList.Add("-T");
         // ssh takes IPv6 addresses without the brackets that keep their colons apart from the path.
         start.ArgumentList.Add(endpoint.Host.Replace("[", "").Replace("]", ""));
-        start.ArgumentList.Add(AgentCommandLine.Write(options.RemoteProgram, role == AgentRole.Origin, endpoint.Path, busyTimeout, options.Quiet));
+        start.ArgumentList.Add(CommandLine(options.RemoteProgram, options.AllowUpload, role, endpoint.Path, busyTimeout, options.Quiet));
 
+        OpenSshAgent agent;
         try
         {
-            return new OpenSshAgent(Process.Start(start)!, endpoint.Host, options);
+            agent = new OpenSshAgent(Process.Start(start)!, endpoint.Host, options);
         }
         catch (System.ComponentModel.Win32Exception e)
         {
             throw new SyncException(SyncFailure.Transport, $"cannot run the ssh command {program} ({e.Message}); install OpenSSH or fix --ssh", e);
+        }
+        try
+        {
+            agent.BringUp(options.RemoteProgram, options.AllowUpload, options.Notices);
+            return agent;
+        }
+        catch
+        {
+            agent.Dispose();
+            throw;
         }
     }
 

@@ -5,7 +5,8 @@ namespace SqlRsync.Ssh;
 /// <summary>
 /// A database on another host reached through the system's OpenSSH client (`ssh`), as the sqlrsync
 /// command does by default: ~/.ssh/config aliases, ssh agents, ProxyJump and known_hosts work exactly
-/// as they do for ssh. The remote host needs sqlrsync on its PATH (or <see cref="OpenSshOptions.RemoteProgram"/>).
+/// as they do for ssh. The remote host needs nothing installed: the native sqlrsync brings itself
+/// when the host has no sqlrsync of its protocol (see <see cref="OpenSshOptions.AllowUpload"/>).
 /// </summary>
 public sealed class OpenSshEndpoint : RemoteEndpoint
 {
@@ -31,8 +32,20 @@ public sealed record OpenSshOptions
     /// <summary>The remote host's ssh port; null for ssh's own choice.</summary>
     public int? Port { get; init; }
 
-    /// <summary>The sqlrsync program on the remote host. Default: sqlrsync (on the remote PATH, ~/.dotnet/tools or /usr/local/bin).</summary>
-    public string RemoteProgram { get; init; } = "sqlrsync";
+    /// <summary>
+    /// The sqlrsync program to run on the remote host. Null, the default: a sqlrsync of this protocol
+    /// installed there (on PATH, ~/.dotnet/tools or /usr/local/bin), or one cached or brought along.
+    /// </summary>
+    public string? RemoteProgram { get; init; }
+
+    /// <summary>
+    /// Whether a native sqlrsync may copy itself to a host that has none of its protocol, into
+    /// ~/.cache/sqlrsync there (checked by SHA-256 before it runs). Default true.
+    /// </summary>
+    public bool AllowUpload { get; init; } = true;
+
+    /// <summary>Receives a line when sqlrsync was copied to the host; null drops it.</summary>
+    public Action<string>? Notices { get; init; }
 
     /// <summary>Give up when the remote side stays silent this long. Default 120 s.</summary>
     public TimeSpan SilenceTimeout { get; init; } = TimeSpan.FromSeconds(120);

@@ -43,6 +43,26 @@ internal abstract class RemoteShellAgent : RemoteAgent
     /// <summary>The agent's stdout: bytes read here also keep the silence watchdog quiet.</summary>
     public override Stream FromAgent => _fromAgent;
 
+    /// <summary>The remote command that starts the agent: <paramref name="program"/> if named, else the bootstrap script.</summary>
+    protected static string CommandLine(string? program, bool allowUpload, AgentRole role, string path, TimeSpan busyTimeout, bool quiet) => program is { } exe
+        ? AgentCommandLine.Write(exe, role == AgentRole.Origin, path, busyTimeout, quiet)
+        : AgentBootstrap.CommandLine(role == AgentRole.Origin, path, busyTimeout, quiet, allowUpload ? LocalExecutable.Current : null);
+
+    /// <summary>With the bootstrap script (no program named): answers it, sending this executable if asked, until the agent runs.</summary>
+    protected void BringUp(string? program, bool allowUpload, Action<string>? notices)
+    {
+        if (program is not null)
+        {
+            return;
+        }
+        var upload = allowUpload ? LocalExecutable.Current : null;
+        long sent = AgentBootstrap.Converse(_fromAgent, ToAgent, upload, !allowUpload, Host);
+        if (sent > 0)
+        {
+            notices?.Invoke($"sqlrsync copied itself to {Host} ({sent:N0} bytes, into ~/.cache/sqlrsync there)");
+        }
+    }
+
     public override void Finish()
     {
         ToAgent.Dispose();
@@ -96,7 +116,8 @@ internal abstract class RemoteShellAgent : RemoteAgent
         }
         _fromAgent.CompleteFirstBytes();
         var first = _fromAgent.FirstBytes;
-        if (first.Length > 0 && first[0] != (byte)Protocol.MessageType.Hello && first[0] != (byte)Protocol.MessageType.Error)
+        // The bootstrap script answers with a NUL first; an agent says Hello (or Error); anything else came from a login script.
+        if (first.Length > 0 && first[0] != 0 && first[0] != (byte)Protocol.MessageType.Hello && first[0] != (byte)Protocol.MessageType.Error)
         {
             var text = new string(System.Text.Encoding.UTF8.GetString(first).TakeWhile(c => !char.IsControl(c)).ToArray()).Trim();
             return Transport($"{Host} printed \"{text}\" on stdout before sqlrsync started: a login script is noisy; make it print nothing for non-interactive shells");

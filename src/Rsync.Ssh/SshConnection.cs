@@ -43,8 +43,20 @@ public sealed class SshConnection
     /// </summary>
     public bool AcceptNewHostKey { get; init; }
 
-    /// <summary>The sqlrsync program on the remote host. Default: sqlrsync (on the remote PATH, ~/.dotnet/tools or /usr/local/bin).</summary>
-    public string RemoteProgram { get; init; } = "sqlrsync";
+    /// <summary>
+    /// The sqlrsync program to run on the remote host. Null, the default: a sqlrsync of this protocol
+    /// installed there (on PATH, ~/.dotnet/tools or /usr/local/bin), or one cached or brought along.
+    /// </summary>
+    public string? RemoteProgram { get; init; }
+
+    /// <summary>
+    /// Whether a native sqlrsync may copy itself to a host that has none of its protocol, into
+    /// ~/.cache/sqlrsync there (checked by SHA-256 before it runs). Default true.
+    /// </summary>
+    public bool AllowUpload { get; init; } = true;
+
+    /// <summary>Receives a line when sqlrsync was copied to the host; null drops it.</summary>
+    public Action<string>? Notices { get; init; }
 
     /// <summary>How long to wait for the connection. Default 30 s.</summary>
     public TimeSpan ConnectTimeout { get; init; } = TimeSpan.FromSeconds(30);

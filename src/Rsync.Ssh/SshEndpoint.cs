@@ -5,7 +5,8 @@ namespace SqlRsync.Ssh;
 /// <summary>
 /// A database on another host reached with SSH.NET inside this process: no ssh program is needed
 /// (Windows included). The host's key must be in the known_hosts file (or be accepted as new when
-/// asked); a changed, revoked or unknown key is refused with one line. The remote host needs sqlrsync.
+/// asked); a changed, revoked or unknown key is refused with one line. The remote host needs nothing
+/// installed: the native sqlrsync brings itself (see <see cref="SshConnection.AllowUpload"/>).
 /// </summary>
 public sealed class SshEndpoint : RemoteEndpoint
 {

@@ -46,9 +46,6 @@ internal sealed class SshNetAgent : RemoteShellAgent
         try
         {
             client.Connect();
-            var command = client.CreateCommand(AgentCommandLine.Write(connection.RemoteProgram, role == AgentRole.Origin, path, busyTimeout, quiet: connection.RemoteMessages is null));
-            var execution = command.BeginExecute();
-            return new SshNetAgent(client, command, command.CreateInputStream(), execution, connection);
         }
         catch (Exception e) when (e is SshException or SocketException or TimeoutException)
         {
@@ -60,6 +57,19 @@ internal sealed class SshNetAgent : RemoteShellAgent
                                                         $"({e.Message.TrimEnd('.')}); check the key and the server's authorized_keys"),
                 _ => Transport($"cannot connect to {connection.Host} port {connection.Port}: {e.Message.TrimEnd('.')}"),
             };
+        }
+        var command = client.CreateCommand(CommandLine(connection.RemoteProgram, connection.AllowUpload, role, path, busyTimeout, quiet: connection.RemoteMessages is null));
+        var execution = command.BeginExecute();
+        var agent = new SshNetAgent(client, command, command.CreateInputStream(), execution, connection);
+        try
+        {
+            agent.BringUp(connection.RemoteProgram, connection.AllowUpload, connection.Notices);
+            return agent;
+        }
+        catch
+        {
+            agent.Dispose();
+            throw;
         }
     }
 

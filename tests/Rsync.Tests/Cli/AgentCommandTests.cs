@@ -24,6 +24,18 @@ public class AgentCommandTests
     }
 
     [Theory]
+    [InlineData("/srv/app.db", true)]
+    [InlineData("/srv/it's $(x).db", false)]
+    public void TheBootstrapCommandIsReadBackOnlyWithItsOwnScript(string path, bool isOrigin)
+    {
+        var text = AgentBootstrap.CommandLine(isOrigin, path, TimeSpan.FromSeconds(9), quiet: true, upload: null);
+
+        Assert.Equal(new AgentCommandLine(isOrigin, path, 9, Quiet: true, Bootstrapped: true), AgentCommandLine.Parse(text));
+        Assert.Null(AgentCommandLine.Parse(text.Replace("exec \"$1\"", "exec \"$2\"")));
+        Assert.Null(AgentCommandLine.Parse(text + " ; touch x"));
+    }
+
+    [Theory]
     [InlineData("sqlrsync --replica /srv/a.db; rm -rf /")]
     [InlineData("sqlrsync --replica \"$HOME/a.db\"")]
     [InlineData("sqlrsync --replica /srv/a.db --replica /srv/b.db")]

@@ -57,6 +57,8 @@ public sealed class SshServer : IDisposable
         {
             throw new InvalidOperationException("/usr/sbin/sshd is not installed (Debian package openssh-server)");
         }
+        // sshd reads authorized_keys as the user logging in, who may not be root (BareHost); the keys stay 0600.
+        File.SetUnixFileMode(_dir.Path, (UnixFileMode)0b111_101_101);
         Keygen("host_key");
         Keygen("user_key");
         File.Copy(_dir.File("user_key.pub"), _dir.File("authorized_keys"));
@@ -121,6 +123,10 @@ public sealed class SshServer : IDisposable
         File.AppendAllText(_dir.File("authorized_keys"), $"command=\"{forcedCommand}\",restrict {File.ReadAllText(_dir.File($"{alias}_key.pub")).Trim()}\n");
         File.AppendAllText(ClientConfig, "\n" + HostEntry(alias, $"{alias}_key"));
     }
+
+    /// <summary>Adds the ssh alias <paramref name="alias"/>, which logs in as <paramref name="user"/> with the test key.</summary>
+    public void AddHostAlias(string alias, string user) =>
+        File.AppendAllText(ClientConfig, "\n" + HostEntry(alias, "user_key").Replace($"User {Environment.UserName}", $"User {user}"));
 
     /// <summary>An ssh_config entry: <paramref name="alias"/> reaches this server with the key <paramref name="keyName"/>, checking its host key strictly.</summary>
     private string HostEntry(string alias, string keyName) => $"""

@@ -1,0 +1,132 @@
+using System.Text;
+
+namespace SqlRsync.Ssh;
+
+/// <summary>
+/// Starts the remote agent on a host that may have no sqlrsync, in the one ssh session of the sync:
+/// the remote command is a POSIX sh script that runs an installed sqlrsync of our protocol if there is
+/// one, else a copy cached in ~/.cache/sqlrsync/VERSION-SHA256/ (directory 0700) whose SHA-256 matches,
+/// else asks this side to send its own executable, writes it to a temporary name there, checks its
+/// SHA-256, renames it into place and runs it. A cached file that does not match is replaced, never
+/// run. The script knows nothing of the user's paths: they are its arguments, each single-quoted, and
+/// the script text has no newline, ', ! or backslash but for printf's NUL, so any login shell passes it on
+/// unchanged. Before the agent speaks the protocol, the script answers with a NUL and a letter:
+/// R (the agent follows), U (send the executable now), N (none, and nothing to send), A (another
+/// platform, named on the line after it), E (a failure, said on the line after it).
+/// </summary>
+internal static class AgentBootstrap
+{
+    /// <summary>The script's name as $0: `sqlrsync --serve` recognises the whole command by it and by the script's text.</summary>
+    public const string ScriptName = "sqlrsync-bootstrap";
+
+    /// <summary>Arguments: protocol, version, SHA-256, size (0: nothing to send), platform (uname -sm), role, database, busy timeout, -q or nothing.</summary>
+    public const string Script =
+        "p=$1; v=$2; h=$3; n=$4; w=$5; r=$6; db=$7; bt=$8; q=$9; " +
+        "PATH=\"$PATH:$HOME/.dotnet/tools:/usr/local/bin\"; " +
+        "s() { sha256sum < \"$1\" 2>/dev/null || shasum -a 256 < \"$1\" 2>/dev/null; }; " +
+        "m() { printf \"\\000%s\" \"$1\"; }; " +
+        "run() { m R; exec \"$1\" \"$r\" \"$db\" --busy-timeout \"$bt\" $q; }; " +
+        "if command -v sqlrsync >/dev/null 2>&1 && sqlrsync --version 2>/dev/null | grep -qx \"protocol $p\"; then run sqlrsync; fi; " +
+        "c=\"${XDG_CACHE_HOME:-$HOME/.cache}/sqlrsync\"; d=\"$c/$v-$h\"; e=\"$d/sqlrsync\"; " +
+        "if [ -f \"$e\" ] && [ \"$(s \"$e\" | cut -c1-64)\" = \"$h\" ]; then run \"$e\"; fi; " +
+        "if [ \"$n\" = 0 ]; then m N; exit 0; fi; " +
+        "a=$(uname -sm); " +
+        "if [ \"$a\" = \"$w\" ]; then :; else m A; printf \"%s\\n\" \"$a\"; exit 0; fi; " +
+        "mkdir -p \"$d\" 2>/dev/null && chmod 700 \"$c\" \"$d\" 2>/dev/null || { m E; printf \"cannot create %s\\n\" \"$d\"; exit 0; }; " +
+        "t=\"$d/.upload-$$\"; m U; " +
+        "head -c \"$n\" > \"$t\" 2>/dev/null && [ \"$(s \"$t\" | cut -c1-64)\" = \"$h\" ] && chmod 700 \"$t\" && mv -f \"$t\" \"$e\" " +
+        "|| { rm -f \"$t\"; m E; printf \"cannot store sqlrsync in %s\\n\" \"$d\"; exit 0; }; " +
+        "run \"$e\"";
+
+    private const int Limit = 1024;
+
+    /// <summary>The command for ssh to run remotely; <paramref name="upload"/> null means there is nothing to send.</summary>
+    public static string CommandLine(bool isOrigin, string path, TimeSpan busyTimeout, bool quiet, LocalExecutable? upload)
+    {
+        string[] arguments =
+        [
+            Protocol.Messages.Hello.CurrentVersion.ToString(), Version, upload?.Sha256 ?? "none", (upload?.Size ?? 0).ToString(),
+            upload?.Platform ?? LocalExecutable.UnamePlatform, isOrigin ? "--origin" : "--replica", path,
+            ((int)busyTimeout.TotalSeconds).ToString(), quiet ? "-q" : "",
+        ];
+        return $"exec /bin/sh -c {AgentCommandLine.Quote(Script)} {ScriptName} " + string.Join(' ', arguments.Select(AgentCommandLine.Quote));
+    }
+
+    /// <summary>
+    /// Reads the script's answers and sends the executable when asked. Returns the number of bytes sent
+    /// (0 when the agent was already there). A remote program that speaks the protocol at once (no
+    /// script ran) is left to it, and so is a connection that ends here: the protocol's error and the
+    /// transport's explanation then say why.
+    /// </summary>
+    /// <exception cref="SyncException">No sqlrsync there and none may or can be sent, another platform, or the copy could not be stored.</exception>
+    public static long Converse(ActivityStream fromAgent, Stream toAgent, LocalExecutable? upload, bool uploadForbidden, string host)
+    {
+        long sent = 0;
+        while (true)
+        {
+            int first = fromAgent.ReadByte();
+            if (first != 0)
+            {
+                if (first > 0)
+                {
+                    fromAgent.PushBack((byte)first);
+                }
+                return sent;
+            }
+            switch (fromAgent.ReadByte())
+            {
+                case 'R':
+                    return sent;
+                case 'U' when upload is not null && sent == 0:
+                    sent = Send(upload, fromAgent, toAgent);
+                    break;
+                case 'N':
+                    throw new SyncException(SyncFailure.Transport, uploadForbidden
+                        ? $"no sqlrsync of protocol {Protocol.Messages.Hello.CurrentVersion} on {host}, and --no-upload forbids bringing one: install it there or pass --exe"
+                        : $"sqlrsync not found on {host}: install it there, pass --exe, or run the native sqlrsync, which brings itself (docs/install.md)");
+                case 'A':
+                    throw new SyncException(SyncFailure.Transport,
+                        $"remote {host} is {Line(fromAgent)}; this sqlrsync is a {upload?.Platform ?? LocalExecutable.UnamePlatform} executable only: install sqlrsync there or pass --exe");
+                case 'E':
+                    throw new SyncException(SyncFailure.Transport, $"{host}: {Line(fromAgent)}; sqlrsync could not bring itself there (make that directory writable, install sqlrsync there, or pass --exe)");
+                default:
+                    throw new SyncException(SyncFailure.Protocol, $"{host} answered the start of sqlrsync with bytes it does not understand");
+            }
+        }
+    }
+
+    private static string Version => typeof(AgentBootstrap).Assembly.GetName().Version is { } version ? $"{version.Major}.{version.Minor}.{version.Build}" : "0";
+
+    /// <summary>Sends the executable, counting each chunk as activity for the silence watchdog.</summary>
+    private static long Send(LocalExecutable upload, ActivityStream fromAgent, Stream toAgent)
+    {
+        using var file = File.OpenRead(upload.Path);
+        var buffer = new byte[64 * 1024];
+        long sent = 0;
+        try
+        {
+            for (int read; (read = file.Read(buffer)) > 0 && sent < upload.Size;)
+            {
+                toAgent.Write(buffer, 0, (int)Math.Min(read, upload.Size - sent));
+                sent += read;
+                fromAgent.Touch();
+            }
+            toAgent.Flush();
+        }
+        catch (IOException)
+        {
+            // The script stopped reading (it could not store the file): its next answer says why.
+        }
+        return sent;
+    }
+
+    private static string Line(Stream stream)
+    {
+        var line = new StringBuilder();
+        for (int b; line.Length < Limit && (b = stream.ReadByte()) > 0 && b != '\n';)
+        {
+            line.Append(char.IsControl((char)b) ? ' ' : (char)b);
+        }
+        return line.ToString().Trim();
+    }
+}

@@ -1,0 +1,86 @@
+namespace SqlRsync.Tests.Support;
+
+/// <summary>
+/// A remote host with nothing installed, as far as sqlrsync can tell: a throwaway Unix user with a fresh
+/// home directory, reached through the test sshd as the ssh alias <see cref="Alias"/>. Its PATH holds no
+/// sqlrsync. Needs root (useradd); <see cref="Unavailable"/> says why when it cannot be made.
+/// </summary>
+public sealed class BareHost : IDisposable
+{
+    public const string Alias = "barehost";
+
+    private readonly TempDirectory _dir = new();
+
+    public BareHost()
+    {
+        Ssh = new SshServer();
+        if (Ssh.Unavailable is not null)
+        {
+            Unavailable = Ssh.Unavailable;
+            return;
+        }
+        User = $"sqlrsync{Environment.ProcessId % 100000}";
+        // The user must reach its home, and the tests' shared directories, through this directory.
+        Chmod(_dir.Path, 0b111_101_101);
+        Home = _dir.File("home");
+        ExternalProgram.Run("userdel", ["-r", User]);
+        var add = ExternalProgram.Run("useradd", ["-m", "-d", Home, "-s", "/bin/sh", User]);
+        if (add.ExitCode != 0)
+        {
+            Unavailable = $"cannot create a test user here: {add.StandardError.Trim()}";
+            return;
+        }
+        // "*": no password, but not locked either, so sshd lets the key in.
+        ExternalProgram.Run("usermod", ["-p", "*", User]);
+        Ssh.AddHostAlias(Alias, User);
+    }
+
+    public SshServer Ssh { get; }
+
+    public string User { get; } = "";
+
+    public string Home { get; } = "";
+
+    public string? Unavailable { get; }
+
+    /// <summary>Where a copied sqlrsync lands: ~/.cache/sqlrsync/VERSION-SHA256/sqlrsync.</summary>
+    public string[] CachedCopies => Directory.Exists(Path.Combine(Home, ".cache", "sqlrsync"))
+        ? Directory.GetFiles(Path.Combine(Home, ".cache", "sqlrsync"), "sqlrsync", SearchOption.AllDirectories)
+        : [];
+
+    /// <summary>A fresh directory the user may read and write, for its databases.</summary>
+    public TempDirectory SharedDirectory()
+    {
+        var shared = new TempDirectory();
+        Chmod(shared.Path, 0b111_111_111);
+        return shared;
+    }
+
+    /// <summary>Forgets every copy sqlrsync left in the user's home.</summary>
+    public void ClearCache()
+    {
+        var cache = Path.Combine(Home, ".cache");
+        if (Directory.Exists(cache))
+        {
+            Directory.Delete(cache, recursive: true);
+        }
+    }
+
+    public static void Chmod(string path, int mode)
+    {
+        if (!OperatingSystem.IsWindows())
+        {
+            File.SetUnixFileMode(path, (UnixFileMode)mode);
+        }
+    }
+
+    public void Dispose()
+    {
+        if (User.Length > 0)
+        {
+            ExternalProgram.Run("userdel", ["-r", User]);
+        }
+        Ssh.Dispose();
+        _dir.Dispose();
+    }
+}
