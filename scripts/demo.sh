@@ -1,13 +1,16 @@
 #!/usr/bin/env bash
-# A real sync of a generated example database: a full copy, a change on the origin, and an
-# incremental sync that sends only the pages that changed. Uses /tmp/sqlrsync-demo.
+# A real sync of a generated example database with the native single-file sqlrsync: a full copy, a
+# change on the origin, and an incremental sync that sends only the pages that changed.
+# Uses /tmp/sqlrsync-demo.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 demo=/tmp/sqlrsync-demo
 rm -rf "$demo" && mkdir -p "$demo"
 
-dotnet build -c Release src/Rsync.Cli -nologo -v quiet >/dev/null
-sqlrsync() { dotnet src/Rsync.Cli/bin/Release/net10.0/sqlrsync.dll "$@"; }
+echo "== building the native sqlrsync (SQLite from npm, then Native AOT; a minute or two the first time)"
+native=$(./scripts/build-native.sh)
+sqlrsync() { "$native" "$@"; }
+echo "   $native: one file, $(du -h "$native" | cut -f1)"
 
 echo "== creating $demo/example.db (WAL, 20,000 orders)"
 sqlite3 "$demo/example.db" >/dev/null <<'SQL'

@@ -56,6 +56,30 @@ public sealed class BareHost : IDisposable
         return shared;
     }
 
+    /// <summary>
+    /// Gives the user an ~/.ssh of its own in which <paramref name="alias"/> reaches the test sshd as
+    /// itself, with a copy of the test key and the host's key in known_hosts: what a user's cron job needs.
+    /// </summary>
+    public void GiveSshSettings(string alias)
+    {
+        var ssh = Directory.CreateDirectory(Path.Combine(Home, ".ssh")).FullName;
+        File.Copy(Ssh.UserKey, Path.Combine(ssh, "id_ed25519"), overwrite: true);
+        File.WriteAllText(Path.Combine(ssh, "known_hosts"), $"[127.0.0.1]:{Ssh.Port} {Ssh.HostPublicKey}\n");
+        File.WriteAllText(Path.Combine(ssh, "config"), $"""
+            Host {alias}
+              HostName 127.0.0.1
+              Port {Ssh.Port}
+              User {User}
+              IdentityFile {Path.Combine(ssh, "id_ed25519")}
+              IdentitiesOnly yes
+              StrictHostKeyChecking yes
+              BatchMode yes
+              LogLevel ERROR
+            """);
+        ExternalProgram.Run("chown", ["-R", $"{User}:", ssh]);
+        Chmod(Path.Combine(ssh, "id_ed25519"), 0b110_000_000);
+    }
+
     /// <summary>Forgets every copy sqlrsync left in the user's home.</summary>
     public void ClearCache()
     {
