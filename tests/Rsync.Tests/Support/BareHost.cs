@@ -9,6 +9,8 @@ public sealed class BareHost : IDisposable
 {
     public const string Alias = "barehost";
 
+    private static int s_count;
+
     private readonly TempDirectory _dir = new();
 
     public BareHost()
@@ -19,7 +21,9 @@ public sealed class BareHost : IDisposable
             Unavailable = Ssh.Unavailable;
             return;
         }
-        User = $"sqlrsync{Environment.ProcessId % 100000}";
+        // One user per instance: test classes run in parallel, and each one's userdel must not take
+        // away another's user.
+        User = $"sqlrsync{Environment.ProcessId % 100000}x{Interlocked.Increment(ref s_count)}";
         // The user must reach its home, and the tests' shared directories, through this directory.
         Chmod(_dir.Path, 0b111_101_101);
         Home = _dir.File("home");
