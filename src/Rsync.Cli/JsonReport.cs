@@ -31,6 +31,7 @@ internal static class JsonReport
             json.WriteNumber("total_size", figures.TotalSize);
             json.WriteNumber("speedup", Math.Round(figures.Speedup, 2));
             json.WriteNumber("round_trips", result.RoundTrips);
+            json.WriteString("protocol", result.Protocol);
             json.WriteNumber("elapsed_seconds", Seconds(elapsed));
             json.WriteStartObject("phase_seconds");
             json.WriteNumber("hashing", Seconds(result.Phases.Hashing));

@@ -19,6 +19,17 @@ public static class Program
 
     public static int Main(string[] args)
     {
+        if (args is ["--origin" or "--replica", ..])
+        {
+            // Agent mode, as our client or sqlite3_rsync's starts it: parsed by the same rules as --serve's commands.
+            return AgentCommandLine.ParseArguments(args) is { } agent
+                ? Agent.Run(agent, new OutputSettings(Verbosity: 0, Json: false, Progress: false, Quiet: false, Check: false))
+                : Usage($"agent mode takes --origin|--replica PATH [--busy-timeout N] [-q], or sqlite3_rsync's --origin|--replica [--wal-only] ORIGIN REPLICA; not \"{string.Join(' ', args)}\"");
+        }
+        if (args.FirstOrDefault(arg => arg is "--origin" or "--replica") is { } agentMode)
+        {
+            return Usage($"{agentMode} is an agent mode for ssh to start; it comes first, and a sync needs none (sqlrsync ORIGIN REPLICA)");
+        }
         var originArgument = new Argument<string?>("ORIGIN") { Description = "The database to copy from: PATH or [USER@]HOST:PATH.", Arity = ArgumentArity.ZeroOrOne };
         var replicaArgument = new Argument<string?>("REPLICA") { Description = "The database to make an exact copy: PATH or [USER@]HOST:PATH.", Arity = ArgumentArity.ZeroOrOne };
         var verbose = new Option<bool>("--verbose", "-v") { Description = "Print a summary: bytes sent and received, speedup, pages changed, round trips, time." };
@@ -33,11 +44,10 @@ public static class Program
         var busyTimeout = new Option<int>("--busy-timeout") { Description = "Seconds to wait for the replica's write lock (another sync or writer).", DefaultValueFactory = _ => 30 };
         var compress = new Option<string>("--compress") { Description = "Compress pages: auto (on across ssh, off locally), on, off.", DefaultValueFactory = _ => "auto" };
         compress.AcceptOnlyFromAmong("auto", "on", "off");
-        var originAgent = new Option<string?>("--origin") { Description = "Agent mode: serve PATH as the origin on stdin/stdout.", Hidden = true };
-        var replicaAgent = new Option<string?>("--replica") { Description = "Agent mode: serve PATH as the replica on stdin/stdout.", Hidden = true };
         var version = new Option<bool>("--version") { Description = "Show the sqlrsync and SQLite versions." };
         var sshCommand = new Option<string>("--ssh") { Description = "The ssh command, with its own arguments (e.g. \"ssh -i ~/.ssh/backup\").", DefaultValueFactory = _ => "ssh" };
         var port = new Option<int?>("--port", "-p") { Description = "The remote host's ssh port." };
+        var protocol = new Option<int?>("--protocol") { Description = "Speak sqlite3_rsync's protocol, version 1 or 2, to a remote sqlite3_rsync (implied, version 2, when --exe names sqlite3_rsync)." };
         var exe = new Option<string?>("--exe") { Description = "The sqlrsync program to run on the remote host (default: one installed there, or this native sqlrsync, which copies itself there)." };
         var noUpload = new Option<bool>("--no-upload") { Description = "Never copy sqlrsync to the remote host; use one installed there." };
         var timeout = new Option<int>("--timeout") { Description = "Seconds of silence from the remote side before giving up.", DefaultValueFactory = _ => 120 };
@@ -54,7 +64,7 @@ public static class Program
         var root = new RootCommand("sqlrsync: make REPLICA an exact, consistent copy of the live SQLite database ORIGIN, sending only the pages that differ.")
         {
             originArgument, replicaArgument, verbose, veryVerbose, quiet, noProgress, json, dryRun, check, walOnly, force, busyTimeout, compress,
-            sshCommand, sshClient, identity, knownHosts, acceptNewHostKey, port, exe, noUpload, timeout, originAgent, replicaAgent, serve, allow, readOnly, writeOnly,
+            sshCommand, sshClient, identity, knownHosts, acceptNewHostKey, port, exe, protocol, noUpload, timeout, serve, allow, readOnly, writeOnly,
         };
         root.Options.Remove(root.Options.OfType<VersionOption>().Single());
         root.Options.Add(version);
@@ -97,6 +107,15 @@ public static class Program
             return Usage(e.Message);
         }
         string compressMode = parse.GetValue(compress)!;
+        int? sqlite3RsyncProtocol = parse.GetValue(protocol);
+        if (sqlite3RsyncProtocol is not (null or 1 or 2))
+        {
+            return Usage($"--protocol {sqlite3RsyncProtocol}: sqlite3_rsync's protocol has versions 1 and 2");
+        }
+        if (sqlite3RsyncProtocol is null && Path.GetFileName(parse.GetValue(exe) ?? "").StartsWith("sqlite3_rsync", StringComparison.Ordinal))
+        {
+            sqlite3RsyncProtocol = 2;
+        }
         bool checkOnly = parse.GetValue(check);
         var options = new SyncOptions
         {
@@ -105,6 +124,7 @@ public static class Program
             Compress = compressMode == "auto" ? null : compressMode == "on",
             DryRun = checkOnly || parse.GetValue(dryRun),
             Force = parse.GetValue(force),
+            Sqlite3RsyncProtocol = sqlite3RsyncProtocol,
         };
         var output = new OutputSettings(
             Verbosity: parse.GetValue(veryVerbose) ? 2 : parse.GetValue(verbose) ? 1 : 0,
@@ -112,23 +132,13 @@ public static class Program
             Progress: !parse.GetValue(noProgress),
             Quiet: parse.GetValue(quiet),
             Check: checkOnly);
-        string? originPath = parse.GetValue(originAgent), replicaPath = parse.GetValue(replicaAgent);
-
         if (parse.GetValue(serve))
         {
-            return Serve(parse.GetValue(allow) ?? [], parse.GetValue(readOnly), parse.GetValue(writeOnly), origin is not null || originPath is not null || replicaPath is not null, output);
+            return Serve(parse.GetValue(allow) ?? [], parse.GetValue(readOnly), parse.GetValue(writeOnly), origin is not null, output);
         }
         if (parse.GetValue(allow) is { Length: > 0 } || parse.GetValue(readOnly) || parse.GetValue(writeOnly))
         {
             return Usage("--allow, --read-only and --write-only go with --serve");
-        }
-        if (originPath is not null || replicaPath is not null)
-        {
-            if (origin is not null || (originPath is not null && replicaPath is not null))
-            {
-                return Usage("--origin and --replica are agent modes: give exactly one of them and no other path");
-            }
-            return Agent.Run(originPath is not null, (originPath ?? replicaPath)!, options, output);
         }
         if (origin is null || replica is null)
         {
@@ -137,6 +147,10 @@ public static class Program
         if (originEndpoint!.IsRemote && replicaEndpoint!.IsRemote)
         {
             return Usage($"both {origin} and {replica} are remote; one side must be a local path");
+        }
+        if (parse.GetResult(protocol) is { Implicit: false } && !originEndpoint.IsRemote && !replicaEndpoint!.IsRemote)
+        {
+            return Usage("--protocol is for a remote sqlite3_rsync; a local sync needs none");
         }
         int silence = parse.GetValue(timeout);
         if (silence <= 0)

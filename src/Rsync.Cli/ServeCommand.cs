@@ -1,6 +1,7 @@
 using Microsoft.Win32.SafeHandles;
 using SqlRsync.Protocol;
 using SqlRsync.Protocol.Messages;
+using SqlRsync.Protocol.Sqlite3Rsync;
 using SqlRsync.Ssh;
 
 namespace SqlRsync.Cli;
@@ -53,13 +54,12 @@ internal static class ServeCommand
             using var stdout = new FileStream(new SafeFileHandle(1, ownsHandle: false), FileAccess.Write, 1);
             stdout.Write("\0R"u8);
         }
-        var options = new SyncOptions { BusyTimeout = TimeSpan.FromSeconds(command.BusyTimeoutSeconds) };
-        return Agent.Run(command.IsOrigin, path, options, display with { Quiet = display.Quiet || command.Quiet });
+        return Agent.Run(command with { Path = path }, display);
     }
 
     /// <summary>
-    /// One line on stderr and exit code 1; a sqlrsync client (a well-formed agent command) also gets the
-    /// line as the protocol's Error message, so it prints it as its own single line.
+    /// One line on stderr and exit code 1; a client that sent a well-formed agent command also gets the
+    /// line as an error message of its protocol (ours, or sqlite3_rsync's), so it prints it as its own line.
     /// </summary>
     private static int Refuse(AgentCommandLine? command, string problem)
     {
@@ -68,9 +68,20 @@ internal static class ServeCommand
             try
             {
                 using var output = new FileStream(new SafeFileHandle(1, ownsHandle: false), FileAccess.Write, 1);
-                var writer = new FrameWriter(output);
-                ErrorMessage.Write(writer, (byte)SyncFailure.Refused, problem);
-                writer.Flush();
+                if (command.Sqlite3Rsync)
+                {
+                    // sqlite3_rsync prints the text of its peer's ERROR message.
+                    var writer = new Sqlite3RsyncWriter(output);
+                    writer.Write(command.IsOrigin ? Sqlite3RsyncMessage.OriginError : Sqlite3RsyncMessage.ReplicaError);
+                    writer.WriteText(problem);
+                    writer.Flush();
+                }
+                else
+                {
+                    var writer = new FrameWriter(output);
+                    ErrorMessage.Write(writer, (byte)SyncFailure.Refused, problem);
+                    writer.Flush();
+                }
             }
             catch (IOException)
             {

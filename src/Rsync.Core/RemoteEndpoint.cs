@@ -21,7 +21,7 @@ public abstract class RemoteEndpoint : SyncEndpoint
     /// <summary>HOST:PATH.</summary>
     public override string ToString() => $"{Host}:{Path}";
 
-    /// <summary>Starts the agent that serves this endpoint's database as <paramref name="role"/>.</summary>
+    /// <summary>Starts the agent that serves this endpoint's database as <paramref name="request"/> asks.</summary>
     /// <exception cref="SyncException">The transport could not start it (<see cref="SyncFailure.Transport"/>).</exception>
-    internal abstract RemoteAgent StartAgent(AgentRole role, TimeSpan busyTimeout);
+    internal abstract RemoteAgent StartAgent(AgentRequest request);
 }

@@ -17,4 +17,12 @@ public sealed record SyncOptions
 
     /// <summary>Overwrite a replica even when another process has it open and sqlrsync never wrote it, or another program changed it since sqlrsync last wrote it.</summary>
     public bool Force { get; init; }
+
+    /// <summary>
+    /// Speak sqlite3_rsync's protocol, version 1 or 2, to a remote sqlite3_rsync (SQLite's own sync tool,
+    /// started with its own arguments; 2 falls back to 1 if the peer offers only that). Null, the default:
+    /// sqlrsync's protocol, unless the remote program turns out to be sqlite3_rsync, which is then run
+    /// again and spoken to in version 2. Ignored by a local sync.
+    /// </summary>
+    public int? Sqlite3RsyncProtocol { get; init; }
 }

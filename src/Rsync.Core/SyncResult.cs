@@ -33,6 +33,9 @@ public sealed record SyncResult
     /// <summary>Times this side waited for the other's answer: the handshake, each hash-tree level, the commit.</summary>
     public int RoundTrips { get; init; }
 
+    /// <summary>The protocol spoken: "sqlrsync", or "sqlite3_rsync 2" or "sqlite3_rsync 1" with a sqlite3_rsync peer.</summary>
+    public string Protocol { get; init; } = "sqlrsync";
+
     /// <summary>Whether the replica ends (or, in a dry run, already is) page for page the origin.</summary>
     public bool Identical => PagesSent == 0 && ReplicaPageCountBefore == OriginPageCount;
 

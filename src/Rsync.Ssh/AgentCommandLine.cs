@@ -5,7 +5,9 @@ namespace SqlRsync.Ssh;
 
 /// <summary>
 /// The command line that starts sqlrsync's agent on a remote host: written by the client for ssh to
-/// hand to the remote shell, and read back by `sqlrsync --serve` from SSH_ORIGINAL_COMMAND.
+/// hand to the remote shell, and read back by `sqlrsync --serve` from SSH_ORIGINAL_COMMAND and by the
+/// agent from its own arguments. sqlite3_rsync's shape is read (and written, for a remote sqlite3_rsync)
+/// too: `[PATH=...] EXE --origin|--replica [--wal-only] [--commcheck] ORIGIN REPLICA [2>/dev/null]`.
 /// Written: `PATH="$PATH:$HOME/.dotnet/tools:/usr/local/bin" 'EXE' --origin|--replica 'PATH'
 /// --busy-timeout N [-q]`, every word the user supplies single-quoted, so no path can run a command
 /// (PATH gains the directories `dotnet tool install -g` and manual installs use). Read: optional
@@ -18,8 +20,21 @@ namespace SqlRsync.Ssh;
 /// The bootstrap form (<see cref="AgentBootstrap"/>) is read back too, when its script is exactly ours:
 /// <see cref="Bootstrapped"/> then says the client waits for the script's "agent follows" answer.
 /// </remarks>
-internal sealed record AgentCommandLine(bool IsOrigin, string Path, int BusyTimeoutSeconds, bool Quiet, bool Bootstrapped = false)
+internal sealed record AgentCommandLine(bool IsOrigin, string Path, int BusyTimeoutSeconds, bool Quiet, bool Bootstrapped = false,
+    bool WalOnly = false, bool Sqlite3Rsync = false, bool CommCheck = false)
 {
+    /// <summary>What sqlite3_rsync's client appends to the remote command unless it is verbose.</summary>
+    private const string StderrDiscarded = " 2>/dev/null";
+
+    /// <summary>
+    /// The text for ssh to run a remote sqlite3_rsync (or a sqlrsync serving as one), in its own
+    /// argument shape: the other side's name comes along, as sqlite3_rsync passes it.
+    /// </summary>
+    public static string WriteForSqlite3Rsync(string exe, bool isOrigin, string path, string otherName, bool walOnly) =>
+        "PATH=\"$PATH:$HOME/bin:/usr/local/bin\" " +
+        $"{Quote(exe)} {(isOrigin ? "--origin" : "--replica")}{(walOnly ? " --wal-only" : "")} " +
+        (isOrigin ? $"{Quote(path)} {Quote(otherName)}" : $"{Quote(otherName)} {Quote(path)}");
+
     /// <summary>The text for ssh to run remotely.</summary>
     public static string Write(string exe, bool isOrigin, string path, TimeSpan busyTimeout, bool quiet) =>
         "PATH=\"$PATH:$HOME/.dotnet/tools:/usr/local/bin\" " +
@@ -31,6 +46,12 @@ internal sealed record AgentCommandLine(bool IsOrigin, string Path, int BusyTime
     /// <summary>The agent command in <paramref name="text"/>, or null when it is anything else.</summary>
     public static AgentCommandLine? Parse(string text)
     {
+        // sqlite3_rsync's client discards its peer's stderr this way; the redirection is the only shell
+        // syntax accepted, at the very end, and nothing runs a shell for it (stderr is the client's anyway).
+        if (text.EndsWith(StderrDiscarded, StringComparison.Ordinal))
+        {
+            text = text[..^StderrDiscarded.Length];
+        }
         var words = SplitWords(text);
         if (words is null)
         {
@@ -47,20 +68,28 @@ internal sealed record AgentCommandLine(bool IsOrigin, string Path, int BusyTime
         {
             at++;
         }
-        at++;  // the program
-        string? role = null, path = null;
+        return ParseArguments(words.Skip(at + 1).ToList());  // past the program
+    }
+
+    /// <summary>
+    /// An agent's arguments (after the program's name): ours, `--origin|--replica PATH [--busy-timeout N] [-q]`,
+    /// or sqlite3_rsync's, `--origin [--wal-only] [--commcheck] ORIGIN REPLICA_NAME` or
+    /// `--replica [...] ORIGIN_NAME REPLICA`; null when they are anything else.
+    /// </summary>
+    public static AgentCommandLine? ParseArguments(IReadOnlyList<string> words)
+    {
+        if (words.Count == 0 || words[0] is not ("--origin" or "--replica"))
+        {
+            return null;
+        }
+        bool isOrigin = words[0] == "--origin";
+        var paths = new List<string>();
         int busyTimeout = 30;
-        bool quiet = false;
-        for (; at < words.Count; at++)
+        bool quiet = false, walOnly = false, commCheck = false;
+        for (int at = 1; at < words.Count; at++)
         {
             string word = words[at];
-            bool hasValue = at + 1 < words.Count;
-            if (word is "--origin" or "--replica" && hasValue && role is null)
-            {
-                role = word;
-                path = words[++at];
-            }
-            else if (word == "--busy-timeout" && hasValue && int.TryParse(words[at + 1], NumberStyles.None, CultureInfo.InvariantCulture, out busyTimeout))
+            if (word == "--busy-timeout" && at + 1 < words.Count && int.TryParse(words[at + 1], NumberStyles.None, CultureInfo.InvariantCulture, out busyTimeout))
             {
                 at++;
             }
@@ -68,12 +97,31 @@ internal sealed record AgentCommandLine(bool IsOrigin, string Path, int BusyTime
             {
                 quiet = true;
             }
-            else
+            else if (word == "--wal-only")
+            {
+                walOnly = true;
+            }
+            else if (word == "--commcheck")
+            {
+                commCheck = true;
+            }
+            else if (word.StartsWith('-') && at > 1)
             {
                 return null;
             }
+            else
+            {
+                // Right after the role, a word is a path even if it starts with '-': the client quotes it.
+                paths.Add(word);
+            }
         }
-        return role is null || path!.Length == 0 ? null : new AgentCommandLine(role == "--origin", path, busyTimeout, quiet);
+        return paths switch
+        {
+            [{ Length: > 0 } path] when !commCheck => new AgentCommandLine(isOrigin, path, busyTimeout, quiet, WalOnly: walOnly),
+            [var origin, var replica] when (isOrigin ? origin : replica).Length > 0 =>
+                new AgentCommandLine(isOrigin, isOrigin ? origin : replica, busyTimeout, quiet, WalOnly: walOnly, Sqlite3Rsync: true, CommCheck: commCheck),
+            _ => null,
+        };
     }
 
     /// <summary>Words as sh would split them, or null when the text holds anything but words, blanks and quotes.</summary>

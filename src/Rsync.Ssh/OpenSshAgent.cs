@@ -23,7 +23,7 @@ internal sealed class OpenSshAgent : RemoteShellAgent
     public override Stream ToAgent => _process.StandardInput.BaseStream;
 
     /// <exception cref="SyncException">The ssh program cannot be found or started.</exception>
-    public static OpenSshAgent Start(OpenSshEndpoint endpoint, AgentRole role, TimeSpan busyTimeout)
+    public static OpenSshAgent Start(OpenSshEndpoint endpoint, AgentRequest request)
     {
         var options = endpoint.Options;
         var words = options.SshCommand;
@@ -57,7 +57,8 @@ internal sealed class OpenSshAgent : RemoteShellAgent
         start.ArgumentList.Add("-T");
         // ssh takes IPv6 addresses without the brackets that keep their colons apart from the path.
         start.ArgumentList.Add(endpoint.Host.Replace("[", "").Replace("]", ""));
-        start.ArgumentList.Add(CommandLine(options.RemoteProgram, options.AllowUpload, role, endpoint.Path, busyTimeout, options.Quiet));
+        string? remoteProgram = Program(options.RemoteProgram, request);
+        start.ArgumentList.Add(CommandLine(remoteProgram, options.AllowUpload, request, endpoint.Path, options.Quiet));
 
         OpenSshAgent agent;
         try
@@ -70,7 +71,7 @@ internal sealed class OpenSshAgent : RemoteShellAgent
         }
         try
         {
-            agent.BringUp(options.RemoteProgram, options.AllowUpload, options.Notices);
+            agent.BringUp(remoteProgram, options.AllowUpload, options.Notices);
             return agent;
         }
         catch

@@ -20,7 +20,7 @@ public sealed class OpenSshEndpoint : RemoteEndpoint
     /// <summary>How ssh is run.</summary>
     public OpenSshOptions Options { get; }
 
-    internal override RemoteAgent StartAgent(AgentRole role, TimeSpan busyTimeout) => OpenSshAgent.Start(this, role, busyTimeout);
+    internal override RemoteAgent StartAgent(AgentRequest request) => OpenSshAgent.Start(this, request);
 }
 
 /// <summary>How <see cref="OpenSshEndpoint"/> runs ssh and the remote agent.</summary>

@@ -26,6 +26,7 @@ internal abstract class RemoteShellAgent : RemoteAgent
     private volatile string _lastStderrLine = "";
     private volatile string? _firstHeldLine;
     private volatile bool _timedOut;
+    private bool _isSqlite3Rsync;
 
     protected RemoteShellAgent(string host, Stream stdout, Stream stderr, TimeSpan silenceLimit, Action<string>? messages)
     {
@@ -43,10 +44,21 @@ internal abstract class RemoteShellAgent : RemoteAgent
     /// <summary>The agent's stdout: bytes read here also keep the silence watchdog quiet.</summary>
     public override Stream FromAgent => _fromAgent;
 
+    /// <summary>The program to run remotely: the one named, else sqlite3_rsync for its protocol, else null (the bootstrap script finds or brings sqlrsync).</summary>
+    protected static string? Program(string? named, AgentRequest request) => named ?? (request.Sqlite3Rsync ? "sqlite3_rsync" : null);
+
     /// <summary>The remote command that starts the agent: <paramref name="program"/> if named, else the bootstrap script.</summary>
-    protected static string CommandLine(string? program, bool allowUpload, AgentRole role, string path, TimeSpan busyTimeout, bool quiet) => program is { } exe
-        ? AgentCommandLine.Write(exe, role == AgentRole.Origin, path, busyTimeout, quiet)
-        : AgentBootstrap.CommandLine(role == AgentRole.Origin, path, busyTimeout, quiet, allowUpload ? LocalExecutable.Current : null);
+    protected static string CommandLine(string? program, bool allowUpload, AgentRequest request, string path, bool quiet)
+    {
+        bool isOrigin = request.Role == AgentRole.Origin;
+        if (request.Sqlite3Rsync)
+        {
+            return AgentCommandLine.WriteForSqlite3Rsync(program!, isOrigin, path, request.OtherName, request.WalOnly);
+        }
+        return program is { } exe
+            ? AgentCommandLine.Write(exe, isOrigin, path, request.BusyTimeout, quiet)
+            : AgentBootstrap.CommandLine(isOrigin, path, request.BusyTimeout, quiet, allowUpload ? LocalExecutable.Current : null);
+    }
 
     /// <summary>With the bootstrap script (no program named): answers it, sending this executable if asked, until the agent runs.</summary>
     protected void BringUp(string? program, bool allowUpload, Action<string>? notices)
@@ -76,6 +88,8 @@ internal abstract class RemoteShellAgent : RemoteAgent
     /// last stderr line and the first bytes the agent sent. Null when nothing better than the protocol's
     /// own error is known.
     /// </summary>
+    public override bool IsSqlite3Rsync => _isSqlite3Rsync;
+
     public override SyncException? ExplainFailure()
     {
         var explanation = Explain();
@@ -110,6 +124,11 @@ internal abstract class RemoteShellAgent : RemoteAgent
         {
             return Transport($"sqlrsync not found on {Host}: install it there or pass --exe ({last})");
         }
+        if (code != 0 && IsSqlite3RsyncRefusal(_firstHeldLine))
+        {
+            _isSqlite3Rsync = true;
+            return new SyncException(SyncFailure.Incompatible, $"the remote program on {Host} is sqlite3_rsync, which does not speak sqlrsync's protocol ({_firstHeldLine})");
+        }
         if (ExplainExit(code, last) is { } transportFailure)
         {
             return transportFailure;
@@ -141,6 +160,14 @@ internal abstract class RemoteShellAgent : RemoteAgent
     }
 
     protected static SyncException Transport(string message) => new(SyncFailure.Transport, message);
+
+    /// <summary>
+    /// What sqlite3_rsync prints when started with our agent's arguments, which it does not know
+    /// (`--origin PATH --busy-timeout N`): it wants two paths and none of our options (it names an
+    /// option with one dash).
+    /// </summary>
+    private static bool IsSqlite3RsyncRefusal(string? line) =>
+        line is not null && (line.StartsWith("unknown option: \"-busy-timeout\"", StringComparison.Ordinal) || line == "missing REPLICA database filename");
 
     /// <summary>Waits (at most <paramref name="limit"/>) for the agent to exit; its exit code, or null when unknown.</summary>
     protected abstract int? WaitForExit(TimeSpan limit);

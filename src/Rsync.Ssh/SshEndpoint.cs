@@ -20,5 +20,5 @@ public sealed class SshEndpoint : RemoteEndpoint
     /// <summary>How the host is reached.</summary>
     public SshConnection Connection { get; }
 
-    internal override RemoteAgent StartAgent(AgentRole role, TimeSpan busyTimeout) => SshNetAgent.Start(Connection, Path, role, busyTimeout);
+    internal override RemoteAgent StartAgent(AgentRequest request) => SshNetAgent.Start(Connection, Path, request);
 }

@@ -72,6 +72,9 @@ internal sealed class PageSource : IPageScanner, IDisposable
     /// <exception cref="SqliteCallException">The file is not a database.</exception>
     public int ReadPageSize() => checked((int)_database.QueryInt64("PRAGMA page_size"));
 
+    /// <summary>The page count as it is now, read in a read transaction of its own that ends at once.</summary>
+    public uint ReadPageCount() => checked((uint)_database.QueryInt64("PRAGMA page_count"));
+
     /// <summary>Starts the read transaction: from here on every page is from this snapshot.</summary>
     public void PinSnapshot()
     {

@@ -22,6 +22,9 @@ internal abstract class RemoteAgent : IDisposable
     /// <summary>Stops the agent at once (a cancelled sync); its side rolls back as after any failure.</summary>
     public abstract void Kill();
 
+    /// <summary>After <see cref="ExplainFailure"/>: whether the remote program was sqlite3_rsync, refusing our agent's arguments.</summary>
+    public virtual bool IsSqlite3Rsync => false;
+
     /// <summary>After a failed conversation: why, in the transport's words, or null when it knows nothing better.</summary>
     public abstract SyncException? ExplainFailure();
 

@@ -236,7 +236,7 @@ internal static class ReplicaRole
     /// commit fails, puts the old state file back. Recording first means that whatever a crash leaves,
     /// the old content or the new, the next sync recognises it as sqlrsync's own.
     /// </summary>
-    private static void CommitAndRecord(IPageWriter writer, string replicaPath, uint pageCount, string? before, string after, ReplicaState? state)
+    internal static void CommitAndRecord(IPageWriter writer, string replicaPath, uint pageCount, string? before, string after, ReplicaState? state)
     {
         string? previousRecord = null;
         bool record = before != after || state is null || !state.Holds(after);

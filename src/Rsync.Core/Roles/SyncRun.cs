@@ -31,7 +31,9 @@ internal sealed class SyncRun(ProgressTracker progress)
     /// <summary>This side's hashing so far, as the peer is told it.</summary>
     public HashingFigures HashingSoFar => HashingFigures.From(Progress.PhaseElapsed, Progress.Bytes);
 
-    public SyncResult ToResult(PeerConnection peer) => new()
+    public SyncResult ToResult(PeerConnection peer) => ToResult(peer.Writer.BytesWritten, peer.Reader.BytesRead);
+
+    public SyncResult ToResult(long bytesWritten, long bytesRead) => new()
     {
         PageSize = PageSize,
         OriginPageCount = OriginPageCount,
@@ -40,8 +42,8 @@ internal sealed class SyncRun(ProgressTracker progress)
         PagesSent = PagesSent,
         PageBytesRaw = PageBytesRaw,
         PageBytesOnWire = PageBytesOnWire,
-        BytesWritten = peer.Writer.BytesWritten,
-        BytesRead = peer.Reader.BytesRead,
+        BytesWritten = bytesWritten,
+        BytesRead = bytesRead,
         RoundTrips = RoundTrips,
         Phases = Progress.PhaseTimes,
         OriginHashing = Totals(OriginHashing),

@@ -1,0 +1,171 @@
+using System.Globalization;
+using System.Text.Json;
+using System.Text.RegularExpressions;
+using SqlRsync.Tests.Remote;
+using SqlRsync.Tests.Support;
+
+namespace SqlRsync.Tests.Interop;
+
+/// <summary>
+/// The differential matrix against SQLite's own sqlite3_rsync: in each direction (it pushes to our
+/// agent, pulls from our agent; we push to it, pull from it), with protocol 1 and 2, over local pipes
+/// (an ssh stand-in that runs the command here) and over the real loopback sshd, for each case. After
+/// each run the replica is page-identical to the origin with integrity_check ok, and the bytes each way
+/// are exactly those that sqlite3_rsync exchanged with itself for the same case, started the same way.
+/// </summary>
+public sealed class Sqlite3RsyncMatrixTests(SshSyncTests.Server server) : IClassFixture<SshSyncTests.Server>, IDisposable
+{
+    public enum Direction { TheyPushToUs, TheyPullFromUs, WePushToThem, WePullFromThem }
+
+    public enum Transport { Pipes, Sshd }
+
+    public enum Case { NewReplica, Identical, OnePercentChanged, OriginGrew, OriginShrank, PageSize512, PageSize65536, RollbackJournal }
+
+    private readonly TempDirectory _dir = new();
+
+    public void Dispose() => _dir.Dispose();
+
+    public static TheoryData<Direction, Transport, int, Case> Matrix()
+    {
+        var data = new TheoryData<Direction, Transport, int, Case>();
+        foreach (var direction in Enum.GetValues<Direction>())
+        {
+            foreach (var @case in Enum.GetValues<Case>())
+            {
+                data.Add(direction, Transport.Pipes, 1, @case);
+                data.Add(direction, Transport.Pipes, 2, @case);
+                data.Add(direction, Transport.Sshd, 2, @case);
+            }
+        }
+        return data;
+    }
+
+    [SkippableTheory]
+    [MemberData(nameof(Matrix))]
+    public void EveryDirectionEndsIdenticalAndExchangesTheBytesSqlite3RsyncDoes(Direction direction, Transport transport, int protocol, Case @case)
+    {
+        Skip.If(Sqlite3RsyncOracle.Unavailable is not null, Sqlite3RsyncOracle.Unavailable);
+        Skip.If(transport == Transport.Sshd && server.Ssh.Unavailable is not null, server.Ssh.Unavailable);
+        int pageSize = @case switch { Case.PageSize512 => 512, Case.PageSize65536 => 65536, _ => 4096 };
+        var origin = _dir.File("origin.db");
+        var replica = _dir.File("replica.db");
+        var reference = _dir.File("reference.db");
+        Prepare(@case, origin, replica, pageSize);
+        if (File.Exists(replica))
+        {
+            File.Copy(replica, reference);
+        }
+
+        // sqlite3_rsync syncing with itself, started the same way, is the reference.
+        bool push = direction is Direction.TheyPushToUs or Direction.WePushToThem;
+        var expected = RunOracleClient(transport, protocol, push, origin, reference, Sqlite3RsyncOracle.Path);
+        var actual = Run(direction, transport, protocol, origin, replica);
+
+        Sync.SyncMatrixTests.AssertSynced(origin, replica, pageSize);
+        Sync.SyncMatrixTests.AssertSynced(origin, reference, pageSize);
+        Assert.Equal(expected, actual);
+    }
+
+    /// <summary>Builds the origin (3,000 rows) and, but for a new replica, a replica copied from it before the case's change.</summary>
+    internal static void Prepare(Case @case, string origin, string replica, int pageSize)
+    {
+        string journal = @case == Case.RollbackJournal ? "delete" : "wal";
+        TestDatabase.Create(origin, rows: 3000, journalMode: journal, pageSize: pageSize);
+        if (@case == Case.NewReplica)
+        {
+            return;
+        }
+        TestDatabase.Checkpoint(origin);
+        File.Copy(origin, replica);
+        using var connection = TestDatabase.Connect(origin);
+        switch (@case)
+        {
+            case Case.OriginGrew:
+                TestDatabase.InsertRows(connection, 3000, seed: 5);
+                break;
+            case Case.OriginShrank:
+                TestDatabase.Execute(connection, "DELETE FROM items WHERE id % 2 = 0");
+                TestDatabase.Execute(connection, "VACUUM");
+                break;
+            case Case.Identical:
+                break;
+            default:
+                TestDatabase.Execute(connection, "UPDATE items SET name = name || '!' WHERE id % 100 = 0");
+                break;
+        }
+    }
+
+    private (long, long) Run(Direction direction, Transport transport, int protocol, string origin, string replica) => direction switch
+    {
+        Direction.TheyPushToUs => RunOracleClient(transport, protocol, push: true, origin, replica, AgentProgram(transport)),
+        Direction.TheyPullFromUs => RunOracleClient(transport, protocol, push: false, origin, replica, AgentProgram(transport)),
+        _ => RunOurClient(transport, protocol, direction == Direction.WePushToThem, origin, replica),
+    };
+
+    /// <summary>Bytes (origin to replica, replica to origin) of a sqlite3_rsync client run, as its -v reports them.</summary>
+    private (long OriginToReplica, long ReplicaToOrigin) RunOracleClient(Transport transport, int protocol, bool push, string origin, string replica, string exe)
+    {
+        string host = Host(transport);
+        var arguments = new List<string>
+        {
+            push ? origin : $"{host}:{origin}",
+            push ? $"{host}:{replica}" : replica,
+            "--ssh", OracleSsh(transport), "--exe", exe, "--protocol", protocol.ToString(CultureInfo.InvariantCulture), "-v",
+        };
+        var run = ExternalProgram.Run(Sqlite3RsyncOracle.Path, arguments);
+        Assert.True(run.ExitCode == 0 && !run.StandardOutput.Contains("not synced"), $"sqlite3_rsync {string.Join(' ', arguments)}: {run.StandardOutput} {run.StandardError}");
+        var figures = Regex.Match(run.StandardOutput, @"sent ([\d,]+) bytes, received ([\d,]+) bytes");
+        Assert.True(figures.Success, run.StandardOutput);
+        long sent = long.Parse(figures.Groups[1].Value, NumberStyles.AllowThousands, CultureInfo.InvariantCulture);
+        long received = long.Parse(figures.Groups[2].Value, NumberStyles.AllowThousands, CultureInfo.InvariantCulture);
+        return push ? (sent, received) : (received, sent);
+    }
+
+    private (long OriginToReplica, long ReplicaToOrigin) RunOurClient(Transport transport, int protocol, bool push, string origin, string replica)
+    {
+        string host = Host(transport);
+        var run = SqlRsyncProgram.Run(
+            push ? origin : $"{host}:{origin}",
+            push ? $"{host}:{replica}" : replica,
+            "--ssh", transport == Transport.Sshd ? server.Ssh.SshCommand : LocalShell(), "--exe", Sqlite3RsyncOracle.Path,
+            "--protocol", protocol.ToString(CultureInfo.InvariantCulture), "--json");
+        Assert.True(run.ExitCode == 0, run.StandardError);
+        using var json = JsonDocument.Parse(run.StandardOutput);
+        Assert.Equal($"sqlite3_rsync {protocol}", json.RootElement.GetProperty("protocol").GetString());
+        long sent = json.RootElement.GetProperty("bytes_sent").GetInt64(), received = json.RootElement.GetProperty("bytes_received").GetInt64();
+        return push ? (sent, received) : (received, sent);
+    }
+
+    private string Host(Transport transport) => transport == Transport.Sshd ? SshServer.Alias : "localhost";
+
+    private string AgentProgram(Transport transport) => transport == Transport.Sshd ? server.Ssh.Exe : Script("sqlrsync-agent", $"exec dotnet '{SqlRsyncProgram.DllPath}' \"$@\"");
+
+    /// <summary>sqlite3_rsync's --ssh is one program: for the sshd, a script that adds the test's ssh config.</summary>
+    private string OracleSsh(Transport transport) => transport == Transport.Sshd
+        ? Script("ssh-to-testhost", $"exec ssh -F '{server.Ssh.ClientConfig}' \"$@\"")
+        : LocalShell();
+
+    /// <summary>An ssh stand-in: drops ssh's options and the host, and runs the remote command here, as sh -c.</summary>
+    private string LocalShell() => Script("local-ssh", """
+        while [ $# -gt 0 ]; do
+          case "$1" in
+            -p|-o|-e|-i|-F|-l) shift 2 ;;
+            -*) shift ;;
+            *) break ;;
+          esac
+        done
+        shift
+        exec /bin/sh -c "$*"
+        """);
+
+    private string Script(string name, string body)
+    {
+        var path = _dir.File(name);
+        if (!File.Exists(path))
+        {
+            File.WriteAllText(path, "#!/bin/sh\n" + body + "\n");
+            File.SetUnixFileMode(path, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+        }
+        return path;
+    }
+}
