@@ -168,6 +168,12 @@ internal sealed record AgentCommandLine(bool IsOrigin, string Path, int BusyTime
                 // As sh reads it: the next character, taken literally ('\'' is how the client quotes a quote).
                 word.Append(text[++i]);
             }
+            else if (c == '$')
+            {
+                // Only a leading NAME=value word may hold one (sqlite3_rsync's PATH=$HOME/bin:...:$PATH).
+                expands = true;
+                word.Append(c);
+            }
             else if (char.IsAsciiLetterOrDigit(c) || "-_./:=@%+,~".Contains(c))
             {
                 word.Append(c);

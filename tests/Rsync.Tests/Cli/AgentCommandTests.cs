@@ -36,6 +36,22 @@ public class AgentCommandTests
     }
 
     [Theory]
+    [InlineData("'sqlrsync' '--origin' '/srv/app.db' 'app.db' 2>/dev/null", true, "/srv/app.db", false)]
+    [InlineData("PATH=$HOME/bin:/usr/local/bin:/opt/homebrew/bin:/opt/local/bin:$PATH sqlrsync --replica --wal-only app.db '/srv/copy.db'", false, "/srv/copy.db", true)]
+    public void Sqlite3RsyncsRemoteCommandIsReadInItsShape(string text, bool isOrigin, string path, bool walOnly)
+    {
+        var command = AgentCommandLine.Parse(text);
+
+        Assert.Equal(new AgentCommandLine(isOrigin, path, 30, Quiet: false, WalOnly: walOnly, Sqlite3Rsync: true), command);
+        var written = AgentCommandLine.WriteForSqlite3Rsync("sqlite3_rsync", isOrigin, path, "other.db", walOnly);
+        Assert.Equal(new AgentCommandLine(isOrigin, path, 30, Quiet: false, WalOnly: walOnly, Sqlite3Rsync: true), AgentCommandLine.Parse(written));
+    }
+
+    [Theory]
+    [InlineData("sqlrsync --replica /srv/a.db 2>/dev/null; rm x")]
+    [InlineData("sqlrsync --replica a.db /srv/b.db 2>/tmp/x")]
+    [InlineData("sqlrsync --replica a.db $HOME/b.db")]
+    [InlineData("sqlrsync --replica a.db /srv/b.db c.db")]
     [InlineData("sqlrsync --replica /srv/a.db; rm -rf /")]
     [InlineData("sqlrsync --replica \"$HOME/a.db\"")]
     [InlineData("sqlrsync --replica /srv/a.db --replica /srv/b.db")]

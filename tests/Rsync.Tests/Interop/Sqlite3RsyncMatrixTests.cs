@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Text.Json;
 using System.Text.RegularExpressions;
+using SqlRsync.Pages;
 using SqlRsync.Tests.Remote;
 using SqlRsync.Tests.Support;
 
@@ -66,6 +67,36 @@ public sealed class Sqlite3RsyncMatrixTests(SshSyncTests.Server server) : IClass
         Assert.Equal(expected, actual);
     }
 
+    /// <summary>
+    /// A database past 1 GiB holds the lock-byte page, which is never sent or written; both of our
+    /// sides cross it, with a change on each side of it, against the oracle's own run.
+    /// </summary>
+    [SkippableTheory]
+    [InlineData(Direction.TheyPushToUs)]
+    [InlineData(Direction.WePushToThem)]
+    public void ADatabaseAcrossTheLockBytePageSyncs(Direction direction)
+    {
+        Skip.If(Sqlite3RsyncOracle.Unavailable is not null, Sqlite3RsyncOracle.Unavailable);
+        const int pageSize = 65536;
+        var origin = _dir.File("origin.db");
+        var replica = _dir.File("replica.db");
+        var reference = _dir.File("reference.db");
+        // 17,000 rows of 64,000 bytes: 1.1 GB, past the lock-byte page (offset 2^30).
+        TestDatabase.Sqlite3Cli(origin, $"PRAGMA page_size = {pageSize}; PRAGMA journal_mode = wal; CREATE TABLE big(n INTEGER PRIMARY KEY, b BLOB); " +
+            "WITH RECURSIVE c(n) AS (VALUES(1) UNION ALL SELECT n + 1 FROM c WHERE n < 17000) INSERT INTO big SELECT n, zeroblob(64000) FROM c");
+        TestDatabase.Checkpoint(origin);
+        File.Copy(origin, replica);
+        File.Copy(origin, reference);
+        TestDatabase.Sqlite3Cli(origin, "UPDATE big SET b = randomblob(64000) WHERE n IN (10, 16500); INSERT INTO big VALUES (17001, randomblob(64000))");
+
+        var expected = RunOracleClient(Transport.Pipes, 2, push: true, origin, reference, Sqlite3RsyncOracle.Path);
+        var actual = Run(direction, Transport.Pipes, 2, origin, replica);
+
+        Assert.True(new FileInfo(origin).Length > LockBytePage.Offset);
+        Sync.SyncMatrixTests.AssertSynced(origin, replica, pageSize);
+        Assert.Equal(expected, actual);
+    }
+
     /// <summary>Builds the origin (3,000 rows) and, but for a new replica, a replica copied from it before the case's change.</summary>
     internal static void Prepare(Case @case, string origin, string replica, int pageSize)
     {
@@ -127,7 +158,7 @@ public sealed class Sqlite3RsyncMatrixTests(SshSyncTests.Server server) : IClass
         var run = SqlRsyncProgram.Run(
             push ? origin : $"{host}:{origin}",
             push ? $"{host}:{replica}" : replica,
-            "--ssh", transport == Transport.Sshd ? server.Ssh.SshCommand : LocalShell(), "--exe", Sqlite3RsyncOracle.Path,
+            "--ssh", transport == Transport.Sshd ? server.Ssh.SshCommand : LocalSsh.Script(_dir), "--exe", Sqlite3RsyncOracle.Path,
             "--protocol", protocol.ToString(CultureInfo.InvariantCulture), "--json");
         Assert.True(run.ExitCode == 0, run.StandardError);
         using var json = JsonDocument.Parse(run.StandardOutput);
@@ -138,34 +169,10 @@ public sealed class Sqlite3RsyncMatrixTests(SshSyncTests.Server server) : IClass
 
     private string Host(Transport transport) => transport == Transport.Sshd ? SshServer.Alias : "localhost";
 
-    private string AgentProgram(Transport transport) => transport == Transport.Sshd ? server.Ssh.Exe : Script("sqlrsync-agent", $"exec dotnet '{SqlRsyncProgram.DllPath}' \"$@\"");
+    private string AgentProgram(Transport transport) => transport == Transport.Sshd ? server.Ssh.Exe : LocalSsh.Agent(_dir);
 
     /// <summary>sqlite3_rsync's --ssh is one program: for the sshd, a script that adds the test's ssh config.</summary>
     private string OracleSsh(Transport transport) => transport == Transport.Sshd
-        ? Script("ssh-to-testhost", $"exec ssh -F '{server.Ssh.ClientConfig}' \"$@\"")
-        : LocalShell();
-
-    /// <summary>An ssh stand-in: drops ssh's options and the host, and runs the remote command here, as sh -c.</summary>
-    private string LocalShell() => Script("local-ssh", """
-        while [ $# -gt 0 ]; do
-          case "$1" in
-            -p|-o|-e|-i|-F|-l) shift 2 ;;
-            -*) shift ;;
-            *) break ;;
-          esac
-        done
-        shift
-        exec /bin/sh -c "$*"
-        """);
-
-    private string Script(string name, string body)
-    {
-        var path = _dir.File(name);
-        if (!File.Exists(path))
-        {
-            File.WriteAllText(path, "#!/bin/sh\n" + body + "\n");
-            File.SetUnixFileMode(path, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
-        }
-        return path;
-    }
+        ? LocalSsh.Write(_dir, "ssh-to-testhost", $"exec ssh -F '{server.Ssh.ClientConfig}' \"$@\"")
+        : LocalSsh.Script(_dir);
 }
