@@ -57,8 +57,7 @@ internal sealed class OpenSshAgent : RemoteShellAgent
         start.ArgumentList.Add("-T");
         // ssh takes IPv6 addresses without the brackets that keep their colons apart from the path.
         start.ArgumentList.Add(endpoint.Host.Replace("[", "").Replace("]", ""));
-        string? remoteProgram = Program(options.RemoteProgram, request);
-        start.ArgumentList.Add(CommandLine(remoteProgram, options.AllowUpload, request, endpoint.Path, options.Quiet));
+        start.ArgumentList.Add(CommandLine(options.RemoteProgram, options.AllowUpload, request, endpoint.Path, options.Quiet));
 
         OpenSshAgent agent;
         try
@@ -71,7 +70,7 @@ internal sealed class OpenSshAgent : RemoteShellAgent
         }
         try
         {
-            agent.BringUp(remoteProgram, options.AllowUpload, options.Notices);
+            agent.BringUp(options.RemoteProgram, request, options.AllowUpload, options.Notices);
             return agent;
         }
         catch

@@ -45,11 +45,12 @@ internal abstract class RemoteShellAgent : RemoteAgent
     public override Stream FromAgent => _fromAgent;
 
     /// <summary>The program to run remotely: the one named, else sqlite3_rsync for its protocol, else null (the bootstrap script finds or brings sqlrsync).</summary>
-    protected static string? Program(string? named, AgentRequest request) => named ?? (request.Sqlite3Rsync ? "sqlite3_rsync" : null);
+    private static string? Program(string? named, AgentRequest request) => named ?? (request.Sqlite3Rsync ? "sqlite3_rsync" : null);
 
-    /// <summary>The remote command that starts the agent: <paramref name="program"/> if named, else the bootstrap script.</summary>
-    protected static string CommandLine(string? program, bool allowUpload, AgentRequest request, string path, bool quiet)
+    /// <summary>The remote command that starts the agent: the program <paramref name="named"/> (or sqlite3_rsync), else the bootstrap script.</summary>
+    protected static string CommandLine(string? named, bool allowUpload, AgentRequest request, string path, bool quiet)
     {
+        string? program = Program(named, request);
         bool isOrigin = request.Role == AgentRole.Origin;
         if (request.Sqlite3Rsync)
         {
@@ -61,9 +62,9 @@ internal abstract class RemoteShellAgent : RemoteAgent
     }
 
     /// <summary>With the bootstrap script (no program named): answers it, sending this executable if asked, until the agent runs.</summary>
-    protected void BringUp(string? program, bool allowUpload, Action<string>? notices)
+    protected void BringUp(string? named, AgentRequest request, bool allowUpload, Action<string>? notices)
     {
-        if (program is not null)
+        if (Program(named, request) is not null)
         {
             return;
         }

@@ -58,13 +58,12 @@ internal sealed class SshNetAgent : RemoteShellAgent
                 _ => Transport($"cannot connect to {connection.Host} port {connection.Port}: {e.Message.TrimEnd('.')}"),
             };
         }
-        string? remoteProgram = Program(connection.RemoteProgram, request);
-        var command = client.CreateCommand(CommandLine(remoteProgram, connection.AllowUpload, request, path, quiet: connection.RemoteMessages is null));
+        var command = client.CreateCommand(CommandLine(connection.RemoteProgram, connection.AllowUpload, request, path, quiet: connection.RemoteMessages is null));
         var execution = command.BeginExecute();
         var agent = new SshNetAgent(client, command, command.CreateInputStream(), execution, connection);
         try
         {
-            agent.BringUp(remoteProgram, connection.AllowUpload, connection.Notices);
+            agent.BringUp(connection.RemoteProgram, request, connection.AllowUpload, connection.Notices);
             return agent;
         }
         catch

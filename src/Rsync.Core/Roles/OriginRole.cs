@@ -48,18 +48,7 @@ internal static class OriginRole
         var replica = DatabaseInfo.Parse(peer.Expect(MessageType.ReplicaInfo).Span, MessageType.ReplicaInfo);
         run.RoundTrips = 1;
         source.PinSnapshot();
-        if (source.PageCount == 0)
-        {
-            throw new SyncException(SyncFailure.Incompatible, $"origin {source.Path} is empty (0 pages): there is nothing to copy");
-        }
-        if (options.WalOnly && !source.IsWal)
-        {
-            throw new SyncException(SyncFailure.Incompatible, $"origin {source.Path} is not a WAL database and --wal-only was given");
-        }
-        if (source.PageSize != pageSize)
-        {
-            throw new SyncException(SyncFailure.Incompatible, $"origin {source.Path} changed its page size from {pageSize} to {source.PageSize} bytes while the sync started (a VACUUM); run it again");
-        }
+        OriginSnapshotChecks.Check(source, pageSize, options.WalOnly);
         new DatabaseInfo(source.PageSize, source.PageCount, source.IsWal).WriteTo(peer.Writer, MessageType.OriginInfo);
         peer.Writer.Flush();
         run.PageSize = source.PageSize;

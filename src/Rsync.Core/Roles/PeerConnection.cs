@@ -68,49 +68,9 @@ internal sealed class PeerConnection(Stream input, Stream output, Role role)
         return payload;
     }
 
-    /// <summary>
-    /// Runs one side's conversation. If it fails, <paramref name="undo"/> runs first (the replica rolls
-    /// back before the peer hears of the failure), then the peer is told why, and the failure is thrown
-    /// as the <see cref="SyncException"/> to report. <paramref name="undo"/> also runs after success,
-    /// so it must be safe to run twice.
-    /// </summary>
-    public SyncResult Run(string database, TimeSpan busyTimeout, Func<SyncResult> side, Action undo)
-    {
-        try
-        {
-            return side();
-        }
-        catch (Exception e)
-        {
-            undo();
-            var failure = Fail(e, database, busyTimeout);
-            if (failure == e)
-            {
-                throw;
-            }
-            throw failure;
-        }
-        finally
-        {
-            undo();
-        }
-    }
-
-    /// <summary>
-    /// Turns a failure of our side into the exception to throw, first telling the peer why we stop
-    /// (unless the failure is the peer's own Error, or a cancellation).
-    /// </summary>
-    private Exception Fail(Exception error, string database, TimeSpan busyTimeout)
-    {
-        var failure = error is Sqlite.SqliteCallException sqlite
-            ? FailureText.ForDatabase(role.ToString().ToLowerInvariant(), database, sqlite, busyTimeout)
-            : FailureText.Normalize(error);
-        if (failure is SyncException ours && !FailureText.IsRelayed(ours))
-        {
-            TrySendError(ours);
-        }
-        return failure;
-    }
+    /// <summary>Runs one side's conversation; a failure ends as <see cref="SideRun"/> says, the peer told in an Error message.</summary>
+    public SyncResult Run(string database, TimeSpan busyTimeout, Func<SyncResult> side, Action undo) =>
+        SideRun.Run(role.ToString().ToLowerInvariant(), database, busyTimeout, side, undo, TrySendError);
 
     /// <summary>Best effort: tells the peer why we stop. The peer may be gone already.</summary>
     private void TrySendError(SyncException failure)

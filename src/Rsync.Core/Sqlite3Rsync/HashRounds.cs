@@ -61,9 +61,8 @@ internal sealed class HashRounds(OwnPages pages, byte protocol, Sqlite3RsyncWrit
             throw new ProtocolException("the origin sent ORIGIN_READY without asking about any range");
         }
         _requested.Sort();
-        var plan = _requested.ToList();
+        Send(_requested, 0, 0);
         _requested.Clear();
-        Send(plan, 0, 0);
     }
 
     private void Send(List<(uint First, uint Count)> plan, uint expectedFirst, uint expectedCount)

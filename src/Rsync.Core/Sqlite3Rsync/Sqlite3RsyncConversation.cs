@@ -47,38 +47,9 @@ internal sealed class Sqlite3RsyncConversation(Stream input, Stream output, bool
     /// <summary>Like <see cref="Next"/>, but the peer may not close the connection here.</summary>
     public Sqlite3RsyncMessage Expect() => Next() ?? throw new ProtocolException("the peer closed the connection");
 
-    /// <summary>
-    /// Runs one side's conversation: on failure, <paramref name="undo"/> runs first (a replica rolls
-    /// back), then the peer is told why in an ERROR message, and the failure is thrown as a
-    /// SyncException. <paramref name="undo"/> also runs after success.
-    /// </summary>
-    public SyncResult Run(string database, TimeSpan busyTimeout, Func<SyncResult> side, Action undo)
-    {
-        try
-        {
-            return side();
-        }
-        catch (Exception e)
-        {
-            undo();
-            var failure = e is Sqlite.SqliteCallException sqlite
-                ? FailureText.ForDatabase(isReplica ? "replica" : "origin", database, sqlite, busyTimeout)
-                : FailureText.Normalize(e);
-            if (failure is SyncException ours && !FailureText.IsRelayed(ours))
-            {
-                TrySendError(ours.Message);
-            }
-            if (failure == e)
-            {
-                throw;
-            }
-            throw failure;
-        }
-        finally
-        {
-            undo();
-        }
-    }
+    /// <summary>Runs one side's conversation; a failure ends as <see cref="SideRun"/> says, the peer told in an ERROR message.</summary>
+    public SyncResult Run(string database, TimeSpan busyTimeout, Func<SyncResult> side, Action undo) =>
+        SideRun.Run(isReplica ? "replica" : "origin", database, busyTimeout, side, undo, failure => TrySendError(failure.Message));
 
     private void TrySendError(string message)
     {

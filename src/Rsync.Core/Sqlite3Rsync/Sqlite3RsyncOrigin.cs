@@ -53,7 +53,7 @@ internal static class Sqlite3RsyncOrigin
             _announcedPageCount = source.ReadPageCount();
             if (_announcedPageCount == 0)
             {
-                throw new SyncException(SyncFailure.Incompatible, $"origin {source.Path} is empty (0 pages): there is nothing to copy");
+                throw OriginSnapshotChecks.Empty(source.Path);
             }
             run.PageSize = _pageSize;
             SendBegin();
@@ -136,18 +136,7 @@ internal static class Sqlite3RsyncOrigin
             }
             source.PinSnapshot();
             _pinned = true;
-            if (source.PageSize != _pageSize)
-            {
-                throw new SyncException(SyncFailure.Incompatible, $"origin {source.Path} changed its page size from {_pageSize} to {source.PageSize} bytes while the sync started (a VACUUM); run it again");
-            }
-            if (source.PageCount == 0)
-            {
-                throw new SyncException(SyncFailure.Incompatible, $"origin {source.Path} is empty (0 pages): there is nothing to copy");
-            }
-            if (options.WalOnly && !source.IsWal)
-            {
-                throw new SyncException(SyncFailure.Incompatible, $"origin {source.Path} is not a WAL database and --wal-only was given");
-            }
+            OriginSnapshotChecks.Check(source, _pageSize, options.WalOnly);
             run.OriginPageCount = source.PageCount;
             run.Progress.Enter(SyncPhase.Comparing, source.PageCount);
         }

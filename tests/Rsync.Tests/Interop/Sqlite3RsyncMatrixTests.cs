@@ -98,7 +98,7 @@ public sealed class Sqlite3RsyncMatrixTests(SshSyncTests.Server server) : IClass
     }
 
     /// <summary>Builds the origin (3,000 rows) and, but for a new replica, a replica copied from it before the case's change.</summary>
-    internal static void Prepare(Case @case, string origin, string replica, int pageSize)
+    private static void Prepare(Case @case, string origin, string replica, int pageSize)
     {
         string journal = @case == Case.RollbackJournal ? "delete" : "wal";
         TestDatabase.Create(origin, rows: 3000, journalMode: journal, pageSize: pageSize);
@@ -108,21 +108,14 @@ public sealed class Sqlite3RsyncMatrixTests(SshSyncTests.Server server) : IClass
         }
         TestDatabase.Checkpoint(origin);
         File.Copy(origin, replica);
-        using var connection = TestDatabase.Connect(origin);
-        switch (@case)
+        if (@case != Case.Identical)
         {
-            case Case.OriginGrew:
-                TestDatabase.InsertRows(connection, 3000, seed: 5);
-                break;
-            case Case.OriginShrank:
-                TestDatabase.Execute(connection, "DELETE FROM items WHERE id % 2 = 0");
-                TestDatabase.Execute(connection, "VACUUM");
-                break;
-            case Case.Identical:
-                break;
-            default:
-                TestDatabase.Execute(connection, "UPDATE items SET name = name || '!' WHERE id % 100 = 0");
-                break;
+            Sync.SyncMatrixTests.Change(origin, @case switch
+            {
+                Case.OriginGrew => Sync.SyncMatrixTests.Situation.OriginGrew,
+                Case.OriginShrank => Sync.SyncMatrixTests.Situation.OriginShrankAfterVacuum,
+                _ => Sync.SyncMatrixTests.Situation.OnePercentChanged,
+            });
         }
     }
 
