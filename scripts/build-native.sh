@@ -4,5 +4,6 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 out=artifacts/native
-dotnet publish src/Rsync.Cli -c Release -r linux-x64 -p:PublishAot=true -o "$out" -nologo -v quiet >&2
+echo "building the native sqlrsync: restoring packages, compiling SQLite from its npm package, then Native AOT (a minute or two the first time)" >&2
+dotnet publish src/Rsync.Cli -c Release -r linux-x64 -p:PublishAot=true -o "$out" -nologo -v minimal -clp:NoSummary >&2
 echo "$PWD/$out/sqlrsync"

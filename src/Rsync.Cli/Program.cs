@@ -1,5 +1,6 @@
 using System.CommandLine;
 using System.CommandLine.Help;
+using System.CommandLine.Parsing;
 using SqlRsync.Ssh;
 
 namespace SqlRsync.Cli;
@@ -34,36 +35,41 @@ public static class Program
         var replicaArgument = new Argument<string?>("REPLICA") { Description = "The database to make an exact copy: PATH or [USER@]HOST:PATH.", Arity = ArgumentArity.ZeroOrOne };
         var verbose = new Option<bool>("--verbose", "-v") { Description = "Print a summary: bytes sent and received, speedup, pages changed, round trips, time." };
         var veryVerbose = new Option<bool>("-vv") { Description = "The summary plus time per phase and each side's hashing rate." };
+        var mostVerbose = new Option<bool>("-vvv") { Description = "All of -vv plus sqlite3_rsync's counters: hashes, hash rounds, page updates." };
         var quiet = new Option<bool>("--quiet", "-q") { Description = "No progress line and no warnings; errors still print." };
         var noProgress = new Option<bool>("--no-progress") { Description = "No progress line (it is only ever drawn on a terminal)." };
-        var json = new Option<bool>("--json") { Description = "Print one JSON object with every figure on stdout (docs/usage.md)." };
+        var json = new Option<bool>("--json") { Description = "Print one JSON object with every figure on stdout." };
         var dryRun = new Option<bool>("--dry-run", "-n") { Description = "Compare and report what would change; write nothing." };
         var check = new Option<bool>("--check") { Description = "Like --dry-run; exit 0 when identical, 3 when they differ." };
         var walOnly = new Option<bool>("--wal-only") { Description = "Refuse unless both databases are WAL databases." };
         var force = new Option<bool>("--force") { Description = "Overwrite REPLICA even if another process has it open and sqlrsync did not make it, or another program changed it since sqlrsync last wrote it." };
-        var busyTimeout = new Option<int>("--busy-timeout") { Description = "Seconds to wait for the replica's write lock (another sync or writer).", DefaultValueFactory = _ => 30 };
-        var compress = new Option<string>("--compress") { Description = "Compress pages: auto (on across ssh, off locally), on, off.", DefaultValueFactory = _ => "auto" };
-        compress.AcceptOnlyFromAmong("auto", "on", "off");
+        var busyTimeout = new Option<int>("--busy-timeout") { Description = "Seconds to wait for the replica's write lock (another sync or writer).", DefaultValueFactory = _ => 30 }
+            .WholeNumber(0, int.MaxValue / 1000, "give the seconds to wait, 0 or more");
+        var compress = new Option<string>("--compress") { Description = "Compress pages: auto (on across ssh, off locally), on, off.", DefaultValueFactory = _ => "auto" }
+            .OneOf("auto", "on", "off");
         var version = new Option<bool>("--version") { Description = "Show the sqlrsync and SQLite versions." };
         var sshCommand = new Option<string>("--ssh") { Description = "The ssh command, with its own arguments (e.g. \"ssh -i ~/.ssh/backup\").", DefaultValueFactory = _ => "ssh" };
-        var port = new Option<int?>("--port", "-p") { Description = "The remote host's ssh port." };
-        var protocol = new Option<int?>("--protocol") { Description = "Speak sqlite3_rsync's protocol, version 1 or 2, to a remote sqlite3_rsync (implied, version 2, when --exe names sqlite3_rsync)." };
+        var port = new Option<int?>("--port", "-p") { Description = "The remote host's ssh port." }
+            .WholeNumber(1, 65535, "give a TCP port number, 1 to 65535");
+        var protocol = new Option<int?>("--protocol") { Description = "Speak sqlite3_rsync's protocol, version 1 or 2, to a remote sqlite3_rsync (implied, version 2, when --exe names sqlite3_rsync)." }
+            .WholeNumber(1, 2, "sqlite3_rsync's protocol has versions 1 and 2");
         var exe = new Option<string?>("--exe") { Description = "The sqlrsync program to run on the remote host (default: one installed there, or this native sqlrsync, which copies itself there)." };
         var noUpload = new Option<bool>("--no-upload") { Description = "Never copy sqlrsync to the remote host; use one installed there." };
-        var timeout = new Option<int>("--timeout") { Description = "Seconds of silence from the remote side before giving up.", DefaultValueFactory = _ => 120 };
-        var sshClient = new Option<string>("--ssh-client") { Description = "openssh: the system's ssh (default); builtin: SSH.NET inside sqlrsync, no ssh program needed.", DefaultValueFactory = _ => "openssh" };
-        sshClient.AcceptOnlyFromAmong("openssh", "builtin");
+        var timeout = new Option<int>("--timeout") { Description = "Seconds of silence from the remote side before giving up.", DefaultValueFactory = _ => 120 }
+            .WholeNumber(1, int.MaxValue / 1000, "give the seconds of silence to allow, at least 1");
+        var sshClient = new Option<string>("--ssh-client") { Description = "openssh: the system's ssh (default); builtin: SSH.NET inside sqlrsync, no ssh program needed.", DefaultValueFactory = _ => "openssh" }
+            .OneOf("openssh", "builtin");
         var identity = new Option<string?>("--identity") { Description = "With --ssh-client builtin: the private key file (default: the first of ~/.ssh/id_ed25519, id_ecdsa, id_rsa). A passphrase is read from SQLRSYNC_SSH_PASSPHRASE." };
         var knownHosts = new Option<string?>("--known-hosts") { Description = "With --ssh-client builtin: the known_hosts file (default ~/.ssh/known_hosts)." };
         var acceptNewHostKey = new Option<bool>("--accept-new-host-key") { Description = "With --ssh-client builtin: accept and record the key of a host not yet in known_hosts (never a changed key)." };
-        var serve = new Option<bool>("--serve") { Description = "Forced-command mode for authorized_keys: serve only syncs of databases under --allow (docs/operations.md)." };
+        var serve = new Option<bool>("--serve") { Description = "Forced-command mode for authorized_keys (command=\"sqlrsync --serve --allow DIR\",restrict): serve only syncs of databases under --allow." };
         var allow = new Option<string[]>("--allow") { Description = "With --serve: a directory whose databases this key may sync (may be repeated).", Arity = ArgumentArity.OneOrMore };
         var readOnly = new Option<bool>("--read-only") { Description = "With --serve: this key may only pull (read databases here)." };
         var writeOnly = new Option<bool>("--write-only") { Description = "With --serve: this key may only push (write replicas here)." };
 
         var root = new RootCommand("sqlrsync: make REPLICA an exact, consistent copy of the live SQLite database ORIGIN, sending only the pages that differ.")
         {
-            originArgument, replicaArgument, verbose, veryVerbose, quiet, noProgress, json, dryRun, check, walOnly, force, busyTimeout, compress,
+            originArgument, replicaArgument, verbose, veryVerbose, mostVerbose, quiet, noProgress, json, dryRun, check, walOnly, force, busyTimeout, compress,
             sshCommand, sshClient, identity, knownHosts, acceptNewHostKey, port, exe, protocol, noUpload, timeout, serve, allow, readOnly, writeOnly,
         };
         root.Options.Remove(root.Options.OfType<VersionOption>().Single());
@@ -71,14 +77,19 @@ public static class Program
         var help = root.Options.OfType<HelpOption>().Single();
         help.Action = new HelpWithExamples((HelpAction)help.Action!);
 
-        var parse = root.Parse(args);
+        if (OptionSpelling.Normalize(args, root.Options, out string? misspelled) is not { } words)
+        {
+            return Usage(misspelled!);
+        }
+        var parse = root.Parse(words);
+        if (parse.UnmatchedTokens.Count > 0)
+        {
+            return Usage($"{parse.UnmatchedTokens[0]}: one ORIGIN and one REPLICA, no more (quote a path that has spaces)");
+        }
         if (parse.Errors.Count > 0)
         {
-            return Usage(parse.Errors[0].Message);
-        }
-        if (new[] { originArgument, replicaArgument }.Select(parse.GetValue).FirstOrDefault(value => value?.StartsWith('-') == true) is { } unknown)
-        {
-            return Usage($"unknown option {unknown}");
+            return Usage(parse.Errors[0].SymbolResult is OptionResult { Tokens.Count: 0 } missing
+                ? $"{missing.Option.Name} needs a value" : parse.Errors[0].Message);
         }
         if (parse.GetValue(version))
         {
@@ -87,14 +98,9 @@ public static class Program
         }
         if (parse.Action is HelpWithExamples)
         {
-            return parse.Invoke();
+            return HelpWithExamples.Show(parse);
         }
 
-        int seconds = parse.GetValue(busyTimeout);
-        if (seconds < 0)
-        {
-            return Usage("--busy-timeout must be 0 or more seconds");
-        }
         string? origin = parse.GetValue(originArgument), replica = parse.GetValue(replicaArgument);
         Endpoint? originEndpoint = null, replicaEndpoint = null;
         try
@@ -108,10 +114,6 @@ public static class Program
         }
         string compressMode = parse.GetValue(compress)!;
         int? sqlite3RsyncProtocol = parse.GetValue(protocol);
-        if (sqlite3RsyncProtocol is not (null or 1 or 2))
-        {
-            return Usage($"--protocol {sqlite3RsyncProtocol}: sqlite3_rsync's protocol has versions 1 and 2");
-        }
         if (sqlite3RsyncProtocol is null && Path.GetFileName(parse.GetValue(exe) ?? "").StartsWith("sqlite3_rsync", StringComparison.Ordinal))
         {
             sqlite3RsyncProtocol = 2;
@@ -119,7 +121,7 @@ public static class Program
         bool checkOnly = parse.GetValue(check);
         var options = new SyncOptions
         {
-            BusyTimeout = TimeSpan.FromSeconds(seconds),
+            BusyTimeout = TimeSpan.FromSeconds(parse.GetValue(busyTimeout)),
             WalOnly = parse.GetValue(walOnly),
             Compress = compressMode == "auto" ? null : compressMode == "on",
             DryRun = checkOnly || parse.GetValue(dryRun),
@@ -127,7 +129,7 @@ public static class Program
             Sqlite3RsyncProtocol = sqlite3RsyncProtocol,
         };
         var output = new OutputSettings(
-            Verbosity: parse.GetValue(veryVerbose) ? 2 : parse.GetValue(verbose) ? 1 : 0,
+            Verbosity: parse.GetValue(mostVerbose) ? 3 : parse.GetValue(veryVerbose) ? 2 : parse.GetValue(verbose) ? 1 : 0,
             Json: parse.GetValue(json),
             Progress: !parse.GetValue(noProgress),
             Quiet: parse.GetValue(quiet),
@@ -142,21 +144,19 @@ public static class Program
         }
         if (origin is null || replica is null)
         {
-            return Usage("give ORIGIN and REPLICA");
+            return Usage(origin is null ? "give ORIGIN and REPLICA: sqlrsync ORIGIN REPLICA" : $"give a REPLICA after {origin}: sqlrsync ORIGIN REPLICA");
         }
         if (originEndpoint!.IsRemote && replicaEndpoint!.IsRemote)
         {
-            return Usage($"both {origin} and {replica} are remote; one side must be a local path");
+            return Usage($"both {origin} and {replica} are remote; one side must be a local path (write ./NAME for a local file whose name has a ':')");
         }
-        if (parse.GetResult(protocol) is { Implicit: false } && !originEndpoint.IsRemote && !replicaEndpoint!.IsRemote)
+        if (!originEndpoint.IsRemote && !replicaEndpoint!.IsRemote
+            && new Option[] { port, sshCommand, sshClient, identity, knownHosts, acceptNewHostKey, exe, protocol, noUpload, timeout }
+                .FirstOrDefault(option => parse.GetResult(option) is { Implicit: false }) is { } remoteOnly)
         {
-            return Usage("--protocol is for a remote sqlite3_rsync; a local sync needs none");
+            return Usage($"{remoteOnly.Name} is for a remote side, and {origin} and {replica} are both local (a remote side is [USER@]HOST:PATH)");
         }
         int silence = parse.GetValue(timeout);
-        if (silence <= 0)
-        {
-            return Usage("--timeout must be at least 1 second");
-        }
         RemoteSettings remoteSettings;
         try
         {
@@ -202,7 +202,8 @@ public static class Program
 
     public static int Usage(string problem)
     {
-        Console.Error.WriteLine($"sqlrsync: error: {OneLine(problem)} (see sqlrsync --help)");
+        string help = problem.Contains("--help", StringComparison.Ordinal) ? "" : " (see sqlrsync --help)";
+        Console.Error.WriteLine($"sqlrsync: error: {OneLine(problem)}{help}");
         return UsageError;
     }
 

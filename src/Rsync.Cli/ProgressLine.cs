@@ -6,7 +6,8 @@ namespace SqlRsync.Cli;
 /// <summary>
 /// A live one-line progress display on a terminal's stderr: phase, pages done of total, bytes, rate
 /// and ETA, redrawn four times a second with a carriage return from the latest report of the sync. It
-/// writes no escape sequences, and it is never started when stderr is not a terminal.
+/// writes no escape sequences, and it is never started when stderr is not a terminal. Nothing is drawn
+/// while the sync is starting: ssh may be asking the user something on the same terminal.
 /// </summary>
 internal sealed class ProgressLine : IProgress<SyncProgress>, IDisposable
 {
@@ -14,29 +15,42 @@ internal sealed class ProgressLine : IProgress<SyncProgress>, IDisposable
 
     private readonly Timer _timer;
     private readonly object _drawing = new();
+    private readonly TimeSpan _busyTimeout;
     private (SyncProgress Report, long At) _latest = (default, Stopwatch.GetTimestamp());
     private int _width;
     private bool _stopped;
 
-    private ProgressLine()
+    private ProgressLine(TimeSpan busyTimeout)
     {
+        _busyTimeout = busyTimeout;
         _timer = new Timer(_ => Draw(), null, TimeSpan.Zero, Interval);
     }
 
     /// <summary>A running display, or null when it must not draw (off, or stderr is not a terminal).</summary>
-    public static ProgressLine? StartIfWanted(OutputSettings output) =>
-        output.Progress && !output.Quiet && !Console.IsErrorRedirected ? new ProgressLine() : null;
+    public static ProgressLine? StartIfWanted(OutputSettings output, TimeSpan busyTimeout) =>
+        output.Progress && !output.Quiet && !Console.IsErrorRedirected ? new ProgressLine(busyTimeout) : null;
 
     public void Report(SyncProgress value)
     {
         lock (_drawing)
         {
+            bool newPhase = value.Phase != _latest.Report.Phase;
             _latest = (value, Stopwatch.GetTimestamp());
+            if (newPhase)
+            {
+                // Each phase shows at once, however short it is.
+                Draw();
+            }
         }
     }
 
-    public static string Text(SyncPhase phase, long done, long total, long bytes, TimeSpan elapsed)
+    public static string Text(SyncPhase phase, long done, long total, long bytes, TimeSpan elapsed, TimeSpan busyTimeout = default)
     {
+        if (phase == SyncPhase.Waiting)
+        {
+            return string.Create(CultureInfo.InvariantCulture,
+                $"waiting for the replica's write lock, held by another process: {elapsed.TotalSeconds:0} s of up to {busyTimeout.TotalSeconds:0} s (--busy-timeout)");
+        }
         var text = new System.Text.StringBuilder(phase.ToString().ToLowerInvariant());
         double seconds = Math.Max(elapsed.TotalSeconds, 0.001);
         if (total > 0)
@@ -63,14 +77,14 @@ internal sealed class ProgressLine : IProgress<SyncProgress>, IDisposable
     {
         lock (_drawing)
         {
-            if (_stopped)
+            var (report, at) = _latest;
+            if (_stopped || report.Phase == SyncPhase.Starting)
             {
                 return;
             }
-            var (report, at) = _latest;
             // A phase goes on between reports (a long wait sends none): its time does too.
             var elapsed = report.PhaseElapsed + Stopwatch.GetElapsedTime(at);
-            var line = Text(report.Phase, report.PagesDone, report.PagesTotal, report.Bytes, elapsed);
+            var line = Text(report.Phase, report.PagesDone, report.PagesTotal, report.Bytes, elapsed, _busyTimeout);
             Console.Error.Write("\r" + line.PadRight(_width));
             _width = line.Length;
         }

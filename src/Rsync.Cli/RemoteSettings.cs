@@ -50,7 +50,7 @@ internal sealed record RemoteSettings(bool Builtin, string SshCommand, bool SshC
                 Notices = Notices,
                 SilenceTimeout = Timeout,
                 Quiet = Output.Quiet,
-                RemoteMessages = Console.Error.WriteLine,
+                RemoteMessages = Output.Quiet ? null : Console.Error.WriteLine,
             });
         }
         // [USER@]HOST, where HOST may be a bracketed IPv6 address.

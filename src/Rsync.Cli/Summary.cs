@@ -11,6 +11,10 @@ internal static class Summary
     public static IEnumerable<string> Lines(SyncResult result, TimeSpan elapsed, int verbosity)
     {
         var figures = new SyncFigures(result, elapsed);
+        if (result.DryRun && result.ReplicaPageCountBefore == 0)
+        {
+            yield return $"the replica does not exist (or is empty): a sync would create it, sending all {N(result.OriginPageCount)} pages";
+        }
         string dryRun = result.DryRun ? " (DRY RUN)" : "";
         yield return $"sent {N(figures.BytesSent)} bytes  received {N(figures.BytesReceived)} bytes  {figures.BytesPerSecond.ToString("N2", CultureInfo.InvariantCulture)} bytes/sec";
         yield return $"total size is {N(figures.TotalSize)}  speedup is {figures.Speedup.ToString("0.00", CultureInfo.InvariantCulture)}{dryRun}";
@@ -27,6 +31,11 @@ internal static class Summary
         yield return $"hashing: origin {N((long)result.OriginHashing.Bytes)} bytes at {Rate(result.OriginHashing.BytesPerSecond)}, " +
                      $"replica {N((long)result.ReplicaHashing.Bytes)} bytes at {Rate(result.ReplicaHashing.BytesPerSecond)}";
         yield return $"pages of {N(result.PageSize)} bytes; replica had {N(result.ReplicaPageCountBefore)} pages, has {N(figures.ReplicaPagesAfter)}";
+        if (verbosity >= 3)
+        {
+            // sqlite3_rsync's -vvv line, with the same names.
+            yield return $"hashes: {N(result.Hashes)}  hash-rounds: {result.HashRounds}  page updates: {N(result.PagesSent)}  protocol: {result.Protocol}";
+        }
     }
 
     private static string N(long value) => value.ToString("N0", CultureInfo.InvariantCulture);

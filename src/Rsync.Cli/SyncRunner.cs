@@ -16,7 +16,7 @@ internal static class SyncRunner
         try
         {
             // The progress line is blanked before anything else prints, on success or failure.
-            using (var progress = ProgressLine.StartIfWanted(output))
+            using (var progress = ProgressLine.StartIfWanted(output, options.BusyTimeout))
             {
                 result = DatabaseSync.RunAsync(originEndpoint, replicaEndpoint, options, progress, interrupt.Token).GetAwaiter().GetResult();
             }
@@ -31,9 +31,11 @@ internal static class SyncRunner
             return Program.Interrupted;
         }
 
-        if (output.Verbosity > 0)
+        // A dry run exists to report: its summary shows without -v.
+        int verbosity = result.DryRun && !output.Quiet && !output.Json ? Math.Max(output.Verbosity, 1) : output.Verbosity;
+        if (verbosity > 0)
         {
-            foreach (var summaryLine in Summary.Lines(result, clock.Elapsed, output.Verbosity))
+            foreach (var summaryLine in Summary.Lines(result, clock.Elapsed, verbosity))
             {
                 Console.Error.WriteLine(summaryLine);
             }

@@ -3,8 +3,11 @@ namespace SqlRsync;
 /// <summary>The steps of a sync, in order.</summary>
 public enum SyncPhase
 {
-    /// <summary>Connecting, and waiting for the replica's write lock.</summary>
+    /// <summary>Connecting: ssh, and the remote side starting.</summary>
     Starting,
+
+    /// <summary>Waiting (up to the busy timeout) for the replica's write lock, which another process holds.</summary>
+    Waiting,
 
     /// <summary>Reading and hashing every page.</summary>
     Hashing,

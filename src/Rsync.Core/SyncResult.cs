@@ -30,6 +30,12 @@ public sealed record SyncResult
     /// <summary>Protocol bytes this side received, headers included.</summary>
     public long BytesRead { get; init; }
 
+    /// <summary>Hashes the replica sent for comparison (hash-tree nodes; in sqlite3_rsync's protocol, page and range hashes).</summary>
+    public long Hashes { get; init; }
+
+    /// <summary>Rounds of hashes the replica sent: one per hash-tree level compared (sqlite3_rsync's "hash-rounds").</summary>
+    public int HashRounds { get; init; }
+
     /// <summary>Times this side waited for the other's answer: the handshake, each hash-tree level, the commit.</summary>
     public int RoundTrips { get; init; }
 

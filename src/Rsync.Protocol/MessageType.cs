@@ -18,6 +18,9 @@ internal enum MessageType : byte
     /// <summary>Origin, with its hello: its page size before the snapshot, for a replica whose file is empty.</summary>
     OriginPageSize = 0x04,
 
+    /// <summary>Replica, before ReplicaInfo and only to an origin that can read it: it waits for its write lock.</summary>
+    ReplicaWaiting = 0x05,
+
     /// <summary>Replica: one chunk of its hash-tree nodes at one level, in node order.</summary>
     Hashes = 0x10,
 

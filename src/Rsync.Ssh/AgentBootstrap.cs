@@ -40,6 +40,9 @@ internal static class AgentBootstrap
 
     private const int Limit = 1024;
 
+    /// <summary>Where the database path is among the script's arguments.</summary>
+    private const int DatabaseArgument = 6;
+
     /// <summary>The command for ssh to run remotely; <paramref name="upload"/> null means there is nothing to send.</summary>
     public static string CommandLine(bool isOrigin, string path, TimeSpan busyTimeout, bool quiet, LocalExecutable? upload)
     {
@@ -49,7 +52,9 @@ internal static class AgentBootstrap
             upload?.Platform ?? LocalExecutable.UnamePlatform, isOrigin ? "--origin" : "--replica", path,
             ((int)busyTimeout.TotalSeconds).ToString(), quiet ? "-q" : "",
         ];
-        return $"exec /bin/sh -c {AgentCommandLine.Quote(Script)} {ScriptName} " + string.Join(' ', arguments.Select(AgentCommandLine.Quote));
+        var quoted = arguments.Select(AgentCommandLine.Quote).ToArray();
+        quoted[DatabaseArgument] = AgentCommandLine.QuotePath(path);
+        return $"exec /bin/sh -c {AgentCommandLine.Quote(Script)} {ScriptName} " + string.Join(' ', quoted);
     }
 
     /// <summary>
@@ -83,7 +88,7 @@ internal static class AgentBootstrap
                 case 'N':
                     throw new SyncException(SyncFailure.Transport, uploadForbidden
                         ? $"no sqlrsync of protocol {Protocol.Messages.Hello.CurrentVersion} on {host}, and --no-upload forbids bringing one: install it there or pass --exe"
-                        : $"sqlrsync not found on {host}: install it there, pass --exe, or run the native sqlrsync, which brings itself (docs/install.md)");
+                        : $"sqlrsync not found on {host}: install it there, pass --exe, or run the native single-file sqlrsync, which copies itself there");
                 case 'A':
                     throw new SyncException(SyncFailure.Transport,
                         $"remote {host} is {Line(fromAgent)}; this sqlrsync is a {upload?.Platform ?? LocalExecutable.UnamePlatform} executable only: install sqlrsync there or pass --exe");

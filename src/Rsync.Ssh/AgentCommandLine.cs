@@ -33,12 +33,32 @@ internal sealed record AgentCommandLine(bool IsOrigin, string Path, int BusyTime
     public static string WriteForSqlite3Rsync(string exe, bool isOrigin, string path, string otherName, bool walOnly) =>
         "PATH=\"$PATH:$HOME/bin:/usr/local/bin\" " +
         $"{Quote(exe)} {(isOrigin ? "--origin" : "--replica")}{(walOnly ? " --wal-only" : "")} " +
-        (isOrigin ? $"{Quote(path)} {Quote(otherName)}" : $"{Quote(otherName)} {Quote(path)}");
+        (isOrigin ? $"{QuotePath(path)} {Quote(otherName)}" : $"{Quote(otherName)} {QuotePath(path)}");
 
     /// <summary>The text for ssh to run remotely.</summary>
     public static string Write(string exe, bool isOrigin, string path, TimeSpan busyTimeout, bool quiet) =>
         "PATH=\"$PATH:$HOME/.dotnet/tools:/usr/local/bin\" " +
-        $"{Quote(exe)} {(isOrigin ? "--origin" : "--replica")} {Quote(path)} --busy-timeout {(int)busyTimeout.TotalSeconds}" + (quiet ? " -q" : "");
+        $"{Quote(exe)} {(isOrigin ? "--origin" : "--replica")} {QuotePath(path)} --busy-timeout {(int)busyTimeout.TotalSeconds}" + (quiet ? " -q" : "");
+
+    /// <summary>
+    /// Quotes a remote path for sh, all but a leading ~/ or ~USER/ (or a bare ~ or ~USER), which the
+    /// remote shell then expands to that home directory, as with scp and rsync. `--serve`, which runs no
+    /// shell, expands ~/ itself.
+    /// </summary>
+    public static string QuotePath(string path)
+    {
+        int slash = path.IndexOf('/');
+        string head = slash < 0 ? path : path[..slash];
+        if (!head.StartsWith('~') || head.AsSpan(1).IndexOfAnyExcept(UserNameCharacters) >= 0)
+        {
+            return Quote(path);
+        }
+        return slash < 0 ? head : head + "/" + Quote(path[(slash + 1)..]);
+    }
+
+    /// <summary>What a portable user name is made of (POSIX's portable filename characters).</summary>
+    private static readonly System.Buffers.SearchValues<char> UserNameCharacters =
+        System.Buffers.SearchValues.Create("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789._-");
 
     /// <summary>Single-quotes a word for sh: inside '...' nothing is special except ' itself.</summary>
     public static string Quote(string word) => "'" + word.Replace("'", "'\\''") + "'";

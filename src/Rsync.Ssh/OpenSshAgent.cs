@@ -12,11 +12,13 @@ namespace SqlRsync.Ssh;
 internal sealed class OpenSshAgent : RemoteShellAgent
 {
     private readonly Process _process;
+    private readonly string _remotePath;
 
-    private OpenSshAgent(Process process, string host, OpenSshOptions options)
-        : base(host, process.StandardOutput.BaseStream, process.StandardError.BaseStream, options.SilenceTimeout, options.RemoteMessages)
+    private OpenSshAgent(Process process, string host, string remotePath, OpenSshOptions options)
+        : base(host, options.RemoteProgram, process.StandardOutput.BaseStream, process.StandardError.BaseStream, options.SilenceTimeout, options.RemoteMessages)
     {
         _process = process;
+        _remotePath = remotePath;
     }
 
     /// <summary>ssh's stdin.</summary>
@@ -62,7 +64,7 @@ internal sealed class OpenSshAgent : RemoteShellAgent
         OpenSshAgent agent;
         try
         {
-            agent = new OpenSshAgent(Process.Start(start)!, endpoint.Host, options);
+            agent = new OpenSshAgent(Process.Start(start)!, endpoint.Host, endpoint.Path, options);
         }
         catch (System.ComponentModel.Win32Exception e)
         {
@@ -105,5 +107,5 @@ internal sealed class OpenSshAgent : RemoteShellAgent
 
     /// <summary>ssh exits 255 when it fails itself (cannot connect, host key refused, login refused).</summary>
     protected override SyncException? ExplainExit(int code, string lastStderrLine) =>
-        code == 255 ? Transport($"ssh to {Host} failed: {lastStderrLine}") : null;
+        code == 255 ? Transport($"ssh to {Host} failed: {lastStderrLine.Trim()}{SshFailureHint.For(Host, _remotePath, lastStderrLine)}") : null;
 }

@@ -6,9 +6,9 @@ namespace SqlRsync.Ssh;
 /// An agent that a remote shell runs for one sync over ssh: it speaks the protocol on its stdin and
 /// stdout; a watchdog ends it after a silence longer than the limit. Its warnings are relayed at once,
 /// prefixed with the host; its own error lines are not (they also arrive in the protocol); any other
-/// stderr line (the shell's, ssh's, a login script's) is held, and shown after the sync, or after a
-/// failure only when no explanation already quotes it. When the conversation fails, its exit code, its
-/// last stderr line and the first bytes it wrote say why.
+/// stderr line (the shell's, ssh's, a login script's) is held, and shown after a successful sync. When
+/// the conversation fails, its exit code, its last stderr line and the first bytes it wrote say why, in
+/// the one line that reports the failure.
 /// </summary>
 internal abstract class RemoteShellAgent : RemoteAgent
 {
@@ -22,15 +22,18 @@ internal abstract class RemoteShellAgent : RemoteAgent
     private readonly Timer _watchdog;
     private readonly TimeSpan _silenceLimit;
     private readonly Action<string>? _messages;
+    private readonly string? _namedProgram;
     private readonly Queue<string> _heldLines = new();
     private volatile string _lastStderrLine = "";
     private volatile string? _firstHeldLine;
     private volatile bool _timedOut;
     private bool _isSqlite3Rsync;
 
-    protected RemoteShellAgent(string host, Stream stdout, Stream stderr, TimeSpan silenceLimit, Action<string>? messages)
+    /// <summary>Watches an agent already started: <paramref name="namedProgram"/> is the remote program the user named (--exe), or null.</summary>
+    protected RemoteShellAgent(string host, string? namedProgram, Stream stdout, Stream stderr, TimeSpan silenceLimit, Action<string>? messages)
     {
         Host = host;
+        _namedProgram = namedProgram;
         _silenceLimit = silenceLimit;
         _messages = messages;
         _fromAgent = new ActivityStream(stdout);
@@ -84,22 +87,29 @@ internal abstract class RemoteShellAgent : RemoteAgent
         ShowHeldLines();
     }
 
-    /// <summary>
-    /// After the conversation failed: why, in the words a user needs, judged from the exit code, the
-    /// last stderr line and the first bytes the agent sent. Null when nothing better than the protocol's
-    /// own error is known.
-    /// </summary>
     public override bool IsSqlite3Rsync => _isSqlite3Rsync;
 
-    public override SyncException? ExplainFailure()
+    /// <summary>
+    /// After the conversation failed: why, in the words a user needs, judged from the exit code, the
+    /// last stderr line and the first bytes the agent sent; else <paramref name="failure"/>, with the
+    /// last line the remote side wrote to stderr (ssh's notices aside). Held lines are not shown
+    /// after a failure: one line reports it.
+    /// </summary>
+    public override SyncException ExplainFailure(SyncException failure)
     {
         var explanation = Explain();
-        if (explanation is null)
+        string? said;
+        lock (_heldLines)
         {
-            ShowHeldLines();
+            said = _heldLines.LastOrDefault(line => !IsSshNotice(line));
+            _heldLines.Clear();
         }
-        return explanation;
+        return explanation
+            ?? (said is null ? failure : new SyncException(failure.Reason, $"{failure.Message} ({Host} said: {said.Trim()})", failure.InnerException ?? failure));
     }
+
+    /// <summary>ssh's notice on a first connection, which explains no failure.</summary>
+    private static bool IsSshNotice(string line) => line.StartsWith("Warning: Permanently added ", StringComparison.Ordinal);
 
     private SyncException? Explain()
     {
@@ -121,9 +131,12 @@ internal abstract class RemoteShellAgent : RemoteAgent
         }
         _stderrRelay.Join(TimeSpan.FromSeconds(2));
         string last = _lastStderrLine;
-        if (code == 127 || last.Contains("not found", StringComparison.OrdinalIgnoreCase) && !last.StartsWith("sqlrsync:"))
+        if (code == 127 || last.Contains("not found", StringComparison.OrdinalIgnoreCase) && !last.StartsWith("sqlrsync:")
+            || code == 126 && _namedProgram is not null)
         {
-            return Transport($"sqlrsync not found on {Host}: install it there or pass --exe ({last})");
+            return Transport(_namedProgram is { } named
+                ? $"--exe {named}: no such program on {Host}, or it cannot run ({last}); give the path of sqlrsync (or sqlite3_rsync) there"
+                : $"sqlrsync not found on {Host}: install it there or pass --exe ({last})");
         }
         if (code != 0 && IsSqlite3RsyncRefusal(_firstHeldLine))
         {
@@ -147,10 +160,15 @@ internal abstract class RemoteShellAgent : RemoteAgent
             // The agent gave up and said why, but the connection broke before its Error message reached us.
             return new SyncException(SyncFailure.Other, $"{Host}: {last[AgentErrorPrefix.Length..]}");
         }
-        if (code != 0 && _firstHeldLine is { } complaint)
+        if (code != 0 && _firstHeldLine is { } complaint && !IsSshNotice(complaint))
         {
             // A program's first complaint says what is wrong; later lines tend to say "try --help".
             return Transport($"the remote program on {Host} failed (exit code {code}): {complaint.TrimEnd('.')}; is --exe a sqlrsync program?");
+        }
+        if (first.Length == 0)
+        {
+            return Transport($"the remote program {_namedProgram ?? "sqlrsync"} on {Host} ended (exit code {code}) without answering" +
+                (_namedProgram is null ? "" : "; is --exe a sqlrsync program?"));
         }
         return null;
     }

@@ -18,7 +18,7 @@ internal sealed class SshNetAgent : RemoteShellAgent
     private readonly IAsyncResult _execution;
 
     private SshNetAgent(SshClient client, SshCommand command, Stream toAgent, IAsyncResult execution, SshConnection connection)
-        : base(connection.Host, command.OutputStream, command.ExtendedOutputStream, connection.SilenceTimeout, connection.RemoteMessages)
+        : base(connection.Host, connection.RemoteProgram, command.OutputStream, command.ExtendedOutputStream, connection.SilenceTimeout, connection.RemoteMessages)
     {
         _client = client;
         _command = command;

@@ -6,7 +6,7 @@ namespace SqlRsync.Files;
 /// <summary>
 /// The C library calls sqlrsync makes where .NET has no equivalent: file identity and filesystem type
 /// without opening a file (stat, statfs), nameless temporary files and hard links (open with O_TMPFILE,
-/// link, linkat), fsync of a directory, and realpath. Linux, 64-bit (x86-64 and arm64 share these
+/// link, linkat), fsync of a directory, access and realpath. Linux, 64-bit (x86-64 and arm64 share these
 /// struct layouts); callers check <see cref="OperatingSystem.IsLinux"/> where it matters.
 /// </summary>
 internal static partial class Libc
@@ -60,6 +60,12 @@ internal static partial class Libc
 
     [LibraryImport("libc", EntryPoint = "linkat", StringMarshalling = StringMarshalling.Utf8, SetLastError = true)]
     public static partial int LinkAt(int existingDirectory, string existing, int createdDirectory, string created, int flags);
+
+    /// <summary>access(2) with W_OK: whether this process may write the file or directory (false on a read-only filesystem, even for root).</summary>
+    public static bool CanWrite(string path) => Access(path, 2) == 0;
+
+    [LibraryImport("libc", EntryPoint = "access", StringMarshalling = StringMarshalling.Utf8)]
+    private static partial int Access(string path, int mode);
 
     [LibraryImport("libc", EntryPoint = "stat", StringMarshalling = StringMarshalling.Utf8)]
     private static partial int Stat(string path, ref byte buffer);

@@ -16,14 +16,16 @@ internal sealed class PageSink : IPageScanner, IPageWriter, IDisposable
     private readonly DbpageReader _reader;
     private readonly SqliteStatement _writePage;
     private readonly bool _created;
+    private readonly TimeSpan _busyTimeout;
     private byte[]? _patchedPageOne;
     private uint _highestPageWritten;
     private bool _committed;
 
-    private PageSink(SqliteDatabase database, bool created)
+    private PageSink(SqliteDatabase database, bool created, TimeSpan busyTimeout)
     {
         _database = database;
         _created = created;
+        _busyTimeout = busyTimeout;
         _reader = new DbpageReader(database);
         _writePage = database.Prepare("INSERT INTO sqlite_dbpage(pgno, data) VALUES (?1, ?2)");
     }
@@ -40,11 +42,12 @@ internal sealed class PageSink : IPageScanner, IPageWriter, IDisposable
 
     /// <summary>
     /// Opens (creating when missing) <paramref name="path"/> and takes its write lock, waiting up to
-    /// <paramref name="busyTimeout"/> for another writer. An empty database takes
-    /// <paramref name="pageSizeIfEmpty"/>; a non-empty one keeps its own page size.
+    /// <paramref name="busyTimeout"/> for another writer (calling <paramref name="waiting"/> first when
+    /// it must wait). An empty database takes <paramref name="pageSizeIfEmpty"/>; a non-empty one keeps
+    /// its own page size.
     /// </summary>
     /// <exception cref="SqliteCallException">Cannot open, not a database, or the lock was not had in time.</exception>
-    public static PageSink Open(string path, int pageSizeIfEmpty, TimeSpan busyTimeout)
+    public static PageSink Open(string path, int pageSizeIfEmpty, TimeSpan busyTimeout, Action? waiting = null)
     {
         bool created = !File.Exists(path);
         var database = SqliteDatabase.Open(path, create: true);
@@ -55,8 +58,8 @@ internal sealed class PageSink : IPageScanner, IPageWriter, IDisposable
             database.Execute("PRAGMA synchronous = FULL");
             // Only takes effect while the file is still empty.
             database.Execute($"PRAGMA page_size = {pageSizeIfEmpty}");
-            sink = new PageSink(database, created);
-            sink.Begin();
+            sink = new PageSink(database, created, busyTimeout);
+            sink.Begin(waiting);
             return sink;
         }
         catch
@@ -74,10 +77,26 @@ internal sealed class PageSink : IPageScanner, IPageWriter, IDisposable
         }
     }
 
-    private void Begin()
+    private void Begin(Action? waiting)
     {
         long countBefore = _database.QueryInt64("PRAGMA page_count");
-        _database.Execute("BEGIN IMMEDIATE");
+        // One try without waiting, so that a wait can be announced before it begins.
+        _database.SetBusyTimeout(TimeSpan.Zero);
+        try
+        {
+            _database.Execute("BEGIN IMMEDIATE");
+        }
+        catch (SqliteCallException e) when (e.IsBusy)
+        {
+            if (_database.InTransaction)
+            {
+                _database.Execute("ROLLBACK");
+            }
+            waiting?.Invoke();
+            _database.SetBusyTimeout(_busyTimeout);
+            _database.Execute("BEGIN IMMEDIATE");
+        }
+        _database.SetBusyTimeout(_busyTimeout);
         PageSize = checked((int)_database.QueryInt64("PRAGMA page_size"));
         long count = _database.QueryInt64("PRAGMA page_count");
         // A write transaction on an empty file makes an in-memory page 1; the file is still empty.
@@ -109,7 +128,7 @@ internal sealed class PageSink : IPageScanner, IPageWriter, IDisposable
         _writePage.Reset();
         _writePage.BindInt64(1, pageNumber);
         _writePage.BindBlob(2, data);
-        _writePage.Run();
+        WhileReadersAllow(_writePage.Run);
         _highestPageWritten = Math.Max(_highestPageWritten, pageNumber);
         return PageHasher.Hash(pageNumber, data, LockBytePage.For(PageSize));
     }
@@ -131,14 +150,33 @@ internal sealed class PageSink : IPageScanner, IPageWriter, IDisposable
             _writePage.Reset();
             _writePage.BindInt64(1, pageCount + 1);
             _writePage.BindNull(2);
-            _writePage.Run();
+            WhileReadersAllow(_writePage.Run);
         }
         else if (pageCount > current)
         {
             throw new InvalidOperationException($"the replica has {current} pages, fewer than the {pageCount} it should have: a page was not sent");
         }
-        _database.Execute("COMMIT");
+        WhileReadersAllow(() => _database.Execute("COMMIT"));
         _committed = true;
+    }
+
+    /// <summary>
+    /// Runs a step that may need the database file itself (a commit, or a page cache spilling to
+    /// disk). We hold the write lock, so only readers can keep it waiting: in rollback-journal mode
+    /// the file cannot be written while anyone reads it.
+    /// </summary>
+    private void WhileReadersAllow(Action step)
+    {
+        try
+        {
+            step();
+        }
+        catch (SqliteCallException e) when (e.IsBusy)
+        {
+            throw new SyncException(SyncFailure.Busy,
+                $"replica {Path} is being read by another process, and a rollback-journal database cannot be written while it is read; " +
+                $"gave up after {_busyTimeout.TotalSeconds:0.###} s (keep its readers' transactions short, make the replica a WAL database, or raise --busy-timeout)", e);
+        }
     }
 
     public void Dispose()

@@ -25,8 +25,8 @@ internal abstract class RemoteAgent : IDisposable
     /// <summary>After <see cref="ExplainFailure"/>: whether the remote program was sqlite3_rsync, refusing our agent's arguments.</summary>
     public virtual bool IsSqlite3Rsync => false;
 
-    /// <summary>After a failed conversation: why, in the transport's words, or null when it knows nothing better.</summary>
-    public abstract SyncException? ExplainFailure();
+    /// <summary>After a failed conversation: why, in one line — the transport's words, or <paramref name="failure"/> with what the remote side last said.</summary>
+    public abstract SyncException ExplainFailure(SyncException failure);
 
     public abstract void Dispose();
 }

@@ -75,7 +75,7 @@ internal static class RemoteSync
         }
         catch (SyncException e)
         {
-            var explained = agent.ExplainFailure() ?? e;
+            var explained = agent.ExplainFailure(e);
             remoteIsSqlite3Rsync = !request.Sqlite3Rsync && agent.IsSqlite3Rsync;
             throw explained;
         }

@@ -45,6 +45,11 @@ internal static class OriginRole
         run.DryRun = agreed.HasFlag(OptionFlags.DryRun);
 
         // The replica sends its info once it holds its write lock: only now is the snapshot pinned.
+        if (peer.Reader.PeekType() == MessageType.ReplicaWaiting)
+        {
+            ReplicaWaiting.Parse(peer.Expect(MessageType.ReplicaWaiting).Span);
+            progress.Enter(SyncPhase.Waiting);
+        }
         var replica = DatabaseInfo.Parse(peer.Expect(MessageType.ReplicaInfo).Span, MessageType.ReplicaInfo);
         run.RoundTrips = 1;
         source.PinSnapshot();
@@ -112,6 +117,7 @@ internal static class OriginRole
         int level = shape.TopLevel;
         var theirs = LevelMessages.ReadHashes(peer.Reader, (byte)level, (int)shape.NodeCount(level));
         run.RoundTrips++;
+        run.CountHashes(theirs.Length);
         var different = new List<uint>();
         var ours = tree.TopLevel;
         for (int node = 0; node < ours.Length; node++)
@@ -130,6 +136,7 @@ internal static class OriginRole
             var ourChildren = tree.ChildHashes(level, different);
             theirs = LevelMessages.ReadHashes(peer.Reader, (byte)(level - 1), ourChildren.Length);
             run.RoundTrips++;
+            run.CountHashes(theirs.Length);
 
             var differentBelow = new List<uint>();
             int next = 0;

@@ -1,3 +1,5 @@
+using SqlRsync.Files;
+
 namespace SqlRsync.Roles;
 
 /// <summary>
@@ -28,6 +30,15 @@ internal static class PathChecks
         if (directory is not null && !Directory.Exists(directory))
         {
             throw new SyncException(SyncFailure.NotFound, $"the replica's directory {directory} does not exist (create it first)");
+        }
+        // Checked here so that a dry run fails where the real run would, and the real run before any page travels.
+        if (directory is not null && !Libc.CanWrite(directory))
+        {
+            throw new SyncException(SyncFailure.Access, $"the replica's directory {directory} is not writable (the replica, its journal and sqlrsync's record of it are written there): fix its permissions or choose another place");
+        }
+        if (File.Exists(path) && !Libc.CanWrite(path))
+        {
+            throw new SyncException(SyncFailure.Access, $"replica {path} is not writable: fix its permissions or choose another place");
         }
     }
 }

@@ -15,6 +15,9 @@ internal sealed class PeerConnection(Stream input, Stream output, Role role)
 
     public FrameWriter Writer { get; } = new(output);
 
+    /// <summary>What the peer's hello said it can do.</summary>
+    public Capabilities PeerCapabilities { get; private set; }
+
     /// <summary>
     /// Sends our hello (and whatever <paramref name="then"/> writes right after it, in the same
     /// flush), reads the peer's hello, and returns the options both asked for.
@@ -48,6 +51,7 @@ internal sealed class PeerConnection(Stream input, Stream output, Role role)
         {
             throw new ProtocolException($"the peer is also the {role.ToString().ToLowerInvariant()}; one side must be the origin and the other the replica");
         }
+        PeerCapabilities = hello.Capabilities;
         var agreed = mine | hello.Options;
         if ((hello.Capabilities & Capabilities.Brotli) == 0)
         {
@@ -91,7 +95,7 @@ internal sealed class PeerConnection(Stream input, Stream output, Role role)
 
     private void SendHello(OptionFlags options)
     {
-        new Hello(Hello.CurrentVersion, role, HashAlgorithm.Xxh3_128, Capabilities.Brotli | Capabilities.DryRun, options).WriteTo(Writer);
+        new Hello(Hello.CurrentVersion, role, HashAlgorithm.Xxh3_128, Capabilities.Brotli | Capabilities.DryRun | Capabilities.WaitNotice, options).WriteTo(Writer);
         _helloSent = true;
     }
 }

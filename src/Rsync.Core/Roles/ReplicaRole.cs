@@ -40,7 +40,15 @@ internal static class ReplicaRole
             }
             // Our write lock (or, in a dry run, our read transaction) comes first: the origin pins its
             // snapshot only once it has our info, so it never holds it while we wait for the lock.
-            target = ReplicaTarget.Open(replicaPath, run.DryRun, announcedPageSize, options.BusyTimeout);
+            target = ReplicaTarget.Open(replicaPath, run.DryRun, announcedPageSize, options.BusyTimeout, waiting: () =>
+            {
+                progress.Enter(SyncPhase.Waiting);
+                if (peer.PeerCapabilities.HasFlag(Capabilities.WaitNotice))
+                {
+                    ReplicaWaiting.Write(peer.Writer);
+                    peer.Writer.Flush();
+                }
+            });
             // Read under our lock: a sync that held it before us has recorded what it left.
             var state = target.IsNew || force ? null : ReplicaState.Read(replicaPath);
             var info = target.Info;
@@ -149,6 +157,7 @@ internal static class ReplicaRole
         LevelMessages.WriteHashes(peer.Writer, (byte)level, tree.TopLevel);
         peer.Writer.Flush();
         run.RoundTrips++;
+        run.CountHashes(tree.TopLevel.Length);
 
         while (peer.Reader.PeekType() is MessageType.NodeRequest or MessageType.NodeRequestEnd)
         {
@@ -157,9 +166,11 @@ internal static class ReplicaRole
                 throw new ProtocolException("the origin asks for children of pages");
             }
             var nodes = LevelMessages.ReadNodeRequest(peer.Reader, (byte)level, shape.NodeCount(level));
-            LevelMessages.WriteHashes(peer.Writer, (byte)(level - 1), tree.ChildHashes(level, nodes));
+            var children = tree.ChildHashes(level, nodes);
+            LevelMessages.WriteHashes(peer.Writer, (byte)(level - 1), children);
             peer.Writer.Flush();
             run.RoundTrips++;
+            run.CountHashes(children.Length);
             level--;
         }
     }

@@ -32,8 +32,11 @@ internal sealed class ReplicaTarget : IDisposable
 
     public bool IsNew => Existing is null;
 
-    /// <summary>Opens <paramref name="path"/> for one sync; an empty or new file takes <paramref name="pageSize"/>.</summary>
-    public static ReplicaTarget Open(string path, bool dryRun, int pageSize, TimeSpan busyTimeout)
+    /// <summary>
+    /// Opens <paramref name="path"/> for one sync; an empty or new file takes <paramref name="pageSize"/>.
+    /// <paramref name="waiting"/> is called when another process holds the write lock, before waiting for it.
+    /// </summary>
+    public static ReplicaTarget Open(string path, bool dryRun, int pageSize, TimeSpan busyTimeout, Action waiting)
     {
         if (!File.Exists(path))
         {
@@ -45,7 +48,7 @@ internal sealed class ReplicaTarget : IDisposable
             var source = PageSource.OpenSnapshot(path, busyTimeout);
             return new(new DatabaseInfo(source.PageSize, source.PageCount, source.IsWal), source, null, source);
         }
-        var sink = PageSink.Open(path, pageSize, busyTimeout);
+        var sink = PageSink.Open(path, pageSize, busyTimeout, waiting);
         return new(new DatabaseInfo(sink.PageSize, sink.PageCount, sink.IsWal), sink, sink, sink);
     }
 

@@ -24,11 +24,22 @@ internal sealed class SyncRun(ProgressTracker progress)
     /// <summary>Times this side waited for the other's answer after sending.</summary>
     public int RoundTrips { get; set; }
 
+    public long Hashes { get; set; }
+
+    public int HashRounds { get; set; }
+
     public HashingFigures OriginHashing { get; set; }
 
     public HashingFigures ReplicaHashing { get; set; }
 
     /// <summary>This side's hashing so far, as the peer is told it.</summary>
+    /// <summary>One round of <paramref name="hashes"/> hashes from the replica.</summary>
+    public void CountHashes(long hashes)
+    {
+        Hashes += hashes;
+        HashRounds++;
+    }
+
     public HashingFigures HashingSoFar => HashingFigures.From(Progress.PhaseElapsed, Progress.Bytes);
 
     public SyncResult ToResult(PeerConnection peer) => ToResult(peer.Writer.BytesWritten, peer.Reader.BytesRead);
@@ -45,6 +56,8 @@ internal sealed class SyncRun(ProgressTracker progress)
         BytesWritten = bytesWritten,
         BytesRead = bytesRead,
         RoundTrips = RoundTrips,
+        Hashes = Hashes,
+        HashRounds = HashRounds,
         Phases = Progress.PhaseTimes,
         OriginHashing = Totals(OriginHashing),
         ReplicaHashing = Totals(ReplicaHashing),

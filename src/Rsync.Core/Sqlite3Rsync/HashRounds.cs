@@ -65,8 +65,16 @@ internal sealed class HashRounds(OwnPages pages, byte protocol, Sqlite3RsyncWrit
         _requested.Clear();
     }
 
+    /// <summary>Hashes sent so far, in all rounds.</summary>
+    public long HashesSent { get; private set; }
+
+    /// <summary>Rounds sent so far.</summary>
+    public int Rounds { get; private set; }
+
     private void Send(List<(uint First, uint Count)> plan, uint expectedFirst, uint expectedCount)
     {
+        Rounds++;
+        HashesSent += plan.Count;
         _rangesSent.Clear();
         Span<byte> hash = stackalloc byte[Sqlite3RsyncHash.Length];
         foreach (var (first, count) in plan)

@@ -97,9 +97,11 @@ internal static class Sqlite3RsyncOrigin
                         }
                         pastLastHash = Math.Max(pastLastHash, (ulong)first + count);
                         first += count;
+                        run.Hashes++;
                         break;
                     case Sqlite3RsyncMessage.ReplicaReady:
                         Pin();
+                        run.HashRounds++;
                         if (run.RoundTrips++ == 0)
                         {
                             // The first round hashes every page the replica has: its page count is where it ends.

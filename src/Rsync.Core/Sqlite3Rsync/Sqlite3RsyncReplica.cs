@@ -31,7 +31,7 @@ internal static class Sqlite3RsyncReplica
             {
                 ReplicaGuard.RefuseIfInUse(replicaPath);
             }
-            target = ReplicaTarget.Open(replicaPath, options.DryRun, pageSize, options.BusyTimeout);
+            target = ReplicaTarget.Open(replicaPath, options.DryRun, pageSize, options.BusyTimeout, waiting: () => progress.Enter(SyncPhase.Waiting));
             var state = target.IsNew || options.Force ? null : ReplicaState.Read(replicaPath);
             var info = target.Info;
             if (info.PageCount > 0 && info.PageSize != pageSize)
@@ -78,6 +78,8 @@ internal static class Sqlite3RsyncReplica
                     throw new ProtocolException($"the origin sent {code} while hashes were compared");
                 }
             }
+            run.Hashes = rounds.HashesSent;
+            run.HashRounds = rounds.Rounds;
             uint finalPageCount = ReceivePages(conversation, code, target, pages, pageSize, run);
             if (conversation.Next() is { } end && end != Sqlite3RsyncMessage.OriginEnd)
             {

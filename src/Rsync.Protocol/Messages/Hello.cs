@@ -22,6 +22,8 @@ internal enum Capabilities : uint
     Brotli = 1,
     /// <summary>A replica that announces this writes nothing when asked for <see cref="OptionFlags.DryRun"/>.</summary>
     DryRun = 2,
+    /// <summary>An origin that announces this understands <see cref="MessageType.ReplicaWaiting"/>.</summary>
+    WaitNotice = 4,
 }
 
 /// <summary>What a side asks for: a side started by the user passes the user's options on.</summary>

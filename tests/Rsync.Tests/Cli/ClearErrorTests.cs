@@ -70,17 +70,38 @@ public sealed class ClearErrorTests : IDisposable
 
     [Fact]
     public void TwoRemoteEndpoints() =>
-        AssertClearError(2, "one side must be a local path (see sqlrsync --help)", "hosta:/srv/a.db", "hostb:/srv/b.db");
+        AssertClearError(2, "one side must be a local path", "hosta:/srv/a.db", "hostb:/srv/b.db");
 
+    /// <summary>Every usage error names the word at fault and what to write instead; {o} and {r} stand for the two paths.</summary>
     [Theory]
-    [InlineData("--bogus")]
-    [InlineData("--busy-timeout", "soon")]
-    [InlineData("--compress", "maybe")]
-    public void UnknownOptionOrBadValue(params string[] option) =>
-        AssertClearError(2, "(see sqlrsync --help)", [_origin, _replica, .. option]);
+    [InlineData("unknown option --dryrun; did you mean --dry-run?", "--dryrun", "{o}", "{r}")]
+    [InlineData("unknown option --verbos; did you mean --verbose?", "{o}", "{r}", "--verbos")]
+    [InlineData("unknown option --bogus; sqlrsync --help lists the options (write ./--bogus for a file", "{o}", "{r}", "--bogus")]
+    [InlineData("--port abc: give a TCP port number, 1 to 65535", "-p", "abc", "{o}", "host:/srv/r.db")]
+    [InlineData("--port 0: give a TCP port number, 1 to 65535", "--port=0", "{o}", "host:/srv/r.db")]
+    [InlineData("--busy-timeout soon: give the seconds to wait, 0 or more", "{o}", "{r}", "--busy-timeout", "soon")]
+    [InlineData("--busy-timeout -1: give the seconds to wait, 0 or more", "{o}", "{r}", "--busy-timeout", "-1")]
+    [InlineData("--timeout 0: give the seconds of silence to allow, at least 1", "{o}", "host:/srv/r.db", "--timeout", "0")]
+    [InlineData("--compress maybe: give auto, on or off", "{o}", "{r}", "--compress", "maybe")]
+    [InlineData("--protocol 3: sqlite3_rsync's protocol has versions 1 and 2", "{o}", "host:/srv/r.db", "--protocol", "3")]
+    [InlineData("--exe needs a value", "{o}", "host:/srv/r.db", "--exe")]
+    [InlineData("--port is for a remote side, and {o} and {r} are both local", "-p", "2299", "{o}", "{r}")]
+    [InlineData("--exe is for a remote side", "{o}", "{r}", "--exe", "/usr/bin/sqlrsync")]
+    [InlineData("--protocol is for a remote side", "{o}", "{r}", "--protocol", "1")]
+    [InlineData("extra.db: one ORIGIN and one REPLICA, no more", "{o}", "{r}", "extra.db")]
+    [InlineData("give a REPLICA after {o}: sqlrsync ORIGIN REPLICA", "{o}")]
+    [InlineData("--logfile is a debugging option of sqlite3_rsync that sqlrsync does not have", "--logfile", "log.txt", "{o}", "{r}")]
+    [InlineData("unknown option -x; sqlrsync --help lists the options", "-x", "{o}", "{r}")]
+    public void UsageErrorNamesTheWordAndTheFix(string expected, params string[] arguments)
+    {
+        string Paths(string text) => text.Replace("{o}", _origin).Replace("{r}", _replica);
+        AssertClearError(2, Paths(expected), [.. arguments.Select(Paths)]);
+        Assert.Contains("--help", SqlRsyncProgram.Run([.. arguments.Select(Paths)]).StandardError);
+    }
 
     [Fact]
-    public void OnlyOnePath() => AssertClearError(2, "give ORIGIN and REPLICA", "only-one-path.db");
+    public void TwoRemoteLookingLocalFilesGetTheDotSlashHint() =>
+        AssertClearError(2, "write ./NAME for a local file whose name has a ':'", "app-2026-11-23T02:53.db", "backup-2026-11-23T02:53.db");
 
     [Fact]
     public void ReplicaLockedByAnotherWriterPastTheBusyTimeout()
@@ -95,6 +116,29 @@ public sealed class ClearErrorTests : IDisposable
             result = SqlRsyncProgram.Run(_origin, _replica, "--busy-timeout", "1");
         }
         AssertOneLine(result, 1, "locked by another writer; gave up after 1 s (raise --busy-timeout or retry later)");
+        DirectorySnapshot.AssertUnchanged(before, _dir.Path);
+    }
+
+    [Fact]
+    public void RollbackJournalReplicaReadPastTheBusyTimeout()
+    {
+        var origin = _dir.File("rollback.db");
+        TestDatabase.Create(origin, rows: 300, journalMode: "delete");
+        Assert.Equal(0, SqlRsyncProgram.Run(origin, _replica).ExitCode);
+        using (var writer = TestDatabase.Connect(origin))
+        {
+            TestDatabase.InsertRows(writer, rows: 300, seed: 9);
+        }
+        var before = DirectorySnapshot.Take(_dir.Path);
+        ExternalProgram.Result result;
+        using (var reader = TestDatabase.Connect(_replica, readOnly: true))
+        {
+            // A read transaction: its shared lock keeps a rollback-journal database from being written.
+            TestDatabase.Execute(reader, "BEGIN");
+            TestDatabase.Scalar(reader, "SELECT count(*) FROM sqlite_schema");
+            result = SqlRsyncProgram.Run(origin, _replica, "--busy-timeout", "1");
+        }
+        AssertOneLine(result, 1, $"replica {_replica} is being read by another process, and a rollback-journal database cannot be written while it is read; gave up after 1 s");
         DirectorySnapshot.AssertUnchanged(before, _dir.Path);
     }
 

@@ -92,4 +92,40 @@ public class DryRunAndCheckTests
         }
         Assert.Equal(3, SqlRsyncProgram.Run(origin, replica, "--check").ExitCode);
     }
+
+    [Fact]
+    public void DryRunAndCheckReportWithoutVerbose()
+    {
+        using var dir = new TempDirectory();
+        var origin = dir.File("origin.db");
+        var replica = dir.File("replica.db");
+        TestDatabase.Create(origin, rows: 1000);
+        TestDatabase.Checkpoint(origin);
+        long pages = new FileInfo(origin).Length / 4096;
+
+        // A missing replica: said so, and --check exits 3.
+        var missing = SqlRsyncProgram.Run(origin, replica, "--check");
+        Assert.Equal(3, missing.ExitCode);
+        Assert.Contains($"the replica does not exist (or is empty): a sync would create it, sending all {pages:N0} pages", missing.StandardError);
+        Assert.False(File.Exists(replica));
+
+        Assert.Equal(0, SqlRsyncProgram.Run(origin, replica).ExitCode);
+        using (var connection = TestDatabase.Connect(origin))
+        {
+            TestDatabase.Execute(connection, "UPDATE items SET name = 'changed' WHERE id = 500");
+        }
+        var dryRun = SqlRsyncProgram.Run(origin, replica, "--dry-run");
+        Assert.True(dryRun.ExitCode == 0, dryRun.StandardError);
+        Assert.Matches($@"would change [1-9]\d* of {pages:N0} pages", dryRun.StandardError);
+        Assert.Contains("(DRY RUN)", dryRun.StandardError);
+        Assert.DoesNotContain("does not exist", dryRun.StandardError);
+
+        var check = SqlRsyncProgram.Run(origin, replica, "--check");
+        Assert.Equal(3, check.ExitCode);
+        Assert.Contains("would change", check.StandardError);
+
+        // -q is quiet, and --json is the report.
+        Assert.Equal("", SqlRsyncProgram.Run(origin, replica, "--check", "-q").StandardError);
+        Assert.Equal("", SqlRsyncProgram.Run(origin, replica, "--dry-run", "--json").StandardError);
+    }
 }

@@ -94,6 +94,51 @@ public class OutputTests
     }
 
     [Fact]
+    public void HelpShowsTheRealUsageAndNeedsNoDocsFolder()
+    {
+        var help = SqlRsyncProgram.Run("--help").StandardOutput;
+
+        Assert.Contains("Usage:\n  sqlrsync ORIGIN REPLICA [options]\n  sqlrsync --serve --allow DIR", help);
+        Assert.DoesNotContain("[<ORIGIN> [<REPLICA>]]", help);
+        // The installed program comes without the repository's docs/.
+        Assert.DoesNotContain("docs/", help);
+        Assert.Contains("A local file name with a ':' in it: write ./NAME.", help);
+    }
+
+    [Fact]
+    public void Sqlite3RsyncSpellingsWork()
+    {
+        using var dir = new TempDirectory();
+        var origin = dir.File("origin.db");
+        var replica = dir.File("replica.db");
+        TestDatabase.Create(origin, rows: 3000, journalMode: "delete");
+
+        var version = SqlRsyncProgram.Run("-version");
+        Assert.Equal(0, version.ExitCode);
+        Assert.StartsWith("sqlrsync ", version.StandardOutput);
+        Assert.Contains("--wal-only was given", SqlRsyncProgram.AssertErrorLine(SqlRsyncProgram.Run(origin, replica, "-wal-only"), 1));
+        Assert.Contains("--exe is for a remote side", SqlRsyncProgram.AssertErrorLine(SqlRsyncProgram.Run(origin, replica, "-exe", "/usr/bin/sqlrsync"), 2));
+
+        Assert.Equal(0, SqlRsyncProgram.Run(origin, replica).ExitCode);
+        using (var connection = TestDatabase.Connect(origin))
+        {
+            TestDatabase.Execute(connection, "UPDATE items SET name = 'changed' WHERE id % 100 = 0");
+        }
+        foreach (var verbose in new[] { "-vvv", "-vvvv" })
+        {
+            var result = SqlRsyncProgram.Run(origin, replica, verbose, "--check");
+            Assert.Equal(3, result.ExitCode);
+            // All of -vv, then sqlite3_rsync's counters under its own names.
+            Assert.Matches(@"\nphases: hashing [\d.]+ s, comparing", result.StandardError);
+            var counters = System.Text.RegularExpressions.Regex.Match(result.StandardError, @"\nhashes: ([\d,]+)  hash-rounds: (\d+)  page updates: ([\d,]+)  protocol: sqlrsync\n");
+            Assert.True(counters.Success, result.StandardError);
+            Assert.True(int.Parse(counters.Groups[1].Value.Replace(",", "")) > 0);
+            Assert.True(int.Parse(counters.Groups[2].Value) > 0);
+            Assert.Matches($@"would change {counters.Groups[3].Value} of ", result.StandardError);
+        }
+    }
+
+    [Fact]
     public void ProgressIsDrawnOnATerminalOnly()
     {
         using var dir = new TempDirectory();

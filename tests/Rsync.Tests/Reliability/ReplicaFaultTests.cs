@@ -19,15 +19,15 @@ public class ReplicaFaultTests
     }
 
     [SkippableTheory]
-    [InlineData("wal", "cannot open replica")]
-    [InlineData("delete", "is read-only")]
-    [InlineData(null, "cannot create replica")]
-    public void ReadOnlyFilesystemGivesAClearError(string? replicaMode, string expected)
+    [InlineData("wal")]
+    [InlineData("delete")]
+    [InlineData(null)]
+    public void ReadOnlyFilesystemGivesAClearError(string? replicaMode)
     {
         var line = SyncOntoFaultyDisk(kibibytes: 4096, originRows: 300, replicaMode, readOnly: true);
 
-        Assert.Contains(expected, line);
-        Assert.Matches("writable|permissions|Read-only", line);
+        // Found before the replica is opened: where the replica, its journal and its record are written.
+        Assert.Matches("the replica's directory .* is not writable .*: fix its permissions or choose another place", line);
     }
 
     /// <summary>

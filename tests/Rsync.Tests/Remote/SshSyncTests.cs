@@ -124,7 +124,8 @@ public sealed class SshSyncTests(SshSyncTests.Server server) : IClassFixture<Ssh
         var result = SqlRsyncProgram.Run(origin, $"{SshServer.Alias}:{dir.File("r.db")}", "--ssh", Ssh.SshCommand, "--exe", "/no/such/sqlrsync");
 
         var line = SqlRsyncProgram.AssertErrorLine(result, 1);
-        Assert.Contains($"sqlrsync not found on {SshServer.Alias}: install it there or pass --exe", line);
+        Assert.Contains($"--exe /no/such/sqlrsync: no such program on {SshServer.Alias}", line);
+        Assert.Contains("give the path of sqlrsync (or sqlite3_rsync) there", line);
         Assert.False(File.Exists(dir.File("r.db")));
     }
 

@@ -197,7 +197,7 @@ public sealed class SshNetTests(SshSyncTests.Server server) : IClassFixture<SshS
             "--identity", Ssh.UserKey, "--known-hosts", knownHosts, "--exe", "/no/such/sqlrsync");
         var openssh = SqlRsyncProgram.Run(origin, $"{SshServer.Alias}:{_dir.File("r.db")}", "--ssh", Ssh.SshCommand, "--exe", "/no/such/sqlrsync");
 
-        string expected = "sqlrsync not found on {0}: install it there or pass --exe";
+        string expected = "--exe /no/such/sqlrsync: no such program on {0}, or it cannot run";
         Assert.Contains(string.Format(expected, "127.0.0.1"), SqlRsyncProgram.AssertErrorLine(builtin, 1));
         Assert.Contains(string.Format(expected, SshServer.Alias), SqlRsyncProgram.AssertErrorLine(openssh, 1));
         Assert.False(File.Exists(_dir.File("r.db")));
