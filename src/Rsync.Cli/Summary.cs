@@ -20,7 +20,7 @@ internal static class Summary
         yield return $"total size is {N(figures.TotalSize)}  speedup is {figures.Speedup.ToString("0.00", CultureInfo.InvariantCulture)}{dryRun}";
         string verb = result.DryRun ? "would change" : "changed";
         yield return $"{verb} {N(result.PagesSent)} of {N(result.OriginPageCount)} pages ({N(result.PageBytesRaw)} bytes, {N(result.PageBytesOnWire)} on the wire) " +
-                     $"in {result.RoundTrips} round trips; {elapsed.TotalSeconds.ToString("0.000", CultureInfo.InvariantCulture)} s" +
+                     $"in {result.RoundTrips} round trip{(result.RoundTrips == 1 ? "" : "s")}; {elapsed.TotalSeconds.ToString("0.000", CultureInfo.InvariantCulture)} s" +
                      (result.Protocol == "sqlrsync" ? "" : $"; spoke {result.Protocol.Replace(" ", "'s protocol ")}");
         if (verbosity < 2)
         {
