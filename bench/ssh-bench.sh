@@ -11,39 +11,8 @@ origin="$work/origin-$size_mib.db"
 dotnet build -c Release src/Rsync.Cli -v quiet -nologo >/dev/null
 dll="$PWD/src/Rsync.Cli/bin/Release/net10.0/sqlrsync.dll"
 
-keys="$(mktemp -d)"
-port=$(( 20000 + RANDOM % 20000 ))
-ssh-keygen -q -t ed25519 -N '' -f "$keys/host"
-ssh-keygen -q -t ed25519 -N '' -f "$keys/user"
-cp "$keys/user.pub" "$keys/authorized_keys"
-mkdir -p /run/sshd
-cat > "$keys/sshd_config" <<CONF
-Port $port
-ListenAddress 127.0.0.1
-HostKey $keys/host
-PidFile $keys/sshd.pid
-AuthorizedKeysFile $keys/authorized_keys
-PasswordAuthentication no
-PermitRootLogin yes
-StrictModes no
-UsePAM no
-CONF
-cat > "$keys/ssh_config" <<CONF
-Host benchhost
-  HostName 127.0.0.1
-  Port $port
-  User $(id -un)
-  IdentityFile $keys/user
-  HostKeyAlias benchhost
-  UserKnownHostsFile $keys/known_hosts
-  StrictHostKeyChecking yes
-  BatchMode yes
-CONF
-echo "benchhost $(cat "$keys/host.pub")" > "$keys/known_hosts"
+source bench/loopback-sshd.sh
 printf '#!/bin/sh\nexec dotnet %s "$@"\n' "$dll" > "$keys/sqlrsync" && chmod +x "$keys/sqlrsync"
-/usr/sbin/sshd -f "$keys/sshd_config"
-trap 'kill "$(cat "$keys/sshd.pid")" 2>/dev/null; rm -rf "$keys"' EXIT
-sleep 0.5
 
 replica="$work/ssh-replica.db"
 run() {

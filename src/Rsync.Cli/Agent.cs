@@ -31,6 +31,10 @@ internal static class Agent
             {
                 AnswerCommCheck(command, input, output);
             }
+            else if (command.Directory)
+            {
+                SqlRsync.Directories.DirectorySession.Serve(path, command.IsOrigin, input, output, options);
+            }
             else if (command.IsOrigin)
             {
                 _ = command.Sqlite3Rsync

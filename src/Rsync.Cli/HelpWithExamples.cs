@@ -14,7 +14,8 @@ internal sealed class HelpWithExamples : SynchronousCommandLineAction
 {
     public const string UsageLines = """
         Usage:
-          sqlrsync ORIGIN REPLICA [options]
+          sqlrsync ORIGIN REPLICA [REPLICA...] [options]
+          sqlrsync ORIGIN_DIR/ REPLICA_DIR [-r] [--include GLOB] [--exclude GLOB] [options]
           sqlrsync --serve --allow DIR [--read-only|--write-only]    (in authorized_keys: command="...")
         """;
 
@@ -24,7 +25,8 @@ internal sealed class HelpWithExamples : SynchronousCommandLineAction
           sqlrsync /srv/app.db backup@vault:/backup/app.db     push a replica to another host over ssh
           sqlrsync web1:/srv/app.db /backup/app.db -v          pull a replica from another host, with a summary
 
-        Exit codes: 0 ok, 1 the sync failed, 2 usage error, 3 the databases differ (--check), 130 interrupted.
+        Exit codes: 0 ok, 1 the sync failed, 2 usage error, 3 the databases differ (--check),
+        4 some of several replicas failed (the others hold the snapshot), 130 interrupted.
 
         Good to know:
           REPLICA ends as an exact snapshot of ORIGIN, or, when anything fails, exactly as it was.
@@ -36,9 +38,6 @@ internal sealed class HelpWithExamples : SynchronousCommandLineAction
           A local file name with a ':' in it: write ./NAME.
         """;
 
-    /// <summary>The usage line System.CommandLine writes for our arguments.</summary>
-    private const string StandardUsage = "Usage:\n  sqlrsync [<ORIGIN> [<REPLICA>]] [options]\n";
-
     private readonly HelpAction _standard;
 
     public HelpWithExamples(HelpAction standard) => _standard = standard;
@@ -48,7 +47,11 @@ internal sealed class HelpWithExamples : SynchronousCommandLineAction
     {
         var text = new StringWriter();
         int exitCode = parse.Invoke(new InvocationConfiguration { Output = text });
-        Console.Out.Write(text.ToString().ReplaceLineEndings("\n").Replace(StandardUsage, UsageLines + "\n", StringComparison.Ordinal));
+        // System.CommandLine's usage section, up to the blank line after it, gives way to ours.
+        string help = text.ToString().ReplaceLineEndings("\n");
+        int usage = help.IndexOf("Usage:\n", StringComparison.Ordinal);
+        int end = usage < 0 ? -1 : help.IndexOf("\n\n", usage, StringComparison.Ordinal);
+        Console.Out.Write(end < 0 ? help : help[..usage] + UsageLines + help[end..]);
         return exitCode;
     }
 

@@ -9,51 +9,133 @@ namespace SqlRsync.Cli;
 internal static class JsonReport
 {
     public static string ForSuccess(string origin, string replica, SyncResult result, TimeSpan elapsed, bool check) =>
-        Write(json =>
-        {
-            var figures = new SyncFigures(result, elapsed);
-            json.WriteString("outcome", check ? "checked" : result.DryRun ? "dry_run" : "synced");
-            json.WriteNull("error");
-            json.WriteString("origin", origin);
-            json.WriteString("replica", replica);
-            json.WriteBoolean("dry_run", result.DryRun);
-            json.WriteBoolean("identical", result.Identical);
-            json.WriteNumber("page_size", result.PageSize);
-            json.WriteNumber("origin_pages", result.OriginPageCount);
-            json.WriteNumber("replica_pages_before", result.ReplicaPageCountBefore);
-            json.WriteNumber("replica_pages_after", figures.ReplicaPagesAfter);
-            json.WriteNumber("pages_changed", result.PagesSent);
-            json.WriteNumber("page_bytes", result.PageBytesRaw);
-            json.WriteNumber("page_bytes_on_wire", result.PageBytesOnWire);
-            json.WriteNumber("bytes_sent", figures.BytesSent);
-            json.WriteNumber("bytes_received", figures.BytesReceived);
-            json.WriteNumber("bytes_per_second", Math.Round(figures.BytesPerSecond, 1));
-            json.WriteNumber("total_size", figures.TotalSize);
-            json.WriteNumber("speedup", Math.Round(figures.Speedup, 2));
-            json.WriteNumber("round_trips", result.RoundTrips);
-            json.WriteString("protocol", result.Protocol);
-            json.WriteNumber("elapsed_seconds", Seconds(elapsed));
-            json.WriteStartObject("phase_seconds");
-            json.WriteNumber("hashing", Seconds(result.Phases.Hashing));
-            json.WriteNumber("comparing", Seconds(result.Phases.Comparing));
-            json.WriteNumber("sending", Seconds(result.Phases.Sending));
-            json.WriteNumber("committing", Seconds(result.Phases.Committing));
-            json.WriteEndObject();
-            json.WriteNumber("origin_hashed_bytes", result.OriginHashing.Bytes);
-            json.WriteNumber("origin_hash_bytes_per_second", Math.Round(result.OriginHashing.BytesPerSecond, 1));
-            json.WriteNumber("replica_hashed_bytes", result.ReplicaHashing.Bytes);
-            json.WriteNumber("replica_hash_bytes_per_second", Math.Round(result.ReplicaHashing.BytesPerSecond, 1));
-        });
+        Write(json => SuccessFields(json, origin, replica, result, elapsed, check));
 
     public static string ForFailure(string origin, string replica, string error, TimeSpan elapsed) =>
+        Write(json => FailureFields(json, origin, replica, error, elapsed));
+
+    /// <summary>
+    /// One origin, several replicas: outcome "synced" (or "dry_run", "checked") when all succeeded,
+    /// "partial" when some failed, "failed" when all did; "replicas" holds one object per replica, in
+    /// the order given, each as a single sync reports it.
+    /// </summary>
+    public static string ForMany(string origin, IReadOnlyList<(string Replica, ReplicaOutcome Outcome)> replicas, TimeSpan elapsed, bool check) =>
         Write(json =>
         {
-            json.WriteString("outcome", "failed");
-            json.WriteString("error", error);
+            int failed = replicas.Count(replica => !replica.Outcome.Succeeded);
+            bool dryRun = replicas.Any(replica => replica.Outcome.Result?.DryRun == true);
+            json.WriteString("outcome", Overall(replicas.Count, failed, check, dryRun));
+            json.WriteString("origin", origin);
+            json.WriteNumber("replicas_synced", replicas.Count - failed);
+            json.WriteNumber("replicas_failed", failed);
+            json.WriteNumber("elapsed_seconds", Seconds(elapsed));
+            json.WriteStartArray("replicas");
+            foreach (var (replica, outcome) in replicas)
+            {
+                json.WriteStartObject();
+                OneFields(json, origin, replica, outcome.Result, outcome.Failure, elapsed, check);
+                json.WriteEndObject();
+            }
+            json.WriteEndArray();
+        });
+
+    /// <summary>A directory of databases: its outcome and counts, the names only the replica side has, and one object per database.</summary>
+    public static string ForDirectory(string origin, string replica, DirectorySyncResult result, TimeSpan elapsed, bool check, bool dryRun) =>
+        Write(json =>
+        {
+            var databases = result.Databases;
+            int failed = databases.Count(database => !database.Succeeded);
+            json.WriteString("outcome", Overall(databases.Count, failed, check, dryRun));
             json.WriteString("origin", origin);
             json.WriteString("replica", replica);
+            json.WriteNumber("databases_synced", databases.Count - failed);
+            json.WriteNumber("databases_failed", failed);
             json.WriteNumber("elapsed_seconds", Seconds(elapsed));
+            json.WriteStartArray("only_on_replica");
+            foreach (var name in result.OnlyOnReplica)
+            {
+                json.WriteStringValue(name);
+            }
+            json.WriteEndArray();
+            json.WriteStartArray("left_out");
+            foreach (var refused in result.Refused)
+            {
+                json.WriteStringValue(refused);
+            }
+            json.WriteEndArray();
+            json.WriteStartArray("databases");
+            foreach (var database in databases)
+            {
+                json.WriteStartObject();
+                json.WriteString("name", database.Name);
+                OneFields(json, origin, replica, database.Result, database.Failure, elapsed, check);
+                json.WriteEndObject();
+            }
+            json.WriteEndArray();
         });
+
+    /// <summary>The outcome of a run of several: failed when all failed, partial when some did.</summary>
+    private static string Overall(int count, int failed, bool check, bool dryRun) =>
+        count > 0 && failed == count ? "failed" : failed > 0 ? "partial" : check ? "checked" : dryRun ? "dry_run" : "synced";
+
+    /// <summary>One database's or replica's fields within a run of several, as a single sync reports them.</summary>
+    private static void OneFields(Utf8JsonWriter json, string origin, string replica, SyncResult? result, SyncException? failure, TimeSpan elapsed, bool check)
+    {
+        if (result is not null)
+        {
+            SuccessFields(json, origin, replica, result, elapsed, check);
+        }
+        else
+        {
+            FailureFields(json, origin, replica, failure!.Message, elapsed);
+        }
+    }
+
+    private static void SuccessFields(Utf8JsonWriter json, string origin, string replica, SyncResult result, TimeSpan elapsed, bool check)
+    {
+        var figures = new SyncFigures(result, elapsed);
+        json.WriteString("outcome", check ? "checked" : result.DryRun ? "dry_run" : "synced");
+        json.WriteNull("error");
+        json.WriteString("origin", origin);
+        json.WriteString("replica", replica);
+        json.WriteBoolean("dry_run", result.DryRun);
+        json.WriteBoolean("identical", result.Identical);
+        json.WriteNumber("page_size", result.PageSize);
+        json.WriteNumber("origin_pages", result.OriginPageCount);
+        json.WriteNumber("replica_pages_before", result.ReplicaPageCountBefore);
+        json.WriteNumber("replica_pages_after", figures.ReplicaPagesAfter);
+        json.WriteNumber("pages_changed", result.PagesSent);
+        json.WriteNumber("page_bytes", result.PageBytesRaw);
+        json.WriteNumber("page_bytes_on_wire", result.PageBytesOnWire);
+        json.WriteNumber("bytes_sent", figures.BytesSent);
+        json.WriteNumber("bytes_received", figures.BytesReceived);
+        json.WriteNumber("bytes_per_second", Math.Round(figures.BytesPerSecond, 1));
+        json.WriteNumber("total_size", figures.TotalSize);
+        json.WriteNumber("speedup", Math.Round(figures.Speedup, 2));
+        json.WriteNumber("round_trips", result.RoundTrips);
+        json.WriteString("protocol", result.Protocol);
+        json.WriteNumber("elapsed_seconds", Seconds(elapsed));
+        json.WriteStartObject("phase_seconds");
+        json.WriteNumber("hashing", Seconds(result.Phases.Hashing));
+        json.WriteNumber("comparing", Seconds(result.Phases.Comparing));
+        json.WriteNumber("sending", Seconds(result.Phases.Sending));
+        json.WriteNumber("committing", Seconds(result.Phases.Committing));
+        json.WriteEndObject();
+        json.WriteNumber("origin_hashed_bytes", result.OriginHashing.Bytes);
+        json.WriteNumber("origin_pages_read", result.OriginPagesRead);
+        json.WriteNumber("origin_hash_bytes_per_second", Math.Round(result.OriginHashing.BytesPerSecond, 1));
+        json.WriteNumber("replica_hashed_bytes", result.ReplicaHashing.Bytes);
+        json.WriteNumber("replica_hash_bytes_per_second", Math.Round(result.ReplicaHashing.BytesPerSecond, 1));
+    }
+
+    private static void FailureFields(Utf8JsonWriter json, string origin, string replica, string error, TimeSpan elapsed)
+    {
+        json.WriteString("outcome", "failed");
+        json.WriteString("error", error);
+        json.WriteString("origin", origin);
+        json.WriteString("replica", replica);
+        json.WriteNumber("elapsed_seconds", Seconds(elapsed));
+    }
 
     private static double Seconds(TimeSpan time) => Math.Round(time.TotalSeconds, 6);
 

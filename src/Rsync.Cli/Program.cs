@@ -7,7 +7,8 @@ namespace SqlRsync.Cli;
 
 /// <summary>
 /// The sqlrsync command line. Exit codes: 0 success, 1 the sync failed, 2 a usage error, 3 the
-/// databases differ (under --check), 130 interrupted by Ctrl+C. Every message goes to stderr as one line; nothing prints a
+/// databases differ (under --check), 4 some of several replicas failed (the others synced), 130
+/// interrupted by Ctrl+C. Every message goes to stderr as one line; nothing prints a
 /// stack trace. Only --json writes to stdout.
 /// </summary>
 public static class Program
@@ -16,23 +17,24 @@ public static class Program
     public const int SyncFailed = 1;
     public const int UsageError = 2;
     public const int Differ = 3;
+    public const int SomeFailed = 4;
     public const int Interrupted = 130;
 
     public static int Main(string[] args)
     {
-        if (args is ["--origin" or "--replica", ..])
+        if (args.Length > 0 && AgentCommandLine.IsRole(args[0]))
         {
             // Agent mode, as our client or sqlite3_rsync's starts it: parsed by the same rules as --serve's commands.
             return AgentCommandLine.ParseArguments(args) is { } agent
                 ? Agent.Run(agent, new OutputSettings(Verbosity: 0, Json: false, Progress: false, Quiet: false, Check: false))
                 : Usage($"agent mode takes --origin|--replica PATH [--busy-timeout N] [-q], or sqlite3_rsync's --origin|--replica [--wal-only] ORIGIN REPLICA; not \"{string.Join(' ', args)}\"");
         }
-        if (args.FirstOrDefault(arg => arg is "--origin" or "--replica") is { } agentMode)
+        if (args.FirstOrDefault(AgentCommandLine.IsRole) is { } agentMode)
         {
             return Usage($"{agentMode} is an agent mode for ssh to start; it comes first, and a sync needs none (sqlrsync ORIGIN REPLICA)");
         }
         var originArgument = new Argument<string?>("ORIGIN") { Description = "The database to copy from: PATH or [USER@]HOST:PATH.", Arity = ArgumentArity.ZeroOrOne };
-        var replicaArgument = new Argument<string?>("REPLICA") { Description = "The database to make an exact copy: PATH or [USER@]HOST:PATH.", Arity = ArgumentArity.ZeroOrOne };
+        var replicaArgument = new Argument<string[]>("REPLICA") { Description = "The database to make an exact copy: PATH or [USER@]HOST:PATH. Several: each becomes a copy of one snapshot of ORIGIN.", Arity = ArgumentArity.ZeroOrMore };
         var verbose = new Option<bool>("--verbose", "-v") { Description = "Print a summary: bytes sent and received, speedup, pages changed, round trips, time." };
         var veryVerbose = new Option<bool>("-vv") { Description = "The summary plus time per phase and each side's hashing rate." };
         var mostVerbose = new Option<bool>("-vvv") { Description = "All of -vv plus sqlite3_rsync's counters: hashes, hash rounds, page updates." };
@@ -47,6 +49,11 @@ public static class Program
             .WholeNumber(0, int.MaxValue / 1000, "give the seconds to wait, 0 or more");
         var compress = new Option<string>("--compress") { Description = "Compress pages: auto (on across ssh, off locally), on, off.", DefaultValueFactory = _ => "auto" }
             .OneOf("auto", "on", "off");
+        var jobs = new Option<int>("--jobs", "-j") { Description = "With several replicas: how many are compared and sent pages at once (default: all, up to 4 or the number of cores if more)." }
+            .WholeNumber(1, 1024, "give how many replicas to send to at once, 1 or more");
+        var recursive = new Option<bool>("--recursive", "-r") { Description = "With ORIGIN_DIR/: databases in subdirectories too." };
+        var include = new Option<string[]>("--include") { Description = "With ORIGIN_DIR/: only databases whose name matches this glob (may be repeated; a glob with '/' matches the relative path).", Arity = ArgumentArity.OneOrMore };
+        var exclude = new Option<string[]>("--exclude") { Description = "With ORIGIN_DIR/: leave out databases whose name matches this glob (may be repeated).", Arity = ArgumentArity.OneOrMore };
         var version = new Option<bool>("--version") { Description = "Show the sqlrsync and SQLite versions." };
         var sshCommand = new Option<string>("--ssh") { Description = "The ssh command, with its own arguments (e.g. \"ssh -i ~/.ssh/backup\").", DefaultValueFactory = _ => "ssh" };
         var port = new Option<int?>("--port", "-p") { Description = "The remote host's ssh port." }
@@ -69,7 +76,7 @@ public static class Program
 
         var root = new RootCommand("sqlrsync: make REPLICA an exact, consistent copy of the live SQLite database ORIGIN, sending only the pages that differ.")
         {
-            originArgument, replicaArgument, verbose, veryVerbose, mostVerbose, quiet, noProgress, json, dryRun, check, walOnly, force, busyTimeout, compress,
+            originArgument, replicaArgument, verbose, veryVerbose, mostVerbose, quiet, noProgress, json, dryRun, check, walOnly, force, busyTimeout, compress, jobs, recursive, include, exclude,
             sshCommand, sshClient, identity, knownHosts, acceptNewHostKey, port, exe, protocol, noUpload, timeout, serve, allow, readOnly, writeOnly,
         };
         root.Options.Remove(root.Options.OfType<VersionOption>().Single());
@@ -101,12 +108,15 @@ public static class Program
             return HelpWithExamples.Show(parse);
         }
 
-        string? origin = parse.GetValue(originArgument), replica = parse.GetValue(replicaArgument);
-        Endpoint? originEndpoint = null, replicaEndpoint = null;
+        string? origin = parse.GetValue(originArgument);
+        string[] replicas = parse.GetValue(replicaArgument) ?? [];
+        string? replica = replicas.FirstOrDefault();
+        Endpoint? originEndpoint = null;
+        List<Endpoint> replicaEndpoints;
         try
         {
             originEndpoint = origin is null ? null : Endpoint.Parse(origin);
-            replicaEndpoint = replica is null ? null : Endpoint.Parse(replica);
+            replicaEndpoints = [.. replicas.Select(Endpoint.Parse)];
         }
         catch (FormatException e)
         {
@@ -127,6 +137,7 @@ public static class Program
             DryRun = checkOnly || parse.GetValue(dryRun),
             Force = parse.GetValue(force),
             Sqlite3RsyncProtocol = sqlite3RsyncProtocol,
+            Jobs = parse.GetValue(jobs),
         };
         var output = new OutputSettings(
             Verbosity: parse.GetValue(mostVerbose) ? 3 : parse.GetValue(veryVerbose) ? 2 : parse.GetValue(verbose) ? 1 : 0,
@@ -146,15 +157,36 @@ public static class Program
         {
             return Usage(origin is null ? "give ORIGIN and REPLICA: sqlrsync ORIGIN REPLICA" : $"give a REPLICA after {origin}: sqlrsync ORIGIN REPLICA");
         }
-        if (originEndpoint!.IsRemote && replicaEndpoint!.IsRemote)
+        if (originEndpoint!.IsRemote && replicaEndpoints.Any(endpoint => endpoint.IsRemote))
         {
-            return Usage($"both {origin} and {replica} are remote; one side must be a local path (write ./NAME for a local file whose name has a ':')");
+            return Usage($"both {origin} and {replicaEndpoints.First(endpoint => endpoint.IsRemote)} are remote; one side must be a local path (write ./NAME for a local file whose name has a ':')");
         }
-        if (!originEndpoint.IsRemote && !replicaEndpoint!.IsRemote
+        bool directories = origin.EndsWith('/');
+        if (!directories && new Option[] { recursive, include, exclude }.FirstOrDefault(option => parse.GetResult(option) is { Implicit: false }) is { } directoryOnly)
+        {
+            return Usage($"{directoryOnly.Name} is for a directory of databases: write ORIGIN_DIR/ with its trailing '/'");
+        }
+        if (directories && replicas.Length > 1)
+        {
+            return Usage($"a directory of databases goes to one REPLICA_DIR, not {replicas.Length}");
+        }
+        if (directories && parse.GetResult(protocol) is { Implicit: false })
+        {
+            return Usage("--protocol speaks to one remote sqlite3_rsync, which syncs one database; give a database, not ORIGIN_DIR/");
+        }
+        if (replicas.Length > 1 && originEndpoint.IsRemote)
+        {
+            return Usage($"with several replicas the origin must be a local path, not {origin}");
+        }
+        if (replicas.Length > 1 && parse.GetResult(protocol) is { Implicit: false })
+        {
+            return Usage("--protocol speaks to one remote sqlite3_rsync; give one REPLICA");
+        }
+        if (!originEndpoint.IsRemote && replicaEndpoints.All(endpoint => !endpoint.IsRemote)
             && new Option[] { port, sshCommand, sshClient, identity, knownHosts, acceptNewHostKey, exe, protocol, noUpload, timeout }
                 .FirstOrDefault(option => parse.GetResult(option) is { Implicit: false }) is { } remoteOnly)
         {
-            return Usage($"{remoteOnly.Name} is for a remote side, and {origin} and {replica} are both local (a remote side is [USER@]HOST:PATH)");
+            return Usage($"{remoteOnly.Name} is for a remote side, and {origin} and {string.Join(" and ", replicas)} are {(replicas.Length == 1 ? "both" : "all")} local (a remote side is [USER@]HOST:PATH)");
         }
         int silence = parse.GetValue(timeout);
         RemoteSettings remoteSettings;
@@ -170,7 +202,14 @@ public static class Program
         {
             return Usage(e.Message);
         }
-        return SyncCommand.Run(originEndpoint, replicaEndpoint!, options, remoteSettings, output);
+        if (directories)
+        {
+            var selection = new DirectorySelection { Recursive = parse.GetValue(recursive), Include = parse.GetValue(include) ?? [], Exclude = parse.GetValue(exclude) ?? [] };
+            return SyncCommand.RunDirectory(originEndpoint, replicaEndpoints[0], selection, options, remoteSettings, output);
+        }
+        return replicaEndpoints.Count == 1
+            ? SyncCommand.Run(originEndpoint, replicaEndpoints[0], options, remoteSettings, output)
+            : SyncCommand.RunToMany(originEndpoint, replicaEndpoints, options, remoteSettings, output);
     }
 
     private static int Serve(string[] allow, bool readOnly, bool writeOnly, bool pathsGiven, OutputSettings output)

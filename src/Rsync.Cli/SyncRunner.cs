@@ -47,6 +47,147 @@ internal static class SyncRunner
         return output.Check && !result.Identical ? Program.Differ : Program.Success;
     }
 
+    /// <summary>
+    /// One origin, several replicas: an error line for each replica that failed, then (when any failed,
+    /// or with -v) which replicas now hold the origin's snapshot. Exit 0 when all synced, 4 when some
+    /// failed, 1 when all did; under --check, 3 when all were compared and some differ.
+    /// </summary>
+    public static int RunToMany(OutputSettings output, string origin, IReadOnlyList<string> replicas, SyncEndpoint originEndpoint, IReadOnlyList<SyncEndpoint> replicaEndpoints, SyncOptions options)
+    {
+        var clock = Stopwatch.StartNew();
+        using var interrupt = new CtrlC();
+        IReadOnlyList<ReplicaOutcome> outcomes;
+        try
+        {
+            using (var progress = ProgressLine.StartIfWanted(output, options.BusyTimeout))
+            {
+                outcomes = DatabaseSync.RunToManyAsync(originEndpoint, replicaEndpoints, options, progress, interrupt.Token).GetAwaiter().GetResult();
+            }
+        }
+        catch (SyncException e)
+        {
+            return Fail(output, origin, string.Join(' ', replicas), e.Message, clock.Elapsed);
+        }
+        catch (OperationCanceledException)
+        {
+            Fail(output, origin, string.Join(' ', replicas), "interrupted; the replicas that had not begun their commit are as they were", clock.Elapsed);
+            return Program.Interrupted;
+        }
+
+        var named = replicas.Zip(outcomes).ToList();
+        var synced = named.Where(pair => pair.Second.Succeeded).Select(pair => pair.First).ToList();
+        var failed = named.Where(pair => !pair.Second.Succeeded).Select(pair => pair.First).ToList();
+        foreach (var (replica, outcome) in named.Where(pair => !pair.Second.Succeeded))
+        {
+            Program.Failed(outcome.Failure!.Message.StartsWith(replica, StringComparison.Ordinal) ? outcome.Failure.Message : $"{replica}: {outcome.Failure.Message}");
+        }
+        var results = named.Where(pair => pair.Second.Succeeded).Select(pair => (Replica: pair.First, Result: pair.Second.Result!)).ToList();
+        bool dryRun = results.Any(pair => pair.Result.DryRun);
+        int verbosity = dryRun && !output.Quiet && !output.Json ? Math.Max(output.Verbosity, 1) : output.Verbosity;
+        if (verbosity > 0)
+        {
+            foreach (var (replica, result) in results)
+            {
+                foreach (var summaryLine in Summary.Lines(result, TimeSpent(result), verbosity))
+                {
+                    Console.Error.WriteLine($"{replica}: {summaryLine}");
+                }
+            }
+        }
+        if ((verbosity > 0 || failed.Count > 0) && !output.Quiet && !output.Json)
+        {
+            string snapshot = results.Count > 0 ? $" ({results[0].Result.OriginPageCount:N0} pages)" : "";
+            Console.Error.WriteLine($"sqlrsync: {synced.Count} of {replicas.Count} replicas {(dryRun ? "compared with" : "hold")} one snapshot of {origin}{snapshot}" +
+                (synced.Count > 0 ? $": {string.Join(", ", synced)}" : "") + (failed.Count > 0 ? $"; failed: {string.Join(", ", failed)}" : ""));
+        }
+        if (output.Json)
+        {
+            Console.Out.WriteLine(JsonReport.ForMany(origin, named, clock.Elapsed, output.Check));
+        }
+        return failed.Count == replicas.Count ? Program.SyncFailed
+            : failed.Count > 0 ? Program.SomeFailed
+            : output.Check && results.Any(pair => !pair.Result.Identical) ? Program.Differ
+            : Program.Success;
+    }
+
+    /// <summary>
+    /// A directory of databases: an error line for each database that failed, a warning for each file
+    /// left out, a line for the databases only the replica side has (never deleted), and (when any failed,
+    /// or with -v) how many synced. Exit codes as for several replicas.
+    /// </summary>
+    public static int RunDirectory(OutputSettings output, string origin, string replica, SyncEndpoint originEndpoint, SyncEndpoint replicaEndpoint,
+        DirectorySelection selection, SyncOptions options)
+    {
+        var clock = Stopwatch.StartNew();
+        using var interrupt = new CtrlC();
+        DirectorySyncResult result;
+        try
+        {
+            using (var progress = ProgressLine.StartIfWanted(output, options.BusyTimeout))
+            {
+                result = DatabaseSync.RunDirectoryAsync(originEndpoint, replicaEndpoint, selection, options, progress, interrupt.Token).GetAwaiter().GetResult();
+            }
+        }
+        catch (SyncException e)
+        {
+            return Fail(output, origin, replica, e.Message, clock.Elapsed);
+        }
+        catch (OperationCanceledException)
+        {
+            Fail(output, origin, replica, "interrupted; the database under way is as it was, those before it synced", clock.Elapsed);
+            return Program.Interrupted;
+        }
+
+        var databases = result.Databases;
+        var failed = databases.Where(database => !database.Succeeded).ToList();
+        foreach (var database in failed)
+        {
+            Program.Failed($"{database.Name}: {database.Failure!.Message}");
+        }
+        bool talk = !output.Quiet && !output.Json;
+        if (talk)
+        {
+            foreach (var refused in result.Refused)
+            {
+                Console.Error.WriteLine($"sqlrsync: warning: left out {refused}");
+            }
+            if (result.OnlyOnReplica.Count > 0)
+            {
+                Console.Error.WriteLine($"sqlrsync: only in {replica}, not deleted: {string.Join(", ", result.OnlyOnReplica)}");
+            }
+        }
+        bool dryRun = options.DryRun;
+        int verbosity = dryRun && talk ? Math.Max(output.Verbosity, 1) : output.Verbosity;
+        if (verbosity > 0)
+        {
+            foreach (var database in databases.Where(database => database.Succeeded))
+            {
+                // One line per database at -v; the whole summary at -vv.
+                foreach (var summaryLine in Summary.Lines(database.Result!, TimeSpent(database.Result!), verbosity).Skip(verbosity == 1 ? 2 : 0).Take(verbosity == 1 ? 1 : int.MaxValue))
+                {
+                    Console.Error.WriteLine($"{database.Name}: {summaryLine}");
+                }
+            }
+        }
+        if ((verbosity > 0 || failed.Count > 0) && talk)
+        {
+            Console.Error.WriteLine($"sqlrsync: {(dryRun ? "compared" : "synced")} {databases.Count - failed.Count} of {databases.Count} databases from {origin} to {replica}" +
+                (failed.Count > 0 ? $"; failed: {string.Join(", ", failed.Select(database => database.Name))}" : ""));
+        }
+        if (output.Json)
+        {
+            Console.Out.WriteLine(JsonReport.ForDirectory(origin, replica, result, clock.Elapsed, output.Check, dryRun));
+        }
+        return databases.Count > 0 && failed.Count == databases.Count ? Program.SyncFailed
+            : failed.Count > 0 ? Program.SomeFailed
+            : output.Check && databases.Any(database => !database.Result!.Identical) ? Program.Differ
+            : Program.Success;
+    }
+
+    /// <summary>One database's share of a run that synced several: the time its phases took.</summary>
+    private static TimeSpan TimeSpent(SyncResult result) =>
+        result.Phases.Hashing + result.Phases.Comparing + result.Phases.Sending + result.Phases.Committing;
+
     /// <summary>A failed sync (exit 1): the error line, and the JSON report when asked for.</summary>
     public static int Fail(OutputSettings output, string origin, string replica, string problem, TimeSpan elapsed = default)
     {

@@ -1,3 +1,4 @@
+using SqlRsync.Directories;
 using SqlRsync.Files;
 using SqlRsync.Remote;
 using SqlRsync.Roles;
@@ -34,6 +35,66 @@ public static class DatabaseSync
         }
         var settings = options ?? new SyncOptions();
         return Start(cancellationToken, () => Run(origin, replica, settings, new ProgressTracker(progress, cancellationToken)));
+    }
+
+    /// <summary>
+    /// Makes every one of <paramref name="replicas"/> (local paths and remote endpoints, mixed) an exact
+    /// copy of one snapshot of the local database <paramref name="origin"/>: the origin is read and
+    /// hashed once, and each replica is compared against that and sent its own differing pages,
+    /// several at once (<see cref="SyncOptions.Jobs"/>). A replica that fails (its host down, its disk
+    /// full, its lock busy) is left exactly as it was and does not stop the others; each gets its
+    /// <see cref="ReplicaOutcome"/>, in the order given. A failure of the origin itself fails them all.
+    /// </summary>
+    /// <param name="origin">The local database to copy from.</param>
+    /// <param name="replicas">The databases to make copies, at least one; no two the same.</param>
+    /// <param name="options">How to sync; null for the defaults.</param>
+    /// <param name="progress">Receives the origin's progress: hashing once, then sending to all.</param>
+    /// <param name="cancellationToken">Cancels every replica that has not begun its commit.</param>
+    /// <exception cref="ArgumentException">The origin is remote, or no replica is given.</exception>
+    public static Task<IReadOnlyList<ReplicaOutcome>> RunToManyAsync(SyncEndpoint origin, IReadOnlyList<SyncEndpoint> replicas, SyncOptions? options = null,
+        IProgress<SyncProgress>? progress = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(origin);
+        ArgumentNullException.ThrowIfNull(replicas);
+        if (origin is RemoteEndpoint)
+        {
+            throw new ArgumentException($"with several replicas the origin must be local, not {origin}", nameof(origin));
+        }
+        if (replicas.Count == 0)
+        {
+            throw new ArgumentException("give at least one replica", nameof(replicas));
+        }
+        var settings = options ?? new SyncOptions();
+        return Start(cancellationToken, () => FanOutSync.Run(origin.Path, replicas, settings, new ProgressTracker(progress, cancellationToken)));
+    }
+
+    /// <summary>
+    /// Syncs every SQLite database in the directory <paramref name="origin"/> (recognised by its header;
+    /// never a -wal, -shm or -journal file) into the directory <paramref name="replica"/>, each from its
+    /// own snapshot and with the same guarantees as a single sync; new databases are created there.
+    /// Either directory may be remote: then all databases travel over one connection to one remote
+    /// agent. A database that fails is left as it was and does not stop the others. Databases only on
+    /// the replica side are reported, never deleted.
+    /// </summary>
+    /// <param name="origin">The directory to copy databases from.</param>
+    /// <param name="replica">The directory to copy them into; it must exist.</param>
+    /// <param name="selection">Which databases: subdirectories, include and exclude globs; null for every database directly in it.</param>
+    /// <param name="options">How to sync each database; null for the defaults.</param>
+    /// <param name="progress">Receives each database's progress in turn.</param>
+    /// <param name="cancellationToken">Cancels the database under way (unless it has begun its commit) and those after it.</param>
+    /// <exception cref="SyncException">The session itself failed: a directory is missing, the connection failed.</exception>
+    public static Task<DirectorySyncResult> RunDirectoryAsync(SyncEndpoint origin, SyncEndpoint replica, DirectorySelection? selection = null, SyncOptions? options = null,
+        IProgress<SyncProgress>? progress = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(origin);
+        ArgumentNullException.ThrowIfNull(replica);
+        if (origin is RemoteEndpoint && replica is RemoteEndpoint)
+        {
+            throw new ArgumentException($"both {origin} and {replica} are remote; one side must be a local directory", nameof(replica));
+        }
+        var settings = options ?? new SyncOptions();
+        var choice = selection ?? new DirectorySelection();
+        return Start(cancellationToken, () => DirectoryTransfer.Run(origin, replica, choice, settings, progress, cancellationToken));
     }
 
     /// <summary>
@@ -103,7 +164,7 @@ public static class DatabaseSync
     }
 
     /// <summary>Runs a side on a thread of its own (it blocks on SQLite and on its streams); a failure after cancellation is the cancellation.</summary>
-    private static Task<SyncResult> Start(CancellationToken cancellationToken, Func<SyncResult> sync) => Task.Factory.StartNew(() =>
+    private static Task<T> Start<T>(CancellationToken cancellationToken, Func<T> sync) => Task.Factory.StartNew(() =>
     {
         try
         {

@@ -25,4 +25,10 @@ public sealed record SyncOptions
     /// again and spoken to in version 2. Ignored by a local sync.
     /// </summary>
     public int? Sqlite3RsyncProtocol { get; init; }
+
+    /// <summary>
+    /// With several replicas (<see cref="DatabaseSync.RunToManyAsync"/>): how many are compared and sent
+    /// pages at once. 0 (the default): all of them, up to the larger of 4 and the number of cores.
+    /// </summary>
+    public int Jobs { get; init; }
 }

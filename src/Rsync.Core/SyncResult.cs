@@ -30,6 +30,13 @@ public sealed record SyncResult
     /// <summary>Protocol bytes this side received, headers included.</summary>
     public long BytesRead { get; init; }
 
+    /// <summary>
+    /// Pages of the origin read by this process: every page once to hash it (when the replica had pages
+    /// to compare), plus the pages sent. In a sync to several replicas it counts the one read for all of
+    /// them. 0 when the origin is on the other side.
+    /// </summary>
+    public long OriginPagesRead { get; init; }
+
     /// <summary>Hashes the replica sent for comparison (hash-tree nodes; in sqlite3_rsync's protocol, page and range hashes).</summary>
     public long Hashes { get; init; }
 

@@ -45,6 +45,24 @@ internal enum MessageType : byte
     /// <summary>Replica: the transaction committed durably (or, in a dry run, ended); with its hashing figures.</summary>
     Committed = 0x22,
 
+    /// <summary>Client of a directory session: list your databases (flags u8: bit 0 recursive).</summary>
+    ListDatabases = 0x30,
+
+    /// <summary>Agent of a directory session: some of its databases' relative names.</summary>
+    DatabaseNames = 0x31,
+
+    /// <summary>Agent of a directory session: the list is complete.</summary>
+    DatabaseNamesEnd = 0x32,
+
+    /// <summary>Client of a directory session: the next database, by relative name; its own conversation follows.</summary>
+    DatabaseStart = 0x33,
+
+    /// <summary>Either side of a directory session: its part of the current database's conversation is over.</summary>
+    DatabaseEnd = 0x34,
+
+    /// <summary>Client of a directory session: no more databases.</summary>
+    SessionEnd = 0x35,
+
     /// <summary>Either side: a one-line reason for giving up; the replica rolls back.</summary>
     Error = 0x7F,
 }

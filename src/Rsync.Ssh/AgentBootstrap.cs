@@ -44,12 +44,12 @@ internal static class AgentBootstrap
     private const int DatabaseArgument = 6;
 
     /// <summary>The command for ssh to run remotely; <paramref name="upload"/> null means there is nothing to send.</summary>
-    public static string CommandLine(bool isOrigin, string path, TimeSpan busyTimeout, bool quiet, LocalExecutable? upload)
+    public static string CommandLine(string role, string path, TimeSpan busyTimeout, bool quiet, LocalExecutable? upload)
     {
         string[] arguments =
         [
             Protocol.Messages.Hello.CurrentVersion.ToString(), Version, upload?.Sha256 ?? "none", (upload?.Size ?? 0).ToString(),
-            upload?.Platform ?? LocalExecutable.UnamePlatform, isOrigin ? "--origin" : "--replica", path,
+            upload?.Platform ?? LocalExecutable.UnamePlatform, role, path,
             ((int)busyTimeout.TotalSeconds).ToString(), quiet ? "-q" : "",
         ];
         var quoted = arguments.Select(AgentCommandLine.Quote).ToArray();

@@ -21,8 +21,11 @@ namespace SqlRsync.Ssh;
 /// <see cref="Bootstrapped"/> then says the client waits for the script's "agent follows" answer.
 /// </remarks>
 internal sealed record AgentCommandLine(bool IsOrigin, string Path, int BusyTimeoutSeconds, bool Quiet, bool Bootstrapped = false,
-    bool WalOnly = false, bool Sqlite3Rsync = false, bool CommCheck = false)
+    bool WalOnly = false, bool Sqlite3Rsync = false, bool CommCheck = false, bool Directory = false)
 {
+    /// <summary>The first word of an agent's arguments: a role for one database, or for a directory session.</summary>
+    public static bool IsRole(string word) => word is "--origin" or "--replica" or "--origin-dir" or "--replica-dir";
+
     /// <summary>What sqlite3_rsync's client appends to the remote command unless it is verbose.</summary>
     private const string StderrDiscarded = " 2>/dev/null";
 
@@ -36,9 +39,9 @@ internal sealed record AgentCommandLine(bool IsOrigin, string Path, int BusyTime
         (isOrigin ? $"{QuotePath(path)} {Quote(otherName)}" : $"{Quote(otherName)} {QuotePath(path)}");
 
     /// <summary>The text for ssh to run remotely.</summary>
-    public static string Write(string exe, bool isOrigin, string path, TimeSpan busyTimeout, bool quiet) =>
+    public static string Write(string exe, string role, string path, TimeSpan busyTimeout, bool quiet) =>
         "PATH=\"$PATH:$HOME/.dotnet/tools:/usr/local/bin\" " +
-        $"{Quote(exe)} {(isOrigin ? "--origin" : "--replica")} {QuotePath(path)} --busy-timeout {(int)busyTimeout.TotalSeconds}" + (quiet ? " -q" : "");
+        $"{Quote(exe)} {role} {QuotePath(path)} --busy-timeout {(int)busyTimeout.TotalSeconds}" + (quiet ? " -q" : "");
 
     /// <summary>
     /// Quotes a remote path for sh, all but a leading ~/ or ~USER/ (or a bare ~ or ~USER), which the
@@ -78,10 +81,10 @@ internal sealed record AgentCommandLine(bool IsOrigin, string Path, int BusyTime
             return null;
         }
         // exec /bin/sh -c SCRIPT sqlrsync-bootstrap PROTOCOL VERSION SHA SIZE PLATFORM ROLE DATABASE BUSY QUIET
-        if (words is ["exec", "/bin/sh", "-c", AgentBootstrap.Script, AgentBootstrap.ScriptName, _, _, _, _, _, "--origin" or "--replica", { Length: > 0 } database, var busy, "" or "-q"]
-            && int.TryParse(busy, NumberStyles.None, CultureInfo.InvariantCulture, out int seconds))
+        if (words is ["exec", "/bin/sh", "-c", AgentBootstrap.Script, AgentBootstrap.ScriptName, _, _, _, _, _, var role, { Length: > 0 } database, var busy, "" or "-q"]
+            && IsRole(role) && int.TryParse(busy, NumberStyles.None, CultureInfo.InvariantCulture, out int seconds))
         {
-            return new AgentCommandLine(words[10] == "--origin", database, seconds, words[13] == "-q", Bootstrapped: true);
+            return new AgentCommandLine(role.StartsWith("--origin", StringComparison.Ordinal), database, seconds, words[13] == "-q", Bootstrapped: true, Directory: role.EndsWith("-dir", StringComparison.Ordinal));
         }
         int at = 0;
         while (at < words.Count && IsAssignment(words[at]))
@@ -92,17 +95,19 @@ internal sealed record AgentCommandLine(bool IsOrigin, string Path, int BusyTime
     }
 
     /// <summary>
-    /// An agent's arguments (after the program's name): ours, `--origin|--replica PATH [--busy-timeout N] [-q]`,
+    /// An agent's arguments (after the program's name): ours, `--origin|--replica PATH [--busy-timeout N] [-q]`
+    /// (or `--origin-dir|--replica-dir DIR ...` for a directory session),
     /// or sqlite3_rsync's, `--origin [--wal-only] [--commcheck] ORIGIN REPLICA_NAME` or
     /// `--replica [...] ORIGIN_NAME REPLICA`; null when they are anything else.
     /// </summary>
     public static AgentCommandLine? ParseArguments(IReadOnlyList<string> words)
     {
-        if (words.Count == 0 || words[0] is not ("--origin" or "--replica"))
+        if (words.Count == 0 || !IsRole(words[0]))
         {
             return null;
         }
-        bool isOrigin = words[0] == "--origin";
+        bool isOrigin = words[0].StartsWith("--origin", StringComparison.Ordinal);
+        bool directory = words[0].EndsWith("-dir", StringComparison.Ordinal);
         var paths = new List<string>();
         int busyTimeout = 30;
         bool quiet = false, walOnly = false, commCheck = false;
@@ -137,8 +142,8 @@ internal sealed record AgentCommandLine(bool IsOrigin, string Path, int BusyTime
         }
         return paths switch
         {
-            [{ Length: > 0 } path] when !commCheck => new AgentCommandLine(isOrigin, path, busyTimeout, quiet, WalOnly: walOnly),
-            [var origin, var replica] when (isOrigin ? origin : replica).Length > 0 =>
+            [{ Length: > 0 } path] when !commCheck => new AgentCommandLine(isOrigin, path, busyTimeout, quiet, WalOnly: walOnly, Directory: directory),
+            [var origin, var replica] when !directory && (isOrigin ? origin : replica).Length > 0 =>
                 new AgentCommandLine(isOrigin, isOrigin ? origin : replica, busyTimeout, quiet, WalOnly: walOnly, Sqlite3Rsync: true, CommCheck: commCheck),
             _ => null,
         };

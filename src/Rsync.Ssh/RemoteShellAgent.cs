@@ -60,8 +60,8 @@ internal abstract class RemoteShellAgent : RemoteAgent
             return AgentCommandLine.WriteForSqlite3Rsync(program!, isOrigin, path, request.OtherName, request.WalOnly);
         }
         return program is { } exe
-            ? AgentCommandLine.Write(exe, isOrigin, path, request.BusyTimeout, quiet)
-            : AgentBootstrap.CommandLine(isOrigin, path, request.BusyTimeout, quiet, allowUpload ? LocalExecutable.Current : null);
+            ? AgentCommandLine.Write(exe, request.RoleArgument, path, request.BusyTimeout, quiet)
+            : AgentBootstrap.CommandLine(request.RoleArgument, path, request.BusyTimeout, quiet, allowUpload ? LocalExecutable.Current : null);
     }
 
     /// <summary>With the bootstrap script (no program named): answers it, sending this executable if asked, until the agent runs.</summary>

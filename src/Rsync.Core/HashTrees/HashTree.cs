@@ -17,6 +17,9 @@ internal sealed class HashTree
     private readonly UInt128[][] _levels;
     private readonly IPageScanner _database;
     private readonly int _pageSize;
+    // Page hashes under level-1 nodes, computed when first asked for: compared against several
+    // replicas, the origin reads those pages once.
+    private readonly Dictionary<uint, UInt128[]> _pageHashesOf = [];
 
     private HashTree(HashTreeShape shape, UInt128[][] levels, IPageScanner database, int pageSize)
     {
@@ -68,17 +71,7 @@ internal sealed class HashTree
     {
         if (level == 1)
         {
-            // Level 0 node n is page n + 1.
-            var pages = new List<uint>();
-            foreach (var node in nodes)
-            {
-                var (first, count) = Shape.Children(level, node);
-                for (uint child = first; child < first + count; child++)
-                {
-                    pages.Add(child + 1);
-                }
-            }
-            return PageHasher.Hash(_database, _pageSize, pages);
+            return PageHashesUnder(nodes);
         }
         var result = new List<UInt128>();
         foreach (var node in nodes)
@@ -87,6 +80,34 @@ internal sealed class HashTree
             result.AddRange(_levels[level - 1].AsSpan((int)first, count));
         }
         return [.. result];
+    }
+
+    /// <summary>The page hashes under level-1 <paramref name="nodes"/> (ascending), in order; safe to call from several threads.</summary>
+    private UInt128[] PageHashesUnder(IReadOnlyList<uint> nodes)
+    {
+        lock (_pageHashesOf)
+        {
+            // Level 0 node n is page n + 1.
+            var missing = nodes.Where(node => !_pageHashesOf.ContainsKey(node)).ToList();
+            var pages = new List<uint>();
+            foreach (var node in missing)
+            {
+                var (first, count) = Shape.Children(1, node);
+                for (uint child = first; child < first + count; child++)
+                {
+                    pages.Add(child + 1);
+                }
+            }
+            var hashes = PageHasher.Hash(_database, _pageSize, pages);
+            int at = 0;
+            foreach (var node in missing)
+            {
+                int count = Shape.Children(1, node).Count;
+                _pageHashesOf[node] = hashes[at..(at + count)];
+                at += count;
+            }
+            return [.. nodes.SelectMany(node => _pageHashesOf[node])];
+        }
     }
 
     /// <summary>Level 1 straight from one scan of the pages, holding one node's page hashes at a time.</summary>

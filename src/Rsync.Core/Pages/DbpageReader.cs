@@ -16,8 +16,12 @@ internal sealed class DbpageReader : IDisposable
         _pagesFrom = database.Prepare("SELECT pgno, data FROM sqlite_dbpage WHERE pgno >= ?1");
     }
 
+    /// <summary>Pages read so far, one by one or in scans.</summary>
+    public long PagesRead { get; private set; }
+
     public ReadOnlySpan<byte> ReadPage(uint pageNumber, uint pageCount)
     {
+        PagesRead++;
         _pageByNumber.Reset();
         _pageByNumber.BindInt64(1, pageNumber);
         if (!_pageByNumber.Step())
@@ -43,6 +47,7 @@ internal sealed class DbpageReader : IDisposable
                 {
                     break;
                 }
+                PagesRead++;
                 visit(pageNumber, _pagesFrom.ColumnBlob(1));
             }
         }

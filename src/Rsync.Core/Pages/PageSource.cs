@@ -29,6 +29,9 @@ internal sealed class PageSource : IPageScanner, IDisposable
 
     public uint PageCount { get; private set; }
 
+    /// <summary>Pages read through this source so far (hashing and sending alike).</summary>
+    public long PagesRead => _reader.PagesRead;
+
     /// <summary>Whether the snapshot's page 1 marks the database as WAL (file format bytes 18-19 = 2).</summary>
     public bool IsWal { get; private set; }
 

@@ -17,9 +17,12 @@ namespace SqlRsync.Roles;
 internal static class OriginRole
 {
     /// <summary>Runs the origin's side of one sync over a pair of streams.</summary>
-    public static SyncResult Run(string originPath, Stream input, Stream output, SyncOptions options, ProgressTracker progress)
+    public static SyncResult Run(string originPath, Stream input, Stream output, SyncOptions options, ProgressTracker progress) =>
+        Run(originPath, new PeerConnection(input, output, Role.Origin), options, progress);
+
+    /// <summary>Runs the origin's side of one sync over <paramref name="peer"/> (which a directory session shares between databases).</summary>
+    public static SyncResult Run(string originPath, PeerConnection peer, SyncOptions options, ProgressTracker progress)
     {
-        var peer = new PeerConnection(input, output, Role.Origin);
         PageSource? source = null;
         return peer.Run(originPath, options.BusyTimeout, () =>
         {
@@ -27,6 +30,7 @@ internal static class OriginRole
             source = PageSource.Open(originPath, options.BusyTimeout);
             var run = new SyncRun(progress);
             Sync(source, peer, options, run);
+            run.OriginPagesRead = source.PagesRead;
             return run.ToResult(peer);
         }, undo: () =>
         {
@@ -37,59 +41,92 @@ internal static class OriginRole
 
     private static void Sync(PageSource source, PeerConnection peer, SyncOptions options, SyncRun run)
     {
-        var progress = run.Progress;
-        // The page size goes out with our hello, so that a replica with an empty file can set it
-        // before it takes its lock; the replica checks the peer's --wal-only itself.
         int pageSize = source.ReadPageSize();
+        var (agreed, replica) = Greet(peer, pageSize, options, run);
+        source.PinSnapshot();
+        OriginSnapshotChecks.Check(source, pageSize, options.WalOnly);
+        SendSnapshotInfo(source, peer, run);
+        var tree = replica.PageCount > 0 ? BuildTree(source, run) : null;
+        CompareAndSend(source, source.PageSize, tree, peer, agreed, run, releaseSnapshot: source.ReleaseSnapshot);
+    }
+
+    /// <summary>
+    /// Hellos (ours carries the page size, so that a replica with an empty file can set it before it
+    /// takes its lock), then the replica's info, which it sends once it holds its write lock: only then
+    /// may the snapshot be pinned. The replica checks the peer's --wal-only itself.
+    /// </summary>
+    internal static (OptionFlags Agreed, DatabaseInfo Replica) Greet(PeerConnection peer, int pageSize, SyncOptions options, SyncRun run)
+    {
         var agreed = peer.ExchangeHello(options, then: writer => OriginPageSize.Write(writer, pageSize));
         run.DryRun = agreed.HasFlag(OptionFlags.DryRun);
-
-        // The replica sends its info once it holds its write lock: only now is the snapshot pinned.
         if (peer.Reader.PeekType() == MessageType.ReplicaWaiting)
         {
             ReplicaWaiting.Parse(peer.Expect(MessageType.ReplicaWaiting).Span);
-            progress.Enter(SyncPhase.Waiting);
+            run.Progress.Enter(SyncPhase.Waiting);
         }
         var replica = DatabaseInfo.Parse(peer.Expect(MessageType.ReplicaInfo).Span, MessageType.ReplicaInfo);
         run.RoundTrips = 1;
-        source.PinSnapshot();
-        OriginSnapshotChecks.Check(source, pageSize, options.WalOnly);
+        run.ReplicaPageCountBefore = replica.PageCount;
+        return (agreed, replica);
+    }
+
+    /// <summary>OriginInfo: the pinned snapshot's page size, page count and journal mode.</summary>
+    internal static void SendSnapshotInfo(PageSource source, PeerConnection peer, SyncRun run)
+    {
         new DatabaseInfo(source.PageSize, source.PageCount, source.IsWal).WriteTo(peer.Writer, MessageType.OriginInfo);
         peer.Writer.Flush();
         run.PageSize = source.PageSize;
         run.OriginPageCount = source.PageCount;
-        run.ReplicaPageCountBefore = replica.PageCount;
+    }
 
-        List<uint>? pages = null;  // null: every page, as the replica has nothing to compare with
-        if (replica.PageCount > 0)
+    /// <summary>Hashes every page of the snapshot into a tree (the replica hashes its own at the same time, on its own core).</summary>
+    internal static HashTree BuildTree(IPageScanner pages, int pageSize, ProgressTracker progress)
+    {
+        progress.Enter(SyncPhase.Hashing, pages.PageCount);
+        return HashTree.Build(HashTreeShape.For(pages.PageCount), pages, pageSize, progress);
+    }
+
+    private static HashTree BuildTree(PageSource source, SyncRun run)
+    {
+        var tree = BuildTree(source, source.PageSize, run.Progress);
+        run.OriginHashing = run.HashingSoFar;
+        return tree;
+    }
+
+    /// <summary>
+    /// From the snapshot's info on: compares the trees (when the replica has pages: <paramref name="tree"/>
+    /// is not null), sends the pages that differ, calls <paramref name="releaseSnapshot"/> once the last
+    /// has left, and waits for the commit.
+    /// </summary>
+    internal static void CompareAndSend(IPageScanner pages, int pageSize, HashTree? tree, PeerConnection peer, OptionFlags agreed, SyncRun run, Action releaseSnapshot)
+    {
+        var progress = run.Progress;
+        List<uint>? different = null;  // null: every page, as the replica has nothing to compare with
+        if (tree is not null)
         {
-            // The replica hashes its pages at the same time, on its own core.
-            progress.Enter(SyncPhase.Hashing, source.PageCount);
-            var tree = HashTree.Build(HashTreeShape.For(source.PageCount), source, source.PageSize, progress);
-            run.OriginHashing = run.HashingSoFar;
             progress.Enter(SyncPhase.Comparing);
-            pages = FindDifferentPages(tree, peer, run);
+            different = FindDifferentPages(tree, peer, run);
         }
 
-        uint lockBytePage = LockBytePage.For(source.PageSize);
-        run.PagesSent = (uint?)pages?.Count ?? source.PageCount - (lockBytePage <= source.PageCount ? 1u : 0u);
+        uint lockBytePage = LockBytePage.For(pageSize);
+        run.PagesSent = (uint?)different?.Count ?? pages.PageCount - (lockBytePage <= pages.PageCount ? 1u : 0u);
         new SendPlan(run.PagesSent, run.OriginHashing).WriteTo(peer.Writer);
         progress.Enter(SyncPhase.Sending, run.DryRun ? 0 : run.PagesSent);
         var digest = new PageStreamDigest();
         if (run.DryRun)
         {
-            run.PageBytesRaw = (long)run.PagesSent * source.PageSize;
+            run.PageBytesRaw = (long)run.PagesSent * pageSize;
         }
         else
         {
-            SendPages(source, peer.Writer, pages, agreed.HasFlag(OptionFlags.Compress), digest, run);
+            SendPages(pages, pageSize, peer.Writer, different, agreed.HasFlag(OptionFlags.Compress), digest, run);
         }
         // Once Done leaves, the replica may commit: from here on the sync is finished, not cancelled.
         progress.BeginCommit();
-        new DoneMessage(source.PageCount, digest.Pages, digest.Value).WriteTo(peer.Writer);
+        new DoneMessage(pages.PageCount, digest.Pages, digest.Value).WriteTo(peer.Writer);
         peer.Writer.Flush();
         // Every page has left: the replica's commit (which may wait for its readers) must not hold up our writers.
-        source.ReleaseSnapshot();
+        releaseSnapshot();
         progress.Enter(SyncPhase.Committing);
         run.ReplicaHashing = AwaitCommit(peer);
         run.RoundTrips++;
@@ -158,10 +195,10 @@ internal static class OriginRole
     }
 
     /// <summary>Sends <paramref name="pages"/> (ascending), or every page when it is null.</summary>
-    private static void SendPages(PageSource source, FrameWriter writer, List<uint>? pages, bool compress, PageStreamDigest digest, SyncRun run)
+    private static void SendPages(IPageScanner source, int pageSize, FrameWriter writer, List<uint>? pages, bool compress, PageStreamDigest digest, SyncRun run)
     {
-        uint lockBytePage = LockBytePage.For(source.PageSize);
-        var compressed = new byte[source.PageSize];
+        uint lockBytePage = LockBytePage.For(pageSize);
+        var compressed = new byte[pageSize];
         var compression = new AdaptiveCompression(compress);
         void Send(uint pageNumber, ReadOnlySpan<byte> data)
         {

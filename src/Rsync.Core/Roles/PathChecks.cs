@@ -12,7 +12,7 @@ internal static class PathChecks
     {
         if (Directory.Exists(path))
         {
-            throw new SyncException(SyncFailure.NotFound, $"origin {path} is a directory, not a database file; name the database file inside it");
+            throw new SyncException(SyncFailure.NotFound, $"origin {path} is a directory, not a database file; name the database file inside it, or write {path.TrimEnd('/')}/ to sync every database in it");
         }
         if (!File.Exists(path))
         {

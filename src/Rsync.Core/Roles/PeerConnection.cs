@@ -7,13 +7,18 @@ namespace SqlRsync.Roles;
 /// One side's end of a sync conversation: frames in and out, the hello exchange, and telling the
 /// peer why we gave up.
 /// </summary>
-internal sealed class PeerConnection(Stream input, Stream output, Role role)
+internal sealed class PeerConnection(FrameReader reader, FrameWriter writer, Role role)
 {
     private bool _helloSent;
 
-    public FrameReader Reader { get; } = new(input);
+    public PeerConnection(Stream input, Stream output, Role role)
+        : this(new FrameReader(input), new FrameWriter(output), role)
+    {
+    }
 
-    public FrameWriter Writer { get; } = new(output);
+    public FrameReader Reader { get; } = reader;
+
+    public FrameWriter Writer { get; } = writer;
 
     /// <summary>What the peer's hello said it can do.</summary>
     public Capabilities PeerCapabilities { get; private set; }
@@ -77,7 +82,7 @@ internal sealed class PeerConnection(Stream input, Stream output, Role role)
         SideRun.Run(role.ToString().ToLowerInvariant(), database, busyTimeout, side, undo, TrySendError);
 
     /// <summary>Best effort: tells the peer why we stop. The peer may be gone already.</summary>
-    private void TrySendError(SyncException failure)
+    public void TrySendError(SyncException failure)
     {
         try
         {

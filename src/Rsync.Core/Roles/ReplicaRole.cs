@@ -21,9 +21,12 @@ namespace SqlRsync.Roles;
 internal static class ReplicaRole
 {
     /// <summary>Runs the replica's side of one sync over a pair of streams.</summary>
-    public static SyncResult Run(string replicaPath, Stream input, Stream output, SyncOptions options, ProgressTracker progress)
+    public static SyncResult Run(string replicaPath, Stream input, Stream output, SyncOptions options, ProgressTracker progress) =>
+        Run(replicaPath, new PeerConnection(input, output, Role.Replica), options, progress);
+
+    /// <summary>Runs the replica's side of one sync over <paramref name="peer"/> (which a directory session shares between databases).</summary>
+    public static SyncResult Run(string replicaPath, PeerConnection peer, SyncOptions options, ProgressTracker progress)
     {
-        var peer = new PeerConnection(input, output, Role.Replica);
         var run = new SyncRun(progress);
         ReplicaTarget? target = null;
         return peer.Run(replicaPath, options.BusyTimeout, () =>

@@ -26,6 +26,8 @@ internal sealed class SyncRun(ProgressTracker progress)
 
     public long Hashes { get; set; }
 
+    public long OriginPagesRead { get; set; }
+
     public int HashRounds { get; set; }
 
     public HashingFigures OriginHashing { get; set; }
@@ -57,6 +59,7 @@ internal sealed class SyncRun(ProgressTracker progress)
         BytesRead = bytesRead,
         RoundTrips = RoundTrips,
         Hashes = Hashes,
+        OriginPagesRead = OriginPagesRead,
         HashRounds = HashRounds,
         Phases = Progress.PhaseTimes,
         OriginHashing = Totals(OriginHashing),

@@ -26,6 +26,7 @@ internal static class Sqlite3RsyncOrigin
             source = PageSource.Open(originPath, options.BusyTimeout);
             var run = new SyncRun(progress) { DryRun = options.DryRun };
             byte version = new Comparison(source, conversation, options, run, protocol).Run();
+            run.OriginPagesRead = source.PagesRead;
             return run.ToResult(conversation.Writer.BytesWritten, conversation.Reader.BytesRead) with { Protocol = $"sqlite3_rsync {version}" };
         }, undo: () =>
         {

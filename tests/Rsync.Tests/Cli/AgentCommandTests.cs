@@ -13,13 +13,13 @@ public class AgentCommandTests
     [InlineData("~/app.db")]
     public void TheClientsOwnRemoteCommandIsReadBack(string path)
     {
-        foreach (var role in new[] { "--origin", "--replica" })
+        foreach (var role in new[] { "--origin", "--replica", "--origin-dir", "--replica-dir" })
         {
-            var text = AgentCommandLine.Write("sqlrsync", role == "--origin", path, TimeSpan.FromSeconds(17), quiet: true);
+            var text = AgentCommandLine.Write("sqlrsync", role, path, TimeSpan.FromSeconds(17), quiet: true);
 
             var command = AgentCommandLine.Parse(text);
 
-            Assert.Equal(new AgentCommandLine(role == "--origin", path, 17, Quiet: true), command);
+            Assert.Equal(new AgentCommandLine(role.StartsWith("--origin"), path, 17, Quiet: true, Directory: role.EndsWith("-dir")), command);
         }
     }
 
@@ -28,7 +28,7 @@ public class AgentCommandTests
     [InlineData("/srv/it's $(x).db", false)]
     public void TheBootstrapCommandIsReadBackOnlyWithItsOwnScript(string path, bool isOrigin)
     {
-        var text = AgentBootstrap.CommandLine(isOrigin, path, TimeSpan.FromSeconds(9), quiet: true, upload: null);
+        var text = AgentBootstrap.CommandLine(isOrigin ? "--origin" : "--replica", path, TimeSpan.FromSeconds(9), quiet: true, upload: null);
 
         Assert.Equal(new AgentCommandLine(isOrigin, path, 9, Quiet: true, Bootstrapped: true), AgentCommandLine.Parse(text));
         Assert.Null(AgentCommandLine.Parse(text.Replace("exec \"$1\"", "exec \"$2\"")));

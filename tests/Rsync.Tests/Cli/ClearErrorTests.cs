@@ -88,7 +88,6 @@ public sealed class ClearErrorTests : IDisposable
     [InlineData("--port is for a remote side, and {o} and {r} are both local", "-p", "2299", "{o}", "{r}")]
     [InlineData("--exe is for a remote side", "{o}", "{r}", "--exe", "/usr/bin/sqlrsync")]
     [InlineData("--protocol is for a remote side", "{o}", "{r}", "--protocol", "1")]
-    [InlineData("extra.db: one ORIGIN and one REPLICA, no more", "{o}", "{r}", "extra.db")]
     [InlineData("give a REPLICA after {o}: sqlrsync ORIGIN REPLICA", "{o}")]
     [InlineData("--logfile is a debugging option of sqlite3_rsync that sqlrsync does not have", "--logfile", "log.txt", "{o}", "{r}")]
     [InlineData("unknown option -x; sqlrsync --help lists the options", "-x", "{o}", "{r}")]

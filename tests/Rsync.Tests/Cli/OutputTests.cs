@@ -12,7 +12,7 @@ public class OutputTests
         "outcome", "error", "origin", "replica", "dry_run", "identical", "page_size", "origin_pages",
         "replica_pages_before", "replica_pages_after", "pages_changed", "page_bytes", "page_bytes_on_wire",
         "bytes_sent", "bytes_received", "bytes_per_second", "total_size", "speedup", "round_trips", "protocol",
-        "elapsed_seconds", "phase_seconds", "origin_hashed_bytes", "origin_hash_bytes_per_second",
+        "elapsed_seconds", "phase_seconds", "origin_hashed_bytes", "origin_pages_read", "origin_hash_bytes_per_second",
         "replica_hashed_bytes", "replica_hash_bytes_per_second",
     ];
 
@@ -98,8 +98,9 @@ public class OutputTests
     {
         var help = SqlRsyncProgram.Run("--help").StandardOutput;
 
-        Assert.Contains("Usage:\n  sqlrsync ORIGIN REPLICA [options]\n  sqlrsync --serve --allow DIR", help);
-        Assert.DoesNotContain("[<ORIGIN> [<REPLICA>]]", help);
+        Assert.Contains("Usage:\n  sqlrsync ORIGIN REPLICA [REPLICA...] [options]\n", help);
+        Assert.Contains("\n  sqlrsync --serve --allow DIR", help);
+        Assert.DoesNotContain("[<ORIGIN>", help);
         // The installed program comes without the repository's docs/.
         Assert.DoesNotContain("docs/", help);
         Assert.Contains("A local file name with a ':' in it: write ./NAME.", help);

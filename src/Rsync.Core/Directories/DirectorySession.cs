@@ -1,0 +1,159 @@
+using SqlRsync.Files;
+using SqlRsync.Protocol;
+using SqlRsync.Protocol.Messages;
+using SqlRsync.Roles;
+
+namespace SqlRsync.Directories;
+
+/// <summary>
+/// A directory of databases synced over one connection: the client (the side the user started) asks
+/// the agent for its list, then, database by database, says which one (DatabaseStart), runs that
+/// database's own conversation — the agent plays the other role on the same name in its directory —
+/// and both end it with DatabaseEnd, reading past whatever the other had still sent when one failed.
+/// A database that fails fails alone. Names are checked on arrival and resolved inside the directory,
+/// never through a symbolic link out of it; nothing here ever reaches a shell.
+/// </summary>
+internal static class DirectorySession
+{
+    /// <summary>Most databases a peer may list.</summary>
+    private const int MaxDatabases = 1_000_000;
+
+    /// <summary>The agent's side: serves <paramref name="directory"/> until the client ends the session.</summary>
+    public static void Serve(string directory, bool isOrigin, Stream input, Stream output, SyncOptions options)
+    {
+        var reader = new FrameReader(input);
+        var writer = new FrameWriter(output);
+        CheckDirectory(directory, isOrigin ? "origin" : "replica");
+        while (true)
+        {
+            var (type, payload) = reader.Read();
+            switch (type)
+            {
+                case MessageType.ListDatabases:
+                    bool recursive = SessionMessages.ParseListRequest(payload.Span);
+                    SessionMessages.WriteNames(writer, DatabaseDirectory.List(directory, recursive).Databases);
+                    writer.Flush();
+                    break;
+                case MessageType.DatabaseStart:
+                    string name = SessionMessages.ParseStart(payload.Span);
+                    SyncOne(directory, name, isOrigin, reader, writer, options, new ProgressTracker());
+                    break;
+                case MessageType.SessionEnd:
+                    new PayloadReader(payload.Span, type).End();
+                    return;
+                default:
+                    ExpectedFrame.Check(type, MessageType.DatabaseStart, payload.Span);
+                    break;
+            }
+        }
+    }
+
+    /// <summary>
+    /// The client's side: syncs the databases <paramref name="selection"/> takes between <paramref name="localDirectory"/>
+    /// and the agent's; a failure the agent reports is prefixed with <paramref name="agentHost"/> (null for an agent in this process).
+    /// </summary>
+    public static DirectorySyncResult Run(string localDirectory, bool localIsOrigin, Stream input, Stream output, SyncOptions options,
+        DirectorySelection selection, IProgress<SyncProgress>? progress, CancellationToken cancellation, string? agentHost = null)
+    {
+        CheckDirectory(localDirectory, localIsOrigin ? "origin" : "replica");
+        var (local, refused) = DatabaseDirectory.List(localDirectory, selection.Recursive);
+        var reader = new FrameReader(input);
+        var writer = new FrameWriter(output);
+        SessionMessages.WriteListRequest(writer, selection.Recursive);
+        writer.Flush();
+        var remote = SessionMessages.ReadNames(reader, MaxDatabases);
+
+        var origins = (localIsOrigin ? local : remote).Where(selection.Takes).ToList();
+        var replicas = (localIsOrigin ? remote : local).Where(selection.Takes).ToHashSet(StringComparer.Ordinal);
+        var outcomes = new List<DatabaseOutcome>(origins.Count);
+        foreach (var name in origins)
+        {
+            cancellation.ThrowIfCancellationRequested();
+            SessionMessages.WriteStart(writer, name);
+            var failure = SyncOne(localDirectory, name, localIsOrigin, reader, writer, options, new ProgressTracker(progress, cancellation), out var result);
+            if (failure is not null && agentHost is not null && FailureText.IsRelayed(failure))
+            {
+                failure = new SyncException(failure.Reason, $"{agentHost}: {failure.Message}", failure.InnerException);
+            }
+            outcomes.Add(new DatabaseOutcome(name, result, failure));
+        }
+        writer.Write(MessageType.SessionEnd, []);
+        writer.Flush();
+        var onlyOnReplica = replicas.Except(origins, StringComparer.Ordinal).Order(StringComparer.Ordinal).ToList();
+        return new DirectorySyncResult(outcomes, onlyOnReplica, refused);
+    }
+
+    private static void SyncOne(string directory, string name, bool isOrigin, FrameReader reader, FrameWriter writer, SyncOptions options, ProgressTracker progress) =>
+        SyncOne(directory, name, isOrigin, reader, writer, options, progress, out _);
+
+    /// <summary>One database's conversation, then DatabaseEnd both ways; its failure, or null.</summary>
+    private static SyncException? SyncOne(string directory, string name, bool isOrigin, FrameReader reader, FrameWriter writer, SyncOptions options,
+        ProgressTracker progress, out SyncResult? result)
+    {
+        result = null;
+        SyncException? failure = null;
+        var peer = new PeerConnection(reader, writer, isOrigin ? Role.Origin : Role.Replica);
+        try
+        {
+            string path;
+            try
+            {
+                path = Inside(directory, name, create: !isOrigin);
+            }
+            catch (SyncException refused)
+            {
+                // Before the conversation began: the peer waits for our hello, and hears why instead.
+                peer.TrySendError(refused);
+                throw;
+            }
+            result = isOrigin ? OriginRole.Run(path, peer, options, progress) : ReplicaRole.Run(path, peer, options, progress);
+        }
+        catch (SyncException e)
+        {
+            failure = e;
+        }
+        writer.Write(MessageType.DatabaseEnd, []);
+        writer.Flush();
+        // Whatever the peer still sent for this database (pages after our failure, its Error) ends at its DatabaseEnd.
+        while (reader.Read().Type != MessageType.DatabaseEnd)
+        {
+        }
+        return failure;
+    }
+
+    /// <summary>The path of <paramref name="name"/> inside <paramref name="directory"/>, refusing any way out (a symbolic link on the way).</summary>
+    private static string Inside(string directory, string name, bool create)
+    {
+        string root = Libc.RealPath(directory) ?? throw new SyncException(SyncFailure.NotFound, $"directory {directory} does not exist");
+        string path = Path.Join(root, name);
+        string parent = Path.GetDirectoryName(path)!;
+        // The nearest directory that exists must be inside (so no link leads the new ones out), then the parent itself.
+        string existing = parent;
+        while (!Directory.Exists(existing))
+        {
+            existing = Path.GetDirectoryName(existing)!;
+        }
+        if (IsInside(existing, root) && create)
+        {
+            Directory.CreateDirectory(parent);
+        }
+        if (!IsInside(existing, root) || Directory.Exists(parent) && !IsInside(parent, root) || new FileInfo(path).LinkTarget is not null)
+        {
+            throw new SyncException(SyncFailure.Refused, $"{name} leads out of {directory} (a symbolic link); it is not synced");
+        }
+        return path;
+    }
+
+    private static bool IsInside(string directory, string root) =>
+        Libc.RealPath(directory) is { } real && (real == root || real.StartsWith(root + "/", StringComparison.Ordinal));
+
+    private static void CheckDirectory(string directory, string side)
+    {
+        if (!Directory.Exists(directory))
+        {
+            throw new SyncException(SyncFailure.NotFound, File.Exists(directory)
+                ? $"{side} {directory} is a file, not a directory; without a trailing '/' name two databases"
+                : $"{side} directory {directory} does not exist (create it first)");
+        }
+    }
+}

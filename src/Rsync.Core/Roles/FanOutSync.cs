@@ -1,0 +1,243 @@
+using SqlRsync.HashTrees;
+using SqlRsync.Pages;
+using SqlRsync.Protocol.Messages;
+using SqlRsync.Sqlite;
+
+namespace SqlRsync.Roles;
+
+/// <summary>
+/// One origin to many replicas from one snapshot. Every replica is greeted at once and takes its
+/// write lock; only when all have answered (or failed) is the origin's snapshot pinned — once — and
+/// its hash tree built — once; then each replica is compared against that tree and sent its pages,
+/// several at a time, all read through the one connection (<see cref="SharedPages"/>). The snapshot
+/// is released when the last page of the last replica has left, before the commits. A replica that
+/// fails fails alone: it rolls back, and the others go on.
+/// </summary>
+internal static class FanOutSync
+{
+    public static IReadOnlyList<ReplicaOutcome> Run(string originPath, IReadOnlyList<SyncEndpoint> replicas, SyncOptions options, ProgressTracker progress)
+    {
+        PathChecks.Origin(originPath);
+        var branches = replicas.Select(replica => new Branch(replica, options, progress.Cancellation)).ToList();
+        try
+        {
+            PageSource source;
+            try
+            {
+                source = PageSource.Open(originPath, options.BusyTimeout);
+            }
+            catch (SqliteCallException e)
+            {
+                throw FailureText.ForDatabase("origin", originPath, e, options.BusyTimeout);
+            }
+            using (source)
+            {
+                Sync(source, branches, options, progress);
+            }
+        }
+        catch (SyncException failure)
+        {
+            // The origin itself failed: every replica still waiting hears why.
+            foreach (var branch in branches)
+            {
+                branch.Fail(failure);
+            }
+        }
+        finally
+        {
+            foreach (var branch in branches)
+            {
+                branch.Dispose();
+            }
+        }
+        progress.Enter(SyncPhase.Finished);
+        return [.. branches.Select(branch => branch.Outcome)];
+    }
+
+    private static void Sync(PageSource source, List<Branch> branches, SyncOptions options, ProgressTracker progress)
+    {
+        try
+        {
+            SyncAll(source, branches, options, progress);
+        }
+        finally
+        {
+            foreach (var branch in branches)
+            {
+                branch.Run.OriginPagesRead = source.PagesRead;
+            }
+        }
+    }
+
+    private static void SyncAll(PageSource source, List<Branch> branches, SyncOptions options, ProgressTracker progress)
+    {
+        int pageSize = OriginStep(source, options, source.ReadPageSize);
+        Parallel.ForEach(branches, branch => branch.Step(() => branch.Greet(pageSize)));
+        if (!branches.Any(branch => branch.IsAlive))
+        {
+            return;
+        }
+        OriginStep(source, options, () =>
+        {
+            source.PinSnapshot();
+            OriginSnapshotChecks.Check(source, pageSize, options.WalOnly);
+            return 0;
+        });
+        foreach (var branch in branches)
+        {
+            branch.Step(() => OriginRole.SendSnapshotInfo(source, branch.Peer, branch.Run));
+        }
+        var pages = new SharedPages(source, source.PageSize);
+        HashTree? tree = null;
+        var hashing = default(HashingFigures);
+        if (branches.Any(branch => branch is { IsAlive: true, ReplicaPageCount: > 0 }))
+        {
+            tree = OriginStep(source, options, () => OriginRole.BuildTree(pages, source.PageSize, progress));
+            hashing = HashingFigures.From(progress.PhaseElapsed, progress.Bytes);
+        }
+        progress.Enter(SyncPhase.Sending);
+        var release = new LastOneOut(branches.Count(branch => branch.IsAlive), source.ReleaseSnapshot);
+        int jobs = options.Jobs > 0 ? options.Jobs : Math.Max(4, Environment.ProcessorCount);
+        Parallel.ForEach(branches.Where(branch => branch.IsAlive), new ParallelOptions { MaxDegreeOfParallelism = jobs }, branch =>
+        {
+            branch.Run.OriginHashing = hashing;
+            branch.Step(() => OriginRole.CompareAndSend(pages, source.PageSize, branch.ReplicaPageCount > 0 ? tree : null,
+                branch.Peer, branch.Agreed, branch.Run, releaseSnapshot: release.Leave), onFailure: release.Leave);
+            branch.Step(branch.Finish);
+        });
+        release.LeaveAll();
+    }
+
+    /// <summary>A step of the origin itself: its SQLite errors in the words a single sync uses.</summary>
+    private static T OriginStep<T>(PageSource source, SyncOptions options, Func<T> step)
+    {
+        try
+        {
+            return step();
+        }
+        catch (SqliteCallException e)
+        {
+            throw FailureText.ForDatabase("origin", source.Path, e, options.BusyTimeout);
+        }
+    }
+
+    /// <summary>Runs an action once every one of <c>count</c> branches has left (each at most once), or at <see cref="LeaveAll"/>.</summary>
+    private sealed class LastOneOut(int count, Action action)
+    {
+        private int _remaining = count;
+        private int _done;
+        private readonly ThreadLocal<bool> _left = new();
+
+        public void Leave()
+        {
+            if (!_left.Value)
+            {
+                _left.Value = true;
+                if (Interlocked.Decrement(ref _remaining) == 0)
+                {
+                    LeaveAll();
+                }
+            }
+        }
+
+        public void LeaveAll()
+        {
+            if (Interlocked.Exchange(ref _done, 1) == 0)
+            {
+                action();
+            }
+        }
+    }
+
+    /// <summary>One replica's conversation with the origin, its result or its failure.</summary>
+    private sealed class Branch : IDisposable
+    {
+        private readonly SyncEndpoint _replica;
+        private readonly SyncOptions _options;
+        private readonly CancellationTokenRegistration _stopOnCancel;
+        private ReplicaLink? _link;
+        private bool _finished;
+        private SyncException? _failure;
+
+        public Branch(SyncEndpoint replica, SyncOptions options, CancellationToken cancellation)
+        {
+            _replica = replica;
+            // Pages cross ssh compressed by default, and a pipe in this process uncompressed, as in a single sync.
+            _options = options with { Compress = options.Compress ?? replica is RemoteEndpoint };
+            Run = new SyncRun(new ProgressTracker(cancellation: cancellation));
+            _stopOnCancel = Run.Progress.OnCancelBeforeCommit(() => _link?.Kill());
+            Step(() =>
+            {
+                _link = ReplicaLink.Open(replica, _options, cancellation);
+                Peer = new PeerConnection(_link.FromReplica, _link.ToReplica, Role.Origin);
+            });
+        }
+
+        public SyncRun Run { get; }
+
+        public PeerConnection Peer { get; private set; } = null!;
+
+        public OptionFlags Agreed { get; private set; }
+
+        public uint ReplicaPageCount { get; private set; }
+
+        public bool IsAlive => _failure is null && !_finished;
+
+        /// <summary>How this replica ended; read once the whole fan-out is over (the origin's figures are shared).</summary>
+        public ReplicaOutcome Outcome => _failure is not null ? new(_replica, null, _failure)
+            : _finished ? new(_replica, Run.ToResult(Peer), null)
+            : new(_replica, null, new SyncException(SyncFailure.Other, $"replica {_replica}: the sync did not finish"));
+
+        public void Greet(int pageSize)
+        {
+            (Agreed, var replica) = OriginRole.Greet(Peer, pageSize, _options, Run);
+            ReplicaPageCount = replica.PageCount;
+        }
+
+        public void Finish()
+        {
+            _link!.Finish();
+            _finished = true;
+        }
+
+        /// <summary>Runs one step of this conversation, unless it already ended; a failure ends it alone.</summary>
+        public void Step(Action step, Action? onFailure = null)
+        {
+            if (!IsAlive)
+            {
+                onFailure?.Invoke();
+                return;
+            }
+            try
+            {
+                step();
+            }
+            catch (Exception e) when (e is not OperationCanceledException || !Run.Progress.Cancellation.IsCancellationRequested)
+            {
+                onFailure?.Invoke();
+                Fail(e);
+            }
+        }
+
+        /// <summary>Ends this conversation with <paramref name="error"/>: the replica is told (and rolls back), and the reason kept.</summary>
+        public void Fail(Exception error)
+        {
+            if (!IsAlive)
+            {
+                return;
+            }
+            var failure = FailureText.Normalize(error) as SyncException ?? new SyncException(SyncFailure.Other, error.Message, error);
+            if (!FailureText.IsRelayed(failure) && _link is not null)
+            {
+                Peer.TrySendError(failure);
+            }
+            _failure = _link?.Explain(failure) ?? failure;
+        }
+
+        public void Dispose()
+        {
+            _stopOnCancel.Dispose();
+            _link?.Dispose();
+        }
+    }
+}
