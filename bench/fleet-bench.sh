@@ -8,6 +8,7 @@
 #     time, and how many origin pages the one process read.
 # Every sqlrsync is the native single file. Usage: bench/fleet-bench.sh [COUNT] [WORK_DIR]
 set -euo pipefail
+[[ -n "${BENCH_TRACE:-}" ]] && set -x
 cd "$(dirname "$0")/.."
 count="${1:-1000}"
 work="${2:-/tmp/sqlrsync-bench}/fleet"
@@ -29,10 +30,14 @@ make_fleet() {  # dir count kib
 change_one_percent() {  # dir
   local i=0
   for db in "$1"/*.db; do
-    (( i++ % 100 == 0 )) && sqlite3 "$db" "UPDATE t SET v = randomblob(1000) WHERE id % 10 = 0"
+    if (( i++ % 100 == 0 )); then sqlite3 "$db" "UPDATE t SET v = randomblob(1000) WHERE id % 10 = 0"; fi
   done
 }
-seconds() { /usr/bin/time -f "%e" "$@" 2>&1 >/dev/null | tail -1; }
+seconds() {  # command... -> its wall time; a failure ends the benchmark
+  local out
+  out=$( { /usr/bin/time -f "%e" "$@" >/dev/null; } 2>&1 ) || { echo "failed: $* ($out)" >&2; exit 1; }
+  echo "$out" | tail -1
+}
 
 echo "## $count databases of about 100 KiB, 1% changed, pushed over ssh to 127.0.0.1"
 make_fleet "$work/origin" "$count" 100

@@ -1,6 +1,7 @@
 # Sourced by the ssh benchmarks: starts Debian's sshd on 127.0.0.1 (a random port) with throwaway
 # keys, and leaves "ssh -F $keys/ssh_config benchhost" ready to use (BatchMode, known host key).
-# Sets: keys (the directory of keys and configs), bench_ssh (the ssh command). Stops sshd on exit.
+# Sets: keys (the directory of keys and configs), bench_ssh (a program that runs ssh with that
+# config: sqlite3_rsync's --ssh takes a program, not a command line). Stops sshd on exit.
 keys="$(mktemp -d)"
 port=$(( 20000 + RANDOM % 20000 ))
 ssh-keygen -q -t ed25519 -N '' -f "$keys/host"
@@ -31,7 +32,8 @@ Host benchhost
   BatchMode yes
 CONF
 echo "benchhost $(cat "$keys/host.pub")" > "$keys/known_hosts"
-bench_ssh="ssh -F $keys/ssh_config"
+bench_ssh="$keys/ssh"
+printf '#!/bin/sh\nexec ssh -F %s "$@"\n' "$keys/ssh_config" > "$bench_ssh" && chmod +x "$bench_ssh"
 /usr/sbin/sshd -f "$keys/sshd_config"
 trap 'kill "$(cat "$keys/sshd.pid")" 2>/dev/null; rm -rf "$keys"' EXIT
 sleep 0.5

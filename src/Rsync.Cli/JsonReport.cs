@@ -57,6 +57,12 @@ internal static class JsonReport
                 json.WriteStringValue(name);
             }
             json.WriteEndArray();
+            json.WriteStartArray("deleted");
+            foreach (var deletion in result.Deletions.Where(deletion => deletion.Succeeded))
+            {
+                json.WriteStringValue(deletion.Name);
+            }
+            json.WriteEndArray();
             json.WriteStartArray("left_out");
             foreach (var refused in result.Refused)
             {

@@ -54,6 +54,7 @@ public static class Program
         var recursive = new Option<bool>("--recursive", "-r") { Description = "With ORIGIN_DIR/: databases in subdirectories too." };
         var include = new Option<string[]>("--include") { Description = "With ORIGIN_DIR/: only databases whose name matches this glob (may be repeated; a glob with '/' matches the relative path).", Arity = ArgumentArity.OneOrMore };
         var exclude = new Option<string[]>("--exclude") { Description = "With ORIGIN_DIR/: leave out databases whose name matches this glob (may be repeated).", Arity = ArgumentArity.OneOrMore };
+        var delete = new Option<bool>("--delete") { Description = "With ORIGIN_DIR/: delete the replica side's databases that the origin side no longer has (only ones sqlrsync made, never one in use)." };
         var version = new Option<bool>("--version") { Description = "Show the sqlrsync and SQLite versions." };
         var sshCommand = new Option<string>("--ssh") { Description = "The ssh command, with its own arguments (e.g. \"ssh -i ~/.ssh/backup\").", DefaultValueFactory = _ => "ssh" };
         var port = new Option<int?>("--port", "-p") { Description = "The remote host's ssh port." }
@@ -76,7 +77,7 @@ public static class Program
 
         var root = new RootCommand("sqlrsync: make REPLICA an exact, consistent copy of the live SQLite database ORIGIN, sending only the pages that differ.")
         {
-            originArgument, replicaArgument, verbose, veryVerbose, mostVerbose, quiet, noProgress, json, dryRun, check, walOnly, force, busyTimeout, compress, jobs, recursive, include, exclude,
+            originArgument, replicaArgument, verbose, veryVerbose, mostVerbose, quiet, noProgress, json, dryRun, check, walOnly, force, busyTimeout, compress, jobs, recursive, include, exclude, delete,
             sshCommand, sshClient, identity, knownHosts, acceptNewHostKey, port, exe, protocol, noUpload, timeout, serve, allow, readOnly, writeOnly,
         };
         root.Options.Remove(root.Options.OfType<VersionOption>().Single());
@@ -162,7 +163,7 @@ public static class Program
             return Usage($"both {origin} and {replicaEndpoints.First(endpoint => endpoint.IsRemote)} are remote; one side must be a local path (write ./NAME for a local file whose name has a ':')");
         }
         bool directories = origin.EndsWith('/');
-        if (!directories && new Option[] { recursive, include, exclude }.FirstOrDefault(option => parse.GetResult(option) is { Implicit: false }) is { } directoryOnly)
+        if (!directories && new Option[] { recursive, include, exclude, delete }.FirstOrDefault(option => parse.GetResult(option) is { Implicit: false }) is { } directoryOnly)
         {
             return Usage($"{directoryOnly.Name} is for a directory of databases: write ORIGIN_DIR/ with its trailing '/'");
         }
@@ -204,7 +205,10 @@ public static class Program
         }
         if (directories)
         {
-            var selection = new DirectorySelection { Recursive = parse.GetValue(recursive), Include = parse.GetValue(include) ?? [], Exclude = parse.GetValue(exclude) ?? [] };
+            var selection = new DirectoryOptions
+            {
+                Recursive = parse.GetValue(recursive), Include = parse.GetValue(include) ?? [], Exclude = parse.GetValue(exclude) ?? [], Delete = parse.GetValue(delete),
+            };
             return SyncCommand.RunDirectory(originEndpoint, replicaEndpoints[0], selection, options, remoteSettings, output);
         }
         return replicaEndpoints.Count == 1

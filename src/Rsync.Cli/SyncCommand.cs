@@ -50,7 +50,7 @@ internal static class SyncCommand
     }
 
     /// <summary>ORIGIN_DIR/ to REPLICA_DIR: every database in one, synced into the other.</summary>
-    public static int RunDirectory(Endpoint origin, Endpoint replica, DirectorySelection selection, SyncOptions options, RemoteSettings remote, OutputSettings output)
+    public static int RunDirectory(Endpoint origin, Endpoint replica, DirectoryOptions selection, SyncOptions options, RemoteSettings remote, OutputSettings output)
     {
         if (!origin.IsRemote && !replica.IsRemote && Directory.Exists(replica.Path) && FileIdentity.IsSameFile(origin.Path, replica.Path))
         {

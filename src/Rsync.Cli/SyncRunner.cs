@@ -116,7 +116,7 @@ internal static class SyncRunner
     /// or with -v) how many synced. Exit codes as for several replicas.
     /// </summary>
     public static int RunDirectory(OutputSettings output, string origin, string replica, SyncEndpoint originEndpoint, SyncEndpoint replicaEndpoint,
-        DirectorySelection selection, SyncOptions options)
+        DirectoryOptions selection, SyncOptions options)
     {
         var clock = Stopwatch.StartNew();
         using var interrupt = new CtrlC();
@@ -139,11 +139,12 @@ internal static class SyncRunner
         }
 
         var databases = result.Databases;
-        var failed = databases.Where(database => !database.Succeeded).ToList();
+        var failed = databases.Where(database => !database.Succeeded).Concat(result.Deletions.Where(deletion => !deletion.Succeeded)).ToList();
         foreach (var database in failed)
         {
             Program.Failed($"{database.Name}: {database.Failure!.Message}");
         }
+        var deleted = result.Deletions.Where(deletion => deletion.Succeeded).Select(deletion => deletion.Name).ToList();
         bool talk = !output.Quiet && !output.Json;
         if (talk)
         {
@@ -151,9 +152,13 @@ internal static class SyncRunner
             {
                 Console.Error.WriteLine($"sqlrsync: warning: left out {refused}");
             }
-            if (result.OnlyOnReplica.Count > 0)
+            if (deleted.Count > 0)
             {
-                Console.Error.WriteLine($"sqlrsync: only in {replica}, not deleted: {string.Join(", ", result.OnlyOnReplica)}");
+                Console.Error.WriteLine($"sqlrsync: {(options.DryRun ? "would delete" : "deleted")} from {replica}: {string.Join(", ", deleted)}");
+            }
+            else if (result.OnlyOnReplica.Count > 0 && result.Deletions.Count == 0)
+            {
+                Console.Error.WriteLine($"sqlrsync: only in {replica}, not deleted: {string.Join(", ", result.OnlyOnReplica)} (--delete deletes them)");
             }
         }
         bool dryRun = options.DryRun;
@@ -171,14 +176,15 @@ internal static class SyncRunner
         }
         if ((verbosity > 0 || failed.Count > 0) && talk)
         {
-            Console.Error.WriteLine($"sqlrsync: {(dryRun ? "compared" : "synced")} {databases.Count - failed.Count} of {databases.Count} databases from {origin} to {replica}" +
+            int syncFailures = databases.Count(database => !database.Succeeded);
+            Console.Error.WriteLine($"sqlrsync: {(dryRun ? "compared" : "synced")} {databases.Count - syncFailures} of {databases.Count} databases from {origin} to {replica}" +
                 (failed.Count > 0 ? $"; failed: {string.Join(", ", failed.Select(database => database.Name))}" : ""));
         }
         if (output.Json)
         {
             Console.Out.WriteLine(JsonReport.ForDirectory(origin, replica, result, clock.Elapsed, output.Check, dryRun));
         }
-        return databases.Count > 0 && failed.Count == databases.Count ? Program.SyncFailed
+        return databases.Count > 0 && failed.Count == databases.Count + result.Deletions.Count ? Program.SyncFailed
             : failed.Count > 0 ? Program.SomeFailed
             : output.Check && databases.Any(database => !database.Result!.Identical) ? Program.Differ
             : Program.Success;

@@ -83,7 +83,7 @@ public static class DatabaseSync
     /// <param name="progress">Receives each database's progress in turn.</param>
     /// <param name="cancellationToken">Cancels the database under way (unless it has begun its commit) and those after it.</param>
     /// <exception cref="SyncException">The session itself failed: a directory is missing, the connection failed.</exception>
-    public static Task<DirectorySyncResult> RunDirectoryAsync(SyncEndpoint origin, SyncEndpoint replica, DirectorySelection? selection = null, SyncOptions? options = null,
+    public static Task<DirectorySyncResult> RunDirectoryAsync(SyncEndpoint origin, SyncEndpoint replica, DirectoryOptions? selection = null, SyncOptions? options = null,
         IProgress<SyncProgress>? progress = null, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(origin);
@@ -93,7 +93,7 @@ public static class DatabaseSync
             throw new ArgumentException($"both {origin} and {replica} are remote; one side must be a local directory", nameof(replica));
         }
         var settings = options ?? new SyncOptions();
-        var choice = selection ?? new DirectorySelection();
+        var choice = selection ?? new DirectoryOptions();
         return Start(cancellationToken, () => DirectoryTransfer.Run(origin, replica, choice, settings, progress, cancellationToken));
     }
 

@@ -2,9 +2,17 @@ using System.IO.Enumeration;
 
 namespace SqlRsync;
 
-/// <summary>Which databases of a directory a directory sync takes.</summary>
-public sealed record DirectorySelection
+/// <summary>Which databases of a directory a directory sync takes, and whether it deletes those the origin side no longer has.</summary>
+public sealed record DirectoryOptions
 {
+    /// <summary>
+    /// Delete, on the replica side, the databases the origin side does not have (among those the
+    /// include and exclude globs take): only databases sqlrsync made (their record beside them) unless
+    /// <see cref="SyncOptions.Force"/>, never one another process has open, and nothing at all when the
+    /// origin side has no database (an unmounted disk looks like that). A dry run only reports them.
+    /// </summary>
+    public bool Delete { get; init; }
+
     /// <summary>Whether databases in subdirectories are taken too (their directories are made on the replica side).</summary>
     public bool Recursive { get; init; }
 
@@ -37,6 +45,8 @@ public sealed record DatabaseOutcome(string Name, SyncResult? Result, SyncExcept
 
 /// <summary>What a directory sync did.</summary>
 /// <param name="Databases">Every database taken on the origin side, in name order, each synced from its own snapshot.</param>
-/// <param name="OnlyOnReplica">Databases the replica side has and the origin side does not (among those the selection takes): reported, never deleted.</param>
+/// <param name="OnlyOnReplica">Databases the replica side has and the origin side does not (among those the options take): reported, and deleted only with <see cref="DirectoryOptions.Delete"/>.</param>
 /// <param name="Refused">Files that look like databases but were left out, each with why (a newline in the name).</param>
-public sealed record DirectorySyncResult(IReadOnlyList<DatabaseOutcome> Databases, IReadOnlyList<string> OnlyOnReplica, IReadOnlyList<string> Refused);
+/// <param name="Deletions">With <see cref="DirectoryOptions.Delete"/>: each database of <paramref name="OnlyOnReplica"/> deleted (no failure) or not (why).</param>
+public sealed record DirectorySyncResult(IReadOnlyList<DatabaseOutcome> Databases, IReadOnlyList<string> OnlyOnReplica, IReadOnlyList<string> Refused,
+    IReadOnlyList<DatabaseOutcome> Deletions);

@@ -2,6 +2,7 @@ using SqlRsync.Files;
 using SqlRsync.Protocol;
 using SqlRsync.Protocol.Messages;
 using SqlRsync.Roles;
+using SqlRsync.Safety;
 
 namespace SqlRsync.Directories;
 
@@ -38,6 +39,19 @@ internal static class DirectorySession
                     string name = SessionMessages.ParseStart(payload.Span);
                     SyncOne(directory, name, isOrigin, reader, writer, options, new ProgressTracker());
                     break;
+                case MessageType.DatabaseDelete when !isOrigin:
+                    var (doomed, force, dryRun) = SessionMessages.ParseDelete(payload.Span);
+                    try
+                    {
+                        ReplicaRemoval.Delete(Inside(directory, doomed, create: false), force, dryRun);
+                    }
+                    catch (SyncException refused)
+                    {
+                        ErrorMessage.Write(writer, (byte)refused.Reason, refused.Message);
+                    }
+                    writer.Write(MessageType.DatabaseEnd, []);
+                    writer.Flush();
+                    break;
                 case MessageType.SessionEnd:
                     new PayloadReader(payload.Span, type).End();
                     return;
@@ -53,7 +67,7 @@ internal static class DirectorySession
     /// and the agent's; a failure the agent reports is prefixed with <paramref name="agentHost"/> (null for an agent in this process).
     /// </summary>
     public static DirectorySyncResult Run(string localDirectory, bool localIsOrigin, Stream input, Stream output, SyncOptions options,
-        DirectorySelection selection, IProgress<SyncProgress>? progress, CancellationToken cancellation, string? agentHost = null)
+        DirectoryOptions selection, IProgress<SyncProgress>? progress, CancellationToken cancellation, string? agentHost = null)
     {
         CheckDirectory(localDirectory, localIsOrigin ? "origin" : "replica");
         var (local, refused) = DatabaseDirectory.List(localDirectory, selection.Recursive);
@@ -77,10 +91,53 @@ internal static class DirectorySession
             }
             outcomes.Add(new DatabaseOutcome(name, result, failure));
         }
+        var onlyOnReplica = replicas.Except(origins, StringComparer.Ordinal).Order(StringComparer.Ordinal).ToList();
+        var deletions = selection.Delete ? Delete(onlyOnReplica, origins.Count, localDirectory, localIsOrigin, reader, writer, options, agentHost) : [];
         writer.Write(MessageType.SessionEnd, []);
         writer.Flush();
-        var onlyOnReplica = replicas.Except(origins, StringComparer.Ordinal).Order(StringComparer.Ordinal).ToList();
-        return new DirectorySyncResult(outcomes, onlyOnReplica, refused);
+        return new DirectorySyncResult(outcomes, onlyOnReplica, refused, deletions);
+    }
+
+    /// <summary>--delete: each database only the replica side has, deleted there (here, or by the agent), or why not.</summary>
+    private static List<DatabaseOutcome> Delete(List<string> names, int originCount, string localDirectory, bool localIsOrigin,
+        FrameReader reader, FrameWriter writer, SyncOptions options, string? agentHost)
+    {
+        if (originCount == 0 && names.Count > 0)
+        {
+            return [new DatabaseOutcome("--delete", null, new SyncException(SyncFailure.Refused,
+                $"the origin side has no database at all (an unmounted disk?); none of the {names.Count} databases only the replica side has was deleted"))];
+        }
+        var deletions = new List<DatabaseOutcome>(names.Count);
+        foreach (var name in names)
+        {
+            SyncException? failure = null;
+            if (!localIsOrigin)
+            {
+                try
+                {
+                    ReplicaRemoval.Delete(Inside(localDirectory, name, create: false), options.Force, options.DryRun);
+                }
+                catch (SyncException e)
+                {
+                    failure = e;
+                }
+            }
+            else
+            {
+                SessionMessages.WriteDelete(writer, name, options.Force, options.DryRun);
+                writer.Flush();
+                var (type, payload) = reader.Read();
+                if (type == MessageType.Error)
+                {
+                    var refusal = ErrorMessage.Parse(payload.Span);
+                    failure = new SyncException((SyncFailure)refusal.Reason, agentHost is null ? refusal.Message : $"{agentHost}: {refusal.Message}", refusal);
+                    (type, payload) = reader.Read();
+                }
+                ExpectedFrame.Check(type, MessageType.DatabaseEnd, payload.Span);
+            }
+            deletions.Add(new DatabaseOutcome(name, null, failure));
+        }
+        return deletions;
     }
 
     private static void SyncOne(string directory, string name, bool isOrigin, FrameReader reader, FrameWriter writer, SyncOptions options, ProgressTracker progress) =>

@@ -11,7 +11,7 @@ namespace SqlRsync.Directories;
 /// </summary>
 internal static class DirectoryTransfer
 {
-    public static DirectorySyncResult Run(SyncEndpoint origin, SyncEndpoint replica, DirectorySelection selection, SyncOptions options,
+    public static DirectorySyncResult Run(SyncEndpoint origin, SyncEndpoint replica, DirectoryOptions selection, SyncOptions options,
         IProgress<SyncProgress>? progress, CancellationToken cancellation)
     {
         if (origin is RemoteEndpoint || replica is RemoteEndpoint)
@@ -52,7 +52,7 @@ internal static class DirectoryTransfer
         }
     }
 
-    private static DirectorySyncResult Remotely(SyncEndpoint origin, SyncEndpoint replica, DirectorySelection selection, SyncOptions options,
+    private static DirectorySyncResult Remotely(SyncEndpoint origin, SyncEndpoint replica, DirectoryOptions selection, SyncOptions options,
         IProgress<SyncProgress>? progress, CancellationToken cancellation)
     {
         bool pull = origin is RemoteEndpoint;

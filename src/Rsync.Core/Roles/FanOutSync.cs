@@ -97,12 +97,16 @@ internal static class FanOutSync
         }
         progress.Enter(SyncPhase.Sending);
         var release = new LastOneOut(branches.Count(branch => branch.IsAlive), source.ReleaseSnapshot);
+        foreach (var branch in branches.Where(branch => branch.IsAlive))
+        {
+            branch.LeaveSnapshot = release.Member();
+        }
         int jobs = options.Jobs > 0 ? options.Jobs : Math.Max(4, Environment.ProcessorCount);
         Parallel.ForEach(branches.Where(branch => branch.IsAlive), new ParallelOptions { MaxDegreeOfParallelism = jobs }, branch =>
         {
             branch.Run.OriginHashing = hashing;
             branch.Step(() => OriginRole.CompareAndSend(pages, source.PageSize, branch.ReplicaPageCount > 0 ? tree : null,
-                branch.Peer, branch.Agreed, branch.Run, releaseSnapshot: release.Leave), onFailure: release.Leave);
+                branch.Peer, branch.Agreed, branch.Run, releaseSnapshot: branch.LeaveSnapshot), onFailure: branch.LeaveSnapshot);
             branch.Step(branch.Finish);
         });
         release.LeaveAll();
@@ -121,23 +125,23 @@ internal static class FanOutSync
         }
     }
 
-    /// <summary>Runs an action once every one of <c>count</c> branches has left (each at most once), or at <see cref="LeaveAll"/>.</summary>
+    /// <summary>Runs an action once each of <c>count</c> members has left, or at <see cref="LeaveAll"/>, whichever comes first.</summary>
     private sealed class LastOneOut(int count, Action action)
     {
         private int _remaining = count;
         private int _done;
-        private readonly ThreadLocal<bool> _left = new();
 
-        public void Leave()
+        /// <summary>One member's way out: leaving twice counts once.</summary>
+        public Action Member()
         {
-            if (!_left.Value)
+            int left = 0;
+            return () =>
             {
-                _left.Value = true;
-                if (Interlocked.Decrement(ref _remaining) == 0)
+                if (Interlocked.Exchange(ref left, 1) == 0 && Interlocked.Decrement(ref _remaining) == 0)
                 {
                     LeaveAll();
                 }
-            }
+            };
         }
 
         public void LeaveAll()
@@ -174,6 +178,9 @@ internal static class FanOutSync
         }
 
         public SyncRun Run { get; }
+
+        /// <summary>Says that this replica needs the origin's snapshot no more (its last page has left, or it failed).</summary>
+        public Action LeaveSnapshot { get; set; } = () => { };
 
         public PeerConnection Peer { get; private set; } = null!;
 

@@ -63,6 +63,18 @@ internal static class SessionMessages
         }
     }
 
+    public static void WriteDelete(FrameWriter writer, string name, bool force, bool dryRun) =>
+        writer.Write(MessageType.DatabaseDelete, [(byte)((force ? 1 : 0) | (dryRun ? 2 : 0))], Encoding.UTF8.GetBytes(name));
+
+    public static (string Name, bool Force, bool DryRun) ParseDelete(ReadOnlySpan<byte> payload)
+    {
+        if (payload.IsEmpty || payload[0] > 3)
+        {
+            throw new ProtocolException("DatabaseDelete has no flags, or unknown ones");
+        }
+        return (CheckName(Encoding.UTF8.GetString(payload[1..])), (payload[0] & 1) != 0, (payload[0] & 2) != 0);
+    }
+
     public static void WriteStart(FrameWriter writer, string name) => writer.Write(MessageType.DatabaseStart, Encoding.UTF8.GetBytes(name));
 
     public static string ParseStart(ReadOnlySpan<byte> payload) => CheckName(Encoding.UTF8.GetString(payload));

@@ -178,4 +178,60 @@ public sealed class DirectorySyncTests : IDisposable
         TestDatabase.AssertPageIdentical(Path.Combine(origin, "a.db"), Path.Combine(replica, "a.db"), 4096);
         TestDatabase.AssertPageIdentical(Path.Combine(origin, "c.db"), Path.Combine(replica, "c.db"), 4096);
     }
+
+    [Theory]
+    [InlineData("local")]
+    [InlineData("push")]
+    [InlineData("pull")]
+    public void DeleteTakesOnlyWhatSqlrsyncMadeAndNoOneHasOpen(string direction)
+    {
+        var origin = Directory.CreateDirectory(_dir.File("origin")).FullName;
+        var replica = Directory.CreateDirectory(_dir.File("replica")).FullName;
+        TestDatabase.Create(Path.Combine(origin, "kept.db"), rows: 100);
+        foreach (var name in new[] { "gone.db", "busy.db", "skipped.db" })
+        {
+            TestDatabase.Create(Path.Combine(origin, name), rows: 100);
+        }
+        Assert.Equal(0, SqlRsyncProgram.Run(origin + "/", replica).ExitCode);
+        foreach (var name in new[] { "gone.db", "busy.db", "skipped.db" })
+        {
+            File.Delete(Path.Combine(origin, name));
+        }
+        TestDatabase.Create(Path.Combine(replica, "stranger.db"), rows: 10);
+        string[] arguments = direction switch
+        {
+            "push" => [origin + "/", $"host:{replica}", .. Remote],
+            "pull" => [$"host:{origin}/", replica, .. Remote],
+            _ => [origin + "/", replica],
+        };
+        string[] delete = [.. arguments, "--delete", "--exclude", "skipped.db"];
+
+        using (var reader = TestDatabase.Connect(Path.Combine(replica, "busy.db"), readOnly: true))
+        {
+            TestDatabase.Execute(reader, "BEGIN");
+            TestDatabase.Scalar(reader, "SELECT count(*) FROM sqlite_schema");
+
+            var dryRun = SqlRsyncProgram.Run([.. delete, "--dry-run"]);
+            Assert.Contains($"would delete from {arguments[1]}: gone.db", dryRun.StandardError);
+            Assert.True(File.Exists(Path.Combine(replica, "gone.db")));
+
+            var result = SqlRsyncProgram.Run(delete);
+            Assert.True(result.ExitCode == 4, result.StandardError);
+            Assert.Contains($"deleted from {arguments[1]}: gone.db\n", result.StandardError);
+            Assert.Contains("busy.db is open in another process", result.StandardError);
+            Assert.Contains("stranger.db was not made by sqlrsync", result.StandardError);
+        }
+        Assert.False(File.Exists(Path.Combine(replica, "gone.db")));
+        Assert.False(File.Exists(Path.Combine(replica, "gone.db-sqlrsync")));
+        foreach (var kept in new[] { "kept.db", "busy.db", "stranger.db", "skipped.db" })
+        {
+            Assert.True(File.Exists(Path.Combine(replica, kept)), kept);
+        }
+
+        // An origin directory with no database (an unmounted disk) deletes nothing.
+        File.Delete(Path.Combine(origin, "kept.db"));
+        var empty = SqlRsyncProgram.Run(delete);
+        Assert.Contains("the origin side has no database at all (an unmounted disk?); none of the", empty.StandardError);
+        Assert.True(File.Exists(Path.Combine(replica, "kept.db")));
+    }
 }
