@@ -55,6 +55,11 @@ internal static class Agent
         {
             return Program.Failed(e.Message);
         }
+        catch (Exception e) when (e is IOException or SqlRsync.Protocol.ProtocolException)
+        {
+            // The client went away (or spoke nonsense) outside any one database's conversation.
+            return Program.Failed(FailureText.Normalize(e).Message);
+        }
     }
 
     /// <summary>sqlite3_rsync's --commcheck: say who we are and end, without opening any database.</summary>

@@ -20,7 +20,20 @@ internal static class DirectorySession
     private const int MaxDatabases = 1_000_000;
 
     /// <summary>The agent's side: serves <paramref name="directory"/> until the client ends the session.</summary>
+    /// <exception cref="SyncException">The directory is missing, or the session broke (the client went away, or sent nonsense).</exception>
     public static void Serve(string directory, bool isOrigin, Stream input, Stream output, SyncOptions options)
+    {
+        try
+        {
+            ServeUntilEnd(directory, isOrigin, input, output, options);
+        }
+        catch (Exception e) when (e is ProtocolException or IOException or PeerErrorException)
+        {
+            throw FailureText.Normalize(e);
+        }
+    }
+
+    private static void ServeUntilEnd(string directory, bool isOrigin, Stream input, Stream output, SyncOptions options)
     {
         var reader = new FrameReader(input);
         var writer = new FrameWriter(output);

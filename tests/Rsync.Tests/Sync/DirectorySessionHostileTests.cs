@@ -27,8 +27,9 @@ public sealed class DirectorySessionHostileTests : IDisposable
         var replica = Directory.CreateDirectory(_dir.File("replica")).FullName;
         var before = DirectorySnapshot.Take(_dir.Path);
 
-        var error = Assert.Throws<ProtocolException>(() => Serve(replica, writer => SessionMessages.WriteStart(writer, name)));
+        var error = Assert.Throws<SyncException>(() => Serve(replica, writer => SessionMessages.WriteStart(writer, name)));
 
+        Assert.Equal(SyncFailure.Protocol, error.Reason);
         Assert.Contains("is not a plain relative path", error.Message);
         DirectorySnapshot.AssertUnchanged(before, _dir.Path);
         Assert.False(File.Exists("/tmp/escape.db"));
