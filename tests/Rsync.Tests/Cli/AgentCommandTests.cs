@@ -84,4 +84,16 @@ public class AgentCommandTests
         }
         Assert.Throws<FormatException>(() => AllowedDirectories.Resolve([dir.File("no-such-dir")]));
     }
+
+    [Theory]
+    [InlineData("--replica-dir")]
+    [InlineData("--origin-dir")]
+    public void ADirectoryAgentWhoseClientGoesAwaySaysSoInOneLine(string role)
+    {
+        using var dir = new TempDirectory();
+
+        var result = ExternalProgram.Run("dotnet", [SqlRsyncProgram.DllPath, role, dir.Path], standardInput: "");
+
+        Assert.Equal("sqlrsync: error: protocol error: the peer closed the connection", SqlRsyncProgram.AssertErrorLine(result, 1));
+    }
 }
