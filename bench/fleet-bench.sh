@@ -8,7 +8,6 @@
 #     time, and how many origin pages the one process read.
 # Every sqlrsync is the native single file. Usage: bench/fleet-bench.sh [COUNT] [WORK_DIR]
 set -euo pipefail
-[[ -n "${BENCH_TRACE:-}" ]] && set -x
 cd "$(dirname "$0")/.."
 count="${1:-1000}"
 work="${2:-/tmp/sqlrsync-bench}/fleet"
