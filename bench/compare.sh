@@ -1,0 +1,86 @@
+#!/usr/bin/env bash
+# sqlrsync against sqlite3_rsync (its default protocol 2 and --protocol 1) and the machine's limits, on
+# one database in one run, so that the ratios hold on a noisy machine. Every time is a whole process,
+# best of 3; before each run of a case the replica is put back to the same state. Cases: a new replica
+# (limit: cp + fsync of the file), an identical replica and 1% of rows changed (limit: one raw read of
+# the file), and 1% changed pushed over ssh to 127.0.0.1; then the bytes each tool sent for 1%.
+# The database is sync-bench.sh's (made here if missing). sqlrsync is the native single file.
+# Usage: bench/compare.sh [SIZE_MIB] [WORK_DIR]
+set -euo pipefail
+cd "$(dirname "$0")/.."
+size_mib="${1:-1024}"
+work="${2:-/tmp/sqlrsync-bench}/compare"
+native=$(./scripts/build-native.sh 2>/dev/null)
+oracle=$("${SQLRSYNC_ORACLES:-$(realpath ..)/shared/oracles}/sqlite3_rsync/build.sh")
+source bench/loopback-sshd.sh
+mkdir -p "$work"
+origin="$work/../origin-$size_mib.db"
+rows=$(( size_mib * 1024 ))
+if [[ ! -f "$origin" ]]; then
+  sqlite3 "$origin" "PRAGMA journal_mode=wal; CREATE TABLE t(id INTEGER PRIMARY KEY, v BLOB);
+    WITH RECURSIVE c(i) AS (SELECT 1 UNION ALL SELECT i+1 FROM c WHERE i < $rows)
+    INSERT INTO t(v) SELECT randomblob(1000) FROM c;" >/dev/null
+fi
+replica="$work/replica.db"
+declare -A tool=(
+  [sqlrsync]="$native"
+  [sqlite3_rsync]="$oracle"
+  [sqlite3_rsync --protocol 1]="$oracle --protocol 1"
+)
+order=(sqlrsync sqlite3_rsync "sqlite3_rsync --protocol 1")
+
+clear_replica() { rm -f "$replica" "$replica"-wal "$replica"-shm "$replica"-journal "$replica"-sqlrsync; }
+restore() { clear_replica; cp "$work/saved.db" "$replica"; [[ -f "$work/saved.db-sqlrsync" ]] && cp "$work/saved.db-sqlrsync" "$replica-sqlrsync"; true; }
+best_of_3() {  # prepare-command command... -> the best wall time of three runs, each after prepare
+  local prepare=$1 best=
+  shift
+  for _ in 1 2 3; do
+    $prepare
+    /usr/bin/time -f "%e" -o "$work/time" "$@" >/dev/null 2>&1
+    local t
+    t=$(tail -1 "$work/time")
+    best=$(printf '%s\n%s\n' "${best:-$t}" "$t" | sort -n | head -1)
+  done
+  echo "$best"
+}
+ratio() { echo "$1 / $2" | bc -l | xargs printf '%.2fx'; }
+
+# The replica every incremental case starts from: a copy of the origin before the change.
+clear_replica
+"$native" "$origin" "$replica" -q
+cp "$replica" "$work/saved.db"; cp "$replica-sqlrsync" "$work/saved.db-sqlrsync"
+cp "$origin" "$work/changed.db"
+sqlite3 "$work/changed.db" "UPDATE t SET v = randomblob(1000) WHERE id IN (SELECT abs(random()) % $rows + 1 FROM t LIMIT $(( rows / 100 )))"
+
+declare -A new same changed ssh
+limit_copy=$(best_of_3 "rm -f $work/copy.db" dd if="$origin" of="$work/copy.db" bs=4M conv=fsync status=none)
+limit_scan=$(best_of_3 true cat "$origin")
+rm -f "$work/copy.db"
+for name in "${order[@]}"; do
+  # shellcheck disable=SC2086  # the tool's words
+  new[$name]=$(best_of_3 clear_replica ${tool[$name]} "$origin" "$replica")
+  same[$name]=$(best_of_3 restore ${tool[$name]} "$work/saved.db" "$replica")
+  changed[$name]=$(best_of_3 restore ${tool[$name]} "$work/changed.db" "$replica")
+  ssh[$name]=$(best_of_3 restore ${tool[$name]} "$work/changed.db" "benchhost:$replica" --ssh "$bench_ssh" --exe "${tool[$name]%% *}")
+done
+restore
+wire_ours=$("$native" "$work/changed.db" "$replica" --json | grep -o '"bytes_sent":[0-9]*' | cut -d: -f2)
+restore
+wire_theirs=$("$oracle" "$work/changed.db" "$replica" -v | grep -o 'sent [0-9,]* bytes' | tr -dc 0-9)
+
+echo "$(sqlite3 "$origin" "PRAGMA page_count") pages of 4 KiB; best of 3 whole processes; $(nproc) cores"
+echo
+echo "| case | sqlrsync | sqlite3_rsync | sqlite3_rsync --protocol 1 | limit measured here | sqlrsync vs default / protocol 1 |"
+echo "|---|---|---|---|---|---|"
+row() {  # label array limit
+  local label=$1
+  local -n values=$2
+  printf '| %s | %s s | %s s | %s s | %s | %s / %s faster |\n' "$label" "${values[sqlrsync]}" "${values[sqlite3_rsync]}" "${values[sqlite3_rsync --protocol 1]}" "$3" \
+    "$(ratio "${values[sqlite3_rsync]}" "${values[sqlrsync]}")" "$(ratio "${values[sqlite3_rsync --protocol 1]}" "${values[sqlrsync]}")"
+}
+row "local, new replica" new "cp + fsync: $limit_copy s"
+row "local, identical" same "one raw read: $limit_scan s"
+row "local, 1% of rows changed" changed "one raw read: $limit_scan s"
+row "ssh loopback, 1% changed" ssh ""
+echo "| wire bytes sent, 1% changed | $wire_ours | $wire_theirs | | | $(ratio "$wire_ours" "$wire_theirs") of sqlite3_rsync's |"
+rm -rf "$work"
