@@ -11,28 +11,13 @@ internal static class SyncRunner
     public static int Run(OutputSettings output, string origin, string replica, SyncEndpoint originEndpoint, SyncEndpoint replicaEndpoint, SyncOptions options)
     {
         var clock = Stopwatch.StartNew();
-        using var interrupt = new CtrlC();
-        SyncResult result;
-        try
+        if (Attempt(output, origin, replica, options, clock, "interrupted; the replica is as it was",
+            (progress, cancellation) => DatabaseSync.RunAsync(originEndpoint, replicaEndpoint, options, progress, cancellation), out int failed) is not { } result)
         {
-            // The progress line is blanked before anything else prints, on success or failure.
-            using (var progress = ProgressLine.StartIfWanted(output, options.BusyTimeout))
-            {
-                result = DatabaseSync.RunAsync(originEndpoint, replicaEndpoint, options, progress, interrupt.Token).GetAwaiter().GetResult();
-            }
-        }
-        catch (SyncException e)
-        {
-            return Fail(output, origin, replica, e.Message, clock.Elapsed);
-        }
-        catch (OperationCanceledException)
-        {
-            Fail(output, origin, replica, "interrupted; the replica is as it was", clock.Elapsed);
-            return Program.Interrupted;
+            return failed;
         }
 
-        // A dry run exists to report: its summary shows without -v.
-        int verbosity = result.DryRun && !output.Quiet && !output.Json ? Math.Max(output.Verbosity, 1) : output.Verbosity;
+        int verbosity = Verbosity(output, result.DryRun);
         if (verbosity > 0)
         {
             foreach (var summaryLine in Summary.Lines(result, clock.Elapsed, verbosity))
@@ -55,23 +40,10 @@ internal static class SyncRunner
     public static int RunToMany(OutputSettings output, string origin, IReadOnlyList<string> replicas, SyncEndpoint originEndpoint, IReadOnlyList<SyncEndpoint> replicaEndpoints, SyncOptions options)
     {
         var clock = Stopwatch.StartNew();
-        using var interrupt = new CtrlC();
-        IReadOnlyList<ReplicaOutcome> outcomes;
-        try
+        if (Attempt(output, origin, string.Join(' ', replicas), options, clock, "interrupted; the replicas that had not begun their commit are as they were",
+            (progress, cancellation) => DatabaseSync.RunToManyAsync(originEndpoint, replicaEndpoints, options, progress, cancellation), out int notRun) is not { } outcomes)
         {
-            using (var progress = ProgressLine.StartIfWanted(output, options.BusyTimeout))
-            {
-                outcomes = DatabaseSync.RunToManyAsync(originEndpoint, replicaEndpoints, options, progress, interrupt.Token).GetAwaiter().GetResult();
-            }
-        }
-        catch (SyncException e)
-        {
-            return Fail(output, origin, string.Join(' ', replicas), e.Message, clock.Elapsed);
-        }
-        catch (OperationCanceledException)
-        {
-            Fail(output, origin, string.Join(' ', replicas), "interrupted; the replicas that had not begun their commit are as they were", clock.Elapsed);
-            return Program.Interrupted;
+            return notRun;
         }
 
         var named = replicas.Zip(outcomes).ToList();
@@ -79,11 +51,11 @@ internal static class SyncRunner
         var failed = named.Where(pair => !pair.Second.Succeeded).Select(pair => pair.First).ToList();
         foreach (var (replica, outcome) in named.Where(pair => !pair.Second.Succeeded))
         {
-            Program.Failed(outcome.Failure!.Message.StartsWith(replica, StringComparison.Ordinal) ? outcome.Failure.Message : $"{replica}: {outcome.Failure.Message}");
+            Program.Failed($"{replica}: {outcome.Failure!.Message}");
         }
         var results = named.Where(pair => pair.Second.Succeeded).Select(pair => (Replica: pair.First, Result: pair.Second.Result!)).ToList();
         bool dryRun = results.Any(pair => pair.Result.DryRun);
-        int verbosity = dryRun && !output.Quiet && !output.Json ? Math.Max(output.Verbosity, 1) : output.Verbosity;
+        int verbosity = Verbosity(output, dryRun);
         if (verbosity > 0)
         {
             foreach (var (replica, result) in results)
@@ -104,10 +76,7 @@ internal static class SyncRunner
         {
             Console.Out.WriteLine(JsonReport.ForMany(origin, named, clock.Elapsed, output.Check));
         }
-        return failed.Count == replicas.Count ? Program.SyncFailed
-            : failed.Count > 0 ? Program.SomeFailed
-            : output.Check && results.Any(pair => !pair.Result.Identical) ? Program.Differ
-            : Program.Success;
+        return ExitCode(allFailed: failed.Count == replicas.Count, anyFailed: failed.Count > 0, differ: results.Any(pair => !pair.Result.Identical), output);
     }
 
     /// <summary>
@@ -119,23 +88,10 @@ internal static class SyncRunner
         DirectoryOptions selection, SyncOptions options)
     {
         var clock = Stopwatch.StartNew();
-        using var interrupt = new CtrlC();
-        DirectorySyncResult result;
-        try
+        if (Attempt(output, origin, replica, options, clock, "interrupted; the database under way is as it was, those before it synced",
+            (progress, cancellation) => DatabaseSync.RunDirectoryAsync(originEndpoint, replicaEndpoint, selection, options, progress, cancellation), out int notRun) is not { } result)
         {
-            using (var progress = ProgressLine.StartIfWanted(output, options.BusyTimeout))
-            {
-                result = DatabaseSync.RunDirectoryAsync(originEndpoint, replicaEndpoint, selection, options, progress, interrupt.Token).GetAwaiter().GetResult();
-            }
-        }
-        catch (SyncException e)
-        {
-            return Fail(output, origin, replica, e.Message, clock.Elapsed);
-        }
-        catch (OperationCanceledException)
-        {
-            Fail(output, origin, replica, "interrupted; the database under way is as it was, those before it synced", clock.Elapsed);
-            return Program.Interrupted;
+            return notRun;
         }
 
         var databases = result.Databases;
@@ -162,7 +118,7 @@ internal static class SyncRunner
             }
         }
         bool dryRun = options.DryRun;
-        int verbosity = dryRun && talk ? Math.Max(output.Verbosity, 1) : output.Verbosity;
+        int verbosity = Verbosity(output, dryRun);
         if (verbosity > 0)
         {
             foreach (var database in databases.Where(database => database.Succeeded))
@@ -184,11 +140,45 @@ internal static class SyncRunner
         {
             Console.Out.WriteLine(JsonReport.ForDirectory(origin, replica, result, clock.Elapsed, output.Check, dryRun));
         }
-        return databases.Count > 0 && failed.Count == databases.Count + result.Deletions.Count ? Program.SyncFailed
-            : failed.Count > 0 ? Program.SomeFailed
-            : output.Check && databases.Any(database => !database.Result!.Identical) ? Program.Differ
-            : Program.Success;
+        return ExitCode(allFailed: databases.Count > 0 && failed.Count == databases.Count + result.Deletions.Count, anyFailed: failed.Count > 0,
+            differ: databases.Any(database => !database.Result!.Identical), output);
     }
+
+    /// <summary>
+    /// Runs <paramref name="sync"/> with the progress line (blanked before anything else prints, on
+    /// success or failure) and Ctrl+C around it. Null when it failed or was interrupted: the error line
+    /// (and the JSON report) is printed, and <paramref name="exitCode"/> says how it ended.
+    /// </summary>
+    private static T? Attempt<T>(OutputSettings output, string origin, string replica, SyncOptions options, Stopwatch clock, string interrupted,
+        Func<IProgress<SyncProgress>?, CancellationToken, Task<T>> sync, out int exitCode)
+        where T : class
+    {
+        using var interrupt = new CtrlC();
+        try
+        {
+            using var progress = ProgressLine.StartIfWanted(output, options.BusyTimeout);
+            exitCode = Program.Success;
+            return sync(progress, interrupt.Token).GetAwaiter().GetResult();
+        }
+        catch (SyncException e)
+        {
+            exitCode = Fail(output, origin, replica, e.Message, clock.Elapsed);
+        }
+        catch (OperationCanceledException)
+        {
+            Fail(output, origin, replica, interrupted, clock.Elapsed);
+            exitCode = Program.Interrupted;
+        }
+        return null;
+    }
+
+    /// <summary>How much summary to print: a dry run exists to report, so its summary shows without -v (not with -q or --json).</summary>
+    private static int Verbosity(OutputSettings output, bool dryRun) =>
+        dryRun && !output.Quiet && !output.Json ? Math.Max(output.Verbosity, 1) : output.Verbosity;
+
+    /// <summary>The exit code of a run of several replicas or databases: 1 all failed, 4 some, 3 under --check when any differs, else 0.</summary>
+    private static int ExitCode(bool allFailed, bool anyFailed, bool differ, OutputSettings output) =>
+        allFailed ? Program.SyncFailed : anyFailed ? Program.SomeFailed : output.Check && differ ? Program.Differ : Program.Success;
 
     /// <summary>One database's share of a run that synced several: the time its phases took.</summary>
     private static TimeSpan TimeSpent(SyncResult result) =>

@@ -95,7 +95,7 @@ internal abstract class RemoteShellAgent : RemoteAgent
     /// last line the remote side wrote to stderr (ssh's notices aside). Held lines are not shown
     /// after a failure: one line reports it.
     /// </summary>
-    public override SyncException ExplainFailure(SyncException failure)
+    protected override SyncException ExplainBreak(SyncException failure)
     {
         var explanation = Explain();
         string? said;

@@ -100,7 +100,7 @@ internal static class DirectorySession
             var failure = SyncOne(localDirectory, name, localIsOrigin, reader, writer, options, new ProgressTracker(progress, cancellation), out var result);
             if (failure is not null && agentHost is not null && FailureText.IsRelayed(failure))
             {
-                failure = new SyncException(failure.Reason, $"{agentHost}: {failure.Message}", failure.InnerException);
+                failure = FailureText.FromHost(agentHost, failure);
             }
             outcomes.Add(new DatabaseOutcome(name, result, failure));
         }
@@ -142,8 +142,8 @@ internal static class DirectorySession
                 var (type, payload) = reader.Read();
                 if (type == MessageType.Error)
                 {
-                    var refusal = ErrorMessage.Parse(payload.Span);
-                    failure = new SyncException((SyncFailure)refusal.Reason, agentHost is null ? refusal.Message : $"{agentHost}: {refusal.Message}", refusal);
+                    var refused = (SyncException)FailureText.Normalize(ErrorMessage.Parse(payload.Span));
+                    failure = agentHost is null ? refused : FailureText.FromHost(agentHost, refused);
                     (type, payload) = reader.Read();
                 }
                 ExpectedFrame.Check(type, MessageType.DatabaseEnd, payload.Span);

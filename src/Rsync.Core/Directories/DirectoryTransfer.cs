@@ -68,9 +68,7 @@ internal static class DirectoryTransfer
         }
         catch (Exception e) when (e is not OperationCanceledException && FailureText.Normalize(e) is SyncException failure)
         {
-            throw FailureText.IsRelayed(failure)
-                ? new SyncException(failure.Reason, $"{agent.Host}: {failure.Message}", failure.InnerException)
-                : agent.ExplainFailure(failure);
+            throw agent.ExplainFailure(failure);
         }
     }
 }

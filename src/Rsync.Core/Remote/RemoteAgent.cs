@@ -25,8 +25,15 @@ internal abstract class RemoteAgent : IDisposable
     /// <summary>After <see cref="ExplainFailure"/>: whether the remote program was sqlite3_rsync, refusing our agent's arguments.</summary>
     public virtual bool IsSqlite3Rsync => false;
 
-    /// <summary>After a failed conversation: why, in one line — the transport's words, or <paramref name="failure"/> with what the remote side last said.</summary>
-    public abstract SyncException ExplainFailure(SyncException failure);
+    /// <summary>
+    /// After a failed conversation: why, in one line. The agent's own reason, relayed in the protocol,
+    /// is prefixed with the host; anything else is explained by the transport (<see cref="ExplainBreak"/>).
+    /// </summary>
+    public SyncException ExplainFailure(SyncException failure) =>
+        Roles.FailureText.IsRelayed(failure) ? Roles.FailureText.FromHost(Host, failure) : ExplainBreak(failure);
+
+    /// <summary>After a conversation that broke without the agent's reason: the transport's words, or <paramref name="failure"/> with what the remote side last said.</summary>
+    protected abstract SyncException ExplainBreak(SyncException failure);
 
     public abstract void Dispose();
 }

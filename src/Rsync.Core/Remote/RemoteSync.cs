@@ -69,10 +69,6 @@ internal static class RemoteSync
             agent.Finish();
             return result;
         }
-        catch (SyncException e) when (FailureText.IsRelayed(e))
-        {
-            throw new SyncException(e.Reason, $"{agent.Host}: {e.Message}", e.InnerException);
-        }
         catch (SyncException e)
         {
             var explained = agent.ExplainFailure(e);

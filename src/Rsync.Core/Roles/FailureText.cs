@@ -28,6 +28,10 @@ internal static class FailureText
         _ => error,
     };
 
+    /// <summary>A remote peer's own error, relayed, as the user reads it: prefixed with the host it came from.</summary>
+    public static SyncException FromHost(string host, SyncException relayed) =>
+        new(relayed.Reason, $"{host}: {relayed.Message}", relayed.InnerException);
+
     /// <summary>Whether <paramref name="failure"/> is the peer's own error, relayed, rather than this side's.</summary>
     public static bool IsRelayed(Exception failure) => failure.InnerException is PeerErrorException;
 }

@@ -98,9 +98,7 @@ internal abstract class ReplicaLink : IDisposable
 
         public override Stream ToReplica => _agent.ToAgent;
 
-        public override SyncException Explain(SyncException failure) => FailureText.IsRelayed(failure)
-            ? new SyncException(failure.Reason, $"{_agent.Host}: {failure.Message}", failure.InnerException)
-            : _agent.ExplainFailure(failure);
+        public override SyncException Explain(SyncException failure) => _agent.ExplainFailure(failure);
 
         public override void Finish() => _agent.Finish();
 
