@@ -31,4 +31,7 @@ public sealed record SyncOptions
     /// pages at once. 0 (the default): all of them, up to the larger of 4 and the number of cores.
     /// </summary>
     public int Jobs { get; init; }
+
+    /// <summary>These options with compression decided where the user left it open: on across a network, off on this machine.</summary>
+    internal SyncOptions WithDefaultCompression(bool acrossNetwork) => this with { Compress = Compress ?? acrossNetwork };
 }

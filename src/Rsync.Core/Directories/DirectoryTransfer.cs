@@ -16,9 +16,9 @@ internal static class DirectoryTransfer
     {
         if (origin is RemoteEndpoint || replica is RemoteEndpoint)
         {
-            return Remotely(origin, replica, selection, options with { Compress = options.Compress ?? true }, progress, cancellation);
+            return Remotely(origin, replica, selection, options.WithDefaultCompression(acrossNetwork: true), progress, cancellation);
         }
-        options = options with { Compress = options.Compress ?? false };
+        options = options.WithDefaultCompression(acrossNetwork: false);
         var toAgent = new Pipe();
         var toClient = new Pipe();
         var agent = Task.Factory.StartNew(() =>

@@ -35,7 +35,7 @@ internal static class RemoteSync
             }
             return WithSqlite3Rsync(remote, role, localPath, options, progress, (byte)version);
         }
-        options = options with { Compress = options.Compress ?? true };
+        options = options.WithDefaultCompression(acrossNetwork: true);
         bool remoteIsSqlite3Rsync = false;
         try
         {

@@ -167,7 +167,7 @@ internal static class FanOutSync
         {
             _replica = replica;
             // Pages cross ssh compressed by default, and a pipe in this process uncompressed, as in a single sync.
-            _options = options with { Compress = options.Compress ?? replica is RemoteEndpoint };
+            _options = options.WithDefaultCompression(acrossNetwork: replica is RemoteEndpoint);
             Run = new SyncRun(new ProgressTracker(cancellation: cancellation));
             _stopOnCancel = Run.Progress.OnCancelBeforeCommit(() => _link?.Kill());
             Step(() =>
