@@ -19,8 +19,8 @@ internal static class DirectoryTransfer
             return Remotely(origin, replica, selection, options.WithDefaultCompression(acrossNetwork: true), progress, cancellation);
         }
         options = options.WithDefaultCompression(acrossNetwork: false);
-        var toAgent = new Pipe();
-        var toClient = new Pipe();
+        var toAgent = InMemoryPipe.Create();
+        var toClient = InMemoryPipe.Create();
         var agent = Task.Factory.StartNew(() =>
         {
             try

@@ -159,6 +159,7 @@ internal static class FanOutSync
         private readonly SyncEndpoint _replica;
         private readonly SyncOptions _options;
         private readonly CancellationTokenRegistration _stopOnCancel;
+        private readonly PeerCancellation _replicaCancellation;
         private ReplicaLink? _link;
         private bool _finished;
         private SyncException? _failure;
@@ -170,9 +171,10 @@ internal static class FanOutSync
             _options = options.WithDefaultCompression(acrossNetwork: replica is RemoteEndpoint);
             Run = new SyncRun(new ProgressTracker(cancellation: cancellation));
             _stopOnCancel = Run.Progress.OnCancelBeforeCommit(() => _link?.Kill());
+            _replicaCancellation = new PeerCancellation(Run.Progress);
             Step(() =>
             {
-                _link = ReplicaLink.Open(replica, _options, cancellation);
+                _link = ReplicaLink.Open(replica, _options, _replicaCancellation.Token);
                 Peer = new PeerConnection(_link.FromReplica, _link.ToReplica, Role.Origin);
             });
         }
@@ -245,6 +247,7 @@ internal static class FanOutSync
         {
             _stopOnCancel.Dispose();
             _link?.Dispose();
+            _replicaCancellation.Dispose();
         }
     }
 }

@@ -10,14 +10,16 @@ namespace SqlRsync.Roles;
 internal static class LocalSync
 {
     /// <summary>
-    /// Runs both sides; <paramref name="progress"/> follows the origin's, and its cancellation stops both:
-    /// a side that stops closes its pipes, which ends the other side's wait.
+    /// Runs both sides; <paramref name="progress"/> follows the origin's, and its cancellation stops both
+    /// (the replica only before the origin's point of no return): a side that stops closes its pipes,
+    /// which ends the other side's wait.
     /// </summary>
     public static SyncResult Run(string originPath, string replicaPath, SyncOptions options, ProgressTracker progress)
     {
-        var toReplica = new Pipe();
-        var toOrigin = new Pipe();
-        var replicaProgress = new ProgressTracker(cancellation: progress.Cancellation);
+        var toReplica = InMemoryPipe.Create();
+        var toOrigin = InMemoryPipe.Create();
+        using var replicaCancellation = new PeerCancellation(progress);
+        var replicaProgress = new ProgressTracker(cancellation: replicaCancellation.Token);
 
         var origin = Task.Factory.StartNew(
             () => RunSide(() => OriginRole.Run(originPath, toOrigin.Reader.AsStream(), toReplica.Writer.AsStream(), options, progress), toOrigin.Reader, toReplica.Writer),

@@ -31,8 +31,8 @@ internal abstract class ReplicaLink : IDisposable
 
     private sealed class LocalLink : ReplicaLink
     {
-        private readonly Pipe _toReplica = new();
-        private readonly Pipe _toOrigin = new();
+        private readonly Pipe _toReplica = InMemoryPipe.Create();
+        private readonly Pipe _toOrigin = InMemoryPipe.Create();
         private readonly Task _replica;
 
         public LocalLink(string path, SyncOptions options, CancellationToken cancellation)
