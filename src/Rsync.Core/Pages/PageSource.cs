@@ -14,6 +14,15 @@ namespace SqlRsync.Pages;
 /// </summary>
 internal sealed class PageSource : IPageScanner, IDisposable
 {
+    /// <summary>
+    /// How much of the file SQLite maps into memory (our build's ceiling, 1 TiB). Reading a page through
+    /// the map costs a copy; through pread it costs a system call as well, which made reading 4-5 times
+    /// slower (1.1 against 5.0 GB/s). SQLite maps read-only and reads pages in the WAL from the WAL,
+    /// as without the map. The mapped pages count in the process's resident size, but they are the
+    /// kernel's page cache, shared and reclaimable, not memory of ours.
+    /// </summary>
+    private const long MemoryMapBytes = 1L << 40;
+
     private readonly SqliteDatabase _database;
     private readonly DbpageReader _reader;
 
@@ -45,6 +54,7 @@ internal sealed class PageSource : IPageScanner, IDisposable
             database.SetConfig(SqliteNative.DbConfigNoCheckpointOnClose, true);
             database.SetBusyTimeout(busyTimeout);
             database.Execute("PRAGMA query_only = 1");
+            database.Execute($"PRAGMA mmap_size = {MemoryMapBytes}");
             return new PageSource(database);
         }
         catch
