@@ -200,11 +200,18 @@ internal sealed class PageSink : IPageScanner, IPageWriter, IDisposable
         }
         catch (SqliteCallException e) when (e.IsBusy)
         {
-            throw new SyncException(SyncFailure.Busy,
-                $"replica {Path} is being read by another process, and a rollback-journal database cannot be written while it is read; " +
-                $"gave up after {_busyTimeout.TotalSeconds:0.###} s (keep its readers' transactions short, make the replica a WAL database, or raise --busy-timeout)", e);
+            throw ReadersKeptUsWaiting(e);
+        }
+        // A page cache that could not spill to the file for them is no error to SQLite: the wait says so.
+        if (_database.GaveUpWaiting)
+        {
+            throw ReadersKeptUsWaiting(null);
         }
     }
+
+    private SyncException ReadersKeptUsWaiting(Exception? cause) => new(SyncFailure.Busy,
+        $"replica {Path} is being read by another process, and a rollback-journal database cannot be written while it is read; " +
+        $"gave up after {_busyTimeout.TotalSeconds:0.###} s (keep its readers' transactions short, make the replica a WAL database, or raise --busy-timeout)", cause);
 
     public void Dispose()
     {

@@ -8,6 +8,8 @@ namespace SqlRsync.Sqlite;
 internal sealed class SqliteDatabase : IDisposable
 {
     private nint _handle;
+    private BusyWait? _busyWait;
+    private System.Runtime.InteropServices.GCHandle _busyWaitHandle;
 
     private SqliteDatabase(nint handle, string path)
     {
@@ -39,7 +41,24 @@ internal sealed class SqliteDatabase : IDisposable
         return new SqliteDatabase(handle, path);
     }
 
-    public void SetBusyTimeout(TimeSpan timeout) => Check(SqliteNative.BusyTimeout(_handle, (int)Math.Min(int.MaxValue, timeout.TotalMilliseconds)));
+    /// <summary>
+    /// From now on this connection waits at most <paramref name="timeout"/> in all for other
+    /// processes' locks (<see cref="BusyWait"/>), however many lock attempts that takes.
+    /// </summary>
+    public void SetBusyTimeout(TimeSpan timeout)
+    {
+        var wait = new BusyWait(timeout);
+        var handle = BusyWait.Install(_handle, wait);
+        if (_busyWaitHandle.IsAllocated)
+        {
+            _busyWaitHandle.Free();
+        }
+        _busyWaitHandle = handle;
+        _busyWait = wait;
+    }
+
+    /// <summary>Whether SQLite gave up on a lock since the last <see cref="SetBusyTimeout"/>: its wait was spent.</summary>
+    public bool GaveUpWaiting => _busyWait?.GaveUp ?? false;
 
     /// <summary>Sets an on/off SQLITE_DBCONFIG_* option.</summary>
     public void SetConfig(int option, bool on) => Check(SqliteNative.DbConfig(_handle, option, on ? 1 : 0, out _));
@@ -95,5 +114,9 @@ internal sealed class SqliteDatabase : IDisposable
         }
         SqliteNative.Close(_handle);
         _handle = 0;
+        if (_busyWaitHandle.IsAllocated)
+        {
+            _busyWaitHandle.Free();
+        }
     }
 }

@@ -42,8 +42,8 @@ internal static partial class SqliteNative
     [LibraryImport(Library, EntryPoint = "sqlite3_extended_result_codes")]
     public static partial int ExtendedResultCodes(nint database, int on);
 
-    [LibraryImport(Library, EntryPoint = "sqlite3_busy_timeout")]
-    public static partial int BusyTimeout(nint database, int milliseconds);
+    [LibraryImport(Library, EntryPoint = "sqlite3_busy_handler")]
+    public static unsafe partial int BusyHandler(nint database, delegate* unmanaged<nint, int, int> handler, nint argument);
 
     /// <summary>sqlite3_db_config for an on/off option: (op, int onOff, int* result).</summary>
     [LibraryImport(Library, EntryPoint = "sqlite3_db_config")]

@@ -128,6 +128,27 @@ public sealed class ClearErrorTests : IDisposable
         {
             TestDatabase.InsertRows(writer, rows: 300, seed: 9);
         }
+        AssertRefusedWhileTheReplicaIsRead(origin);
+    }
+
+    /// <summary>
+    /// The same, with more changed pages than the replica's page cache holds (500): SQLite tries to spill
+    /// the cache to the file at every page past that, and each try waited the whole busy timeout (the
+    /// sync would have taken over 15 minutes here). --busy-timeout bounds the wait in all.
+    /// </summary>
+    [Fact]
+    public void RollbackJournalReplicaReadPastTheBusyTimeoutWhileItsCacheSpills()
+    {
+        var origin = _dir.File("rollback.db");
+        TestDatabase.Create(origin, rows: 20000, journalMode: "delete");
+        Assert.Equal(0, SqlRsyncProgram.Run(origin, _replica).ExitCode);
+        TestDatabase.Sqlite3Cli(origin, "UPDATE items SET body = randomblob(length(body))");
+        AssertRefusedWhileTheReplicaIsRead(origin);
+    }
+
+    /// <summary>Syncs <paramref name="origin"/> into the rollback-journal replica while another connection reads it, past a 1 s busy timeout.</summary>
+    private void AssertRefusedWhileTheReplicaIsRead(string origin)
+    {
         var before = DirectorySnapshot.Take(_dir.Path);
         ExternalProgram.Result result;
         using (var reader = TestDatabase.Connect(_replica, readOnly: true))
