@@ -51,6 +51,8 @@ public static class Program
             .OneOf("auto", "on", "off");
         var jobs = new Option<int>("--jobs", "-j") { Description = "With several replicas: how many are compared and sent pages at once (default: all, up to 4 or the number of cores if more)." }
             .WholeNumber(1, 1024, "give how many replicas to send to at once, 1 or more");
+        var hashThreads = new Option<int>("--hash-threads") { Description = "Threads each side here hashes with (default: this machine's cores, shared by the sides it runs, at most 8; a remote side uses its own)." }
+            .WholeNumber(1, 64, "give how many threads to hash with, 1 to 64");
         var recursive = new Option<bool>("--recursive", "-r") { Description = "With ORIGIN_DIR/: databases in subdirectories too." };
         var include = new Option<string[]>("--include") { Description = "With ORIGIN_DIR/: only databases whose name matches this glob (may be repeated; a glob with '/' matches the relative path).", Arity = ArgumentArity.OneOrMore };
         var exclude = new Option<string[]>("--exclude") { Description = "With ORIGIN_DIR/: leave out databases whose name matches this glob (may be repeated).", Arity = ArgumentArity.OneOrMore };
@@ -77,7 +79,7 @@ public static class Program
 
         var root = new RootCommand("sqlrsync: make REPLICA an exact, consistent copy of the live SQLite database ORIGIN, sending only the pages that differ.")
         {
-            originArgument, replicaArgument, verbose, veryVerbose, mostVerbose, quiet, noProgress, json, dryRun, check, walOnly, force, busyTimeout, compress, jobs, recursive, include, exclude, delete,
+            originArgument, replicaArgument, verbose, veryVerbose, mostVerbose, quiet, noProgress, json, dryRun, check, walOnly, force, busyTimeout, compress, jobs, hashThreads, recursive, include, exclude, delete,
             sshCommand, sshClient, identity, knownHosts, acceptNewHostKey, port, exe, protocol, noUpload, timeout, serve, allow, readOnly, writeOnly,
         };
         root.Options.Remove(root.Options.OfType<VersionOption>().Single());
@@ -139,6 +141,7 @@ public static class Program
             Force = parse.GetValue(force),
             Sqlite3RsyncProtocol = sqlite3RsyncProtocol,
             Jobs = parse.GetValue(jobs),
+            HashThreads = parse.GetValue(hashThreads),
         };
         var output = new OutputSettings(
             Verbosity: parse.GetValue(mostVerbose) ? 3 : parse.GetValue(veryVerbose) ? 2 : parse.GetValue(verbose) ? 1 : 0,

@@ -64,7 +64,8 @@ public static class DatabaseSync
         {
             throw new ArgumentException("give at least one replica", nameof(replicas));
         }
-        var settings = options ?? new SyncOptions();
+        // The origin and every local replica hash in this process, at the same time.
+        var settings = (options ?? new SyncOptions()).SharingCores(1 + replicas.Count(replica => replica is not RemoteEndpoint));
         return Start(cancellationToken, () => FanOutSync.Run(origin.Path, replicas, settings, new ProgressTracker(progress, cancellationToken)));
     }
 
@@ -160,7 +161,7 @@ public static class DatabaseSync
         {
             throw new SyncException(SyncFailure.Incompatible, $"origin and replica are the same file ({origin.Path}); name a different replica");
         }
-        return LocalSync.Run(origin.Path, replica.Path, options.WithDefaultCompression(acrossNetwork: false), progress);
+        return LocalSync.Run(origin.Path, replica.Path, options.WithDefaultCompression(acrossNetwork: false).SharingCores(2), progress);
     }
 
     /// <summary>Runs a side on a thread of its own (it blocks on SQLite and on its streams); a failure after cancellation is the cancellation.</summary>

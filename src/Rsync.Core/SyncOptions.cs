@@ -32,6 +32,22 @@ public sealed record SyncOptions
     /// </summary>
     public int Jobs { get; init; }
 
+    /// <summary>
+    /// How many threads a side hashes its database with, each reading through its own connection to
+    /// the same snapshot. 0 (the default): the cores, shared by the sides this process runs (the origin
+    /// and replica of a local sync get half each), at most 8; a remote agent uses its machine's cores.
+    /// </summary>
+    public int HashThreads { get; init; }
+
+    /// <summary>The threads a side hashes with here.</summary>
+    internal int HashThreadsHere => HashThreads > 0 ? HashThreads : Math.Clamp(Environment.ProcessorCount, 1, MaxDefaultHashThreads);
+
+    /// <summary>These options with <see cref="HashThreads"/> decided where the user left it open: this machine's cores shared by <paramref name="sides"/> sides hashing at once.</summary>
+    internal SyncOptions SharingCores(int sides) => HashThreads > 0 ? this : this with { HashThreads = Math.Clamp(Environment.ProcessorCount / sides, 1, MaxDefaultHashThreads) };
+
+    // Past a few threads the memory bus, not the cores, sets the pace.
+    private const int MaxDefaultHashThreads = 8;
+
     /// <summary>These options with compression decided where the user left it open: on across a network, off on this machine.</summary>
     internal SyncOptions WithDefaultCompression(bool acrossNetwork) => this with { Compress = Compress ?? acrossNetwork };
 }

@@ -18,7 +18,7 @@ internal static class DirectoryTransfer
         {
             return Remotely(origin, replica, selection, options.WithDefaultCompression(acrossNetwork: true), progress, cancellation);
         }
-        options = options.WithDefaultCompression(acrossNetwork: false);
+        options = options.WithDefaultCompression(acrossNetwork: false).SharingCores(2);
         var toAgent = InMemoryPipe.Create();
         var toClient = InMemoryPipe.Create();
         var agent = Task.Factory.StartNew(() =>

@@ -34,24 +34,26 @@ internal sealed class HashTree
     public ReadOnlySpan<UInt128> TopLevel => _levels[Shape.TopLevel];
 
     /// <summary>
-    /// Hashes the first <see cref="HashTreeShape.PageCount"/> pages of <paramref name="database"/> in
-    /// one scan (pages it does not have count as absent). The database must stay readable, unchanged,
-    /// for as long as the tree is asked for children. Each page hashed advances <paramref name="progress"/>
-    /// and, if given, is passed to <paramref name="onPage"/> with its leaf hash.
+    /// Hashes the first <see cref="HashTreeShape.PageCount"/> pages of a database (pages it does not
+    /// have count as absent) in one scan, split between <paramref name="scanners"/> — readers of the same
+    /// state, each on a thread of its own, the first kept to hash pages again later: it must stay
+    /// readable, unchanged, for as long as the tree is asked for children. Each page hashed advances
+    /// <paramref name="progress"/> and, if given, is added to <paramref name="content"/>.
     /// </summary>
-    public static HashTree Build(HashTreeShape shape, IPageScanner database, int pageSize, ProgressTracker? progress = null, Action<uint, UInt128>? onPage = null)
+    public static HashTree Build(HashTreeShape shape, IReadOnlyList<IPageScanner> scanners, int pageSize, ProgressTracker? progress = null, ContentDigest? content = null)
     {
+        var database = scanners[0];
         var levels = new UInt128[shape.TopLevel + 1][];
         if (shape.TopLevel == 0)
         {
             levels[0] = PageHasher.Hash(database, pageSize, AllPages(shape.PageCount));
             for (uint page = 1; page <= Math.Min(shape.PageCount, database.PageCount); page++)
             {
-                onPage?.Invoke(page, levels[0][page - 1]);
+                content?.Add(page, levels[0][page - 1]);
             }
             return new HashTree(shape, levels, database, pageSize);
         }
-        levels[1] = HashLevelOne(shape, database, pageSize, progress, onPage);
+        levels[1] = HashLevelOne(shape, scanners, pageSize, progress, content);
         for (int level = 2; level <= shape.TopLevel; level++)
         {
             var below = levels[level - 1];
@@ -110,13 +112,60 @@ internal sealed class HashTree
         }
     }
 
-    /// <summary>Level 1 straight from one scan of the pages, holding one node's page hashes at a time.</summary>
-    private static UInt128[] HashLevelOne(HashTreeShape shape, IPageScanner database, int pageSize, ProgressTracker? progress, Action<uint, UInt128>? onPage)
+    /// <summary>
+    /// Level 1 straight from the pages: the nodes are cut into as many runs as there are scanners, each
+    /// run scanned on a thread of its own, holding one node's page hashes at a time.
+    /// </summary>
+    private static UInt128[] HashLevelOne(HashTreeShape shape, IReadOnlyList<IPageScanner> scanners, int pageSize, ProgressTracker? progress, ContentDigest? content)
     {
         var nodes = new UInt128[shape.NodeCount(1)];
+        int runs = (int)Math.Min(scanners.Count, shape.NodeCount(1));
+        if (runs <= 1)
+        {
+            HashNodes(shape, scanners[0], pageSize, 0, (uint)nodes.Length, nodes, progress is null ? null : progress.Advance, content);
+            return nodes;
+        }
+        var contents = new ContentDigest?[runs];
+        var progressGate = new object();
+        void Advance(long pages, long bytes)
+        {
+            lock (progressGate)
+            {
+                progress?.Advance(pages, bytes);
+            }
+        }
+        try
+        {
+            Parallel.For(0, runs, new ParallelOptions { MaxDegreeOfParallelism = runs }, run =>
+            {
+                uint first = (uint)((ulong)nodes.Length * (ulong)run / (ulong)runs);
+                uint end = (uint)((ulong)nodes.Length * (ulong)(run + 1) / (ulong)runs);
+                contents[run] = content is null ? null : new ContentDigest(pageSize);
+                HashNodes(shape, scanners[run], pageSize, first, end, nodes, Advance, contents[run], batch: ProgressBatch);
+            });
+        }
+        catch (AggregateException e)
+        {
+            // The first failure (a cancellation, a read error) as if it had happened on this thread.
+            System.Runtime.ExceptionServices.ExceptionDispatchInfo.Throw(e.InnerExceptions[0]);
+        }
+        foreach (var part in contents)
+        {
+            content?.Add(part!);
+        }
+        return nodes;
+    }
+
+    /// <summary>Pages hashed between two progress reports of a thread that shares the progress with others.</summary>
+    private const int ProgressBatch = 256;
+
+    /// <summary>Level-1 nodes <paramref name="first"/> up to <paramref name="end"/>, from one scan of their pages.</summary>
+    private static void HashNodes(HashTreeShape shape, IPageScanner database, int pageSize, uint first, uint end, UInt128[] nodes,
+        Action<long, long>? advance, ContentDigest? content, int batch = 1)
+    {
         var children = new UInt128[shape.Fanout];
         uint lockBytePage = LockBytePage.For(pageSize);
-        uint finished = 0;
+        uint finished = first;
         void Finish(uint node)
         {
             int count = shape.Children(1, node).Count;
@@ -125,28 +174,37 @@ internal sealed class HashTree
             finished = node + 1;
         }
 
-        uint last = Math.Min(shape.PageCount, database.PageCount);
-        if (last > 0)
+        ulong firstPage = (ulong)first * shape.Fanout + 1;
+        uint lastPage = (uint)Math.Min(Math.Min((ulong)end * shape.Fanout, shape.PageCount), database.PageCount);
+        int unreported = 0;
+        if (firstPage <= lastPage)
         {
-            database.ScanPages(1, last, (pageNumber, data) =>
+            database.ScanPages((uint)firstPage, lastPage, (pageNumber, data) =>
             {
                 uint node = (pageNumber - 1) / shape.Fanout;
                 int slot = (int)((pageNumber - 1) % shape.Fanout);
                 children[slot] = PageHasher.Hash(pageNumber, data, lockBytePage);
-                onPage?.Invoke(pageNumber, children[slot]);
-                progress?.Advance(1, data.Length);
+                content?.Add(pageNumber, children[slot]);
+                if (++unreported == batch)
+                {
+                    advance?.Invoke(unreported, (long)unreported * data.Length);
+                    unreported = 0;
+                }
                 if (slot == shape.Children(1, node).Count - 1)
                 {
                     Finish(node);
                 }
             });
         }
+        if (unreported > 0)
+        {
+            advance?.Invoke(unreported, (long)unreported * pageSize);
+        }
         // Nodes past the database's end: partly or wholly absent pages, which hash to 0.
-        while (finished < nodes.Length)
+        while (finished < end)
         {
             Finish(finished);
         }
-        return nodes;
     }
 
     private static UInt128 HashOfHashes(ReadOnlySpan<UInt128> hashes) => XxHash128.HashToUInt128(MemoryMarshal.AsBytes(hashes));

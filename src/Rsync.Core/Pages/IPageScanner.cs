@@ -9,4 +9,10 @@ internal interface IPageScanner
     ReadOnlySpan<byte> ReadPage(uint pageNumber);
 
     void ScanPages(uint first, uint last, PageVisitor visit);
+
+    /// <summary>
+    /// Readers of this same state for up to <paramref name="threads"/> threads at once, this one first;
+    /// fewer when no more can join.
+    /// </summary>
+    ScannerGroup ForThreads(int threads);
 }

@@ -129,6 +129,9 @@ internal sealed class PageSink : IPageScanner, IPageWriter, IDisposable
         }
     }
 
+    /// <summary>More comparing connections for more threads (none once writing has begun, or for an empty database).</summary>
+    public ScannerGroup ForThreads(int threads) => _comparing is { } comparing ? new(this, comparing.JoinMore(threads - 1)) : ScannerGroup.Alone(this);
+
     private void StopComparing()
     {
         _comparing?.Dispose();

@@ -25,6 +25,7 @@ internal sealed class PageSource : IPageScanner, IDisposable
 
     private readonly SqliteDatabase _database;
     private readonly DbpageReader _reader;
+    private readonly List<PageSource> _joined = [];
 
     private PageSource(SqliteDatabase database)
     {
@@ -38,8 +39,8 @@ internal sealed class PageSource : IPageScanner, IDisposable
 
     public uint PageCount { get; private set; }
 
-    /// <summary>Pages read through this source so far (hashing and sending alike).</summary>
-    public long PagesRead => _reader.PagesRead;
+    /// <summary>Pages read through this source and the connections that joined it so far (hashing and sending alike).</summary>
+    public long PagesRead => _reader.PagesRead + _joined.Sum(source => source.PagesRead);
 
     /// <summary>Whether the snapshot's page 1 marks the database as WAL (file format bytes 18-19 = 2).</summary>
     public bool IsWal { get; private set; }
@@ -89,14 +90,92 @@ internal sealed class PageSource : IPageScanner, IDisposable
     public uint ReadPageCount() => checked((uint)_database.QueryInt64("PRAGMA page_count"));
 
     /// <summary>Starts the read transaction: from here on every page is from this snapshot.</summary>
-    public void PinSnapshot()
+    public void PinSnapshot() => PinSnapshotOn(walSnapshot: 0);
+
+    /// <summary>Starts the read transaction, on <paramref name="walSnapshot"/> when it is not 0.</summary>
+    private void PinSnapshotOn(nint walSnapshot)
     {
+        if (walSnapshot != 0)
+        {
+            // sqlite3_snapshot_open needs a connection that has read the file and knows it is WAL.
+            _database.QueryInt64("PRAGMA application_id");
+        }
         _database.Execute("BEGIN");
+        if (walSnapshot != 0)
+        {
+            _database.OpenSnapshot(walSnapshot);
+        }
         // The first read starts the read transaction.
         _database.QueryInt64("SELECT count(*) FROM sqlite_schema");
         PageSize = checked((int)_database.QueryInt64("PRAGMA page_size"));
         PageCount = checked((uint)_database.QueryInt64("PRAGMA page_count"));
         IsWal = _reader.IsWalDatabase(PageCount);
+    }
+
+    public ScannerGroup ForThreads(int threads) => new(this, JoinMore(threads - 1));
+
+    /// <summary>
+    /// Up to <paramref name="count"/> more connections that read exactly this pinned snapshot: in WAL
+    /// mode they open it (sqlite3_snapshot_open), or, while the WAL holds no frames and there is no
+    /// snapshot to open, they read the database file alone as we do and must find the WAL still empty;
+    /// in rollback-journal mode our read lock keeps every writer from committing, so they see what we
+    /// see (page 1 and the page count are compared to be sure). A connection that cannot join at once
+    /// is left out: in rollback-journal mode a writer waiting for our lock keeps new readers out, and
+    /// nothing here may wait for it.
+    /// </summary>
+    internal IReadOnlyList<PageSource> JoinMore(int count)
+    {
+        var joined = new List<PageSource>();
+        if (count <= 0 || PageCount == 0)
+        {
+            return joined;
+        }
+        nint walSnapshot = IsWal ? _database.TryGetSnapshot() : 0;
+        try
+        {
+            while (joined.Count < count && TryJoin(walSnapshot) is { } other)
+            {
+                joined.Add(other);
+            }
+        }
+        finally
+        {
+            if (walSnapshot != 0)
+            {
+                SqliteNative.SnapshotFree(walSnapshot);
+            }
+        }
+        _joined.AddRange(joined);
+        return joined;
+    }
+
+    private PageSource? TryJoin(nint walSnapshot)
+    {
+        PageSource? other = null;
+        try
+        {
+            other = Open(Path, busyTimeout: TimeSpan.Zero);
+            other.PinSnapshotOn(walSnapshot);
+            bool sameState = other.PageSize == PageSize && other.PageCount == PageCount && other.ReadPage(1).SequenceEqual(ReadPage(1))
+                && (walSnapshot != 0 || !IsWal || !other.ReadsWalFrames());
+            if (sameState)
+            {
+                return other;
+            }
+        }
+        catch (SqliteCallException)
+        {
+        }
+        other?.Dispose();
+        return null;
+    }
+
+    /// <summary>Whether this WAL database's read transaction reads frames of the WAL (a commit came after the WAL was last emptied).</summary>
+    private bool ReadsWalFrames()
+    {
+        nint snapshot = _database.TryGetSnapshot();
+        SqliteNative.SnapshotFree(snapshot);
+        return snapshot != 0;
     }
 
     /// <summary>Ends the read transaction, so that no writer of a rollback-journal database waits for it.</summary>

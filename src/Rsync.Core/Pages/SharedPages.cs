@@ -16,6 +16,9 @@ internal sealed class SharedPages(IPageScanner source, int pageSize) : IPageScan
 
     public uint PageCount => source.PageCount;
 
+    /// <summary>Its threads already share one connection: no more join it.</summary>
+    public ScannerGroup ForThreads(int threads) => ScannerGroup.Alone(this);
+
     /// <summary>One page, valid until this thread's next read.</summary>
     public ReadOnlySpan<byte> ReadPage(uint pageNumber)
     {

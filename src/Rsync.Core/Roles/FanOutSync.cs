@@ -92,7 +92,12 @@ internal static class FanOutSync
         var hashing = default(HashingFigures);
         if (branches.Any(branch => branch is { IsAlive: true, ReplicaPageCount: > 0 }))
         {
-            tree = OriginStep(source, options, () => OriginRole.BuildTree(pages, source.PageSize, progress));
+            tree = OriginStep(source, options, () =>
+            {
+                // Every thread of the build reads through a connection of its own; later reads share one.
+                using var readers = new ScannerGroup(pages, source.JoinMore(options.HashThreadsHere - 1));
+                return OriginRole.BuildTree(readers, source.PageSize, progress);
+            });
             hashing = HashingFigures.From(progress.PhaseElapsed, progress.Bytes);
         }
         progress.Enter(SyncPhase.Sending);

@@ -46,7 +46,7 @@ internal static class OriginRole
         source.PinSnapshot();
         OriginSnapshotChecks.Check(source, pageSize, options.WalOnly);
         SendSnapshotInfo(source, peer, run);
-        var tree = replica.PageCount > 0 ? BuildTree(source, run) : null;
+        var tree = replica.PageCount > 0 ? BuildTree(source, options, run) : null;
         CompareAndSend(source, source.PageSize, tree, peer, agreed, run, releaseSnapshot: source.ReleaseSnapshot);
     }
 
@@ -79,16 +79,24 @@ internal static class OriginRole
         run.OriginPageCount = source.PageCount;
     }
 
-    /// <summary>Hashes every page of the snapshot into a tree (the replica hashes its own at the same time, on its own core).</summary>
-    internal static HashTree BuildTree(IPageScanner pages, int pageSize, ProgressTracker progress)
+    /// <summary>
+    /// Hashes every page of the snapshot into a tree, one thread per reader of <paramref name="snapshot"/>
+    /// (the replica hashes its own at the same time).
+    /// </summary>
+    internal static HashTree BuildTree(ScannerGroup snapshot, int pageSize, ProgressTracker progress)
     {
-        progress.Enter(SyncPhase.Hashing, pages.PageCount);
-        return HashTree.Build(HashTreeShape.For(pages.PageCount), pages, pageSize, progress);
+        uint pageCount = snapshot.Scanners[0].PageCount;
+        progress.Enter(SyncPhase.Hashing, pageCount);
+        return HashTree.Build(HashTreeShape.For(pageCount), snapshot.Scanners, pageSize, progress);
     }
 
-    private static HashTree BuildTree(PageSource source, SyncRun run)
+    private static HashTree BuildTree(PageSource source, SyncOptions options, SyncRun run)
     {
-        var tree = BuildTree(source, source.PageSize, run.Progress);
+        HashTree tree;
+        using (var readers = source.ForThreads(options.HashThreadsHere))
+        {
+            tree = BuildTree(readers, source.PageSize, run.Progress);
+        }
         run.OriginHashing = run.HashingSoFar;
         return tree;
     }

@@ -70,7 +70,7 @@ internal static class ReplicaRole
             var after = new ContentDigest(info.PageSize);
             if (info.PageCount > 0)
             {
-                var tree = HashOwnPages(target.Existing!, info.PageSize, origin.PageCount, before, after, run);
+                var tree = HashOwnPages(target.Existing!, info.PageSize, origin.PageCount, options.HashThreadsHere, before, after, run);
                 if (state is not null)
                 {
                     ReplicaGuard.RefuseIfChanged(replicaPath, state, before.Value(info.PageCount));
@@ -133,14 +133,18 @@ internal static class ReplicaRole
     }
 
     /// <summary>
-    /// Hashes our pages in one scan into a tree shaped for the origin's page count, adding every page
+    /// Hashes our pages in one scan (split between <paramref name="threads"/> threads) into a tree shaped for the origin's page count, adding every page
     /// to <paramref name="before"/> (pages past the origin's end too, read in a second scan) and to
     /// <paramref name="after"/> all but those, which the commit cuts off.
     /// </summary>
-    private static HashTree HashOwnPages(IPageScanner replica, int pageSize, uint originPageCount, ContentDigest before, ContentDigest after, SyncRun run)
+    private static HashTree HashOwnPages(IPageScanner replica, int pageSize, uint originPageCount, int threads, ContentDigest before, ContentDigest after, SyncRun run)
     {
         run.Progress.Enter(SyncPhase.Hashing, Math.Min(replica.PageCount, originPageCount));
-        var tree = HashTree.Build(HashTreeShape.For(originPageCount), replica, pageSize, run.Progress, onPage: before.Add);
+        HashTree tree;
+        using (var readers = replica.ForThreads(threads))
+        {
+            tree = HashTree.Build(HashTreeShape.For(originPageCount), readers.Scanners, pageSize, run.Progress, content: before);
+        }
         after.Add(before);
         if (replica.PageCount > originPageCount)
         {

@@ -85,6 +85,25 @@ internal sealed class SqliteDatabase : IDisposable
         return new SqliteStatement(this, statement);
     }
 
+    /// <summary>
+    /// The WAL snapshot this connection's read transaction reads, for another connection to open (free
+    /// it with <see cref="SqliteNative.SnapshotFree"/>); 0 when the WAL holds no frames, as SQLite then
+    /// reads the database file alone and has no snapshot to give.
+    /// </summary>
+    public nint TryGetSnapshot()
+    {
+        int rc = SqliteNative.SnapshotGet(_handle, "main", out var snapshot);
+        if (rc == SqliteNative.Error)
+        {
+            return 0;
+        }
+        Check(rc);
+        return snapshot;
+    }
+
+    /// <summary>Makes the read transaction that BEGIN started read <paramref name="snapshot"/> (before its first read).</summary>
+    public void OpenSnapshot(nint snapshot) => Check(SqliteNative.SnapshotOpen(_handle, "main", snapshot));
+
     public bool InTransaction => SqliteNative.GetAutocommit(_handle) == 0;
 
     internal void Check(int rc)

@@ -49,6 +49,15 @@ internal static partial class SqliteNative
     [LibraryImport(Library, EntryPoint = "sqlite3_db_config")]
     public static partial int DbConfig(nint database, int option, int on, out int result);
 
+    [LibraryImport(Library, EntryPoint = "sqlite3_snapshot_get", StringMarshalling = StringMarshalling.Utf8)]
+    public static partial int SnapshotGet(nint database, string schema, out nint snapshot);
+
+    [LibraryImport(Library, EntryPoint = "sqlite3_snapshot_open", StringMarshalling = StringMarshalling.Utf8)]
+    public static partial int SnapshotOpen(nint database, string schema, nint snapshot);
+
+    [LibraryImport(Library, EntryPoint = "sqlite3_snapshot_free")]
+    public static partial void SnapshotFree(nint snapshot);
+
     [LibraryImport(Library, EntryPoint = "sqlite3_get_autocommit")]
     public static partial int GetAutocommit(nint database);
 

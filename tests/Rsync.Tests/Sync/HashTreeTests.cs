@@ -13,10 +13,13 @@ namespace SqlRsync.Tests.Sync;
 public class HashTreeTests
 {
     [Theory]
-    [InlineData(0)]    // the tree covers exactly the database's pages
-    [InlineData(1)]    // and one more, the database's last level-1 node is partly absent
-    [InlineData(50)]   // and 50 more, as for a replica shorter than its origin
-    public void KeptLevelsAndRehashedPagesMatchAFullTree(int absentPages)
+    [InlineData(0, 1)]    // the tree covers exactly the database's pages
+    [InlineData(1, 1)]    // and one more, the database's last level-1 node is partly absent
+    [InlineData(50, 1)]   // and 50 more, as for a replica shorter than its origin
+    [InlineData(0, 3)]    // the same, hashed by several threads, each through its own connection
+    [InlineData(1, 2)]
+    [InlineData(50, 4)]
+    public void KeptLevelsAndRehashedPagesMatchAFullTree(int absentPages, int threads)
     {
         using var dir = new TempDirectory();
         var path = dir.File("a.db");
@@ -28,7 +31,20 @@ public class HashTreeTests
         var expected = FullTree(file, 512, shape);
 
         using var source = PageSource.OpenSnapshot(path, TimeSpan.FromSeconds(5));
-        var tree = HashTree.Build(shape, source, source.PageSize);
+        var content = new ContentDigest(512);
+        HashTree tree;
+        using (var readers = source.ForThreads(threads))
+        {
+            Assert.Equal(threads, readers.Scanners.Count);
+            tree = HashTree.Build(shape, readers.Scanners, source.PageSize, content: content);
+        }
+        // Every page the database has, added once, whichever thread hashed it.
+        var expectedContent = new ContentDigest(512);
+        for (uint page = 1; page <= file.Length / 512; page++)
+        {
+            expectedContent.Add(page, expected[0][page - 1]);
+        }
+        Assert.Equal(expectedContent.Value(pageCount), content.Value(pageCount));
 
         Assert.Equal(expected[shape.TopLevel], tree.TopLevel.ToArray());
         for (int level = shape.TopLevel; level > 0; level--)

@@ -3,15 +3,16 @@ using SqlRsync.Tests.Support;
 namespace SqlRsync.Tests.Reliability;
 
 /// <summary>
-/// The memory-mapped reads: the origin's connection and the replica's comparing connection read
-/// through SQLite's map of the file (PRAGMA mmap_size). What could go wrong with a map: a file that
-/// another process shrinks (VACUUM, then a checkpoint that truncates) or grows while it is mapped, and
-/// on the replica, its own second connection's read lock keeping its writer from writing.
+/// The fast read paths: the origin's connection and the replica's comparing connection read through
+/// SQLite's map of the file (PRAGMA mmap_size), and with several hashing threads, more connections
+/// join the same snapshot. What could go wrong: a file that another process shrinks (VACUUM, then a
+/// checkpoint that truncates) or grows while it is mapped or while the threads read it; a joined
+/// connection that reads a later commit; on the replica, its own readers' locks keeping its writer
+/// from writing.
 /// </summary>
-public sealed class MemoryMapTests : IDisposable
+public sealed class FastReadTests : IDisposable
 {
     private const int Rounds = 5;
-    private static readonly SyncOptions Settings = new() { BusyTimeout = TimeSpan.FromSeconds(10) };
 
     private readonly TempDirectory _dir = new();
 
@@ -23,10 +24,13 @@ public sealed class MemoryMapTests : IDisposable
     /// (meta.n counts the items), and a last sync without the writer is page-identical.
     /// </summary>
     [Theory]
-    [InlineData("wal")]
-    [InlineData("delete")]
-    public async Task AnOriginShrunkAndGrownUnderTheMapGivesConsistentReplicas(string journalMode)
+    [InlineData("wal", 1)]
+    [InlineData("delete", 1)]
+    [InlineData("wal", 3)]
+    [InlineData("delete", 3)]
+    public async Task AnOriginShrunkAndGrownWhileItIsReadGivesConsistentReplicas(string journalMode, int hashThreads)
     {
+        var settings = new SyncOptions { BusyTimeout = TimeSpan.FromSeconds(10), HashThreads = hashThreads };
         var origin = _dir.File("origin.db");
         var replica = _dir.File("replica.db");
         TestDatabase.Create(origin, rows: 20000, journalMode: journalMode);
@@ -37,7 +41,7 @@ public sealed class MemoryMapTests : IDisposable
         writer.Run("PRAGMA busy_timeout = 10000;");
         for (int round = 0; round < Rounds; round++)
         {
-            var sync = Task.Run(() => Syncs.Local(origin, replica, Settings));
+            var sync = Task.Run(() => Syncs.Local(origin, replica, settings));
             for (int batch = 0; batch < 20 && !sync.IsCompleted; batch++)
             {
                 writer.Run(batch % 2 == 0
@@ -51,7 +55,7 @@ public sealed class MemoryMapTests : IDisposable
         var (_, errors) = writer.Finish();
         Assert.Equal("", errors.Trim());
 
-        Syncs.Local(origin, replica, Settings);
+        Syncs.Local(origin, replica, settings);
         Sync.SyncMatrixTests.AssertSynced(origin, replica, 4096);
     }
 
@@ -66,7 +70,7 @@ public sealed class MemoryMapTests : IDisposable
         var origin = _dir.File("origin.db");
         var replica = _dir.File("replica.db");
         TestDatabase.Create(origin, rows: 20000, journalMode: "delete");
-        Syncs.Local(origin, replica, Settings);
+        Syncs.Local(origin, replica);
         Sync.SyncMatrixTests.Change(origin, Sync.SyncMatrixTests.Situation.ThirtyPercentChanged);
 
         // Bounded: waiting for itself, the sync would wait the busy timeout at every spill of the cache.
