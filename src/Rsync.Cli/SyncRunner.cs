@@ -195,9 +195,9 @@ internal static class SyncRunner
     }
 
     /// <summary>
-    /// The first Ctrl+C cancels the sync, which rolls the replica back and ends with one line; a second
-    /// ends the process at once (a sync waiting on SQLite's busy timeout cannot stop sooner; the replica's
-    /// own transaction still keeps it whole).
+    /// The first Ctrl+C cancels the sync (a wait for the replica's write lock ends at once), which rolls
+    /// the replica back and ends with one line; a second ends the process at once (for a sync waiting on
+    /// some other lock, its busy timeout; the replica's own transaction still keeps it whole).
     /// </summary>
     private sealed class CtrlC : IDisposable
     {

@@ -48,11 +48,11 @@ internal sealed class PageSink : IPageScanner, IPageWriter, IDisposable
     /// <summary>
     /// Opens (creating when missing) <paramref name="path"/> and takes its write lock, waiting up to
     /// <paramref name="busyTimeout"/> for another writer (calling <paramref name="waiting"/> first when
-    /// it must wait). An empty database takes <paramref name="pageSizeIfEmpty"/>; a non-empty one keeps
-    /// its own page size.
+    /// it must wait, which <paramref name="cancellation"/> ends). An empty database takes
+    /// <paramref name="pageSizeIfEmpty"/>; a non-empty one keeps its own page size.
     /// </summary>
     /// <exception cref="SqliteCallException">Cannot open, not a database, or the lock was not had in time.</exception>
-    public static PageSink Open(string path, int pageSizeIfEmpty, TimeSpan busyTimeout, Action? waiting = null)
+    public static PageSink Open(string path, int pageSizeIfEmpty, TimeSpan busyTimeout, Action? waiting = null, CancellationToken cancellation = default)
     {
         bool created = !File.Exists(path);
         var database = SqliteDatabase.Open(path, create: true);
@@ -64,7 +64,7 @@ internal sealed class PageSink : IPageScanner, IPageWriter, IDisposable
             // Only takes effect while the file is still empty.
             database.Execute($"PRAGMA page_size = {pageSizeIfEmpty}");
             sink = new PageSink(database, created, busyTimeout);
-            sink.Begin(waiting);
+            sink.Begin(waiting, cancellation);
             if (sink.PageCount > 0)
             {
                 sink._comparing = PageSource.OpenSnapshot(path, busyTimeout);
@@ -86,7 +86,7 @@ internal sealed class PageSink : IPageScanner, IPageWriter, IDisposable
         }
     }
 
-    private void Begin(Action? waiting)
+    private void Begin(Action? waiting, CancellationToken cancellation)
     {
         long countBefore = _database.QueryInt64("PRAGMA page_count");
         // One try without waiting, so that a wait can be announced before it begins.
@@ -102,7 +102,7 @@ internal sealed class PageSink : IPageScanner, IPageWriter, IDisposable
                 _database.Execute("ROLLBACK");
             }
             waiting?.Invoke();
-            _database.SetBusyTimeout(_busyTimeout);
+            _database.SetBusyTimeout(_busyTimeout, cancellation);
             _database.Execute("BEGIN IMMEDIATE");
         }
         _database.SetBusyTimeout(_busyTimeout);

@@ -51,7 +51,7 @@ internal static class ReplicaRole
                     ReplicaWaiting.Write(peer.Writer);
                     peer.Writer.Flush();
                 }
-            });
+            }, progress.Cancellation);
             // Read under our lock: a sync that held it before us has recorded what it left.
             var state = target.IsNew || force ? null : ReplicaState.Read(replicaPath);
             var info = target.Info;

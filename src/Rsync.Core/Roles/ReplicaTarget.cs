@@ -34,9 +34,10 @@ internal sealed class ReplicaTarget : IDisposable
 
     /// <summary>
     /// Opens <paramref name="path"/> for one sync; an empty or new file takes <paramref name="pageSize"/>.
-    /// <paramref name="waiting"/> is called when another process holds the write lock, before waiting for it.
+    /// <paramref name="waiting"/> is called when another process holds the write lock, before waiting for
+    /// it; <paramref name="cancellation"/> ends that wait.
     /// </summary>
-    public static ReplicaTarget Open(string path, bool dryRun, int pageSize, TimeSpan busyTimeout, Action waiting)
+    public static ReplicaTarget Open(string path, bool dryRun, int pageSize, TimeSpan busyTimeout, Action waiting, CancellationToken cancellation)
     {
         if (!File.Exists(path))
         {
@@ -48,7 +49,7 @@ internal sealed class ReplicaTarget : IDisposable
             var source = PageSource.OpenSnapshot(path, busyTimeout);
             return new(new DatabaseInfo(source.PageSize, source.PageCount, source.IsWal), source, null, source);
         }
-        var sink = PageSink.Open(path, pageSize, busyTimeout, waiting);
+        var sink = PageSink.Open(path, pageSize, busyTimeout, waiting, cancellation);
         return new(new DatabaseInfo(sink.PageSize, sink.PageCount, sink.IsWal), sink, sink, sink);
     }
 

@@ -10,6 +10,7 @@ namespace SqlRsync.Sqlite;
 /// than its cache holds waited the whole timeout once per spill (a 2 s timeout took 29 s, and would
 /// have gone on for as long as the reader stayed). Once the budget is spent every attempt fails at
 /// once, and <see cref="GaveUp"/> tells the caller, as a failed spill is not an error SQLite reports.
+/// A cancelled sync stops waiting at once too.
 /// </summary>
 internal sealed class BusyWait
 {
@@ -18,11 +19,13 @@ internal sealed class BusyWait
     private const int LastDelay = 100;
 
     private readonly TimeSpan _budget;
+    private readonly CancellationToken _cancellation;
     private readonly Stopwatch _waited = new();
 
-    public BusyWait(TimeSpan budget)
+    public BusyWait(TimeSpan budget, CancellationToken cancellation)
     {
         _budget = budget;
+        _cancellation = cancellation;
     }
 
     /// <summary>Whether a lock was given up on because the budget was spent.</summary>
@@ -45,6 +48,10 @@ internal sealed class BusyWait
     private bool SleepBeforeRetry(int attempt)
     {
         var left = _budget - _waited.Elapsed;
+        if (_cancellation.IsCancellationRequested)
+        {
+            return false;
+        }
         if (left <= TimeSpan.Zero)
         {
             GaveUp = true;

@@ -43,11 +43,12 @@ internal sealed class SqliteDatabase : IDisposable
 
     /// <summary>
     /// From now on this connection waits at most <paramref name="timeout"/> in all for other
-    /// processes' locks (<see cref="BusyWait"/>), however many lock attempts that takes.
+    /// processes' locks (<see cref="BusyWait"/>), however many lock attempts that takes, and not at all
+    /// once <paramref name="cancellation"/> is cancelled.
     /// </summary>
-    public void SetBusyTimeout(TimeSpan timeout)
+    public void SetBusyTimeout(TimeSpan timeout, CancellationToken cancellation = default)
     {
-        var wait = new BusyWait(timeout);
+        var wait = new BusyWait(timeout, cancellation);
         var handle = BusyWait.Install(_handle, wait);
         if (_busyWaitHandle.IsAllocated)
         {

@@ -31,7 +31,7 @@ internal static class Sqlite3RsyncReplica
             {
                 ReplicaGuard.RefuseIfInUse(replicaPath);
             }
-            target = ReplicaTarget.Open(replicaPath, options.DryRun, pageSize, options.BusyTimeout, waiting: () => progress.Enter(SyncPhase.Waiting));
+            target = ReplicaTarget.Open(replicaPath, options.DryRun, pageSize, options.BusyTimeout, waiting: () => progress.Enter(SyncPhase.Waiting), progress.Cancellation);
             var state = target.IsNew || options.Force ? null : ReplicaState.Read(replicaPath);
             var info = target.Info;
             if (info.PageCount > 0 && info.PageSize != pageSize)
