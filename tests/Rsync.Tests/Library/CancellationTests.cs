@@ -87,7 +87,9 @@ public sealed class CancellationTests : IDisposable
         using var holder = new SqliteShell(replica);
         holder.Run("BEGIN IMMEDIATE;");
 
-        using var sync = ExternalProgram.Start("dotnet", [SqlRsyncProgram.DllPath, origin, replica, "--busy-timeout", "60"]);
+        // A test run started in the background of a shell ignores SIGINT, and so would sqlrsync (as
+        // every program started by nohup or "&" should): env gives it SIGINT's default back.
+        using var sync = ExternalProgram.Start("env", ["--default-signal=INT", "dotnet", SqlRsyncProgram.DllPath, origin, replica, "--busy-timeout", "60"]);
         var error = sync.StandardError.ReadToEndAsync();
         ProcWatch.WaitUntilOpened(replica, holder.ProcessId);
         var kill = ExternalProgram.Run("kill", ["-INT", sync.Id.ToString()]);
