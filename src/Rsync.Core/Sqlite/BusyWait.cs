@@ -44,14 +44,14 @@ internal sealed class BusyWait
         return handle;
     }
 
-    /// <summary>Sleeps before the next attempt and returns true, or returns false when the budget is spent.</summary>
+    /// <summary>Sleeps before the next attempt and returns true, or returns false when the budget is spent or the sync cancelled.</summary>
     private bool SleepBeforeRetry(int attempt)
     {
-        var left = _budget - _waited.Elapsed;
         if (_cancellation.IsCancellationRequested)
         {
             return false;
         }
+        var left = _budget - _waited.Elapsed;
         if (left <= TimeSpan.Zero)
         {
             GaveUp = true;
