@@ -95,7 +95,7 @@ internal static class FanOutSync
             tree = OriginStep(source, options, () =>
             {
                 // Every thread of the build reads through a connection of its own; later reads share one.
-                using var readers = new ScannerGroup(pages, source.JoinMore(options.HashThreadsHere - 1));
+                using var readers = new ScannerGroup(pages, source.JoinMore(options.HashThreadsFor(source.PageCount) - 1));
                 return OriginRole.BuildTree(readers, source.PageSize, progress);
             });
             hashing = HashingFigures.From(progress.PhaseElapsed, progress.Bytes);

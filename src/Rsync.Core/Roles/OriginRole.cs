@@ -93,7 +93,7 @@ internal static class OriginRole
     private static HashTree BuildTree(PageSource source, SyncOptions options, SyncRun run)
     {
         HashTree tree;
-        using (var readers = source.ForThreads(options.HashThreadsHere))
+        using (var readers = source.ForThreads(options.HashThreadsFor(source.PageCount)))
         {
             tree = BuildTree(readers, source.PageSize, run.Progress);
         }
