@@ -46,17 +46,17 @@ public sealed record SyncOptions
     /// </summary>
     internal int HashThreadsFor(uint pageCount)
     {
-        int threads = HashThreads > 0 ? HashThreads : Math.Clamp(Environment.ProcessorCount, 1, MaxDefaultHashThreads);
+        int threads = HashThreads > 0 ? HashThreads : DefaultHashThreads(sides: 1);
         return (int)Math.Clamp(pageCount / PagesPerHashThread, 1, (uint)threads);
     }
 
     private const uint PagesPerHashThread = 256;
 
     /// <summary>These options with <see cref="HashThreads"/> decided where the user left it open: this machine's cores shared by <paramref name="sides"/> sides hashing at once.</summary>
-    internal SyncOptions SharingCores(int sides) => HashThreads > 0 ? this : this with { HashThreads = Math.Clamp(Environment.ProcessorCount / sides, 1, MaxDefaultHashThreads) };
+    internal SyncOptions SharingCores(int sides) => HashThreads > 0 ? this : this with { HashThreads = DefaultHashThreads(sides) };
 
-    // Past a few threads the memory bus, not the cores, sets the pace.
-    private const int MaxDefaultHashThreads = 8;
+    /// <summary>This machine's cores shared by <paramref name="sides"/> sides, at most 8: past a few threads the memory bus, not the cores, sets the pace.</summary>
+    private static int DefaultHashThreads(int sides) => Math.Clamp(Environment.ProcessorCount / sides, 1, 8);
 
     /// <summary>These options with compression decided where the user left it open: on across a network, off on this machine.</summary>
     internal SyncOptions WithDefaultCompression(bool acrossNetwork) => this with { Compress = Compress ?? acrossNetwork };

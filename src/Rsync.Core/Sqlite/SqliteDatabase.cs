@@ -8,7 +8,6 @@ namespace SqlRsync.Sqlite;
 internal sealed class SqliteDatabase : IDisposable
 {
     private nint _handle;
-    private BusyWait? _busyWait;
     private System.Runtime.InteropServices.GCHandle _busyWaitHandle;
 
     private SqliteDatabase(nint handle, string path)
@@ -48,18 +47,16 @@ internal sealed class SqliteDatabase : IDisposable
     /// </summary>
     public void SetBusyTimeout(TimeSpan timeout, CancellationToken cancellation = default)
     {
-        var wait = new BusyWait(timeout, cancellation);
-        var handle = BusyWait.Install(_handle, wait);
+        var handle = BusyWait.Install(_handle, new BusyWait(timeout, cancellation));
         if (_busyWaitHandle.IsAllocated)
         {
             _busyWaitHandle.Free();
         }
         _busyWaitHandle = handle;
-        _busyWait = wait;
     }
 
     /// <summary>Whether SQLite gave up on a lock since the last <see cref="SetBusyTimeout"/>: its wait was spent.</summary>
-    public bool GaveUpWaiting => _busyWait?.GaveUp ?? false;
+    public bool GaveUpWaiting => _busyWaitHandle.IsAllocated && ((BusyWait)_busyWaitHandle.Target!).GaveUp;
 
     /// <summary>Sets an on/off SQLITE_DBCONFIG_* option.</summary>
     public void SetConfig(int option, bool on) => Check(SqliteNative.DbConfig(_handle, option, on ? 1 : 0, out _));
