@@ -49,6 +49,8 @@ public static class Program
             .WholeNumber(0, int.MaxValue / 1000, "give the seconds to wait, 0 or more");
         var compress = new Option<string>("--compress") { Description = "Compress pages: auto (on across ssh, off locally), on, off.", DefaultValueFactory = _ => "auto" }
             .OneOf("auto", "on", "off");
+        var delta = new Option<string>("--delta") { Description = "Send only the changed blocks of changed pages (one more round trip): auto (on across ssh, off locally), on, off.", DefaultValueFactory = _ => "auto" }
+            .OneOf("auto", "on", "off");
         var jobs = new Option<int>("--jobs", "-j") { Description = "With several replicas: how many are compared and sent pages at once (default: all, up to 4 or the number of cores if more)." }
             .WholeNumber(1, 1024, "give how many replicas to send to at once, 1 or more");
         var hashThreads = new Option<int>("--hash-threads") { Description = "Threads each side here hashes with (default: this machine's cores, shared by the sides it runs, at most 8; a remote side uses its own)." }
@@ -79,7 +81,7 @@ public static class Program
 
         var root = new RootCommand("sqlrsync: make REPLICA an exact, consistent copy of the live SQLite database ORIGIN, sending only the pages that differ.")
         {
-            originArgument, replicaArgument, verbose, veryVerbose, mostVerbose, quiet, noProgress, json, dryRun, check, walOnly, force, busyTimeout, compress, jobs, hashThreads, recursive, include, exclude, delete,
+            originArgument, replicaArgument, verbose, veryVerbose, mostVerbose, quiet, noProgress, json, dryRun, check, walOnly, force, busyTimeout, compress, delta, jobs, hashThreads, recursive, include, exclude, delete,
             sshCommand, sshClient, identity, knownHosts, acceptNewHostKey, port, exe, protocol, noUpload, timeout, serve, allow, readOnly, writeOnly,
         };
         root.Options.Remove(root.Options.OfType<VersionOption>().Single());
@@ -126,6 +128,7 @@ public static class Program
             return Usage(e.Message);
         }
         string compressMode = parse.GetValue(compress)!;
+        string deltaMode = parse.GetValue(delta)!;
         int? sqlite3RsyncProtocol = parse.GetValue(protocol);
         if (sqlite3RsyncProtocol is null && Path.GetFileName(parse.GetValue(exe) ?? "").StartsWith("sqlite3_rsync", StringComparison.Ordinal))
         {
@@ -137,6 +140,7 @@ public static class Program
             BusyTimeout = TimeSpan.FromSeconds(parse.GetValue(busyTimeout)),
             WalOnly = parse.GetValue(walOnly),
             Compress = compressMode == "auto" ? null : compressMode == "on",
+            Delta = deltaMode == "auto" ? null : deltaMode == "on",
             DryRun = checkOnly || parse.GetValue(dryRun),
             Force = parse.GetValue(force),
             Sqlite3RsyncProtocol = sqlite3RsyncProtocol,

@@ -161,7 +161,7 @@ public static class DatabaseSync
         {
             throw new SyncException(SyncFailure.Incompatible, $"origin and replica are the same file ({origin.Path}); name a different replica");
         }
-        return LocalSync.Run(origin.Path, replica.Path, options.WithDefaultCompression(acrossNetwork: false).SharingCores(2), progress);
+        return LocalSync.Run(origin.Path, replica.Path, options.ForLink(acrossNetwork: false).SharingCores(2), progress);
     }
 
     /// <summary>Runs a side on a thread of its own (it blocks on SQLite and on its streams); a failure after cancellation is the cancellation.</summary>

@@ -12,6 +12,13 @@ public sealed record SyncOptions
     /// <summary>Compress pages that shrink (Brotli). Null, the default, compresses only across a network.</summary>
     public bool? Compress { get; init; }
 
+    /// <summary>
+    /// Send only the changed blocks (1/32 of a page each) of a changed page: the replica first sends
+    /// 8-byte hashes of the blocks of the pages that differ, one more round trip. Null, the default:
+    /// only across a network, where the link, not the disk, sets the pace.
+    /// </summary>
+    public bool? Delta { get; init; }
+
     /// <summary>Compare and report what would change; send no pages and write nothing.</summary>
     public bool DryRun { get; init; }
 
@@ -58,6 +65,6 @@ public sealed record SyncOptions
     /// <summary>This machine's cores shared by <paramref name="sides"/> sides, at most 8: past a few threads the memory bus, not the cores, sets the pace.</summary>
     private static int DefaultHashThreads(int sides) => Math.Clamp(Environment.ProcessorCount / sides, 1, 8);
 
-    /// <summary>These options with compression decided where the user left it open: on across a network, off on this machine.</summary>
-    internal SyncOptions WithDefaultCompression(bool acrossNetwork) => this with { Compress = Compress ?? acrossNetwork };
+    /// <summary>These options with compression and deltas decided where the user left them open: on across a network, off on this machine.</summary>
+    internal SyncOptions ForLink(bool acrossNetwork) => this with { Compress = Compress ?? acrossNetwork, Delta = Delta ?? acrossNetwork };
 }

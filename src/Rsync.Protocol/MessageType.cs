@@ -36,8 +36,20 @@ internal enum MessageType : byte
     /// <summary>Origin: how many pages follow, and its hashing figures; sent once, before the first page.</summary>
     SendPlan = 0x14,
 
+    /// <summary>Origin, after SendPlan and only with the delta option: one chunk of page numbers whose block hashes it wants.</summary>
+    BlockRequest = 0x15,
+
+    /// <summary>Origin: the end of a block request, with the seed the replica hashes its blocks with.</summary>
+    BlockRequestEnd = 0x16,
+
+    /// <summary>Replica: one chunk of the block hashes of the pages requested, in request order.</summary>
+    BlockHashes = 0x17,
+
     /// <summary>Origin: one page the replica must write (raw or compressed).</summary>
     Page = 0x20,
+
+    /// <summary>Origin: the blocks of one requested page that differ from the replica's (raw or compressed).</summary>
+    PageDelta = 0x23,
 
     /// <summary>Origin: every page is sent; the replica must end with this page count.</summary>
     Done = 0x21,

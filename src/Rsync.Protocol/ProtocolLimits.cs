@@ -15,6 +15,15 @@ internal static class ProtocolLimits
     /// <summary>Node indices per NodeRequest frame (64 KiB of indices).</summary>
     public const int NodesPerFrame = 16384;
 
+    /// <summary>Blocks a page is cut into for a delta: a PageDelta's block mask is a u32.</summary>
+    public const int BlocksPerPage = 32;
+
+    /// <summary>Pages one block request may name: the origin holds all their block hashes at once (256 bytes a page, 1 MiB).</summary>
+    public const int PagesPerBlockRequest = 4096;
+
+    /// <summary>Block hashes per BlockHashes frame: the blocks of 256 pages (64 KiB).</summary>
+    public const int BlockHashesPerFrame = 8192;
+
     /// <summary>Bytes of text in an Error message.</summary>
     public const int MaxErrorText = 4096;
 

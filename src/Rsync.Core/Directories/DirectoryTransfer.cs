@@ -16,9 +16,9 @@ internal static class DirectoryTransfer
     {
         if (origin is RemoteEndpoint || replica is RemoteEndpoint)
         {
-            return Remotely(origin, replica, selection, options.WithDefaultCompression(acrossNetwork: true), progress, cancellation);
+            return Remotely(origin, replica, selection, options.ForLink(acrossNetwork: true), progress, cancellation);
         }
-        options = options.WithDefaultCompression(acrossNetwork: false).SharingCores(2);
+        options = options.ForLink(acrossNetwork: false).SharingCores(2);
         var toAgent = InMemoryPipe.Create();
         var toClient = InMemoryPipe.Create();
         var agent = Task.Factory.StartNew(() =>

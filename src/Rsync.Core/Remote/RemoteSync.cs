@@ -35,7 +35,7 @@ internal static class RemoteSync
             }
             return WithSqlite3Rsync(remote, role, localPath, options, progress, (byte)version);
         }
-        options = options.WithDefaultCompression(acrossNetwork: true);
+        options = options.ForLink(acrossNetwork: true);
         bool remoteIsSqlite3Rsync = false;
         try
         {

@@ -173,7 +173,7 @@ internal static class FanOutSync
         {
             _replica = replica;
             // Pages cross ssh compressed by default, and a pipe in this process uncompressed, as in a single sync.
-            _options = options.WithDefaultCompression(acrossNetwork: replica is RemoteEndpoint);
+            _options = options.ForLink(acrossNetwork: replica is RemoteEndpoint);
             Run = new SyncRun(new ProgressTracker(cancellation: cancellation));
             _stopOnCancel = Run.Progress.OnCancelBeforeCommit(() => _link?.Kill());
             _replicaCancellation = new PeerCancellation(Run.Progress);

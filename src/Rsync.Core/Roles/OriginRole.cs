@@ -1,5 +1,4 @@
 using System.Runtime.InteropServices;
-using SqlRsync.Compression;
 using SqlRsync.HashTrees;
 using SqlRsync.Pages;
 using SqlRsync.Protocol;
@@ -120,18 +119,18 @@ internal static class OriginRole
         run.PagesSent = (uint?)different?.Count ?? pages.PageCount - (lockBytePage <= pages.PageCount ? 1u : 0u);
         new SendPlan(run.PagesSent, run.OriginHashing).WriteTo(peer.Writer);
         progress.Enter(SyncPhase.Sending, run.DryRun ? 0 : run.PagesSent);
-        var digest = new PageStreamDigest();
+        var sender = new PageSender(peer, pageSize, agreed, run);
         if (run.DryRun)
         {
             run.PageBytesRaw = (long)run.PagesSent * pageSize;
         }
         else
         {
-            SendPages(pages, pageSize, peer.Writer, different, agreed.HasFlag(OptionFlags.Compress), digest, run);
+            sender.Send(pages, different);
         }
         // Once Done leaves, the replica may commit: from here on the sync is finished, not cancelled.
         progress.BeginCommit();
-        new DoneMessage(pages.PageCount, digest.Pages, digest.Value).WriteTo(peer.Writer);
+        new DoneMessage(pages.PageCount, sender.Digest.Pages, sender.Digest.Value).WriteTo(peer.Writer);
         peer.Writer.Flush();
         // Every page has left: the replica's commit (which may wait for its readers) must not hold up our writers.
         releaseSnapshot();
@@ -200,48 +199,5 @@ internal static class OriginRole
         }
         // Level 0 node n is page n + 1.
         return different.ConvertAll(node => node + 1);
-    }
-
-    /// <summary>Sends <paramref name="pages"/> (ascending), or every page when it is null.</summary>
-    private static void SendPages(IPageScanner source, int pageSize, FrameWriter writer, List<uint>? pages, bool compress, PageStreamDigest digest, SyncRun run)
-    {
-        uint lockBytePage = LockBytePage.For(pageSize);
-        var compressed = new byte[pageSize];
-        var compression = new AdaptiveCompression(compress);
-        void Send(uint pageNumber, ReadOnlySpan<byte> data)
-        {
-            if (pageNumber == lockBytePage)
-            {
-                return;
-            }
-            run.PageBytesRaw += data.Length;
-            digest.Add(pageNumber, data);
-            bool tried = compression.ShouldTry();
-            if (tried && PageCompression.TryCompress(data, compressed, out int length))
-            {
-                compression.Record(data.Length, length);
-                PageMessage.Write(writer, pageNumber, PageEncoding.Brotli, compressed.AsSpan(0, length));
-                run.PageBytesOnWire += length;
-            }
-            else
-            {
-                if (tried)
-                {
-                    compression.Record(data.Length, data.Length);
-                }
-                PageMessage.Write(writer, pageNumber, PageEncoding.Raw, data);
-                run.PageBytesOnWire += data.Length;
-            }
-            run.Progress.Advance(1, data.Length);
-        }
-
-        if (pages is null)
-        {
-            source.ScanPages(1, source.PageCount, Send);
-        }
-        else
-        {
-            SelectedPages.Read(source, pages, Send);
-        }
     }
 }

@@ -38,6 +38,10 @@ internal sealed class PeerConnection(FrameReader reader, FrameWriter writer, Rol
         {
             mine |= OptionFlags.Compress;
         }
+        if (options.Delta == true)
+        {
+            mine |= OptionFlags.Delta;
+        }
         if (options.DryRun)
         {
             mine |= OptionFlags.DryRun;
@@ -61,6 +65,10 @@ internal sealed class PeerConnection(FrameReader reader, FrameWriter writer, Rol
         if ((hello.Capabilities & Capabilities.Brotli) == 0)
         {
             agreed &= ~OptionFlags.Compress;
+        }
+        if ((hello.Capabilities & Capabilities.Delta) == 0)
+        {
+            agreed &= ~OptionFlags.Delta;
         }
         if (agreed.HasFlag(OptionFlags.DryRun) && !hello.Capabilities.HasFlag(Capabilities.DryRun))
         {
@@ -100,7 +108,7 @@ internal sealed class PeerConnection(FrameReader reader, FrameWriter writer, Rol
 
     private void SendHello(OptionFlags options)
     {
-        new Hello(Hello.CurrentVersion, role, HashAlgorithm.Xxh3_128, Capabilities.Brotli | Capabilities.DryRun | Capabilities.WaitNotice, options).WriteTo(Writer);
+        new Hello(Hello.CurrentVersion, role, HashAlgorithm.Xxh3_128, Capabilities.Brotli | Capabilities.DryRun | Capabilities.WaitNotice | Capabilities.Delta, options).WriteTo(Writer);
         _helloSent = true;
     }
 }

@@ -1,4 +1,5 @@
 using SqlRsync.Compression;
+using SqlRsync.Deltas;
 using SqlRsync.HashTrees;
 using SqlRsync.Pages;
 using SqlRsync.Protocol;
@@ -80,7 +81,7 @@ internal static class ReplicaRole
             var plan = SendPlan.Parse(peer.Expect(MessageType.SendPlan).Span, origin.PageCount);
             run.PagesSent = plan.Pages;
             run.OriginHashing = plan.OriginHashing;
-            ReceivePages(target, origin.PageCount, peer, run, after);
+            ReceivePages(target, origin.PageCount, agreed.HasFlag(OptionFlags.Delta), peer, run, after);
             // The point of no return: cancelled before it, the replica rolls back; after it, it commits.
             progress.BeginCommit();
             progress.Enter(SyncPhase.Committing);
@@ -183,11 +184,12 @@ internal static class ReplicaRole
     }
 
     /// <summary>
-    /// Writes the planned Page frames, checking each before it is written — the one place a page
-    /// number or length from the peer is checked — until Done, and checks Done. Each page written
-    /// replaces its old terms in <paramref name="content"/>. In a dry run no page may come.
+    /// Writes the planned Page and PageDelta frames, checking each before it is written — the one
+    /// place a page number or length from the peer is checked — until Done, and checks Done; answers
+    /// the origin's block requests on the way. Each page written replaces its old terms in
+    /// <paramref name="content"/>. In a dry run no page may come.
     /// </summary>
-    private static void ReceivePages(ReplicaTarget target, uint originPageCount, PeerConnection peer, SyncRun run, ContentDigest content)
+    private static void ReceivePages(ReplicaTarget target, uint originPageCount, bool deltas, PeerConnection peer, SyncRun run, ContentDigest content)
     {
         var writer = target.Writer;
         int pageSize = target.Info.PageSize;
@@ -195,10 +197,40 @@ internal static class ReplicaRole
         run.Progress.Enter(SyncPhase.Sending, expectedPages);
         uint lockBytePage = LockBytePage.For(pageSize);
         var page = new byte[pageSize];
+        var blocks = new byte[pageSize];
         var digest = new PageStreamDigest();
-        while (peer.Reader.PeekType() == MessageType.Page)
+        var awaitingDelta = new HashSet<uint>();
+        uint highestPage = 0;  // of the pages received and asked about: a block request must name only pages above it
+        while (peer.Reader.PeekType() is MessageType.Page or MessageType.PageDelta or MessageType.BlockRequest or MessageType.BlockRequestEnd)
         {
-            uint pageNumber = PageMessage.Parse(peer.Reader.Read().Payload.Span, out var encoding, out var body);
+            if (peer.Reader.PeekType() is MessageType.BlockRequest or MessageType.BlockRequestEnd)
+            {
+                if (writer is null || !deltas)
+                {
+                    throw new ProtocolException("the origin asks for block hashes, which only a sync with the delta option does");
+                }
+                highestPage = AnswerBlockRequest(target.Existing!, highestPage, Math.Min(target.Info.PageCount, originPageCount), lockBytePage, peer, awaitingDelta);
+                run.RoundTrips++;
+                continue;
+            }
+            var (type, payload) = peer.Reader.Read();
+            uint pageNumber;
+            uint mask = 0;
+            PageEncoding encoding;
+            ReadOnlySpan<byte> body;
+            if (type == MessageType.Page)
+            {
+                pageNumber = PageMessage.Parse(payload.Span, out encoding, out body);
+                awaitingDelta.Remove(pageNumber);
+            }
+            else
+            {
+                pageNumber = PageDeltaMessage.Parse(payload.Span, out mask, out encoding, out body);
+                if (!awaitingDelta.Remove(pageNumber))
+                {
+                    throw new ProtocolException($"the origin sent a delta of page {pageNumber}, whose blocks it did not ask for");
+                }
+            }
             if (writer is null || digest.Pages == expectedPages)
             {
                 throw new ProtocolException($"the origin sent more than the {expectedPages} pages it planned");
@@ -207,29 +239,27 @@ internal static class ReplicaRole
             {
                 throw new ProtocolException($"the origin sent page {pageNumber}, which is not a page of its {originPageCount}-page database");
             }
+            highestPage = Math.Max(highestPage, pageNumber);
             ReadOnlySpan<byte> data;
-            if (encoding == PageEncoding.Raw)
+            UInt128? oldLeaf = null;
+            if (type == MessageType.PageDelta)
             {
-                if (body.Length != pageSize)
-                {
-                    throw new ProtocolException($"page {pageNumber} has {body.Length} bytes, not {pageSize}");
-                }
-                data = body;
+                var old = target.Existing!.ReadPage(pageNumber);
+                oldLeaf = PageHasher.Hash(pageNumber, old, lockBytePage);
+                old.CopyTo(page);
+                PageBlocks.Apply(page, mask, Decode(pageNumber, encoding, body, blocks.AsSpan(0, PageDeltaMessage.BlocksLength(mask, pageSize))));
+                data = page;
             }
             else
             {
-                if (!PageCompression.TryDecompress(body, page))
-                {
-                    throw new ProtocolException($"page {pageNumber} does not decompress to {pageSize} bytes");
-                }
-                data = page;
+                data = Decode(pageNumber, encoding, body, page);
             }
             digest.Add(pageNumber, data);
             try
             {
                 if (pageNumber <= target.Info.PageCount)
                 {
-                    content.Remove(pageNumber, PageHasher.Hash(pageNumber, target.Existing!.ReadPage(pageNumber), lockBytePage));
+                    content.Remove(pageNumber, oldLeaf ?? PageHasher.Hash(pageNumber, target.Existing!.ReadPage(pageNumber), lockBytePage));
                 }
                 content.Add(pageNumber, writer.WritePage(pageNumber, data));
             }
@@ -247,6 +277,52 @@ internal static class ReplicaRole
         {
             throw new ProtocolException($"the page stream does not match the origin's digest ({digest.Pages} pages received, {done.PagesSent} sent): nothing was committed");
         }
+    }
+
+    /// <summary>
+    /// <paramref name="body"/> as the <paramref name="expected"/> bytes it must come to: raw of exactly
+    /// that length, or compressed to exactly that length (decompressed into <paramref name="expected"/>).
+    /// </summary>
+    private static ReadOnlySpan<byte> Decode(uint pageNumber, PageEncoding encoding, ReadOnlySpan<byte> body, Span<byte> expected)
+    {
+        if (encoding == PageEncoding.Raw)
+        {
+            if (body.Length != expected.Length)
+            {
+                throw new ProtocolException($"page {pageNumber} has {body.Length} bytes, not {expected.Length}");
+            }
+            return body;
+        }
+        if (!PageCompression.TryDecompress(body, expected))
+        {
+            throw new ProtocolException($"page {pageNumber} does not decompress to {expected.Length} bytes");
+        }
+        return expected;
+    }
+
+    /// <summary>
+    /// Reads a whole block request (pages above <paramref name="after"/>, which are not written yet,
+    /// up to <paramref name="lastPage"/>), sends the hashes of their blocks as they are now, and
+    /// leaves them in <paramref name="awaitingDelta"/>: only they may come as deltas. Returns the
+    /// highest page asked about.
+    /// </summary>
+    private static uint AnswerBlockRequest(IPageScanner replica, uint after, uint lastPage, uint lockBytePage, PeerConnection peer, HashSet<uint> awaitingDelta)
+    {
+        var (pages, seed) = BlockMessages.ReadRequest(peer.Reader, after, lastPage);
+        if (pages.Contains(lockBytePage))
+        {
+            throw new ProtocolException($"the origin asks for the blocks of the lock-byte page {lockBytePage}");
+        }
+        var hashes = new ulong[pages.Count * PageBlocks.Count];
+        for (int i = 0; i < pages.Count; i++)
+        {
+            PageBlocks.Hash(replica.ReadPage(pages[i]), seed, hashes.AsSpan(i * PageBlocks.Count, PageBlocks.Count));
+        }
+        BlockMessages.WriteHashes(peer.Writer, hashes);
+        peer.Writer.Flush();
+        awaitingDelta.Clear();
+        awaitingDelta.UnionWith(pages);
+        return pages.Count > 0 ? pages[^1] : after;
     }
 
     /// <summary>

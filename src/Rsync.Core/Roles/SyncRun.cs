@@ -34,7 +34,6 @@ internal sealed class SyncRun(ProgressTracker progress)
 
     public HashingFigures ReplicaHashing { get; set; }
 
-    /// <summary>This side's hashing so far, as the peer is told it.</summary>
     /// <summary>One round of <paramref name="hashes"/> hashes from the replica.</summary>
     public void CountHashes(long hashes)
     {
@@ -42,6 +41,7 @@ internal sealed class SyncRun(ProgressTracker progress)
         HashRounds++;
     }
 
+    /// <summary>This side's hashing so far, as the peer is told it.</summary>
     public HashingFigures HashingSoFar => HashingFigures.From(Progress.PhaseElapsed, Progress.Bytes);
 
     public SyncResult ToResult(PeerConnection peer) => ToResult(peer.Writer.BytesWritten, peer.Reader.BytesRead);

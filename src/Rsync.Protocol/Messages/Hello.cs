@@ -24,6 +24,8 @@ internal enum Capabilities : uint
     DryRun = 2,
     /// <summary>An origin that announces this understands <see cref="MessageType.ReplicaWaiting"/>.</summary>
     WaitNotice = 4,
+    /// <summary>A side that announces this can send or apply PageDelta (<see cref="OptionFlags.Delta"/>).</summary>
+    Delta = 8,
 }
 
 /// <summary>What a side asks for: a side started by the user passes the user's options on.</summary>
@@ -37,6 +39,8 @@ internal enum OptionFlags : uint
     DryRun = 4,
     /// <summary>Overwrite a replica even if it is in use or was changed since sqlrsync last wrote it.</summary>
     Force = 8,
+    /// <summary>Send only the blocks of a changed page that differ, when both sides can (one more round trip).</summary>
+    Delta = 16,
 }
 
 /// <summary>

@@ -42,6 +42,38 @@ public sealed class SshSyncTests(SshSyncTests.Server server) : IClassFixture<Ssh
         Sync.SyncMatrixTests.AssertSynced(replica, pulled, 4096);
     }
 
+    /// <summary>
+    /// Across ssh deltas are on by default: rows rewritten in place cost their own bytes on the wire,
+    /// pushed or pulled; `--delta off` sends whole pages.
+    /// </summary>
+    [SkippableFact]
+    public void AcrossSshOnlyTheChangedBlocksTravelUnlessDeltasAreOff()
+    {
+        Skip.If(Ssh.Unavailable is not null, Ssh.Unavailable);
+        using var dir = new TempDirectory();
+        var origin = dir.File("origin.db");
+        var replica = dir.File("replica.db");
+        TestDatabase.CreateRowsOfRandomBytes(origin, rows: 4000);
+        Assert.Equal(0, Sqlrsync(origin, $"{SshServer.Alias}:{replica}").ExitCode);
+
+        var cases = new[]
+        {
+            (Arguments: new[] { origin, $"{SshServer.Alias}:{replica}" }, MinBytesPerPage: 1000, MaxBytesPerPage: 1000 + 2 * 128),
+            ([$"{SshServer.Alias}:{origin}", replica], 1000, 1000 + 2 * 128),
+            ([origin, $"{SshServer.Alias}:{replica}", "--delta", "off"], 4096, 4096),
+        };
+        foreach (var (arguments, minBytesPerPage, maxBytesPerPage) in cases)
+        {
+            TestDatabase.RewriteEveryHundredthRow(origin);
+            var sync = Sqlrsync([.. arguments, "--json", "--compress", "off"]);
+            Assert.True(sync.ExitCode == 0, sync.StandardError);
+            Sync.SyncMatrixTests.AssertSynced(origin, replica, 4096);
+            Assert.Contains("\"pages_changed\":40,", sync.StandardOutput);
+            long onWire = long.Parse(System.Text.RegularExpressions.Regex.Match(sync.StandardOutput, "\"page_bytes_on_wire\":(\\d+)").Groups[1].Value);
+            Assert.InRange(onWire, 40 * minBytesPerPage, 40 * maxBytesPerPage);
+        }
+    }
+
     [SkippableFact]
     public void DryRunAndCheckAcrossSshWriteNothingOnEitherSide()
     {

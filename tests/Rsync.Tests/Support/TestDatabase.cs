@@ -72,6 +72,17 @@ public static class TestDatabase
         transaction.Commit();
     }
 
+    /// <summary>
+    /// A WAL database of table t(id, v): <paramref name="rows"/> rows of 1,000 random bytes, four to a
+    /// 4 KiB page (the shape bench/compare.sh syncs). Made by Debian's sqlite3.
+    /// </summary>
+    public static void CreateRowsOfRandomBytes(string path, int rows) =>
+        Sqlite3Cli(path, "PRAGMA journal_mode=wal; CREATE TABLE t(id INTEGER PRIMARY KEY, v BLOB); " +
+            $"WITH RECURSIVE c(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM c WHERE i < {rows}) INSERT INTO t(v) SELECT randomblob(1000) FROM c;");
+
+    /// <summary>Rewrites every hundredth row of <see cref="CreateRowsOfRandomBytes"/>'s table in place: new random bytes, same length.</summary>
+    public static void RewriteEveryHundredthRow(string path) => Sqlite3Cli(path, "UPDATE t SET v = randomblob(1000) WHERE id % 100 = 0");
+
     /// <summary>Runs Debian's sqlite3 command (an oracle we did not build) and returns its output.</summary>
     public static string Sqlite3Cli(string path, string sql)
     {

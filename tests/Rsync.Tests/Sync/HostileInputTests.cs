@@ -53,12 +53,24 @@ public class HostileInputTests
         var replica = dir.File("replica.db");
         TestDatabase.Create(origin, rows: 4000, seed: 1);
         TestDatabase.Create(replica, rows: 3000, seed: 2);
-        var before = File.ReadAllBytes(replica);
         var copy = dir.File("copy.db");
         File.Copy(replica, copy);
         var transcript = Transcript.Record(origin, copy, Settings).FromOrigin;
 
-        var random = new Random(2);
+        ReplayWithBitFlips(origin, replica, transcript, seed: 2);
+    }
+
+    /// <summary>
+    /// Replays <paramref name="transcript"/> 40 times, each with one bit flipped: a flip is refused and
+    /// leaves the replica as it was, or (in a field that does not matter, such as an option or
+    /// capability bit) commits, and then the replica must equal the origin; it is put back after.
+    /// </summary>
+    private static void ReplayWithBitFlips(string origin, string replica, byte[] transcript, int seed)
+    {
+        var before = File.ReadAllBytes(replica);
+        string stateFile = replica + "-sqlrsync";
+        var stateBefore = File.Exists(stateFile) ? File.ReadAllBytes(stateFile) : null;
+        var random = new Random(seed);
         for (int i = 0; i < 40; i++)
         {
             var mutated = (byte[])transcript.Clone();
@@ -66,10 +78,13 @@ public class HostileInputTests
             try
             {
                 Syncs.Replica(replica, new MemoryStream(mutated), Stream.Null, Settings);
-                // A flip in a field that does not matter (an option or capability bit) may commit: then it must be right.
                 SyncMatrixTests.AssertSynced(origin, replica, 4096);
                 File.WriteAllBytes(replica, before);
-                File.Delete(replica + "-sqlrsync");
+                File.Delete(stateFile);
+                if (stateBefore is not null)
+                {
+                    File.WriteAllBytes(stateFile, stateBefore);
+                }
             }
             catch (SyncException)
             {
@@ -164,6 +179,122 @@ public class HostileInputTests
         var error = Assert.Throws<SyncException>(() => Syncs.Replica(replica, new MemoryStream(stream.ToArray()), Stream.Null, Settings));
         Assert.Contains("plan", error.Message);
         Assert.False(File.Exists(replica));
+    }
+
+    /// <summary>
+    /// A recorded delta sync, replayed with one PageDelta frame changed: a page it did not ask about,
+    /// blocks garbled, the wrong number of blocks, or none. Each is refused and the replica stays as it was.
+    /// </summary>
+    [Theory]
+    [InlineData("page", "whose blocks it did not ask for")]
+    [InlineData("body", "does not match the origin's digest")]
+    [InlineData("mask", "(set below)")]
+    [InlineData("no-blocks", "changes no block")]
+    public void AGarbledPageDeltaIsRefused(string garble, string expected)
+    {
+        using var dir = new TempDirectory();
+        var (_, replica, frames) = RecordDeltaTranscript(dir);
+        var before = File.ReadAllBytes(replica);
+        int index = frames.FindIndex(frame => frame[0] == (byte)MessageType.PageDelta);
+        Assert.True(index >= 0, "the recorded sync sent no PageDelta");
+        var frame = frames[index];
+        switch (garble)
+        {
+            case "page":
+                BinaryPrimitives.WriteUInt32LittleEndian(frame.AsSpan(5), BinaryPrimitives.ReadUInt32LittleEndian(frame.AsSpan(5)) + 1);
+                break;
+            case "body":
+                frame[^1] ^= 1;
+                break;
+            case "mask":
+                // One block more than the body holds.
+                uint mask = BinaryPrimitives.ReadUInt32LittleEndian(frame.AsSpan(9));
+                BinaryPrimitives.WriteUInt32LittleEndian(frame.AsSpan(9), mask | (~mask & (mask + 1)));
+                int blocks = System.Numerics.BitOperations.PopCount(mask);
+                expected = $"has {blocks * 128} bytes, not {(blocks + 1) * 128}";
+                break;
+            case "no-blocks":
+                BinaryPrimitives.WriteUInt32LittleEndian(frame.AsSpan(9), 0);
+                break;
+        }
+
+        var error = Assert.Throws<SyncException>(() => Syncs.Replica(replica, new MemoryStream(frames.SelectMany(f => f).ToArray()), Stream.Null, Settings));
+
+        Assert.Contains(expected, error.Message);
+        Assert.Equal(before, File.ReadAllBytes(replica));
+    }
+
+    [Fact]
+    public void ReplayingAValidDeltaTranscriptCommits()
+    {
+        using var dir = new TempDirectory();
+        var (origin, replica, frames) = RecordDeltaTranscript(dir);
+        Assert.Contains(frames, frame => frame[0] == (byte)MessageType.BlockRequest);
+
+        Syncs.Replica(replica, new MemoryStream(frames.SelectMany(f => f).ToArray()), Stream.Null, Settings);
+
+        SyncMatrixTests.AssertSynced(origin, replica, 4096);
+    }
+
+    [Fact]
+    public void BitFlipsInADeltaTranscriptAreRejectedOrHarmless()
+    {
+        using var dir = new TempDirectory();
+        var (origin, replica, frames) = RecordDeltaTranscript(dir);
+
+        ReplayWithBitFlips(origin, replica, [.. frames.SelectMany(f => f)], seed: 3);
+    }
+
+    /// <summary>Block requests out of order, past the replica's pages, for a page already written, too long, or without the delta option.</summary>
+    [Theory]
+    [InlineData(true, new uint[] { 30, 20 }, 0u, "page 20, which is out of order")]
+    [InlineData(true, new uint[] { 3, 5000 }, 0u, "page 5000, which is out of order, already written or past the replica's")]
+    [InlineData(true, new uint[] { 7 }, 9u, "page 7, which is out of order, already written")]
+    [InlineData(true, null, 0u, "malformed BlockRequest frame")]
+    [InlineData(false, new uint[] { 7 }, 0u, "only a sync with the delta option does")]
+    public void AHostileBlockRequestIsRefused(bool deltaOption, uint[]? pages, uint pageWrittenFirst, string expected)
+    {
+        using var dir = new TempDirectory();
+        var replica = dir.File("replica.db");
+        TestDatabase.Create(replica, rows: 3000);
+        uint replicaPages = uint.Parse(TestDatabase.Sqlite3Cli(replica, "PRAGMA page_count"));
+        var before = File.ReadAllBytes(replica);
+
+        var stream = new MemoryStream();
+        var writer = new FrameWriter(stream);
+        new Hello(Hello.CurrentVersion, Role.Origin, HashAlgorithm.Xxh3_128, Capabilities.Delta, (deltaOption ? OptionFlags.Delta : OptionFlags.None) | OptionFlags.Force).WriteTo(writer);
+        OriginPageSize.Write(writer, 4096);
+        new DatabaseInfo(4096, replicaPages, IsWal: true).WriteTo(writer, MessageType.OriginInfo);
+        new SendPlan(2, default).WriteTo(writer);
+        if (pageWrittenFirst > 0)
+        {
+            PageMessage.Write(writer, pageWrittenFirst, PageEncoding.Raw, new byte[4096]);
+        }
+        BlockMessages.WriteRequest(writer, pages ?? [.. Enumerable.Range(1, 4097).Select(page => (uint)page)], seed: 1);
+        writer.Flush();
+
+        var error = Assert.Throws<SyncException>(() => Syncs.Replica(replica, new MemoryStream(stream.ToArray()), Stream.Null, Settings));
+
+        Assert.Contains(expected, error.Message);
+        Assert.Equal(before, File.ReadAllBytes(replica));
+    }
+
+    /// <summary>
+    /// A replica, and the frames a real delta sync sent it: the origin is the replica with 1% of its
+    /// rows (1,000 random bytes each) rewritten in place, so every changed page travels as a delta.
+    /// </summary>
+    private static (string Origin, string Replica, List<byte[]> Frames) RecordDeltaTranscript(TempDirectory dir)
+    {
+        var origin = dir.File("origin.db");
+        var replica = dir.File("replica.db");
+        TestDatabase.CreateRowsOfRandomBytes(origin, rows: 4000);
+        Syncs.Local(origin, replica);
+        TestDatabase.RewriteEveryHundredthRow(origin);
+        var copy = dir.File("copy.db");
+        File.Copy(replica, copy);
+        File.Copy(replica + "-sqlrsync", copy + "-sqlrsync");
+        var transcript = Transcript.Record(origin, copy, Settings with { Delta = true }).FromOrigin;
+        return (origin, replica, Transcript.Frames(transcript));
     }
 
     /// <summary>An origin's hello, page size and info for a 300,000-page database of 4 KiB pages.</summary>
