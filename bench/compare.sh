@@ -4,8 +4,8 @@
 # best of 3; before each run of a case the replica is put back to the same state. Cases: a new replica
 # (limit: cp + fsync of the file), an identical replica and 1% of rows changed (limits: one scan of
 # sqlite_dbpage in C, bench/dbpage-scan.c, and xxh128sum of the file), and 1% changed pushed over ssh
-# to 127.0.0.1; then the bytes each tool sent for 1%. The database is sync-bench.sh's (made here if
-# missing). sqlrsync is the native single file.
+# to 127.0.0.1; then the bytes of that ssh push, sent and both ways. The database is sync-bench.sh's
+# (made here if missing). sqlrsync is the native single file.
 # Usage: bench/compare.sh [SIZE_MIB] [WORK_DIR]
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -71,10 +71,16 @@ for name in "${order[@]}"; do
   changed[$name]=$(best_of_3 restore ${tool[$name]} "$work/changed.db" "$replica")
   ssh[$name]=$(best_of_3 restore ${tool[$name]} "$work/changed.db" "benchhost:$replica" --ssh "$bench_ssh" --exe "${tool[$name]%% *}")
 done
+# Wire bytes of the 1% push over ssh, each tool with its defaults there (sqlrsync: deltas and
+# compression on across a network): sent is origin to replica, total adds the replica's answers.
 restore
-wire_ours=$("$native" "$work/changed.db" "$replica" --json | grep -o '"bytes_sent":[0-9]*' | cut -d: -f2)
+ours=$("$native" "$work/changed.db" "benchhost:$replica" --ssh "$bench_ssh" --exe "$native" --json)
+sent_ours=$(grep -o '"bytes_sent":[0-9]*' <<<"$ours" | cut -d: -f2)
+total_ours=$(( sent_ours + $(grep -o '"bytes_received":[0-9]*' <<<"$ours" | cut -d: -f2) ))
 restore
-wire_theirs=$("$oracle" "$work/changed.db" "$replica" -v | grep -o 'sent [0-9,]* bytes' | tr -dc 0-9)
+theirs=$("$oracle" "$work/changed.db" "benchhost:$replica" --ssh "$bench_ssh" --exe "$oracle" -v)
+sent_theirs=$(grep -o 'sent [0-9,]* bytes' <<<"$theirs" | tr -dc 0-9)
+total_theirs=$(( sent_theirs + $(grep -o 'received [0-9,]* bytes' <<<"$theirs" | tr -dc 0-9) ))
 
 echo "$(sqlite3 "$origin" "PRAGMA page_count") pages of 4 KiB; best of 3 whole processes; $(nproc) cores"
 echo
@@ -90,7 +96,8 @@ row "local, new replica" new "cp + fsync: $limit_copy s"
 row "local, identical" same "one sqlite_dbpage scan: $limit_scan s; xxh128sum: $limit_hash s"
 row "local, 1% of rows changed" changed "one sqlite_dbpage scan: $limit_scan_changed s"
 row "ssh loopback, 1% changed" ssh ""
-echo "| wire bytes sent, 1% changed | $wire_ours | $wire_theirs | | | $(ratio "$wire_ours" "$wire_theirs") of sqlite3_rsync's |"
+echo "| wire bytes sent over ssh, 1% changed | $sent_ours | $sent_theirs | | | $(ratio "$sent_ours" "$sent_theirs") of sqlite3_rsync's |"
+echo "| wire bytes both ways over ssh, 1% changed | $total_ours | $total_theirs | | | $(ratio "$total_ours" "$total_theirs") of sqlite3_rsync's |"
 echo
 echo "sqlrsync: new replica $(ratio "${new[sqlrsync]}" "$limit_copy") of cp + fsync; 1% changed $(ratio "${changed[sqlrsync]}" "${same[sqlrsync]}") of identical; identical $(ratio "${same[sqlrsync]}" "$limit_scan") of one sqlite_dbpage scan"
 rm -rf "$work"
