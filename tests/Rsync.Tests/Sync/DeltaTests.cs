@@ -62,6 +62,43 @@ public sealed class DeltaTests : IDisposable
     }
 
     /// <summary>
+    /// One origin to two replicas, and a directory of one database: each replica gets the changed
+    /// blocks of its 80 changed pages, not the pages, and ends page-identical.
+    /// </summary>
+    [Fact]
+    public async Task FanOutsAndDirectorySyncsSendDeltasToo()
+    {
+        var origins = Directory.CreateDirectory(_dir.File("origins")).FullName;
+        var replicas = Directory.CreateDirectory(_dir.File("replicas")).FullName;
+        var origin = Path.Combine(origins, "a.db");
+        string[] copies = [Path.Combine(replicas, "a.db"), _dir.File("second.db")];
+        TestDatabase.CreateRowsOfRandomBytes(origin, rows: 8000);
+        foreach (var copy in copies)
+        {
+            Syncs.Local(origin, copy);
+        }
+        TestDatabase.RewriteEveryHundredthRow(origin);
+
+        var fanOut = await DatabaseSync.RunToManyAsync(SyncEndpoint.Local(origin), [.. copies.Select(SyncEndpoint.Local)], Deltas);
+        var results = fanOut.Select(outcome => outcome.Result ?? throw outcome.Failure!).ToList();
+        foreach (var copy in copies)
+        {
+            SyncMatrixTests.AssertSynced(origin, copy, 4096);
+        }
+
+        TestDatabase.RewriteEveryHundredthRow(origin);
+        var directory = await DatabaseSync.RunDirectoryAsync(SyncEndpoint.Local(origins), SyncEndpoint.Local(replicas), options: Deltas);
+        results.Add(Assert.Single(directory.Databases).Result ?? throw directory.Databases[0].Failure!);
+        SyncMatrixTests.AssertSynced(origin, copies[0], 4096);
+
+        foreach (var result in results)
+        {
+            Assert.Equal(80u, result.PagesSent);
+            Assert.InRange(result.PageBytesOnWire, 80 * 1000, 80 * (1000 + 2 * 128));
+        }
+    }
+
+    /// <summary>
     /// More differing pages than one block request may name: they are asked about in batches, one
     /// round trip each; but once a batch shows pages rewritten through and through, deltas stop.
     /// </summary>
