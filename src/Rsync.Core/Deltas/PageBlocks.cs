@@ -29,11 +29,12 @@ internal static class PageBlocks
     /// <summary>The mask of the blocks of <paramref name="page"/> whose hashes are not <paramref name="theirs"/>.</summary>
     public static uint Differing(ReadOnlySpan<byte> page, ulong seed, ReadOnlySpan<ulong> theirs)
     {
-        int size = page.Length / Count;
+        Span<ulong> ours = stackalloc ulong[Count];
+        Hash(page, seed, ours);
         uint mask = 0;
         for (int block = 0; block < Count; block++)
         {
-            if (XxHash3.HashToUInt64(page.Slice(block * size, size), (long)seed) != theirs[block])
+            if (ours[block] != theirs[block])
             {
                 mask |= 1u << block;
             }

@@ -93,14 +93,10 @@ internal sealed class PageSender(PeerConnection peer, int pageSize, OptionFlags 
             return;
         }
         int length = PageBlocks.Gather(data, mask, _blocks);
-        var blocks = _blocks.AsSpan(0, length);
-        Digest.Add(pageNumber, data);
-        run.PageBytesRaw += data.Length;
         _bytesSavedByDeltas += data.Length - length;
-        var body = Encode(blocks, out var encoding);
+        var body = Encode(_blocks.AsSpan(0, length), out var encoding);
         PageDeltaMessage.Write(_writer, pageNumber, mask, encoding, body);
-        run.PageBytesOnWire += body.Length;
-        run.Progress.Advance(1, data.Length);
+        Sent(pageNumber, data, body.Length);
     }
 
     private void SendWhole(uint pageNumber, ReadOnlySpan<byte> data)
@@ -109,11 +105,17 @@ internal sealed class PageSender(PeerConnection peer, int pageSize, OptionFlags 
         {
             return;
         }
-        Digest.Add(pageNumber, data);
-        run.PageBytesRaw += data.Length;
         var body = Encode(data, out var encoding);
         PageMessage.Write(_writer, pageNumber, encoding, body);
-        run.PageBytesOnWire += body.Length;
+        Sent(pageNumber, data, body.Length);
+    }
+
+    /// <summary>Counts a page that has left, whole or as a delta of <paramref name="wireBytes"/>, in the digest, the figures and the progress.</summary>
+    private void Sent(uint pageNumber, ReadOnlySpan<byte> data, int wireBytes)
+    {
+        Digest.Add(pageNumber, data);
+        run.PageBytesRaw += data.Length;
+        run.PageBytesOnWire += wireBytes;
         run.Progress.Advance(1, data.Length);
     }
 

@@ -201,9 +201,11 @@ internal static class ReplicaRole
         var digest = new PageStreamDigest();
         var awaitingDelta = new HashSet<uint>();
         uint highestPage = 0;  // of the pages received and asked about: a block request must name only pages above it
-        while (peer.Reader.PeekType() is MessageType.Page or MessageType.PageDelta or MessageType.BlockRequest or MessageType.BlockRequestEnd)
+        for (var next = peer.Reader.PeekType();
+             next is MessageType.Page or MessageType.PageDelta or MessageType.BlockRequest or MessageType.BlockRequestEnd;
+             next = peer.Reader.PeekType())
         {
-            if (peer.Reader.PeekType() is MessageType.BlockRequest or MessageType.BlockRequestEnd)
+            if (next is MessageType.BlockRequest or MessageType.BlockRequestEnd)
             {
                 if (writer is null || !deltas)
                 {
