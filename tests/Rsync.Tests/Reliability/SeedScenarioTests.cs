@@ -40,11 +40,13 @@ public class SeedScenarioTests
 
         foreach (var run in new[] { "new replica", "update" })
         {
-            var trace = dir.File($"trace-{run}.log");
-            var result = ExternalProgram.Run("/usr/bin/strace", ["-f", "-e", "trace=open,openat", "-o", trace, "dotnet", SqlRsyncProgram.DllPath, origin, replica]);
+            // -ff: a file per thread, so that no call is split into "unfinished" and "resumed" lines
+            // when two threads open files at once (the origin's and the replica's sides do).
+            var trace = dir.File($"trace-{run}");
+            var result = ExternalProgram.Run("/usr/bin/strace", ["-ff", "-e", "trace=open,openat", "-o", trace, "dotnet", SqlRsyncProgram.DllPath, origin, replica]);
             Skip.If(result.StandardError.Contains("ptrace"), $"strace cannot trace here: {result.StandardError.Trim()}");
             Assert.True(result.ExitCode == 0, result.StandardError);
-            var opens = File.ReadAllLines(trace);
+            var opens = Directory.GetFiles(dir.Path, $"trace-{run}.*").SelectMany(File.ReadAllLines).ToArray();
             Assert.Equal(1, SuccessfulOpens(opens, origin));
             Assert.Equal(run == "update" ? 2 : 0, SuccessfulOpens(opens, replica));
             Assert.All(new[] { origin, replica }, path => Assert.Equal(SuccessfulOpens(opens, path), SuccessfulOpens(opens, path, "O_NOFOLLOW")));
