@@ -102,6 +102,10 @@ internal sealed class SqliteDatabase : IDisposable
     /// <summary>Makes the read transaction that BEGIN started read <paramref name="snapshot"/> (before its first read).</summary>
     public void OpenSnapshot(nint snapshot) => Check(SqliteNative.SnapshotOpen(_handle, "main", snapshot));
 
+    /// <summary>The pointer a SQLITE_FCNTL_* <paramref name="operation"/> gives for the main database; 0 when it gives none.</summary>
+    public nint FileControlPointer(int operation) =>
+        SqliteNative.FileControl(_handle, "main", operation, out var result) == SqliteNative.Ok ? result : 0;
+
     public bool InTransaction => SqliteNative.GetAutocommit(_handle) == 0;
 
     internal void Check(int rc)

@@ -58,6 +58,10 @@ internal static partial class SqliteNative
     [LibraryImport(Library, EntryPoint = "sqlite3_snapshot_free")]
     public static partial void SnapshotFree(nint snapshot);
 
+    /// <summary>sqlite3_file_control for an opcode whose argument is a pointer SQLite fills in.</summary>
+    [LibraryImport(Library, EntryPoint = "sqlite3_file_control", StringMarshalling = StringMarshalling.Utf8)]
+    public static partial int FileControl(nint database, string schema, int operation, out nint result);
+
     [LibraryImport(Library, EntryPoint = "sqlite3_get_autocommit")]
     public static partial int GetAutocommit(nint database);
 
