@@ -1,8 +1,9 @@
 namespace SqlRsync.Pages;
 
 /// <summary>
-/// Reads a chosen set of pages: one sequential scan when they lie close together, one lookup per page
-/// when they are scattered (sqlite_dbpage can only seek to a single page number, not to a range).
+/// Reads a chosen set of pages: one sequential scan when they lie close together; when they are
+/// scattered, one scan per run of consecutive pages and one lookup per page alone (sqlite_dbpage can
+/// only seek to a single page number, not to a range).
 /// </summary>
 internal static class SelectedPages
 {
@@ -37,9 +38,21 @@ internal static class SelectedPages
         }
         else
         {
-            foreach (var pageNumber in pages)
+            // Runs of consecutive pages (the pages under one level-1 node of the hash tree are one)
+            // are scanned: one statement or one read per run instead of one per page.
+            for (int start = 0, end; start < pages.Count; start = end + 1)
             {
-                visit(pageNumber, database.ReadPage(pageNumber));
+                for (end = start; end + 1 < pages.Count && pages[end + 1] == pages[end] + 1; end++)
+                {
+                }
+                if (end == start)
+                {
+                    visit(pages[start], database.ReadPage(pages[start]));
+                }
+                else
+                {
+                    database.ScanPages(pages[start], pages[end], visit);
+                }
             }
         }
     }

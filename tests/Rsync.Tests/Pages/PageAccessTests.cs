@@ -192,6 +192,33 @@ public class PageAccessTests
         Assert.Equal([.. before.Append(replica).Order()], Directory.GetFiles(dir.Path).Order());
     }
 
+    /// <summary>Scattered pages, alone and in runs, read from the file and through sqlite_dbpage (WAL frames).</summary>
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public void SelectedPagesVisitsExactlyTheChosenPagesInOrder(bool framesInTheWal)
+    {
+        using var dir = new TempDirectory();
+        var path = dir.File("a.db");
+        TestDatabase.Create(path, rows: 3000);
+        using var writer = TestDatabase.Connect(path);
+        if (framesInTheWal)
+        {
+            TestDatabase.InsertRows(writer, 100, seed: 2);
+        }
+        using var source = PageSource.OpenSnapshot(path, BusyTimeout);
+        Assert.Equal(!framesInTheWal, source.ReadsFileDirectly);
+        uint last = source.PageCount;
+        Assert.True(last > 150, $"only {last} pages");
+        uint[] chosen = [2, 20, 21, 22, 23, 60, 100, 101, last - 1, last];
+
+        var seen = new List<(uint Page, byte[] Data)>();
+        SelectedPages.Read(source, chosen, (pageNumber, data) => seen.Add((pageNumber, data.ToArray())));
+
+        Assert.Equal(chosen, seen.Select(visit => visit.Page));
+        Assert.All(seen, visit => Assert.Equal(source.ReadPage(visit.Page).ToArray(), visit.Data));
+    }
+
     [Fact]
     public void TheLockBytePageHoldsFileOffsetTwoToThe30()
     {
