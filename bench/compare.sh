@@ -99,5 +99,5 @@ row "ssh loopback, 1% changed" ssh ""
 echo "| wire bytes sent over ssh, 1% changed | $sent_ours | $sent_theirs | | | $(ratio "$sent_ours" "$sent_theirs") of sqlite3_rsync's |"
 echo "| wire bytes both ways over ssh, 1% changed | $total_ours | $total_theirs | | | $(ratio "$total_ours" "$total_theirs") of sqlite3_rsync's |"
 echo
-echo "sqlrsync: new replica $(ratio "${new[sqlrsync]}" "$limit_copy") of cp + fsync; 1% changed $(ratio "${changed[sqlrsync]}" "${same[sqlrsync]}") of identical; identical $(ratio "${same[sqlrsync]}" "$limit_scan") of one sqlite_dbpage scan"
+echo "sqlrsync: new replica $(ratio "${new[sqlrsync]}" "$limit_copy") of cp + fsync; 1% changed $(ratio "${changed[sqlrsync]}" "${same[sqlrsync]}") of identical; identical $(ratio "${same[sqlrsync]}" "$limit_scan") of one sqlite_dbpage scan, $(ratio "${same[sqlrsync]}" "$limit_hash") of xxh128sum"
 rm -rf "$work"
