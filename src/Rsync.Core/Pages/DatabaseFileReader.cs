@@ -9,8 +9,9 @@ namespace SqlRsync.Pages;
 /// rollback-journal mode (the read lock keeps writers from changing the file), or in WAL mode while the
 /// snapshot holds no WAL frame (a checkpoint cannot write into the file while a reader that reads the
 /// file alone holds its lock). <see cref="PageSource"/> decides that. It reads what sqlite_dbpage would
-/// return, 5 to 8 times faster here: one pread per run instead of one virtual-table row per page. No
-/// new file handle is opened, so SQLite's POSIX locks are never dropped (seed 001).
+/// return, 3 to 8 times faster here (docs/benchmarks.md): one pread per run instead of one
+/// virtual-table row per page. No new file handle is opened, so SQLite's POSIX locks are never
+/// dropped (seed 001).
 /// </summary>
 internal sealed unsafe class DatabaseFileReader
 {

@@ -191,8 +191,9 @@ internal sealed class PageSource : IPageScanner, IDisposable
     }
 
     /// <summary>
-    /// Whether this read transaction reads frames of a WAL: never in rollback-journal mode; in WAL mode
-    /// once a commit came after the WAL was last emptied.
+    /// Whether this read transaction may read frames of a WAL: never in rollback-journal mode; in WAL
+    /// mode once any commit has gone into the WAL since its index was last rebuilt (it stays so after
+    /// checkpoints: a safe answer, not always the least one).
     /// </summary>
     private bool ReadsWalFrames()
     {
