@@ -12,21 +12,9 @@ internal static class BlockMessages
 {
     public const int HashLength = 8;
 
-    private const int PagesPerFrame = ProtocolLimits.NodesPerFrame;
-
     public static void WriteRequest(FrameWriter writer, ReadOnlySpan<uint> pages, ulong seed)
     {
-        Span<byte> payload = stackalloc byte[PagesPerFrame * 4];
-        while (!pages.IsEmpty)
-        {
-            var chunk = pages[..Math.Min(pages.Length, PagesPerFrame)];
-            for (int i = 0; i < chunk.Length; i++)
-            {
-                BinaryPrimitives.WriteUInt32LittleEndian(payload[(i * 4)..], chunk[i]);
-            }
-            writer.Write(MessageType.BlockRequest, payload[..(chunk.Length * 4)]);
-            pages = pages[chunk.Length..];
-        }
+        U32ListFrames.Write(writer, MessageType.BlockRequest, [], pages);
         Span<byte> end = stackalloc byte[8];
         BinaryPrimitives.WriteUInt64LittleEndian(end, seed);
         writer.Write(MessageType.BlockRequestEnd, end);

@@ -1,5 +1,4 @@
 using System.Buffers.Binary;
-using System.Runtime.InteropServices;
 
 namespace SqlRsync.Protocol.Messages;
 
@@ -32,19 +31,7 @@ internal static class LevelMessages
 
     public static void WriteNodeRequest(FrameWriter writer, byte level, ReadOnlySpan<uint> nodes)
     {
-        Span<byte> payload = stackalloc byte[1 + ProtocolLimits.NodesPerFrame * 4];
-        while (!nodes.IsEmpty)
-        {
-            var chunk = nodes[..Math.Min(nodes.Length, ProtocolLimits.NodesPerFrame)];
-            payload[0] = level;
-            MemoryMarshal.AsBytes(chunk).CopyTo(payload[1..]);
-            if (!BitConverter.IsLittleEndian)
-            {
-                BinaryPrimitives.ReverseEndianness(MemoryMarshal.Cast<byte, uint>(payload[1..(1 + chunk.Length * 4)]), MemoryMarshal.Cast<byte, uint>(payload[1..(1 + chunk.Length * 4)]));
-            }
-            writer.Write(MessageType.NodeRequest, payload[..(1 + chunk.Length * 4)]);
-            nodes = nodes[chunk.Length..];
-        }
+        U32ListFrames.Write(writer, MessageType.NodeRequest, [level], nodes);
         writer.Write(MessageType.NodeRequestEnd, [level]);
     }
 
