@@ -31,7 +31,7 @@ public sealed class DirectFileReadTests : IDisposable
         using var source = PageSource.OpenSnapshot(path, BusyTimeout);
 
         Assert.True(source.ReadsFileDirectly);
-        Assert.Equal(fileBytes, ReadAll(source));
+        Assert.Equal(fileBytes, ScannedPages.All(source));
         Assert.Equal(fileBytes.AsSpan(4 * pageSize, pageSize), source.ReadPage(5));
         Assert.Throws<ArgumentOutOfRangeException>(() => source.ReadPage(source.PageCount + 1));
     }
@@ -49,7 +49,7 @@ public sealed class DirectFileReadTests : IDisposable
         using (var source = PageSource.OpenSnapshot(path, BusyTimeout))
         {
             Assert.False(source.ReadsFileDirectly);
-            pages = ReadAll(source);
+            pages = ScannedPages.All(source);
         }
 
         var copy = _dir.File("copy.db");
@@ -84,14 +84,14 @@ public sealed class DirectFileReadTests : IDisposable
             {
                 Assert.True(source.ReadsFileDirectly);
                 uint half = source.PageCount / 2;
-                firstHalf = Read(source, 1, half);
+                firstHalf = ScannedPages.Range(source, 1, half);
                 foreach (var checkpoint in new[] { "PASSIVE", "FULL", "RESTART", "TRUNCATE" })
                 {
                     writers.Add(ExternalProgram.Run("sqlite3", [path,
                         $"BEGIN; UPDATE items SET body = randomblob(length(body)) WHERE id % 4 = {round % 4}; COMMIT; PRAGMA wal_checkpoint({checkpoint});"]));
                 }
-                secondHalf = Read(source, half + 1, source.PageCount);
-                firstHalfAgain = Read(source, 1, half);
+                secondHalf = ScannedPages.Range(source, half + 1, source.PageCount);
+                firstHalfAgain = ScannedPages.Range(source, 1, half);
             }
 
             Assert.Equal(snapshot, firstHalf.Concat(secondHalf).ToArray());
@@ -141,20 +141,5 @@ public sealed class DirectFileReadTests : IDisposable
         }
         Syncs.Local(origin, replica);
         Sync.SyncMatrixTests.AssertSynced(origin, replica, 4096);
-    }
-
-    private static byte[] ReadAll(PageSource source) => Read(source, 1, source.PageCount);
-
-    private static byte[] Read(PageSource source, uint first, uint last)
-    {
-        var pages = new MemoryStream();
-        uint expected = first;
-        source.ScanPages(first, last, (pageNumber, data) =>
-        {
-            Assert.Equal(expected++, pageNumber);
-            pages.Write(data);
-        });
-        Assert.Equal(last + 1, expected);
-        return pages.ToArray();
     }
 }

@@ -24,13 +24,13 @@ public sealed class JoinedReadersTests : IDisposable
         // Frames in the WAL, so that the pinned read transaction has a snapshot to share.
         TestDatabase.InsertRows(writer, 100, seed: 2);
         using var source = PageSource.OpenSnapshot(path, BusyTimeout);
-        var pinned = ReadAll(source);
+        var pinned = ScannedPages.All(source);
         CommitAndCheckItShows(writer, path, pinned);
 
         using var readers = source.ForThreads(3);
 
         Assert.Equal(3, readers.Scanners.Count);
-        Assert.All(readers.Scanners, scanner => Assert.Equal(pinned, ReadAll(scanner)));
+        Assert.All(readers.Scanners, scanner => Assert.Equal(pinned, ScannedPages.All(scanner)));
     }
 
     /// <summary>With an empty WAL there is no snapshot to open: a connection that would read a later commit's frames is left out.</summary>
@@ -41,13 +41,13 @@ public sealed class JoinedReadersTests : IDisposable
         TestDatabase.Create(path, rows: 3000);
         using var writer = TestDatabase.Connect(path);
         using var source = PageSource.OpenSnapshot(path, BusyTimeout);
-        var pinned = ReadAll(source);
+        var pinned = ScannedPages.All(source);
         CommitAndCheckItShows(writer, path, pinned);
 
         using var readers = source.ForThreads(3);
 
         Assert.Same(source, Assert.Single(readers.Scanners));
-        Assert.Equal(pinned, ReadAll(source));
+        Assert.Equal(pinned, ScannedPages.All(source));
     }
 
     [Fact]
@@ -64,7 +64,7 @@ public sealed class JoinedReadersTests : IDisposable
         using (var readers = source.ForThreads(3))
         {
             Assert.Equal(3, readers.Scanners.Count);
-            Assert.All(readers.Scanners, scanner => Assert.Equal(file, ReadAll(scanner)));
+            Assert.All(readers.Scanners, scanner => Assert.Equal(file, ScannedPages.All(scanner)));
         }
         writer.Run("ROLLBACK;");
         Assert.Contains("locked", writer.Finish().Error);
@@ -75,13 +75,6 @@ public sealed class JoinedReadersTests : IDisposable
     {
         TestDatabase.Execute(writer, "UPDATE items SET body = randomblob(length(body)) WHERE id % 2 = 0");
         using var later = PageSource.OpenSnapshot(path, BusyTimeout);
-        Assert.NotEqual(pinned, ReadAll(later));
-    }
-
-    private static byte[] ReadAll(IPageScanner scanner)
-    {
-        var pages = new List<byte>();
-        scanner.ScanPages(1, scanner.PageCount, (_, data) => pages.AddRange(data.ToArray()));
-        return [.. pages];
+        Assert.NotEqual(pinned, ScannedPages.All(later));
     }
 }

@@ -26,7 +26,7 @@ public class PageAccessTests
         {
             Assert.Equal(pageSize, source.PageSize);
             Assert.Equal(journalMode == "wal", source.IsWal);
-            pages = ReadAll(source);
+            pages = ScannedPages.All(source);
         }
 
         Assert.Equal(fileBytes, pages);
@@ -49,7 +49,7 @@ public class PageAccessTests
             pageCount = source.PageCount;
             // Commits after the snapshot was pinned must not show up in it.
             TestDatabase.InsertRows(writer, 2000, seed: 3);
-            snapshot = ReadAll(source);
+            snapshot = ScannedPages.All(source);
         }
         Assert.Equal(pageCount * 4096L, snapshot.Length);
 
@@ -272,19 +272,6 @@ public class PageAccessTests
             }
         });
         sink.Commit(source.PageCount);
-    }
-
-    private static byte[] ReadAll(PageSource source)
-    {
-        var all = new MemoryStream();
-        uint expected = 1;
-        source.ScanPages(1, source.PageCount, (pageNumber, data) =>
-        {
-            Assert.Equal(expected++, pageNumber);
-            all.Write(data);
-        });
-        Assert.Equal(source.PageCount + 1, expected);
-        return all.ToArray();
     }
 
     /// <summary>The bytes of a database file and its -wal/-journal, read when no connection is open.</summary>
