@@ -52,6 +52,9 @@ internal static partial class Libc
     [LibraryImport("libc", EntryPoint = "fsync")]
     public static partial int Fsync(int fd);
 
+    /// <summary>sync_file_range(2) with SYNC_FILE_RANGE_WRITE: starts writing a range's dirty pages to disk without waiting for them.</summary>
+    public static int StartWriteback(int fd, long offset, long length) => SyncFileRange(fd, offset, length, 2);
+
     [LibraryImport("libc", EntryPoint = "close")]
     public static partial int Close(int fd);
 
@@ -72,6 +75,9 @@ internal static partial class Libc
 
     [LibraryImport("libc", EntryPoint = "statfs", StringMarshalling = StringMarshalling.Utf8)]
     private static partial int StatFs(string path, ref byte buffer);
+
+    [LibraryImport("libc", EntryPoint = "sync_file_range")]
+    private static partial int SyncFileRange(int fd, long offset, long length, uint flags);
 
     [LibraryImport("libc", EntryPoint = "realpath", StringMarshalling = StringMarshalling.Utf8)]
     private static partial nint RealPath(string path, ref byte resolved);

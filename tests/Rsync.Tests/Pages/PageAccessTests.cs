@@ -192,6 +192,25 @@ public class PageAccessTests
         Assert.Equal([.. before.Append(replica).Order()], Directory.GetFiles(dir.Path).Order());
     }
 
+    /// <summary>
+    /// NewReplicaFile starts the disk writing each run as it goes (sync_file_range) and ignores the
+    /// answer, as it is a hint: so check here that the call is bound right, which the kernel shows by
+    /// accepting a written range and naming a bad descriptor.
+    /// </summary>
+    [Fact]
+    public void StartWritebackReachesTheKernel()
+    {
+        using var dir = new TempDirectory();
+        var path = dir.File("written.bin");
+        using var file = File.OpenHandle(path, FileMode.CreateNew, FileAccess.ReadWrite);
+        RandomAccess.Write(file, new byte[1 << 20], 0);
+        int fd = (int)file.DangerousGetHandle();
+
+        Assert.Equal(0, SqlRsync.Files.Libc.StartWriteback(fd, 0, 1 << 20));
+        Assert.Equal(-1, SqlRsync.Files.Libc.StartWriteback(-1, 0, 1 << 20));
+        Assert.Equal(-1, SqlRsync.Files.Libc.StartWriteback(fd, -4096, 1 << 20));
+    }
+
     /// <summary>Scattered pages, alone and in runs, read from the file and through sqlite_dbpage (WAL frames).</summary>
     [Theory]
     [InlineData(false)]
