@@ -21,6 +21,9 @@ internal static class Agent
         display = display with { Quiet = display.Quiet || command.Quiet };
         // Relayed by the calling side as "HOST: sqlrsync: warning: ...".
         UnsafeFilesystem.WarnIfOn(display, command.IsOrigin ? "origin" : "replica", path);
+        // Held until the process ends, which closes them.
+        Files.WidePipes.OfThisProcess.Widen(0);
+        Files.WidePipes.OfThisProcess.Widen(1);
         // Raw descriptors, not Console streams: those silently drop writes to a closed pipe, which
         // would leave an agent waiting for an answer from a peer that is gone.
         using var input = new FileStream(new SafeFileHandle(0, ownsHandle: false), FileAccess.Read, 1);

@@ -13,12 +13,14 @@ internal sealed class OpenSshAgent : RemoteShellAgent
 {
     private readonly Process _process;
     private readonly string _remotePath;
+    private int _widenedPipeBytes;  // given back once, on Dispose
 
     private OpenSshAgent(Process process, string host, string remotePath, OpenSshOptions options)
         : base(host, options.RemoteProgram, process.StandardOutput.BaseStream, process.StandardError.BaseStream, options.SilenceTimeout, options.RemoteMessages)
     {
         _process = process;
         _remotePath = remotePath;
+        _widenedPipeBytes = Files.WidePipes.OfThisProcess.Widen(process.StandardInput.BaseStream) + Files.WidePipes.OfThisProcess.Widen(process.StandardOutput.BaseStream);
     }
 
     /// <summary>ssh's stdin.</summary>
@@ -101,6 +103,8 @@ internal sealed class OpenSshAgent : RemoteShellAgent
             Kill();
         }
         _process.Dispose();
+        Files.WidePipes.OfThisProcess.Release(_widenedPipeBytes);
+        _widenedPipeBytes = 0;
     }
 
     protected override int? WaitForExit(TimeSpan limit) => _process.WaitForExit(limit) ? _process.ExitCode : null;

@@ -55,6 +55,15 @@ internal static partial class Libc
     /// <summary>sync_file_range(2) with SYNC_FILE_RANGE_WRITE: starts writing a range's dirty pages to disk without waiting for them.</summary>
     public static int StartWriteback(int fd, long offset, long length) => SyncFileRange(fd, offset, length, 2);
 
+    /// <summary>
+    /// fcntl(2) F_SETPIPE_SZ: asks the kernel to hold <paramref name="bytes"/> in the pipe of
+    /// <paramref name="fd"/>; the size it gives, or -1 (not a pipe, or over the user's limit).
+    /// </summary>
+    public static int SetPipeSize(int fd, int bytes) => Fcntl(fd, 1031, bytes);
+
+    /// <summary>fcntl(2) F_GETPIPE_SZ: how many bytes the pipe of <paramref name="fd"/> holds, or -1.</summary>
+    public static int PipeSize(int fd) => Fcntl(fd, 1032, 0);
+
     [LibraryImport("libc", EntryPoint = "close")]
     public static partial int Close(int fd);
 
@@ -75,6 +84,9 @@ internal static partial class Libc
 
     [LibraryImport("libc", EntryPoint = "statfs", StringMarshalling = StringMarshalling.Utf8)]
     private static partial int StatFs(string path, ref byte buffer);
+
+    [LibraryImport("libc", EntryPoint = "fcntl", SetLastError = true)]
+    private static partial int Fcntl(int fd, int command, int argument);
 
     [LibraryImport("libc", EntryPoint = "sync_file_range")]
     private static partial int SyncFileRange(int fd, long offset, long length, uint flags);
