@@ -35,17 +35,16 @@ order=(sqlrsync sqlite3_rsync "sqlite3_rsync --protocol 1")
 clear_replica() { rm -f "$replica" "$replica"-wal "$replica"-shm "$replica"-journal "$replica"-sqlrsync; }
 # The copy is written back before the timed run starts, so that no tool pays for its write-back.
 restore() { clear_replica; cp "$work/saved.db" "$replica"; cp "$work/saved.db-sqlrsync" "$replica-sqlrsync"; sync; }
+timed() { /usr/bin/time -f "%e" -o "$work/time" "$@" >/dev/null 2>&1; tail -1 "$work/time"; }
+smallest() { printf '%s\n' "$@" | sort -n | head -1; }
 best_of_3() {  # prepare-command command... -> the best wall time of three runs, each after prepare
-  local prepare=$1 best=
+  local prepare=$1 times=()
   shift
   for _ in 1 2 3; do
     $prepare
-    /usr/bin/time -f "%e" -o "$work/time" "$@" >/dev/null 2>&1
-    local t
-    t=$(tail -1 "$work/time")
-    best=$(printf '%s\n%s\n' "${best:-$t}" "$t" | sort -n | head -1)
+    times+=("$(timed "$@")")
   done
-  echo "$best"
+  smallest "${times[@]}"
 }
 ratio() { echo "$1 / $2" | bc -l | xargs printf '%.2fx'; }
 
@@ -57,7 +56,17 @@ cp "$origin" "$work/changed.db"
 sqlite3 "$work/changed.db" "UPDATE t SET v = randomblob(1000) WHERE id IN (SELECT abs(random()) % $rows + 1 FROM t LIMIT $(( rows / 100 )))"
 
 declare -A new same changed ssh
-limit_copy=$(best_of_3 "rm -f $work/copy.db" dd if="$origin" of="$work/copy.db" bs=4M conv=fsync status=none)
+# A new replica against its limit: each sqlrsync run comes right after a cp + fsync of the same file,
+# five times, as this disk's speed drifts by 2x within minutes and only neighbouring runs compare.
+copies=() new_replicas=()
+for _ in 1 2 3 4 5; do
+  rm -f "$work/copy.db"; sync
+  copies+=("$(timed dd if="$origin" of="$work/copy.db" bs=4M conv=fsync status=none)")
+  clear_replica; sync
+  new_replicas+=("$(timed "$native" "$origin" "$replica")")
+done
+limit_copy=$(smallest "${copies[@]}")
+new[sqlrsync]=$(smallest "${new_replicas[@]}")
 # Scanned: the files the identical and 1% syncs read as origins (a fresh copy reads slower here than
 # a file that has been in the page cache longer, so the limit must read the same file).
 limit_scan=$(best_of_3 true "$scan" "$work/saved.db")
@@ -66,7 +75,7 @@ limit_hash=$(best_of_3 true xxhsum -H2 "$work/saved.db")
 rm -f "$work/copy.db"
 for name in "${order[@]}"; do
   # shellcheck disable=SC2086  # the tool's words
-  new[$name]=$(best_of_3 clear_replica ${tool[$name]} "$origin" "$replica")
+  [[ $name == sqlrsync ]] || new[$name]=$(best_of_3 clear_replica ${tool[$name]} "$origin" "$replica")
   same[$name]=$(best_of_3 restore ${tool[$name]} "$work/saved.db" "$replica")
   changed[$name]=$(best_of_3 restore ${tool[$name]} "$work/changed.db" "$replica")
   ssh[$name]=$(best_of_3 restore ${tool[$name]} "$work/changed.db" "benchhost:$replica" --ssh "$bench_ssh" --exe "${tool[$name]%% *}")
@@ -82,7 +91,7 @@ theirs=$("$oracle" "$work/changed.db" "benchhost:$replica" --ssh "$bench_ssh" --
 sent_theirs=$(grep -o 'sent [0-9,]* bytes' <<<"$theirs" | tr -dc 0-9)
 total_theirs=$(( sent_theirs + $(grep -o 'received [0-9,]* bytes' <<<"$theirs" | tr -dc 0-9) ))
 
-echo "$(sqlite3 "$origin" "PRAGMA page_count") pages of 4 KiB; best of 3 whole processes; $(nproc) cores"
+echo "$(sqlite3 "$origin" "PRAGMA page_count") pages of 4 KiB; best of 3 whole processes (sqlrsync's new replica and cp + fsync: best of 5 alternating runs); $(nproc) cores"
 echo
 echo "| case | sqlrsync | sqlite3_rsync | sqlite3_rsync --protocol 1 | limit measured here | sqlrsync vs default / protocol 1 |"
 echo "|---|---|---|---|---|---|"
