@@ -6,8 +6,9 @@ namespace SqlRsync.Files;
 /// <summary>
 /// The C library calls sqlrsync makes where .NET has no equivalent: file identity and filesystem type
 /// without opening a file (stat, statfs), nameless temporary files and hard links (open with O_TMPFILE,
-/// link, linkat), fsync of a directory, access and realpath. Linux, 64-bit (x86-64 and arm64 share these
-/// struct layouts); callers check <see cref="OperatingSystem.IsLinux"/> where it matters.
+/// link, linkat), fsync of a directory, early writeback (sync_file_range), pipe sizes (fcntl), access
+/// and realpath. Linux, 64-bit (x86-64 and arm64 share these struct layouts); callers check
+/// <see cref="OperatingSystem.IsLinux"/> where it matters.
 /// </summary>
 internal static partial class Libc
 {
@@ -85,7 +86,7 @@ internal static partial class Libc
     [LibraryImport("libc", EntryPoint = "statfs", StringMarshalling = StringMarshalling.Utf8)]
     private static partial int StatFs(string path, ref byte buffer);
 
-    [LibraryImport("libc", EntryPoint = "fcntl", SetLastError = true)]
+    [LibraryImport("libc", EntryPoint = "fcntl")]
     private static partial int Fcntl(int fd, int command, int argument);
 
     [LibraryImport("libc", EntryPoint = "sync_file_range")]
