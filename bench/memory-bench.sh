@@ -4,8 +4,8 @@
 # Prints, per side, the peak of its resident set as the kernel counts it (VmHWM, /usr/bin/time's
 # figure) and the peak of its private memory (RssAnon, sampled every 20 ms): when sqlrsync reads a
 # database through sqlite_dbpage it uses SQLite's memory map, and the mapped pages of the file count
-# in the resident set, though they are the kernel's page cache, shared and reclaimable. The RSS includes the .NET runtime; set
-# DOTNET_* variables in the environment to try GC settings.
+# in the resident set, though they are the kernel's page cache, shared and reclaimable. The RSS
+# includes the .NET runtime; set DOTNET_* variables in the environment to try GC settings.
 set -euo pipefail
 origin="$(realpath "$1")"
 replica="$(realpath -m "$2")"

@@ -5,10 +5,10 @@ namespace SqlRsync.Tests.Reliability;
 /// <summary>
 /// The fast read paths: the origin's connection and the replica's comparing connection read straight
 /// from the file while their snapshot allows it, else through SQLite's map of the file (PRAGMA
-/// mmap_size), and with several hashing threads, more connections join the same snapshot. What could go wrong: a file that another process shrinks (VACUUM, then a
-/// checkpoint that truncates) or grows while it is mapped or while the threads read it; a joined
-/// connection that reads a later commit; on the replica, its own readers' locks keeping its writer
-/// from writing.
+/// mmap_size), and with several hashing threads, more connections join the same snapshot. What could
+/// go wrong: a file that another process shrinks (VACUUM, then a checkpoint that truncates) or grows
+/// while it is mapped or while the threads read it; a joined connection that reads a later commit; on
+/// the replica, its own readers' locks keeping its writer from writing.
 /// </summary>
 public sealed class FastReadTests : IDisposable
 {
