@@ -41,4 +41,10 @@ public enum SyncFailure
 
     /// <summary>The remote host could not be reached or did not run sqlrsync: ssh, host keys, login, the remote program.</summary>
     Transport = 11,
+
+    /// <summary>
+    /// A sync failed and the replica could not be put back as it was (SQLite could not finish rolling
+    /// back its journal); the next program that opens it with write access completes the rollback.
+    /// </summary>
+    RollbackIncomplete = 12,
 }

@@ -2,7 +2,7 @@ using SqlRsync.Sqlite;
 
 namespace SqlRsync.Pages;
 
-/// <summary>Reads raw pages of a connection's main database through sqlite_dbpage.</summary>
+/// <summary>Reads raw pages of a connection's database file (its <see cref="SqliteDatabase.Schema"/>) through sqlite_dbpage.</summary>
 internal sealed class DbpageReader : IDisposable
 {
     private readonly SqliteStatement _pageByNumber;
@@ -12,8 +12,8 @@ internal sealed class DbpageReader : IDisposable
 
     public DbpageReader(SqliteDatabase database)
     {
-        _pageByNumber = database.Prepare("SELECT data FROM sqlite_dbpage WHERE pgno = ?1");
-        _pagesFrom = database.Prepare("SELECT pgno, data FROM sqlite_dbpage WHERE pgno >= ?1");
+        _pageByNumber = database.Prepare($"SELECT data FROM sqlite_dbpage('{database.Schema}') WHERE pgno = ?1");
+        _pagesFrom = database.Prepare($"SELECT pgno, data FROM sqlite_dbpage('{database.Schema}') WHERE pgno >= ?1");
     }
 
     /// <summary>Pages read so far, one by one or in scans.</summary>

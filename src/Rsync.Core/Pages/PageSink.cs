@@ -13,6 +13,14 @@ namespace SqlRsync.Pages;
 /// (SQLite maps no pages for a connection that holds the write lock, and pread is 4-5 times slower):
 /// as we hold the write lock, its read transaction sees exactly what ours does. It ends before the
 /// first write, since in rollback-journal mode our own read lock would keep us from writing.
+/// A page 1 with another schema cookie (an index the origin lacks) makes SQLite re-read the schema
+/// from half-written pages before the next statement that checks it, and call the replica malformed.
+/// So page 1 is written last, at the commit, after every read; and the file is attached to an
+/// in-memory main database (<see cref="SqliteDatabase.OpenAttached"/>), whose cookie alone the
+/// statements that write pages check, so the truncation after page 1 still runs. Nor may SQLite
+/// auto-vacuum at the commit: the pages written are the content, free pages and all.
+/// A failed transaction is rolled back before disposal returns, also when SQLite's pager gave up in
+/// an error state (a full disk during a cache spill) and left a hot journal for the next opener.
 /// </summary>
 internal sealed class PageSink : IPageScanner, IPageWriter, IDisposable
 {
@@ -22,7 +30,7 @@ internal sealed class PageSink : IPageScanner, IPageWriter, IDisposable
     private readonly bool _created;
     private readonly TimeSpan _busyTimeout;
     private PageSource? _comparing;
-    private byte[]? _patchedPageOne;
+    private byte[]? _pageOne;  // written at the commit
     private uint _highestPageWritten;
     private bool _committed;
 
@@ -32,7 +40,7 @@ internal sealed class PageSink : IPageScanner, IPageWriter, IDisposable
         _created = created;
         _busyTimeout = busyTimeout;
         _reader = new DbpageReader(database);
-        _writePage = database.Prepare("INSERT INTO sqlite_dbpage(pgno, data) VALUES (?1, ?2)");
+        _writePage = database.Prepare($"INSERT INTO sqlite_dbpage(pgno, data, schema) VALUES (?1, ?2, '{database.Schema}')");
     }
 
     public string Path => _database.Path;
@@ -55,14 +63,15 @@ internal sealed class PageSink : IPageScanner, IPageWriter, IDisposable
     public static PageSink Open(string path, int pageSizeIfEmpty, TimeSpan busyTimeout, Action? waiting = null, CancellationToken cancellation = default)
     {
         bool created = !File.Exists(path);
-        var database = SqliteDatabase.Open(path, create: true);
+        var database = SqliteDatabase.OpenAttached(path, "replica", create: true);
         PageSink? sink = null;
         try
         {
             database.SetBusyTimeout(busyTimeout);
-            database.Execute("PRAGMA synchronous = FULL");
+            database.DisableAutoVacuum();
+            database.Execute("PRAGMA replica.synchronous = FULL");
             // Only takes effect while the file is still empty.
-            database.Execute($"PRAGMA page_size = {pageSizeIfEmpty}");
+            database.Execute($"PRAGMA replica.page_size = {pageSizeIfEmpty}");
             sink = new PageSink(database, created, busyTimeout);
             sink.Begin(waiting, cancellation);
             if (sink.PageCount > 0)
@@ -88,7 +97,7 @@ internal sealed class PageSink : IPageScanner, IPageWriter, IDisposable
 
     private void Begin(Action? waiting, CancellationToken cancellation)
     {
-        long countBefore = _database.QueryInt64("PRAGMA page_count");
+        long countBefore = _database.QueryInt64("PRAGMA replica.page_count");
         // One try without waiting, so that a wait can be announced before it begins.
         _database.SetBusyTimeout(TimeSpan.Zero);
         try
@@ -106,8 +115,8 @@ internal sealed class PageSink : IPageScanner, IPageWriter, IDisposable
             _database.Execute("BEGIN IMMEDIATE");
         }
         _database.SetBusyTimeout(_busyTimeout);
-        PageSize = checked((int)_database.QueryInt64("PRAGMA page_size"));
-        long count = _database.QueryInt64("PRAGMA page_count");
+        PageSize = checked((int)_database.QueryInt64("PRAGMA replica.page_size"));
+        long count = _database.QueryInt64("PRAGMA replica.page_count");
         // A write transaction on an empty file makes an in-memory page 1; the file is still empty.
         PageCount = countBefore == 0 && count <= 1 ? 0 : checked((uint)count);
         IsWal = _reader.IsWalDatabase(PageCount);
@@ -145,21 +154,28 @@ internal sealed class PageSink : IPageScanner, IPageWriter, IDisposable
     public UInt128 WritePage(uint pageNumber, ReadOnlySpan<byte> data)
     {
         StopComparing();
-        if (pageNumber == 1 && IsWal && (data[18] != 2 || data[19] != 2))
+        _highestPageWritten = Math.Max(_highestPageWritten, pageNumber);
+        if (pageNumber == 1)
         {
-            // Switching a live database out of WAL under its readers is unsafe: keep it a WAL database.
-            _patchedPageOne ??= new byte[PageSize];
-            data.CopyTo(_patchedPageOne);
-            _patchedPageOne[18] = 2;
-            _patchedPageOne[19] = 2;
-            data = _patchedPageOne;
+            _pageOne = data.ToArray();
+            if (IsWal)
+            {
+                // Switching a live database out of WAL under its readers is unsafe: keep it a WAL database.
+                _pageOne[18] = 2;
+                _pageOne[19] = 2;
+            }
+            return PageHasher.Hash(1, _pageOne, LockBytePage.For(PageSize));
         }
+        Store(pageNumber, data);
+        return PageHasher.Hash(pageNumber, data, LockBytePage.For(PageSize));
+    }
+
+    private void Store(uint pageNumber, ReadOnlySpan<byte> data)
+    {
         _writePage.Reset();
         _writePage.BindInt64(1, pageNumber);
         _writePage.BindBlob(2, data);
         WhileReadersAllow(_writePage.Run);
-        _highestPageWritten = Math.Max(_highestPageWritten, pageNumber);
-        return PageHasher.Hash(pageNumber, data, LockBytePage.For(PageSize));
     }
 
     /// <summary>Cuts the database to <paramref name="pageCount"/> pages (if longer) and commits durably.</summary>
@@ -170,6 +186,10 @@ internal sealed class PageSink : IPageScanner, IPageWriter, IDisposable
             throw new ArgumentOutOfRangeException(nameof(pageCount), "a database has at least one page");
         }
         StopComparing();
+        if (_pageOne is { } pageOne)
+        {
+            Store(1, pageOne);
+        }
         // PRAGMA page_count would report the page count in page 1's header as it was when the
         // transaction began (sqlite_dbpage writes bypass the b-tree layer), so we count ourselves.
         uint current = Math.Max(PageCount, _highestPageWritten);
@@ -216,15 +236,24 @@ internal sealed class PageSink : IPageScanner, IPageWriter, IDisposable
         $"replica {Path} is being read by another process, and a rollback-journal database cannot be written while it is read; " +
         $"gave up after {_busyTimeout.TotalSeconds:0.###} s (keep its readers' transactions short, make the replica a WAL database, or raise --busy-timeout)", cause);
 
+    /// <exception cref="SyncException">The failed transaction could not be rolled back completely.</exception>
     public void Dispose()
     {
         StopComparing();
         _reader.Dispose();
         _writePage.Dispose();
         _database.Dispose();
-        if (!_committed)
+        if (_committed)
+        {
+            return;
+        }
+        if (_created)
         {
             DeleteIfCreated(Path, _created);
+        }
+        else if (_highestPageWritten > 0 && !IsWal)
+        {
+            HotJournal.RollBack(Path, (long)PageCount * PageSize, _busyTimeout);
         }
     }
 

@@ -11,7 +11,7 @@ namespace SqlRsync.Roles;
 /// </summary>
 internal sealed class ReplicaTarget : IDisposable
 {
-    private readonly IDisposable? _owner;
+    private IDisposable? _owner;
 
     private ReplicaTarget(DatabaseInfo info, IPageScanner? existing, IPageWriter? writer, IDisposable? owner)
     {
@@ -66,6 +66,12 @@ internal sealed class ReplicaTarget : IDisposable
         }
     }
 
-    /// <summary>Rolls back whatever was not committed: the replica stays as it was.</summary>
-    public void Dispose() => _owner?.Dispose();
+    /// <summary>Rolls back whatever was not committed: the replica stays as it was. Only the first call does anything.</summary>
+    /// <exception cref="SyncException">The rollback could not complete.</exception>
+    public void Dispose()
+    {
+        var owner = _owner;
+        _owner = null;
+        owner?.Dispose();
+    }
 }

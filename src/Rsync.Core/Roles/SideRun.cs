@@ -6,6 +6,8 @@ namespace SqlRsync.Roles;
 /// How one side's conversation ends when it fails, in either protocol: <c>undo</c> runs first (the
 /// replica rolls back before the peer hears of the failure), then the peer is told why (unless the
 /// failure is the peer's own error, relayed), and the failure is thrown as the SyncException to report.
+/// An undo that cannot complete (the replica is not as it was) is what is reported instead: every
+/// other failure's message promises an unchanged replica.
 /// </summary>
 internal static class SideRun
 {
@@ -18,10 +20,17 @@ internal static class SideRun
         }
         catch (Exception e)
         {
-            undo();
             var failure = e is SqliteCallException sqlite
                 ? FailureText.ForDatabase(sideName, database, sqlite, busyTimeout)
                 : FailureText.Normalize(e);
+            try
+            {
+                undo();
+            }
+            catch (SyncException incomplete)
+            {
+                failure = incomplete;
+            }
             if (failure is SyncException ours && !FailureText.IsRelayed(ours))
             {
                 tellPeer(ours);

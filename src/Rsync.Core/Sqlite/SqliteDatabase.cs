@@ -10,16 +10,43 @@ internal sealed class SqliteDatabase : IDisposable
     private nint _handle;
     private System.Runtime.InteropServices.GCHandle _busyWaitHandle;
 
-    private SqliteDatabase(nint handle, string path)
+    private SqliteDatabase(nint handle, string path, string schema)
     {
         _handle = handle;
         Path = path;
+        Schema = schema;
     }
 
     public string Path { get; }
 
+    /// <summary>The schema name the database file has on this connection: "main", or the name it was attached as.</summary>
+    public string Schema { get; }
+
     /// <summary>Opens an existing database, or creates it when <paramref name="create"/> is set.</summary>
-    public static SqliteDatabase Open(string path, bool create)
+    public static SqliteDatabase Open(string path, bool create) => new(OpenConnection(path, create), path, "main");
+
+    /// <summary>
+    /// Opens <paramref name="path"/> attached as <paramref name="schema"/> to an in-memory main database,
+    /// as sqlite3_rsync's replica does. A statement verifies the schema cookie of its main database
+    /// only, so pages written through sqlite_dbpage(<paramref name="schema"/>) can change the file's
+    /// schema without SQLite re-reading that schema from half-written pages before the next statement.
+    /// </summary>
+    public static SqliteDatabase OpenAttached(string path, string schema, bool create)
+    {
+        var database = new SqliteDatabase(OpenConnection(":memory:", create), path, schema);
+        try
+        {
+            database.Execute($"ATTACH '{path.Replace("'", "''")}' AS {schema}");
+            return database;
+        }
+        catch (SqliteCallException e)
+        {
+            database.Dispose();
+            throw new SqliteCallException($"cannot open {path}: {e.Message}", e.ResultCode);
+        }
+    }
+
+    private static nint OpenConnection(string path, bool create)
     {
         NativeSqlite.EnsureDbpage();
         // READWRITE falls back to read-only by itself when the file is write-protected.
@@ -37,7 +64,7 @@ internal sealed class SqliteDatabase : IDisposable
         }
         // Extended result codes tell "disk full" and "busy" apart from other I/O failures.
         SqliteNative.ExtendedResultCodes(handle, 1);
-        return new SqliteDatabase(handle, path);
+        return handle;
     }
 
     /// <summary>
@@ -57,6 +84,15 @@ internal sealed class SqliteDatabase : IDisposable
 
     /// <summary>Whether SQLite gave up on a lock since the last <see cref="SetBusyTimeout"/>: its wait was spent.</summary>
     public bool GaveUpWaiting => _busyWaitHandle.IsAllocated && ((BusyWait)_busyWaitHandle.Target!).GaveUp;
+
+    /// <summary>
+    /// Keeps SQLite from moving pages at the commit of an auto-vacuum database: pages written through
+    /// sqlite_dbpage are the content to keep exactly, free pages and all.
+    /// </summary>
+    public unsafe void DisableAutoVacuum() => Check(SqliteNative.AutoVacuumPages(_handle, &NoPagesToVacuum, 0, 0));
+
+    [System.Runtime.InteropServices.UnmanagedCallersOnly(CallConvs = [typeof(System.Runtime.CompilerServices.CallConvCdecl)])]
+    private static uint NoPagesToVacuum(nint argument, nint schema, uint pages, uint freePages, uint pageSize) => 0;
 
     /// <summary>Sets an on/off SQLITE_DBCONFIG_* option.</summary>
     public void SetConfig(int option, bool on) => Check(SqliteNative.DbConfig(_handle, option, on ? 1 : 0, out _));
@@ -90,7 +126,7 @@ internal sealed class SqliteDatabase : IDisposable
     /// </summary>
     public nint TryGetSnapshot()
     {
-        int rc = SqliteNative.SnapshotGet(_handle, "main", out var snapshot);
+        int rc = SqliteNative.SnapshotGet(_handle, Schema, out var snapshot);
         if (rc == SqliteNative.Error)
         {
             return 0;
@@ -100,11 +136,11 @@ internal sealed class SqliteDatabase : IDisposable
     }
 
     /// <summary>Makes the read transaction that BEGIN started read <paramref name="snapshot"/> (before its first read).</summary>
-    public void OpenSnapshot(nint snapshot) => Check(SqliteNative.SnapshotOpen(_handle, "main", snapshot));
+    public void OpenSnapshot(nint snapshot) => Check(SqliteNative.SnapshotOpen(_handle, Schema, snapshot));
 
     /// <summary>The pointer a SQLITE_FCNTL_* <paramref name="operation"/> gives for the main database; 0 when it gives none.</summary>
     public nint FileControlPointer(int operation) =>
-        SqliteNative.FileControl(_handle, "main", operation, out var result) == SqliteNative.Ok ? result : 0;
+        SqliteNative.FileControl(_handle, Schema, operation, out var result) == SqliteNative.Ok ? result : 0;
 
     public bool InTransaction => SqliteNative.GetAutocommit(_handle) == 0;
 

@@ -62,6 +62,9 @@ internal static partial class SqliteNative
     [LibraryImport(Library, EntryPoint = "sqlite3_file_control", StringMarshalling = StringMarshalling.Utf8)]
     public static partial int FileControl(nint database, string schema, int operation, out nint result);
 
+    [LibraryImport(Library, EntryPoint = "sqlite3_autovacuum_pages")]
+    public static unsafe partial int AutoVacuumPages(nint database, delegate* unmanaged[Cdecl]<nint, nint, uint, uint, uint, uint> pages, nint argument, nint destructor);
+
     [LibraryImport(Library, EntryPoint = "sqlite3_get_autocommit")]
     public static partial int GetAutocommit(nint database);
 

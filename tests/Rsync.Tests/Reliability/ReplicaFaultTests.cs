@@ -1,3 +1,4 @@
+using SqlRsync.Pages;
 using SqlRsync.Tests.Support;
 
 namespace SqlRsync.Tests.Reliability;
@@ -16,6 +17,73 @@ public class ReplicaFaultTests
 
         Assert.Matches("(?i)no space left", line);
         Assert.Contains("unchanged", line);
+    }
+
+    /// <summary>
+    /// A replica larger than SQLite's page cache, so that the cache spills changed pages into the file
+    /// before the disk fills: SQLite's pager then stops in an error state and leaves a hot journal.
+    /// The rollback must be finished before sqlrsync exits — the file byte for byte as it was, no
+    /// journal left, and a reader with read access only can open it at once.
+    /// </summary>
+    [SkippableTheory]
+    [InlineData("delete")]
+    [InlineData("truncate")]
+    public void DiskFullDuringACacheSpillIsRolledBackBeforeTheExit(string replicaMode)
+    {
+        using var disk = new SmallFilesystem(6 * 1024);
+        Skip.If(disk.Unavailable is not null, disk.Unavailable);
+        using var dir = new TempDirectory();
+        var origin = dir.File("origin.db");
+        TestDatabase.CreateRowsOfRandomBytes(origin, rows: 10_000);
+        var replica = disk.File("replica.db");
+        TestDatabase.Sqlite3Cli(replica, $"PRAGMA journal_mode={replicaMode}; CREATE TABLE t(id INTEGER PRIMARY KEY, v BLOB); " +
+            "WITH RECURSIVE c(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM c WHERE i < 2500) INSERT INTO t(v) SELECT randomblob(1000) FROM c;");
+        // TRUNCATE mode leaves an empty journal file behind, which is no part of the database.
+        File.Delete(replica + "-journal");
+        var before = DirectorySnapshot.Take(disk.File(""));
+
+        var line = SqlRsyncProgram.AssertErrorLine(SqlRsyncProgram.Run(origin, replica, "--force"), 1);
+
+        Assert.Matches("(?i)no space left", line);
+        Assert.Contains("unchanged", line);
+        DirectorySnapshot.AssertUnchanged(before, disk.File(""));
+        Assert.False(File.Exists(replica + "-journal"));
+        Assert.Equal("2500", TestDatabase.Sqlite3Cli($"file:{replica}?mode=ro", "SELECT count(*) FROM t"));
+    }
+
+    /// <summary>
+    /// When SQLite cannot play a hot journal back (here: the filesystem turned read-only), the replica
+    /// is not as it was, and the failure says exactly that; once it can, the file is whole again.
+    /// </summary>
+    [SkippableFact]
+    public void AHotJournalThatCannotBeRolledBackIsReportedAsSuch()
+    {
+        using var disk = new SmallFilesystem(8 * 1024);
+        Skip.If(disk.Unavailable is not null, disk.Unavailable);
+        var replica = disk.File("replica.db");
+        TestDatabase.Sqlite3Cli(replica, "PRAGMA journal_mode=delete; CREATE TABLE t(id INTEGER PRIMARY KEY, v BLOB); " +
+            "WITH RECURSIVE c(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM c WHERE i < 1000) INSERT INTO t(v) SELECT randomblob(1000) FROM c;");
+        long length = new FileInfo(replica).Length;
+        var original = File.ReadAllBytes(replica);
+        // A writer killed after its page cache spilled into the file: a hot journal, a changed file.
+        using (var writer = new SqliteShell(replica))
+        {
+            writer.Run("PRAGMA cache_size = 10; BEGIN; UPDATE t SET v = randomblob(1000); INSERT INTO t(v) SELECT v FROM t;");
+            ExternalProgram.Run("kill", ["-9", writer.ProcessId.ToString()]);
+        }
+        Assert.True(File.Exists(replica + "-journal"));
+        Assert.NotEqual(original, File.ReadAllBytes(replica));
+        disk.MakeReadOnly();
+
+        var failure = Assert.Throws<SyncException>(() => HotJournal.RollBack(replica, length, TimeSpan.FromSeconds(1)));
+
+        Assert.Equal(SyncFailure.RollbackIncomplete, failure.Reason);
+        Assert.Contains($"replica {replica} is NOT as it was: the failed sync's rollback could not complete", failure.Message);
+        Assert.DoesNotContain("unchanged", failure.Message);
+        disk.MakeWritable();
+        HotJournal.RollBack(replica, length, TimeSpan.FromSeconds(1));
+        Assert.Equal(original, File.ReadAllBytes(replica));
+        Assert.False(File.Exists(replica + "-journal"));
     }
 
     [SkippableTheory]

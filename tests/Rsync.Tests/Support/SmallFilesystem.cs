@@ -24,6 +24,12 @@ public sealed class SmallFilesystem : IDisposable
         Assert.True(remount.ExitCode == 0, remount.StandardError);
     }
 
+    public void MakeWritable()
+    {
+        var remount = ExternalProgram.Run("mount", ["-o", "remount,rw", _dir.Path]);
+        Assert.True(remount.ExitCode == 0, remount.StandardError);
+    }
+
     public void Dispose()
     {
         if (Unavailable is null)
