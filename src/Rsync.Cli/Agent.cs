@@ -14,7 +14,8 @@ namespace SqlRsync.Cli;
 /// </summary>
 internal static class Agent
 {
-    public static int Run(AgentCommandLine command, OutputSettings display)
+    /// <summary>Runs the agent; <paramref name="mayDelete"/>: whether a directory session may delete replica databases its client asks it to.</summary>
+    public static int Run(AgentCommandLine command, OutputSettings display, bool mayDelete = true)
     {
         string path = command.Path;
         var options = new SyncOptions { BusyTimeout = TimeSpan.FromSeconds(command.BusyTimeoutSeconds), WalOnly = command.WalOnly };
@@ -36,7 +37,7 @@ internal static class Agent
             }
             else if (command.Directory)
             {
-                SqlRsync.Directories.DirectorySession.Serve(path, command.IsOrigin, input, output, options);
+                SqlRsync.Directories.DirectorySession.Serve(path, command.IsOrigin, input, output, options, mayDelete);
             }
             else if (command.IsOrigin)
             {

@@ -78,11 +78,12 @@ public static class Program
         var allow = new Option<string[]>("--allow") { Description = "With --serve: a directory whose databases this key may sync (may be repeated).", Arity = ArgumentArity.OneOrMore };
         var readOnly = new Option<bool>("--read-only") { Description = "With --serve: this key may only pull (read databases here)." };
         var writeOnly = new Option<bool>("--write-only") { Description = "With --serve: this key may only push (write replicas here)." };
+        var allowDelete = new Option<bool>("--allow-delete") { Description = "With --serve: this key may delete replica databases whose origin is gone (a directory sync with --delete); off by default." };
 
         var root = new RootCommand("sqlrsync: make REPLICA an exact, consistent copy of the live SQLite database ORIGIN, sending only the pages that differ.")
         {
             originArgument, replicaArgument, verbose, veryVerbose, mostVerbose, quiet, noProgress, json, dryRun, check, walOnly, force, busyTimeout, compress, delta, jobs, hashThreads, recursive, include, exclude, delete,
-            sshCommand, sshClient, identity, knownHosts, acceptNewHostKey, port, exe, protocol, noUpload, timeout, serve, allow, readOnly, writeOnly,
+            sshCommand, sshClient, identity, knownHosts, acceptNewHostKey, port, exe, protocol, noUpload, timeout, serve, allow, readOnly, writeOnly, allowDelete,
         };
         root.Options.Remove(root.Options.OfType<VersionOption>().Single());
         root.Options.Add(version);
@@ -155,11 +156,11 @@ public static class Program
             Check: checkOnly);
         if (parse.GetValue(serve))
         {
-            return Serve(parse.GetValue(allow) ?? [], parse.GetValue(readOnly), parse.GetValue(writeOnly), origin is not null, output);
+            return Serve(parse.GetValue(allow) ?? [], parse.GetValue(readOnly), parse.GetValue(writeOnly), parse.GetValue(allowDelete), origin is not null, output);
         }
-        if (parse.GetValue(allow) is { Length: > 0 } || parse.GetValue(readOnly) || parse.GetValue(writeOnly))
+        if (parse.GetValue(allow) is { Length: > 0 } || parse.GetValue(readOnly) || parse.GetValue(writeOnly) || parse.GetValue(allowDelete))
         {
-            return Usage("--allow, --read-only and --write-only go with --serve");
+            return Usage("--allow, --read-only, --write-only and --allow-delete go with --serve");
         }
         if (origin is null || replica is null)
         {
@@ -223,7 +224,7 @@ public static class Program
             : SyncCommand.RunToMany(originEndpoint, replicaEndpoints, options, remoteSettings, output);
     }
 
-    private static int Serve(string[] allow, bool readOnly, bool writeOnly, bool pathsGiven, OutputSettings output)
+    private static int Serve(string[] allow, bool readOnly, bool writeOnly, bool allowDelete, bool pathsGiven, OutputSettings output)
     {
         if (pathsGiven)
         {
@@ -247,7 +248,11 @@ public static class Program
             return Usage(e.Message);
         }
         var access = readOnly ? ServeCommand.Access.ReadOnly : writeOnly ? ServeCommand.Access.WriteOnly : ServeCommand.Access.Both;
-        return ServeCommand.Run(allowed, access, output);
+        if (allowDelete && readOnly)
+        {
+            return Usage("--allow-delete lets a key delete replicas it pushes to; a --read-only key pushes nothing");
+        }
+        return ServeCommand.Run(allowed, access, allowDelete, output);
     }
 
     public static int Usage(string problem)

@@ -7,8 +7,9 @@ using SqlRsync.Ssh;
 namespace SqlRsync.Cli;
 
 /// <summary>
-/// `sqlrsync --serve --allow DIR [--read-only | --write-only]`: the command that an authorized_keys
-/// line forces for a backup key (command="..."), as rrsync does for rsync. sshd puts what the client
+/// `sqlrsync --serve --allow DIR [--read-only | --write-only] [--allow-delete]`: the command that an
+/// authorized_keys line forces for a backup key (command="..."), as rrsync does for rsync. Such a key
+/// deletes nothing (a directory sync's --delete) unless its line says --allow-delete. sshd puts what the client
 /// asked to run in SSH_ORIGINAL_COMMAND; only sqlrsync's own agent commands for databases inside the
 /// allowed directories are served, by running the agent in this process — no shell ever sees the
 /// command. Anything else is refused with one line and exit code 1, before any file is opened.
@@ -18,7 +19,7 @@ internal static class ServeCommand
     /// <summary>Which way a key may sync: read-only keys may only pull (serve an origin), write-only keys only push.</summary>
     public enum Access { Both, ReadOnly, WriteOnly }
 
-    public static int Run(AllowedDirectories allowed, Access access, OutputSettings display)
+    public static int Run(AllowedDirectories allowed, Access access, bool allowDelete, OutputSettings display)
     {
         string? original = Environment.GetEnvironmentVariable("SSH_ORIGINAL_COMMAND");
         if (original is null)
@@ -54,7 +55,7 @@ internal static class ServeCommand
             using var stdout = new FileStream(new SafeFileHandle(1, ownsHandle: false), FileAccess.Write, 1);
             stdout.Write("\0R"u8);
         }
-        return Agent.Run(command with { Path = path }, display);
+        return Agent.Run(command with { Path = path }, display, mayDelete: allowDelete);
     }
 
     /// <summary>

@@ -69,6 +69,11 @@ internal sealed record AgentCommandLine(bool IsOrigin, string Path, int BusyTime
     /// <summary>The agent command in <paramref name="text"/>, or null when it is anything else.</summary>
     public static AgentCommandLine? Parse(string text)
     {
+        // No control character anywhere, not even quoted: a newline is a second command to a shell.
+        if (text.Any(c => char.IsControl(c) && c != '\t'))
+        {
+            return null;
+        }
         // sqlite3_rsync's client discards its peer's stderr this way; the redirection is the only shell
         // syntax accepted, at the very end, and nothing runs a shell for it (stderr is the client's anyway).
         if (text.EndsWith(StderrDiscarded, StringComparison.Ordinal))

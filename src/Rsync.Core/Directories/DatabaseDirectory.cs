@@ -16,10 +16,6 @@ namespace SqlRsync.Directories;
 /// </remarks>
 internal static class DatabaseDirectory
 {
-    private static ReadOnlySpan<byte> Header => "SQLite format 3\0"u8;
-
-    private static readonly string[] CompanionSuffixes = ["-wal", "-shm", "-journal", "-sqlrsync"];
-
     /// <summary>The databases under <paramref name="directory"/>, sorted by name, and the names left out with why.</summary>
     public static (List<string> Databases, List<string> Refused) List(string directory, bool recursive)
     {
@@ -34,11 +30,11 @@ internal static class DatabaseDirectory
         {
             string name = Path.GetRelativePath(directory, path).Replace(Path.DirectorySeparatorChar, '/');
             string file = Path.GetFileName(name);
-            if (file.StartsWith('.') && file.Contains(".sqlrsync", StringComparison.Ordinal) || CompanionSuffixes.Any(suffix => file.EndsWith(suffix, StringComparison.Ordinal)))
+            if (file.StartsWith('.') && file.Contains(".sqlrsync", StringComparison.Ordinal) || Files.CompanionFiles.IsCompanion(file))
             {
                 continue;
             }
-            if (!HasSqliteHeader(path))
+            if (!Files.SqliteHeader.IsAtStartOf(path))
             {
                 continue;
             }
@@ -51,19 +47,5 @@ internal static class DatabaseDirectory
         }
         databases.Sort(StringComparer.Ordinal);
         return (databases, refused);
-    }
-
-    private static bool HasSqliteHeader(string path)
-    {
-        Span<byte> start = stackalloc byte[16];
-        try
-        {
-            using var file = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete, 1);
-            return file.ReadAtLeast(start, start.Length, throwOnEndOfStream: false) == start.Length && start.SequenceEqual(Header);
-        }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-        {
-            return false;
-        }
     }
 }

@@ -19,13 +19,17 @@ internal static class DirectorySession
     /// <summary>Most databases a peer may list.</summary>
     private const int MaxDatabases = 1_000_000;
 
-    /// <summary>The agent's side: serves <paramref name="directory"/> until the client ends the session.</summary>
+    /// <summary>
+    /// The agent's side: serves <paramref name="directory"/> until the client ends the session. A
+    /// replica agent deletes a database the client asks it to (--delete) only if <paramref name="mayDelete"/>
+    /// (a --serve key needs --allow-delete), and only one it listed itself in this session.
+    /// </summary>
     /// <exception cref="SyncException">The directory is missing, or the session broke (the client went away, or sent nonsense).</exception>
-    public static void Serve(string directory, bool isOrigin, Stream input, Stream output, SyncOptions options)
+    public static void Serve(string directory, bool isOrigin, Stream input, Stream output, SyncOptions options, bool mayDelete = true)
     {
         try
         {
-            ServeUntilEnd(directory, isOrigin, input, output, options);
+            ServeUntilEnd(directory, isOrigin, input, output, options, mayDelete);
         }
         catch (Exception e) when (e is ProtocolException or IOException or PeerErrorException)
         {
@@ -33,11 +37,12 @@ internal static class DirectorySession
         }
     }
 
-    private static void ServeUntilEnd(string directory, bool isOrigin, Stream input, Stream output, SyncOptions options)
+    private static void ServeUntilEnd(string directory, bool isOrigin, Stream input, Stream output, SyncOptions options, bool mayDelete)
     {
         var reader = new FrameReader(input);
         var writer = new FrameWriter(output);
         CheckDirectory(directory, isOrigin ? "origin" : "replica");
+        var listed = new HashSet<string>(StringComparer.Ordinal);
         while (true)
         {
             var (type, payload) = reader.Read();
@@ -45,7 +50,9 @@ internal static class DirectorySession
             {
                 case MessageType.ListDatabases:
                     bool recursive = SessionMessages.ParseListRequest(payload.Span);
-                    SessionMessages.WriteNames(writer, DatabaseDirectory.List(directory, recursive).Databases);
+                    var databases = DatabaseDirectory.List(directory, recursive).Databases;
+                    listed.UnionWith(databases);
+                    SessionMessages.WriteNames(writer, databases);
                     writer.Flush();
                     break;
                 case MessageType.DatabaseStart:
@@ -56,6 +63,14 @@ internal static class DirectorySession
                     var (doomed, force, dryRun) = SessionMessages.ParseDelete(payload.Span);
                     try
                     {
+                        if (!mayDelete)
+                        {
+                            throw new SyncException(SyncFailure.Refused, $"{doomed} not deleted: this key may not delete (its --serve line has no --allow-delete)");
+                        }
+                        if (!listed.Contains(doomed))
+                        {
+                            throw new SyncException(SyncFailure.Refused, $"{doomed} not deleted: it is not a database this agent listed in this session");
+                        }
                         ReplicaRemoval.Delete(Inside(directory, doomed, create: false), force, dryRun);
                     }
                     catch (SyncException refused)

@@ -17,7 +17,7 @@ internal static class HotJournal
     /// <exception cref="SyncException">SQLite could not roll it back: the replica is not as it was.</exception>
     public static void RollBack(string path, long length, TimeSpan busyTimeout)
     {
-        string journal = path + "-journal";
+        string journal = path + Files.CompanionFiles.Journal;
         if (!File.Exists(journal))
         {
             return;

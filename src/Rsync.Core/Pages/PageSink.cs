@@ -264,7 +264,7 @@ internal sealed class PageSink : IPageScanner, IPageWriter, IDisposable
             return;
         }
         // Our connection is closed, so no SQLite lock of this process is on these files any more.
-        foreach (var file in new[] { path, path + "-journal", path + "-wal", path + "-shm" })
+        foreach (var file in Files.CompanionFiles.OfSqlite.Select(suffix => path + suffix).Prepend(path))
         {
             File.Delete(file);
         }

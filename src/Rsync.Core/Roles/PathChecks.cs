@@ -10,6 +10,7 @@ internal static class PathChecks
 {
     public static void Origin(string path)
     {
+        RefuseCompanion("origin", path);
         if (Directory.Exists(path))
         {
             throw new SyncException(SyncFailure.NotFound, $"origin {path} is a directory, not a database file; name the database file inside it, or write {path.TrimEnd('/')}/ to sync every database in it");
@@ -22,6 +23,7 @@ internal static class PathChecks
 
     public static void Replica(string path)
     {
+        RefuseCompanion("replica", path);
         if (Directory.Exists(path))
         {
             throw new SyncException(SyncFailure.NotFound, $"replica {path} is a directory; name the database file inside it");
@@ -39,6 +41,15 @@ internal static class PathChecks
         if (File.Exists(path) && !Libc.CanWrite(path))
         {
             throw new SyncException(SyncFailure.Access, $"replica {path} is not writable: fix its permissions or choose another place");
+        }
+    }
+
+    private static void RefuseCompanion(string side, string path)
+    {
+        if (CompanionFiles.IsCompanion(Path.GetFileName(path)))
+        {
+            throw new SyncException(SyncFailure.Refused,
+                $"{side} {path} is named like a file SQLite or sqlrsync keeps beside a database (-wal, -shm, -journal, -sqlrsync), not a database: name the database itself");
         }
     }
 }

@@ -12,7 +12,7 @@ namespace SqlRsync.Safety;
 /// </summary>
 internal sealed record ReplicaState(IReadOnlyList<string> Contents, DateTimeOffset Written)
 {
-    public const string FileSuffix = "-sqlrsync";
+    public const string FileSuffix = CompanionFiles.Record;
 
     private const string Header = "sqlrsync replica state 1";
     private const string ContentKey = "content ";

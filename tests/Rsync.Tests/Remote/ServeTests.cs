@@ -12,6 +12,7 @@ public sealed class ServeTests(ServeTests.Server server) : IClassFixture<ServeTe
 {
     private const string PushOnly = "push-only";
     private const string PullOnly = "pull-only";
+    private const string PushAndDelete = "push-delete";
 
     public sealed class Server : IDisposable
     {
@@ -25,6 +26,7 @@ public sealed class ServeTests(ServeTests.Server server) : IClassFixture<ServeTe
             {
                 Ssh.AddForcedCommandKey(PushOnly, $"{Ssh.Exe} --serve --allow {Allowed} --write-only");
                 Ssh.AddForcedCommandKey(PullOnly, $"{Ssh.Exe} --serve --allow {Allowed} --read-only");
+                Ssh.AddForcedCommandKey(PushAndDelete, $"{Ssh.Exe} --serve --allow {Allowed} --write-only --allow-delete");
             }
         }
 
@@ -137,6 +139,7 @@ public sealed class ServeTests(ServeTests.Server server) : IClassFixture<ServeTe
     [InlineData("sqlrsync --replica '{ALLOWED}/x.db' && touch {MARKER}")]
     [InlineData("sqlrsync --replica {ALLOWED}/x.db | touch {MARKER}")]
     [InlineData("sqlrsync --replica {ALLOWED}/x.db\ntouch {MARKER}")]
+    [InlineData("sqlrsync --replica '{ALLOWED}/x.db\ntouch {MARKER}'")]
     [InlineData("sqlrsync --replica \"{ALLOWED}/$(touch {MARKER}).db\"")]
     [InlineData("sqlrsync --replica {ALLOWED}/`touch {MARKER}`.db")]
     [InlineData("sqlrsync --replica {ALLOWED}/x.db > {MARKER}")]
@@ -156,6 +159,60 @@ public sealed class ServeTests(ServeTests.Server server) : IClassFixture<ServeTe
         Assert.Equal("", result.StandardOutput);
         Assert.False(File.Exists(marker), "a command ran");
         DirectorySnapshot.AssertUnchanged(allowedBefore, server.Allowed);
+    }
+
+    /// <summary>
+    /// A directory push with --delete through a --serve key deletes the databases only the replica side
+    /// has only when the key's line says --allow-delete; without it they stay, each with the reason.
+    /// </summary>
+    [SkippableFact]
+    public void ADirectoryPushDeletesOnlyThroughAKeyThatMayDelete()
+    {
+        Skip.If(server.Ssh.Unavailable is not null, server.Ssh.Unavailable);
+        var origin = Directory.CreateDirectory(_local.File("origin")).FullName;
+        TestDatabase.Create(Path.Combine(origin, "kept.db"), rows: 100);
+        TestDatabase.Create(Path.Combine(origin, "gone.db"), rows: 100, seed: 2);
+        var replica = Allowed($"{_name}-dir");
+        Directory.CreateDirectory(replica);
+        var first = Sqlrsync(origin + "/", $"{PushOnly}:{replica}");
+        Assert.True(first.ExitCode == 0, first.StandardError);
+        File.Delete(Path.Combine(origin, "gone.db"));
+
+        var withoutRight = Sqlrsync(origin + "/", $"{PushOnly}:{replica}", "--delete");
+
+        Assert.Contains("gone.db not deleted: this key may not delete (its --serve line has no --allow-delete)", withoutRight.StandardError);
+        Assert.True(File.Exists(Path.Combine(replica, "gone.db")));
+        var withRight = Sqlrsync(origin + "/", $"{PushAndDelete}:{replica}", "--delete");
+        Assert.True(withRight.ExitCode == 0, withRight.StandardError);
+        Assert.False(File.Exists(Path.Combine(replica, "gone.db")));
+        Assert.True(File.Exists(Path.Combine(replica, "kept.db")));
+    }
+
+    /// <summary>A -wal, -shm, -journal or -sqlrsync name is no database: refused as either side, through a key and locally, and nothing is made.</summary>
+    [SkippableTheory]
+    [InlineData("a.db-wal")]
+    [InlineData("a.db-shm")]
+    [InlineData("in.db-journal")]
+    [InlineData("x.db-sqlrsync")]
+    public void NamesOfFilesKeptBesideADatabaseAreRefused(string name)
+    {
+        Skip.If(server.Ssh.Unavailable is not null, server.Ssh.Unavailable);
+        var origin = _local.File("origin.db");
+        TestDatabase.Create(origin, rows: 100);
+        var allowedBefore = DirectorySnapshot.Take(server.Allowed);
+
+        var push = Sqlrsync(origin, $"{PushOnly}:{Allowed(name)}");
+        var pull = Sqlrsync($"{PullOnly}:{Allowed(name)}", _local.File("pulled.db"));
+        var local = SqlRsyncProgram.Run(origin, _local.File(name));
+        var localOrigin = SqlRsyncProgram.Run(_local.File(name), _local.File("copy.db"));
+
+        foreach (var refused in new[] { push, pull, local, localOrigin })
+        {
+            Assert.Contains($"{name} is named like a file SQLite or sqlrsync keeps beside a database (-wal, -shm, -journal, -sqlrsync), not a database: name the database itself",
+                SqlRsyncProgram.AssertErrorLine(refused, 1));
+        }
+        DirectorySnapshot.AssertUnchanged(allowedBefore, server.Allowed);
+        Assert.All(new[] { name, "pulled.db", "copy.db" }, made => Assert.False(File.Exists(_local.File(made)), $"{made} was made"));
     }
 
     private static string Link(string path, string target)
