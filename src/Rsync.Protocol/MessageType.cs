@@ -15,8 +15,8 @@ internal enum MessageType : byte
     /// <summary>Replica, once it holds its write transaction: page size, page count and journal mode.</summary>
     ReplicaInfo = 0x03,
 
-    /// <summary>Origin, with its hello: its page size before the snapshot, for a replica whose file is empty.</summary>
-    OriginPageSize = 0x04,
+    /// <summary>Origin, with its hello: its page size and permission bits, for a replica whose file is empty or new.</summary>
+    OriginFile = 0x04,
 
     /// <summary>Replica, before ReplicaInfo and only to an origin that can read it: it waits for its write lock.</summary>
     ReplicaWaiting = 0x05,

@@ -5,6 +5,9 @@ internal interface IPageWriter
 {
     int PageSize { get; }
 
+    /// <summary>The permission bits the replica file has, or (a new one) will have: sqlrsync's files beside it are never wider.</summary>
+    UnixFileMode FileMode { get; }
+
     /// <summary>
     /// Writes one page of <see cref="PageSize"/> bytes (never page 0 or the lock-byte page: the caller
     /// checks) and returns the hash-tree leaf of the page as stored (see <see cref="HashTrees.PageHasher"/>).

@@ -11,14 +11,13 @@ namespace SqlRsync.Pages;
 /// place with link(2), which fails rather than replace a file that appeared meanwhile. No SQLite
 /// connection of this process has the temporary file open, so writing it directly cannot disturb
 /// SQLite's locks. The temporary file is nameless (O_TMPFILE) where the filesystem allows, so even a
-/// killed process leaves nothing behind; elsewhere it is a hidden name that disposing removes. Either
-/// way a failed sync leaves no replica behind.
+/// killed process leaves nothing behind; elsewhere it is a new file under an unpredictable hidden name
+/// (<see cref="NewFile"/>) that disposing removes. Either way a failed sync leaves no replica behind.
+/// The file takes the permission bits it is given (the origin's), less the umask.
 /// </summary>
 internal sealed class NewReplicaFile : IPageWriter, IDisposable
 {
     private const int RunBufferBytes = 4 * 1024 * 1024;
-
-    private const int FileMode = 0x1B6;  // 0666, less the umask, as .NET creates files
 
     private readonly SafeFileHandle _file;
     private readonly string? _temporaryPath;  // null: the file is nameless until it is linked in place
@@ -28,12 +27,13 @@ internal sealed class NewReplicaFile : IPageWriter, IDisposable
     private uint _highestPageWritten;
     private bool _committed;
 
-    private NewReplicaFile(string path, int pageSize)
+    private NewReplicaFile(string path, int pageSize, UnixFileMode mode)
     {
         Path = path;
         PageSize = pageSize;
+        FileMode = mode;
         string directory = System.IO.Path.GetDirectoryName(System.IO.Path.GetFullPath(path))!;
-        int nameless = OperatingSystem.IsLinux() ? Libc.Open(directory, Libc.TemporaryReadWrite, FileMode) : -1;
+        int nameless = OperatingSystem.IsLinux() ? Libc.Open(directory, Libc.TemporaryReadWrite, (int)mode) : -1;
         if (nameless >= 0)
         {
             _file = new SafeFileHandle(nameless, ownsHandle: true);
@@ -43,16 +43,18 @@ internal sealed class NewReplicaFile : IPageWriter, IDisposable
         {
             throw new DirectoryNotFoundException($"directory {directory} does not exist");
         }
-        _temporaryPath = System.IO.Path.Combine(directory, $".{System.IO.Path.GetFileName(path)}.sqlrsync-{Environment.ProcessId}-{Guid.NewGuid():N}");
-        _file = File.OpenHandle(_temporaryPath, System.IO.FileMode.CreateNew, FileAccess.ReadWrite, FileShare.None);
+        _temporaryPath = NewFile.TemporaryNameFor(path, "sqlrsync-new");
+        _file = NewFile.Create(_temporaryPath, mode);
     }
 
     public string Path { get; }
 
     public int PageSize { get; }
 
-    /// <summary>Starts a new replica at <paramref name="path"/>, which must not exist.</summary>
-    public static NewReplicaFile Create(string path, int pageSize) => new(path, pageSize);
+    public UnixFileMode FileMode { get; }
+
+    /// <summary>Starts a new replica at <paramref name="path"/>, which must not exist, with the permission bits <paramref name="mode"/>.</summary>
+    public static NewReplicaFile Create(string path, int pageSize, UnixFileMode mode) => new(path, pageSize, mode & (UnixFileMode)0x1FF);
 
     /// <summary>Writes one page, which the replica role has checked (its size, never page 0 or the lock-byte page).</summary>
     public UInt128 WritePage(uint pageNumber, ReadOnlySpan<byte> data)

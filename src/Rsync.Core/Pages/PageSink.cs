@@ -40,6 +40,7 @@ internal sealed class PageSink : IPageScanner, IPageWriter, IDisposable
         _created = created;
         _busyTimeout = busyTimeout;
         _reader = new DbpageReader(database);
+        FileMode = Files.Permissions.Of(database.Path);
         _writePage = database.Prepare($"INSERT INTO sqlite_dbpage(pgno, data, schema) VALUES (?1, ?2, '{database.Schema}')");
     }
 
@@ -49,6 +50,8 @@ internal sealed class PageSink : IPageScanner, IPageWriter, IDisposable
 
     /// <summary>The replica's page count when the transaction began (0 for a new or empty file).</summary>
     public uint PageCount { get; private set; }
+
+    public UnixFileMode FileMode { get; }
 
     /// <summary>Whether the replica is a WAL database; it then stays one, whatever page 1 it is sent.</summary>
     public bool IsWal { get; private set; }

@@ -93,6 +93,9 @@ internal sealed class PageSource : IPageScanner, IDisposable
     /// <exception cref="SqliteCallException">The file is not a database.</exception>
     public int ReadPageSize() => checked((int)_database.QueryInt64("PRAGMA page_size"));
 
+    /// <summary>The database file's permission bits (rwxrwxrwx), which a new replica of it takes.</summary>
+    public int FileMode => (int)Files.Permissions.Of(_database.Path);
+
     /// <summary>The page count as it is now, read in a read transaction of its own that ends at once.</summary>
     public uint ReadPageCount() => checked((uint)_database.QueryInt64("PRAGMA page_count"));
 

@@ -71,8 +71,8 @@ internal static class FanOutSync
 
     private static void SyncAll(PageSource source, List<Branch> branches, SyncOptions options, ProgressTracker progress)
     {
-        int pageSize = OriginStep(source, options, source.ReadPageSize);
-        Parallel.ForEach(branches, branch => branch.Step(() => branch.Greet(pageSize)));
+        var file = new OriginFile(OriginStep(source, options, source.ReadPageSize), source.FileMode);
+        Parallel.ForEach(branches, branch => branch.Step(() => branch.Greet(file)));
         if (!branches.Any(branch => branch.IsAlive))
         {
             return;
@@ -80,7 +80,7 @@ internal static class FanOutSync
         OriginStep(source, options, () =>
         {
             source.PinSnapshot();
-            OriginSnapshotChecks.Check(source, pageSize, options.WalOnly);
+            OriginSnapshotChecks.Check(source, file.PageSize, options.WalOnly);
             return 0;
         });
         foreach (var branch in branches)
@@ -202,9 +202,9 @@ internal static class FanOutSync
             : _finished ? new(_replica, Run.ToResult(Peer), null)
             : new(_replica, null, new SyncException(SyncFailure.Other, $"replica {_replica}: the sync did not finish"));
 
-        public void Greet(int pageSize)
+        public void Greet(OriginFile file)
         {
-            (Agreed, var replica) = OriginRole.Greet(Peer, pageSize, _options, Run);
+            (Agreed, var replica) = OriginRole.Greet(Peer, file, _options, Run);
             ReplicaPageCount = replica.PageCount;
         }
 

@@ -41,7 +41,7 @@ internal static class OriginRole
     private static void Sync(PageSource source, PeerConnection peer, SyncOptions options, SyncRun run)
     {
         int pageSize = source.ReadPageSize();
-        var (agreed, replica) = Greet(peer, pageSize, options, run);
+        var (agreed, replica) = Greet(peer, new OriginFile(pageSize, source.FileMode), options, run);
         source.PinSnapshot();
         OriginSnapshotChecks.Check(source, pageSize, options.WalOnly);
         SendSnapshotInfo(source, peer, run);
@@ -50,13 +50,14 @@ internal static class OriginRole
     }
 
     /// <summary>
-    /// Hellos (ours carries the page size, so that a replica with an empty file can set it before it
-    /// takes its lock), then the replica's info, which it sends once it holds its write lock: only then
-    /// may the snapshot be pinned. The replica checks the peer's --wal-only itself.
+    /// Hellos (ours carries the page size and the file's permission bits, so that a replica with an
+    /// empty or new file can take them before it takes its lock), then the replica's info, which it
+    /// sends once it holds its write lock: only then may the snapshot be pinned. The replica checks the
+    /// peer's --wal-only itself.
     /// </summary>
-    internal static (OptionFlags Agreed, DatabaseInfo Replica) Greet(PeerConnection peer, int pageSize, SyncOptions options, SyncRun run)
+    internal static (OptionFlags Agreed, DatabaseInfo Replica) Greet(PeerConnection peer, OriginFile file, SyncOptions options, SyncRun run)
     {
-        var agreed = peer.ExchangeHello(options, then: writer => OriginPageSize.Write(writer, pageSize));
+        var agreed = peer.ExchangeHello(options, then: file.WriteTo);
         run.DryRun = agreed.HasFlag(OptionFlags.DryRun);
         if (peer.Reader.PeekType() == MessageType.ReplicaWaiting)
         {

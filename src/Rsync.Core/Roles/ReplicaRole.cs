@@ -36,7 +36,7 @@ internal static class ReplicaRole
             var agreed = peer.ExchangeHello(options);
             run.DryRun = agreed.HasFlag(OptionFlags.DryRun);
             bool force = agreed.HasFlag(OptionFlags.Force);
-            int announcedPageSize = OriginPageSize.Parse(peer.Expect(MessageType.OriginPageSize).Span);
+            var originFile = OriginFile.Parse(peer.Expect(MessageType.OriginFile).Span);
 
             if (File.Exists(replicaPath) && !force && ReplicaState.Read(replicaPath) is null)
             {
@@ -44,7 +44,7 @@ internal static class ReplicaRole
             }
             // Our write lock (or, in a dry run, our read transaction) comes first: the origin pins its
             // snapshot only once it has our info, so it never holds it while we wait for the lock.
-            target = ReplicaTarget.Open(replicaPath, run.DryRun, announcedPageSize, options.BusyTimeout, waiting: () =>
+            target = ReplicaTarget.Open(replicaPath, run.DryRun, originFile, options.BusyTimeout, waiting: () =>
             {
                 progress.Enter(SyncPhase.Waiting);
                 if (peer.PeerCapabilities.HasFlag(Capabilities.WaitNotice))
@@ -56,6 +56,10 @@ internal static class ReplicaRole
             // Read under our lock: a sync that held it before us has recorded what it left.
             var state = target.IsNew || force ? null : ReplicaState.Read(replicaPath);
             var info = target.Info;
+            if (!force)
+            {
+                ReplicaGuard.RefuseIfNeverWritten(replicaPath, info.PageCount, state);
+            }
             info.WriteTo(peer.Writer, MessageType.ReplicaInfo);
             peer.Writer.Flush();
 
@@ -334,15 +338,13 @@ internal static class ReplicaRole
     /// </summary>
     internal static void CommitAndRecord(IPageWriter writer, string replicaPath, uint pageCount, string? before, string after, ReplicaState? state)
     {
-        string? previousRecord = null;
-        bool record = before != after || state is null || !state.Holds(after);
-        if (record)
+        RecordReplacement? replacement = null;
+        if (before != after || state is null || !state.Holds(after))
         {
             try
             {
-                previousRecord = ReplicaState.ReadText(replicaPath);
                 var contents = new[] { before, after }.OfType<string>().Distinct().ToList();
-                ReplicaState.Replace(replicaPath, new ReplicaState(contents, DateTimeOffset.UtcNow).Text());
+                replacement = RecordReplacement.Write(replicaPath, new ReplicaState(contents, DateTimeOffset.UtcNow).Text(), writer.FileMode);
             }
             catch (Exception e) when (e is IOException or UnauthorizedAccessException)
             {
@@ -353,11 +355,12 @@ internal static class ReplicaRole
         {
             Commit(writer, pageCount);
         }
-        catch when (record)
+        catch
         {
-            RestoreRecord(replicaPath, previousRecord);
+            replacement?.PutBack();
             throw;
         }
+        replacement?.Keep();
     }
 
     private static void Commit(IPageWriter writer, uint pageCount)
@@ -373,18 +376,6 @@ internal static class ReplicaRole
         catch (IOException e)
         {
             throw new SyncException(SyncFailure.DiskFull, $"cannot commit the replica: {e.Message}; it is unchanged (free some space or fix the disk, then retry)", e);
-        }
-    }
-
-    /// <summary>Best effort: if it fails, the record still names the content the replica kept, along with the one it did not get.</summary>
-    private static void RestoreRecord(string replicaPath, string? previousRecord)
-    {
-        try
-        {
-            ReplicaState.Replace(replicaPath, previousRecord);
-        }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-        {
         }
     }
 }

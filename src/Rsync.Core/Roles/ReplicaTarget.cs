@@ -33,16 +33,18 @@ internal sealed class ReplicaTarget : IDisposable
     public bool IsNew => Existing is null;
 
     /// <summary>
-    /// Opens <paramref name="path"/> for one sync; an empty or new file takes <paramref name="pageSize"/>.
+    /// Opens <paramref name="path"/> for one sync; an empty or new file takes the origin's page size,
+    /// and a new file the origin file's permission bits (<paramref name="origin"/>).
     /// <paramref name="waiting"/> is called when another process holds the write lock, before waiting for
     /// it; <paramref name="cancellation"/> ends that wait.
     /// </summary>
-    public static ReplicaTarget Open(string path, bool dryRun, int pageSize, TimeSpan busyTimeout, Action waiting, CancellationToken cancellation)
+    public static ReplicaTarget Open(string path, bool dryRun, OriginFile origin, TimeSpan busyTimeout, Action waiting, CancellationToken cancellation)
     {
+        int pageSize = origin.PageSize;
         if (!File.Exists(path))
         {
             var empty = new DatabaseInfo(pageSize, 0, IsWal: false);
-            return dryRun ? new(empty, null, null, null) : CreateNew(path, empty);
+            return dryRun ? new(empty, null, null, null) : CreateNew(path, empty, (UnixFileMode)origin.Mode);
         }
         if (dryRun)
         {
@@ -53,11 +55,11 @@ internal sealed class ReplicaTarget : IDisposable
         return new(new DatabaseInfo(sink.PageSize, sink.PageCount, sink.IsWal), sink, sink, sink);
     }
 
-    private static ReplicaTarget CreateNew(string path, DatabaseInfo info)
+    private static ReplicaTarget CreateNew(string path, DatabaseInfo info, UnixFileMode mode)
     {
         try
         {
-            var file = NewReplicaFile.Create(path, info.PageSize);
+            var file = NewReplicaFile.Create(path, info.PageSize, mode);
             return new(info, null, file, file);
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)

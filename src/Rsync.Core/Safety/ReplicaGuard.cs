@@ -4,8 +4,11 @@ namespace SqlRsync.Safety;
 
 /// <summary>
 /// Keeps sqlrsync from overwriting a database that is not its replica: swapped arguments
-/// (`sqlrsync backup.db live.db` while a program writes live.db), or a replica that another program
-/// changed since sqlrsync last wrote it. Both are refused with one line unless the user passes --force.
+/// (`sqlrsync backup.db live.db`, whether or not a program has live.db open at that moment), or a
+/// replica that another program changed since sqlrsync last wrote it. A database that holds pages
+/// and has no record of sqlrsync's beside it is not overwritten; nor is one whose content is not one
+/// sqlrsync recorded. Both are refused with one line unless the user passes --force, which a first
+/// sync into a copy made by cp or by sqlite3_rsync needs once.
 /// Readers of a replica, their checkpoints and copies made by backup tools leave its content as it
 /// was, so they never trip the guard; docs/reliability.md lists what it can and cannot see.
 /// </summary>
@@ -30,6 +33,21 @@ internal static class ReplicaGuard
                         $"(no {Path.GetFileName(ReplicaState.FileFor(replicaPath))} beside it): it looks like a live database, not a replica; {HowToProceed}");
                 }
             }
+        }
+    }
+
+    /// <summary>
+    /// Under the replica's lock: a replica that holds pages (<paramref name="pageCount"/>) must have
+    /// sqlrsync's record beside it (<paramref name="state"/>, null when it has none).
+    /// </summary>
+    public static void RefuseIfNeverWritten(string replicaPath, uint pageCount, ReplicaState? state)
+    {
+        if (pageCount > 0 && state is null)
+        {
+            throw new SyncException(SyncFailure.Refused,
+                $"replica {replicaPath} holds a database that sqlrsync never wrote (no {Path.GetFileName(ReplicaState.FileFor(replicaPath))} beside it), " +
+                "so it may be a live database named as the replica by mistake: check the order of the arguments (ORIGIN first, then REPLICA); " +
+                "if it is a copy of the origin (made by cp or sqlite3_rsync), pass --force once to take it over as a replica");
         }
     }
 

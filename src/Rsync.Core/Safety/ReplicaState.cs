@@ -7,8 +7,8 @@ namespace SqlRsync.Safety;
 /// What sqlrsync remembers of a replica it wrote, in a small text file beside it (REPLICA-sqlrsync),
 /// never inside the database: the content digests the replica may hold and when sqlrsync last changed
 /// it. A sync that changes the replica records the digest before and the digest after, durably, before
-/// it commits, so whichever content a crash leaves is recognised. The file is replaced whole (a
-/// temporary file, fsync, rename, fsync of the directory), never edited in place.
+/// it commits, so whichever content a crash leaves is recognised. The file is replaced whole, never
+/// edited in place (<see cref="RecordReplacement"/>).
 /// </summary>
 internal sealed record ReplicaState(IReadOnlyList<string> Contents, DateTimeOffset Written)
 {
@@ -31,11 +31,7 @@ internal sealed record ReplicaState(IReadOnlyList<string> Contents, DateTimeOffs
     {
         try
         {
-            return File.ReadAllText(FileFor(replicaPath));
-        }
-        catch (Exception e) when (e is FileNotFoundException or DirectoryNotFoundException)
-        {
-            return null;
+            return NewFile.ReadText(FileFor(replicaPath));
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
@@ -65,35 +61,4 @@ internal sealed record ReplicaState(IReadOnlyList<string> Contents, DateTimeOffs
         "# sqlrsync wrote the database beside this file and keeps this record to tell whether another program changed it since.\n" +
         $"{WrittenKey}{Written.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss'Z'", CultureInfo.InvariantCulture)}\n" +
         string.Concat(Contents.Select(content => $"{ContentKey}{content}\n"));
-
-    /// <summary>Replaces the state file of <paramref name="replicaPath"/> with <paramref name="text"/> (or removes it for null), durably.</summary>
-    /// <exception cref="IOException">The directory is not writable or the disk is full; the old file is then still in place.</exception>
-    public static void Replace(string replicaPath, string? text)
-    {
-        string path = FileFor(replicaPath);
-        string directory = Path.GetDirectoryName(Path.GetFullPath(path))!;
-        if (text is null)
-        {
-            File.Delete(path);
-        }
-        else
-        {
-            string temporary = Path.Combine(directory, $".{Path.GetFileName(path)}.{Environment.ProcessId}.tmp");
-            try
-            {
-                using (var file = new FileStream(temporary, FileMode.Create, FileAccess.Write, FileShare.None))
-                {
-                    file.Write(System.Text.Encoding.UTF8.GetBytes(text));
-                    file.Flush(flushToDisk: true);
-                }
-                File.Move(temporary, path, overwrite: true);
-            }
-            catch
-            {
-                File.Delete(temporary);
-                throw;
-            }
-        }
-        DirectoryEntries.SyncToDisk(directory);
-    }
 }

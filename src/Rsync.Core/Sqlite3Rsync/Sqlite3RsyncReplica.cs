@@ -1,6 +1,7 @@
 using SqlRsync.HashTrees;
 using SqlRsync.Pages;
 using SqlRsync.Protocol;
+using SqlRsync.Protocol.Messages;
 using SqlRsync.Protocol.Sqlite3Rsync;
 using SqlRsync.Roles;
 using SqlRsync.Safety;
@@ -31,9 +32,14 @@ internal static class Sqlite3RsyncReplica
             {
                 ReplicaGuard.RefuseIfInUse(replicaPath);
             }
-            target = ReplicaTarget.Open(replicaPath, options.DryRun, pageSize, options.BusyTimeout, waiting: () => progress.Enter(SyncPhase.Waiting), progress.Cancellation);
+            // sqlite3_rsync says nothing of its file's permission bits: a new replica is the owner's alone.
+            target = ReplicaTarget.Open(replicaPath, options.DryRun, new OriginFile(pageSize, OriginFile.PrivateMode), options.BusyTimeout, waiting: () => progress.Enter(SyncPhase.Waiting), progress.Cancellation);
             var state = target.IsNew || options.Force ? null : ReplicaState.Read(replicaPath);
             var info = target.Info;
+            if (!options.Force)
+            {
+                ReplicaGuard.RefuseIfNeverWritten(replicaPath, info.PageCount, state);
+            }
             if (info.PageCount > 0 && info.PageSize != pageSize)
             {
                 throw new SyncException(SyncFailure.Incompatible, $"page size mismatch: the origin uses {pageSize} bytes, replica {replicaPath} uses {info.PageSize}; sync to a new replica file instead");

@@ -59,8 +59,7 @@ public sealed class ClearErrorTests : IDisposable
     [Fact]
     public void PageSizeMismatch()
     {
-        TestDatabase.Create(_replica, rows: 100, pageSize: 8192);
-        TestDatabase.Checkpoint(_replica);
+        TestDatabase.CreateReplica(_replica, rows: 100, pageSize: 8192);
         AssertClearError(1, "page size mismatch: the origin uses 4096 bytes", _origin, _replica);
     }
 

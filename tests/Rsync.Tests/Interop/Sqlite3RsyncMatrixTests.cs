@@ -85,7 +85,7 @@ public sealed class Sqlite3RsyncMatrixTests(SshSyncTests.Server server) : IClass
         TestDatabase.Sqlite3Cli(origin, $"PRAGMA page_size = {pageSize}; PRAGMA journal_mode = wal; CREATE TABLE big(n INTEGER PRIMARY KEY, b BLOB); " +
             "WITH RECURSIVE c(n) AS (VALUES(1) UNION ALL SELECT n + 1 FROM c WHERE n < 17000) INSERT INTO big SELECT n, zeroblob(64000) FROM c");
         TestDatabase.Checkpoint(origin);
-        File.Copy(origin, replica);
+        TestDatabase.CopyAsReplica(origin, replica);
         File.Copy(origin, reference);
         TestDatabase.Sqlite3Cli(origin, "UPDATE big SET b = randomblob(64000) WHERE n IN (10, 16500); INSERT INTO big VALUES (17001, randomblob(64000))");
 
@@ -107,7 +107,7 @@ public sealed class Sqlite3RsyncMatrixTests(SshSyncTests.Server server) : IClass
             return;
         }
         TestDatabase.Checkpoint(origin);
-        File.Copy(origin, replica);
+        TestDatabase.CopyAsReplica(origin, replica);
         if (@case != Case.Identical)
         {
             Sync.SyncMatrixTests.Change(origin, @case switch

@@ -180,7 +180,7 @@ public class PageAccessTests
         var before = Directory.GetFiles(dir.Path);
 
         using (var source = PageSource.OpenSnapshot(origin, BusyTimeout))
-        using (var newFile = NewReplicaFile.Create(replica, source.PageSize))
+        using (var newFile = NewReplicaFile.Create(replica, source.PageSize, (UnixFileMode)0x1B6))
         {
             source.ScanPages(1, source.PageCount, (pageNumber, data) => newFile.WritePage(pageNumber, data));
             // A process killed here leaves no file behind: the replica has no name yet (O_TMPFILE).

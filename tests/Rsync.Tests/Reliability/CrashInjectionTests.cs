@@ -35,7 +35,7 @@ public sealed class CrashInjectionTests(ITestOutputHelper log) : IDisposable
             Syncs.Local(earlierOrigin, pristine, new SyncOptions());
             TestDatabase.Checkpoint(pristine);
             var copy = _dir.File($"measure-{mode}.db");
-            File.Copy(pristine, copy);
+            TestDatabase.CopyReplica(pristine, copy);
             var transcript = Transcript.Record(origin, copy, new SyncOptions());
             return (Pristine: pristine, OldContent: Content(pristine), transcript.FromOrigin.Length, ReplicaSends: transcript.FromReplica.Length);
         }).ToArray();
@@ -49,8 +49,7 @@ public sealed class CrashInjectionTests(ITestOutputHelper log) : IDisposable
             {
                 File.Delete(leftover);
             }
-            File.Copy(variant.Pristine, replica);
-            File.Copy(variant.Pristine + "-sqlrsync", replica + "-sqlrsync");
+            TestDatabase.CopyReplica(variant.Pristine, replica);
             // Anywhere in the conversation, or (half of the runs) within 64 bytes of its end, around
             // the commit; a limit past the end lets the sync complete.
             long length = killReplica ? variant.Length : variant.ReplicaSends;

@@ -78,8 +78,7 @@ public sealed class OriginWritersTests(SshSyncTests.Server server) : IClassFixtu
         var replica = _dir.File("replica.db");
         TestDatabase.Create(origin, rows: 3000, journalMode: "delete");
         TestDatabase.Sqlite3Cli(origin, "CREATE TABLE log(n)");
-        TestDatabase.Create(replica, rows: 10, journalMode: replicaMode, seed: 2);
-        TestDatabase.Checkpoint(replica);
+        TestDatabase.CreateReplica(replica, rows: 10, journalMode: replicaMode, seed: 2);
         Syncs.Local(origin, replica, Settings);
         Sync.SyncMatrixTests.Change(origin, Sync.SyncMatrixTests.Situation.OnePercentChanged);
         return (origin, replica);

@@ -44,11 +44,14 @@ public sealed class ProtocolFuzzTests(ITestOutputHelper log) : IDisposable
         var origin = _dir.File("origin.db");
         var oldReplica = _dir.File("old-replica.db");
         TestDatabase.Create(origin, rows: 120, journalMode: "delete", pageSize: PageSize, seed: 1);
-        TestDatabase.Create(oldReplica, rows: 120, journalMode: "delete", pageSize: PageSize, seed: 2);
+        TestDatabase.CreateReplica(oldReplica, rows: 120, journalMode: "delete", pageSize: PageSize, seed: 2);
         var originBytes = File.ReadAllBytes(origin);
         var oldReplicaBytes = File.ReadAllBytes(oldReplica);
+        var oldRecord = File.ReadAllText(oldReplica + "-sqlrsync");
+        File.Delete(oldReplica + "-sqlrsync");
         var replica = _dir.File("replica.db");
         File.WriteAllBytes(replica, oldReplicaBytes);
+        File.WriteAllText(replica + "-sqlrsync", oldRecord);
         var update = Transcript.Record(origin, replica, Settings);
         var created = Transcript.Record(origin, _dir.File("new.db"), Settings);
         File.Delete(_dir.File("new.db"));
@@ -57,7 +60,7 @@ public sealed class ProtocolFuzzTests(ITestOutputHelper log) : IDisposable
         var counts = new Dictionary<string, int>();
         var property = Prop.ForAll(CaseGenerator().ToArbitrary(), fuzzCase =>
         {
-            var outcome = RunCase(fuzzCase, origin, originBytes, replica, oldReplicaBytes, update, created);
+            var outcome = RunCase(fuzzCase, origin, originBytes, replica, oldReplicaBytes, oldRecord, update, created);
             counts[outcome] = counts.GetValueOrDefault(outcome) + 1;
         });
         var clock = System.Diagnostics.Stopwatch.StartNew();
@@ -70,7 +73,7 @@ public sealed class ProtocolFuzzTests(ITestOutputHelper log) : IDisposable
         Assert.True(counts.GetValueOrDefault("committed") > 0, "unmutated transcripts must commit");
     }
 
-    private static string RunCase(FuzzCase fuzzCase, string origin, byte[] originBytes, string replica, byte[] oldReplicaBytes, Transcript update, Transcript created)
+    private static string RunCase(FuzzCase fuzzCase, string origin, byte[] originBytes, string replica, byte[] oldReplicaBytes, string oldRecord, Transcript update, Transcript created)
     {
         byte[] input = fuzzCase.RandomBytes
             ? RandomInput(fuzzCase.RandomSeed)
@@ -82,14 +85,15 @@ public sealed class ProtocolFuzzTests(ITestOutputHelper log) : IDisposable
             }, fuzzCase.Mutations);
         bool replicaExisted = fuzzCase.Target != Target.NewReplica;
         var record = replica + "-sqlrsync";
-        File.Delete(record);
         if (replicaExisted)
         {
             File.WriteAllBytes(replica, oldReplicaBytes);
+            File.WriteAllText(record, oldRecord);
         }
         else
         {
             File.Delete(replica);
+            File.Delete(record);
         }
 
         var run = Task.Run(() =>
@@ -127,8 +131,9 @@ public sealed class ProtocolFuzzTests(ITestOutputHelper log) : IDisposable
         bool unchanged = replicaExisted ? after is not null && after.AsSpan().SequenceEqual(oldReplicaBytes) : after is null;
         bool isOrigin = after is not null && TestDatabase.PageDifference(originBytes, after, PageSize) is null;
         Assert.True(outcome == "refused" ? unchanged : isOrigin, $"replica after a {outcome} case is neither as before nor the origin");
-        // Only a commit leaves the replica's state record beside it.
-        Assert.Equal(outcome == "committed", File.Exists(record));
+        // A commit leaves the replica's state record beside it; a refusal leaves the old one as it was, or none.
+        Assert.Equal(outcome == "committed" || replicaExisted, File.Exists(record));
+        Assert.True(outcome == "committed" || !replicaExisted || File.ReadAllText(record) == oldRecord, "a refused case changed the record");
         var files = Directory.GetFiles(Path.GetDirectoryName(replica)!).Select(Path.GetFileName).Order().ToList();
         Assert.True((exists ? 3 : 2) + (File.Exists(record) ? 1 : 0) == files.Count, $"a journal or temporary file was left: {string.Join(", ", files)}");
         return outcome;

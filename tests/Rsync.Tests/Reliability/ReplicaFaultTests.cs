@@ -112,8 +112,7 @@ public class ReplicaFaultTests
         var replica = disk.File("replica.db");
         if (replicaMode is not null)
         {
-            TestDatabase.Create(replica, rows: 20, journalMode: replicaMode, seed: 3);
-            TestDatabase.Checkpoint(replica);
+            TestDatabase.CreateReplica(replica, rows: 20, journalMode: replicaMode, seed: 3);
         }
         if (readOnly)
         {

@@ -7,7 +7,8 @@ namespace SqlRsync.Tests.Safety;
 /// sqlrsync refuses to overwrite a database that shows it is not a replica — swapped arguments while
 /// a program writes the "replica", or a replica edited since sqlrsync last wrote it — with one line,
 /// exit 1 and nothing changed; --force overrides. The everyday flows need no flag: a new replica,
-/// repeated syncs into a replica that others only read, a first sync into a copy made with cp.
+/// repeated syncs into a replica that others only read; a first sync into a copy made with cp (or by
+/// sqlite3_rsync) takes --force once, as it holds a database sqlrsync never wrote.
 /// All through the real program.
 /// </summary>
 public sealed class ReplicaGuardTests(SshSyncTests.Server server) : IClassFixture<SshSyncTests.Server>, IDisposable
@@ -124,8 +125,7 @@ public sealed class ReplicaGuardTests(SshSyncTests.Server server) : IClassFixtur
         var origin = _dir.File("origin.db");
         var replica = _dir.File("replica.db");
         TestDatabase.Create(origin, rows: 2000, journalMode: "delete");
-        TestDatabase.Create(replica, rows: 10, journalMode: "wal", seed: 2);
-        TestDatabase.Checkpoint(replica);
+        TestDatabase.CreateReplica(replica, rows: 10, journalMode: "wal", seed: 2);
 
         for (int round = 0; round < 3; round++)
         {
@@ -138,7 +138,7 @@ public sealed class ReplicaGuardTests(SshSyncTests.Server server) : IClassFixtur
     }
 
     [Fact]
-    public void AFirstSyncIntoACopyMadeWithCpNeedsNoFlag()
+    public void AFirstSyncIntoACopyMadeWithCpTakesForceOnce()
     {
         var origin = _dir.File("origin.db");
         var copy = _dir.File("copy.db");
@@ -146,11 +146,70 @@ public sealed class ReplicaGuardTests(SshSyncTests.Server server) : IClassFixtur
         TestDatabase.Checkpoint(origin);
         File.Copy(origin, copy);
         Sync.SyncMatrixTests.Change(origin, Sync.SyncMatrixTests.Situation.ThirtyPercentChanged);
+        var before = DirectorySnapshot.Take(_dir.Path);
 
-        var sync = SqlRsyncProgram.Run(origin, copy);
+        var refused = SqlRsyncProgram.Run(origin, copy);
 
-        Assert.True(sync.ExitCode == 0, sync.StandardError);
+        Assert.Contains($"replica {copy} holds a database that sqlrsync never wrote (no copy.db-sqlrsync beside it)", SqlRsyncProgram.AssertErrorLine(refused, 1));
+        Assert.Contains("if it is a copy of the origin (made by cp or sqlite3_rsync), pass --force once to take it over as a replica", refused.StandardError);
+        DirectorySnapshot.AssertUnchanged(before, _dir.Path);
+        var forced = SqlRsyncProgram.Run(origin, copy, "--force");
+        Assert.True(forced.ExitCode == 0, forced.StandardError);
         Sync.SyncMatrixTests.AssertSynced(origin, copy, 4096);
         Assert.StartsWith("sqlrsync replica state 1\n", File.ReadAllText(copy + "-sqlrsync"));
+        Sync.SyncMatrixTests.Change(origin, Sync.SyncMatrixTests.Situation.OnePercentChanged);
+        var next = SqlRsyncProgram.Run(origin, copy);
+        Assert.True(next.ExitCode == 0, next.StandardError);
+    }
+
+    /// <summary>
+    /// `sqlite3 live.db "create table important(x)"; sqlrsync old-copy.db live.db` with no process
+    /// holding live.db at that moment: refused, whether old-copy.db is a replica sqlrsync made (its
+    /// record beside it) or a copy made with cp, in either journal mode; the table is still there.
+    /// </summary>
+    [Theory]
+    [InlineData("wal", true)]
+    [InlineData("wal", false)]
+    [InlineData("delete", true)]
+    [InlineData("delete", false)]
+    public void SwappedArgumentsOntoALiveDatabaseNoProcessHasOpenAreRefused(string journalMode, bool oldCopyIsAReplica)
+    {
+        var live = _dir.File("live.db");
+        var oldCopy = _dir.File("old-copy.db");
+        TestDatabase.Create(live, rows: 500, journalMode: journalMode);
+        if (oldCopyIsAReplica)
+        {
+            Assert.Equal(0, SqlRsyncProgram.Run(live, oldCopy).ExitCode);
+        }
+        else
+        {
+            TestDatabase.Checkpoint(live);
+            File.Copy(live, oldCopy);
+        }
+        TestDatabase.Sqlite3Cli(live, "CREATE TABLE important(x); INSERT INTO important VALUES (42)");
+        var before = DirectorySnapshot.Take(_dir.Path);
+
+        var swapped = SqlRsyncProgram.Run(oldCopy, live);
+
+        var line = SqlRsyncProgram.AssertErrorLine(swapped, 1);
+        Assert.Contains($"replica {live} holds a database that sqlrsync never wrote", line);
+        Assert.Contains("check the order of the arguments (ORIGIN first, then REPLICA)", line);
+        DirectorySnapshot.AssertUnchanged(before, _dir.Path);
+        Assert.Equal("42", TestDatabase.Sqlite3Cli(live, "SELECT x FROM important"));
+    }
+
+    /// <summary>An empty file, or none, is no database to protect: the first sync needs no flag.</summary>
+    [Fact]
+    public void AnEmptyReplicaFileNeedsNoFlag()
+    {
+        var origin = _dir.File("origin.db");
+        var replica = _dir.File("replica.db");
+        TestDatabase.Create(origin, rows: 300);
+        File.WriteAllBytes(replica, []);
+
+        var sync = SqlRsyncProgram.Run(origin, replica);
+
+        Assert.True(sync.ExitCode == 0, sync.StandardError);
+        Sync.SyncMatrixTests.AssertSynced(origin, replica, 4096);
     }
 }

@@ -73,6 +73,38 @@ public static class TestDatabase
     }
 
     /// <summary>
+    /// A replica as an earlier sync left it: a database like <see cref="Create"/>'s, made beside
+    /// <paramref name="path"/> and synced into it, so sqlrsync's record is there too.
+    /// </summary>
+    public static void CreateReplica(string path, int rows, string journalMode = "wal", int pageSize = 4096, int seed = 1)
+    {
+        var madeElsewhere = path + ".made-elsewhere.db";
+        Create(madeElsewhere, rows, journalMode, pageSize, seed);
+        Syncs.Local(madeElsewhere, path);
+        foreach (var file in Directory.GetFiles(Path.GetDirectoryName(path)!, Path.GetFileName(madeElsewhere) + "*"))
+        {
+            File.Delete(file);
+        }
+    }
+
+    /// <summary>A copy of a replica with its record, which sqlrsync recognises as its own, as it would a backup of both.</summary>
+    public static void CopyReplica(string replica, string copy)
+    {
+        File.Copy(replica, copy);
+        File.Copy(replica + "-sqlrsync", copy + "-sqlrsync");
+    }
+
+    /// <summary>
+    /// A copy made with cp and taken over as a replica, as a user does once with --force: the forced
+    /// sync from the origin it equals writes sqlrsync's record and no page.
+    /// </summary>
+    public static void CopyAsReplica(string origin, string copy)
+    {
+        File.Copy(origin, copy);
+        Assert.Equal(0u, Syncs.Local(origin, copy, new SyncOptions { Force = true }).PagesSent);
+    }
+
+    /// <summary>
     /// A WAL database of table t(id, v): <paramref name="rows"/> rows of 1,000 random bytes, four to a
     /// 4 KiB page (the shape bench/compare.sh syncs). Made by Debian's sqlite3.
     /// </summary>

@@ -50,13 +50,13 @@ public class AgentProcessTests
         var origin = dir.File("origin.db");
         var replica = dir.File("replica.db");
         TestDatabase.Create(origin, rows: 8000, seed: 1);
-        TestDatabase.Create(replica, rows: 4000, journalMode: replicaMode, seed: 2);
+        TestDatabase.CreateReplica(replica, rows: 4000, journalMode: replicaMode, seed: 2);
         var before = File.ReadAllBytes(replica);
         string contentBefore = TestDatabase.Sqlite3Cli(replica, "SELECT count(*), sum(length(body)) FROM items");
 
         // How many bytes a whole sync sends to the replica, measured on a copy.
         var copy = dir.File("copy.db");
-        File.Copy(replica, copy);
+        TestDatabase.CopyReplica(replica, copy);
         long total = Syncs.Local(origin, copy, Settings).BytesWritten;
         long limit = point switch
         {

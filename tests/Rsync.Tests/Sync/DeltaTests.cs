@@ -49,7 +49,7 @@ public sealed class DeltaTests : IDisposable
         Syncs.Local(origin, replica);
         TestDatabase.RewriteEveryHundredthRow(origin);
         var whole = _dir.File("whole.db");
-        File.Copy(replica, whole);
+        TestDatabase.CopyReplica(replica, whole);
 
         var delta = Syncs.Local(origin, replica, Deltas);
         var pages = Syncs.Local(origin, whole, Deltas with { Delta = false });
@@ -114,7 +114,7 @@ public sealed class DeltaTests : IDisposable
         Syncs.Local(origin, replica);
         TestDatabase.Sqlite3Cli(origin, change);
         var whole = _dir.File("whole.db");
-        File.Copy(replica, whole);
+        TestDatabase.CopyReplica(replica, whole);
 
         var delta = Syncs.Local(origin, replica, Deltas);
         var pages = Syncs.Local(origin, whole, Deltas with { Delta = false });

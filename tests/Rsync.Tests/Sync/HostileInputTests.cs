@@ -52,9 +52,9 @@ public class HostileInputTests
         var origin = dir.File("origin.db");
         var replica = dir.File("replica.db");
         TestDatabase.Create(origin, rows: 4000, seed: 1);
-        TestDatabase.Create(replica, rows: 3000, seed: 2);
+        TestDatabase.CreateReplica(replica, rows: 3000, seed: 2);
         var copy = dir.File("copy.db");
-        File.Copy(replica, copy);
+        TestDatabase.CopyReplica(replica, copy);
         var transcript = Transcript.Record(origin, copy, Settings).FromOrigin;
 
         ReplayWithBitFlips(origin, replica, transcript, seed: 2);
@@ -116,7 +116,7 @@ public class HostileInputTests
         writer.Flush();
         using var dir = new TempDirectory();
         var error = Assert.Throws<SyncException>(() => Syncs.Replica(dir.File("x.db"), new MemoryStream(stream.ToArray()), Stream.Null, Settings));
-        Assert.Contains("speaks version 2, the peer speaks version 7", error.Message);
+        Assert.Contains("speaks version 3, the peer speaks version 7", error.Message);
         Assert.Equal(SyncFailure.Protocol, error.Reason);
 
         var junk = "Welcome to db2!\n"u8.ToArray();
@@ -263,7 +263,7 @@ public class HostileInputTests
         var stream = new MemoryStream();
         var writer = new FrameWriter(stream);
         new Hello(Hello.CurrentVersion, Role.Origin, HashAlgorithm.Xxh3_128, Capabilities.Delta, (deltaOption ? OptionFlags.Delta : OptionFlags.None) | OptionFlags.Force).WriteTo(writer);
-        OriginPageSize.Write(writer, 4096);
+        new OriginFile(4096, 0x1A4).WriteTo(writer);
         new DatabaseInfo(4096, replicaPages, IsWal: true).WriteTo(writer, MessageType.OriginInfo);
         new SendPlan(2, default).WriteTo(writer);
         if (pageWrittenFirst > 0)
@@ -291,19 +291,18 @@ public class HostileInputTests
         Syncs.Local(origin, replica);
         TestDatabase.RewriteEveryHundredthRow(origin);
         var copy = dir.File("copy.db");
-        File.Copy(replica, copy);
-        File.Copy(replica + "-sqlrsync", copy + "-sqlrsync");
+        TestDatabase.CopyReplica(replica, copy);
         var transcript = Transcript.Record(origin, copy, Settings with { Delta = true }).FromOrigin;
         return (origin, replica, Transcript.Frames(transcript));
     }
 
-    /// <summary>An origin's hello, page size and info for a 300,000-page database of 4 KiB pages.</summary>
+    /// <summary>An origin's hello, file (page size, mode 0644) and info for a 300,000-page database of 4 KiB pages.</summary>
     private static (MemoryStream Stream, FrameWriter Writer) StartOriginTranscript()
     {
         var stream = new MemoryStream();
         var writer = new FrameWriter(stream);
         new Hello(Hello.CurrentVersion, Role.Origin, HashAlgorithm.Xxh3_128, Capabilities.None, OptionFlags.None).WriteTo(writer);
-        OriginPageSize.Write(writer, 4096);
+        new OriginFile(4096, 0x1A4).WriteTo(writer);
         new DatabaseInfo(4096, 300000, IsWal: true).WriteTo(writer, MessageType.OriginInfo);
         return (stream, writer);
     }

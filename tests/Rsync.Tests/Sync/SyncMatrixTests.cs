@@ -30,7 +30,7 @@ public class SyncMatrixTests
         {
             if (situation == Situation.Unrelated)
             {
-                TestDatabase.Create(replica, rows: 8000, seed: 99);
+                TestDatabase.CreateReplica(replica, rows: 8000, seed: 99);
             }
             else
             {
