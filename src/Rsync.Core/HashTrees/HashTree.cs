@@ -11,6 +11,10 @@ namespace SqlRsync.HashTrees;
 /// compare the top level first and then only the children of nodes that differ.
 /// To keep memory small as the database grows, the page hashes are not kept (unless they are the top
 /// level): the few under a level-1 node that differs are hashed again from the pages when asked for.
+/// The tree has the origin's shape on both sides, but nodes past the database's own last page are not
+/// stored: every such node hashes absent pages (0) only, so its value follows from its level alone
+/// (<see cref="AbsentNodes"/>). Memory and time follow the pages this side has, never the page count
+/// a peer announces: a replica of 10 pages told of 2^32 stores what 10 pages need.
 /// </summary>
 internal sealed class HashTree
 {
@@ -20,17 +24,20 @@ internal sealed class HashTree
     // Page hashes under level-1 nodes, computed when first asked for: compared against several
     // replicas, the origin reads those pages once.
     private readonly Dictionary<uint, UInt128[]> _pageHashesOf = [];
+    private readonly AbsentNodes _absent;
 
-    private HashTree(HashTreeShape shape, UInt128[][] levels, IPageScanner database, int pageSize)
+    private HashTree(HashTreeShape shape, UInt128[][] levels, IPageScanner database, int pageSize, AbsentNodes absent)
     {
         Shape = shape;
         _levels = levels;
         _database = database;
         _pageSize = pageSize;
+        _absent = absent;
     }
 
     public HashTreeShape Shape { get; }
 
+    /// <summary>Every node of the top level (at most <see cref="HashTreeShape.MaxTopNodes"/>), absent ones included.</summary>
     public ReadOnlySpan<UInt128> TopLevel => _levels[Shape.TopLevel];
 
     /// <summary>
@@ -44,6 +51,7 @@ internal sealed class HashTree
     {
         var database = scanners[0];
         var levels = new UInt128[shape.TopLevel + 1][];
+        var absent = new AbsentNodes(shape);
         if (shape.TopLevel == 0)
         {
             levels[0] = PageHasher.Hash(database, pageSize, AllPages(shape.PageCount));
@@ -51,22 +59,37 @@ internal sealed class HashTree
             {
                 content?.Add(page, levels[0][page - 1]);
             }
-            return new HashTree(shape, levels, database, pageSize);
+            return new HashTree(shape, levels, database, pageSize, absent);
         }
-        levels[1] = HashLevelOne(shape, scanners, pageSize, progress, content);
+        // Nodes that hold at least one of this side's pages, level by level.
+        ulong present = Math.Min(shape.PageCount, database.PageCount);
+        levels[1] = HashLevelOne(shape, scanners, pageSize, (uint)((present + shape.Fanout - 1) / shape.Fanout), progress, content);
+        if (shape.TopLevel == 1)
+        {
+            levels[1] = [.. Enumerable.Range(0, (int)shape.NodeCount(1)).Select(node => Node(levels[1], absent, 1, (uint)node))];
+        }
         for (int level = 2; level <= shape.TopLevel; level++)
         {
             var below = levels[level - 1];
-            var nodes = new UInt128[shape.NodeCount(level)];
-            for (int node = 0; node < nodes.Length; node++)
+            uint stored = level == shape.TopLevel ? shape.NodeCount(level) : (uint)((below.Length + shape.Fanout - 1) / shape.Fanout);
+            var nodes = new UInt128[stored];
+            var children = new UInt128[shape.Fanout];
+            for (uint node = 0; node < stored; node++)
             {
-                var (first, count) = shape.Children(level, (uint)node);
-                nodes[node] = HashOfHashes(below.AsSpan((int)first, count));
+                var (first, count) = shape.Children(level, node);
+                for (int child = 0; child < count; child++)
+                {
+                    children[child] = Node(below, absent, level - 1, first + (uint)child);
+                }
+                nodes[node] = HashOfHashes(children.AsSpan(0, count));
             }
             levels[level] = nodes;
         }
-        return new HashTree(shape, levels, database, pageSize);
+        return new HashTree(shape, levels, database, pageSize, absent);
     }
+
+    private static UInt128 Node(UInt128[] stored, AbsentNodes absent, int level, uint node) =>
+        node < stored.Length ? stored[node] : absent.Value(level, node);
 
     /// <summary>Hashes of the children of <paramref name="nodes"/> (ascending, at <paramref name="level"/>), in order.</summary>
     public UInt128[] ChildHashes(int level, IReadOnlyList<uint> nodes)
@@ -79,7 +102,10 @@ internal sealed class HashTree
         foreach (var node in nodes)
         {
             var (first, count) = Shape.Children(level, node);
-            result.AddRange(_levels[level - 1].AsSpan((int)first, count));
+            for (uint child = first; child < first + count; child++)
+            {
+                result.Add(Node(_levels[level - 1], _absent, level - 1, child));
+            }
         }
         return [.. result];
     }
@@ -113,12 +139,13 @@ internal sealed class HashTree
     }
 
     /// <summary>
-    /// Level 1 straight from the pages: the nodes are cut into as many runs as there are scanners, each
-    /// run scanned on a thread of its own, holding one node's page hashes at a time.
+    /// The first <paramref name="stored"/> nodes of level 1 straight from the pages: the nodes are cut
+    /// into as many runs as there are scanners, each run scanned on a thread of its own, holding one
+    /// node's page hashes at a time.
     /// </summary>
-    private static UInt128[] HashLevelOne(HashTreeShape shape, IReadOnlyList<IPageScanner> scanners, int pageSize, ProgressTracker? progress, ContentDigest? content)
+    private static UInt128[] HashLevelOne(HashTreeShape shape, IReadOnlyList<IPageScanner> scanners, int pageSize, uint stored, ProgressTracker? progress, ContentDigest? content)
     {
-        var nodes = new UInt128[shape.NodeCount(1)];
+        var nodes = new UInt128[stored];
         int runs = (int)Math.Min(scanners.Count, shape.NodeCount(1));
         if (runs <= 1)
         {
@@ -210,4 +237,34 @@ internal sealed class HashTree
     private static UInt128 HashOfHashes(ReadOnlySpan<UInt128> hashes) => XxHash128.HashToUInt128(MemoryMarshal.AsBytes(hashes));
 
     private static List<uint> AllPages(uint pageCount) => [.. Enumerable.Range(1, (int)pageCount).Select(page => (uint)page)];
+
+    /// <summary>
+    /// The value of a node with no page of this side under it: all such nodes of a level but the last
+    /// have <see cref="HashTreeShape.Fanout"/> children just like them; the last node of a level has the
+    /// last node of the level below among its children. Two values per level, computed once.
+    /// </summary>
+    private sealed class AbsentNodes
+    {
+        private readonly HashTreeShape _shape;
+        private readonly UInt128[] _full;
+        private readonly UInt128[] _last;
+
+        public AbsentNodes(HashTreeShape shape)
+        {
+            _shape = shape;
+            _full = new UInt128[shape.TopLevel + 1];
+            _last = new UInt128[shape.TopLevel + 1];
+            var children = new UInt128[shape.Fanout];
+            for (int level = 1; level <= shape.TopLevel; level++)
+            {
+                children.AsSpan().Fill(_full[level - 1]);
+                _full[level] = HashOfHashes(children);
+                int count = shape.Children(level, shape.NodeCount(level) - 1).Count;
+                children[count - 1] = _last[level - 1];
+                _last[level] = HashOfHashes(children.AsSpan(0, count));
+            }
+        }
+
+        public UInt128 Value(int level, uint node) => node == _shape.NodeCount(level) - 1 ? _last[level] : _full[level];
+    }
 }

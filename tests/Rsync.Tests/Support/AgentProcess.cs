@@ -14,6 +14,12 @@ public sealed class AgentProcess : IDisposable
         _standardError = _process.StandardError.ReadToEndAsync();
     }
 
+    public int ProcessId => _process.Id;
+
+    /// <summary>The most memory the agent has had resident so far (VmHWM in /proc/PID/status), in bytes.</summary>
+    public long PeakResidentBytes =>
+        long.Parse(File.ReadAllLines($"/proc/{_process.Id}/status").Single(line => line.StartsWith("VmHWM:")).Split(' ', StringSplitOptions.RemoveEmptyEntries)[1]) * 1024;
+
     public Stream Input => _process.StandardInput.BaseStream;
 
     public Stream Output => _process.StandardOutput.BaseStream;

@@ -19,6 +19,8 @@ public class HashTreeTests
     [InlineData(0, 3)]    // the same, hashed by several threads, each through its own connection
     [InlineData(1, 2)]
     [InlineData(50, 4)]
+    [InlineData(100_000, 1)] // a replica far shorter than its origin: whole nodes of every level absent
+    [InlineData(100_000, 2)]
     public void KeptLevelsAndRehashedPagesMatchAFullTree(int absentPages, int threads)
     {
         using var dir = new TempDirectory();

@@ -107,6 +107,46 @@ public class HostileInputTests
         Assert.Contains("unknown message type 0x55", error.Message);
     }
 
+    /// <summary>
+    /// A 14-byte OriginInfo announcing 4,294,967,294 pages to a replica agent whose replica has a few
+    /// hundred: the agent's memory follows its own pages, not the announcement (it took 220 MB before).
+    /// </summary>
+    [Fact]
+    public void AnAnnouncedPageCountAllocatesNothing()
+    {
+        using var dir = new TempDirectory();
+        var replica = dir.File("replica.db");
+        TestDatabase.CreateReplica(replica, rows: 3000);
+        uint replicaPages = uint.Parse(TestDatabase.Sqlite3Cli(replica, "PRAGMA page_count"));
+
+        long honest = PeakResidentBytesOfAnAgentTold(replica, replicaPages);
+        long hostile = PeakResidentBytesOfAnAgentTold(replica, 4_294_967_294);
+
+        Assert.True(hostile - honest < 24L << 20, $"told of 4,294,967,294 pages the agent peaked at {hostile >> 20} MiB, against {honest >> 20} MiB told of {replicaPages}");
+    }
+
+    /// <summary>Starts a replica agent, tells it of an origin of <paramref name="originPages"/> pages, and reads its peak memory once it has hashed its pages.</summary>
+    private static long PeakResidentBytesOfAnAgentTold(string replica, uint originPages)
+    {
+        using var agent = new AgentProcess("--replica", replica);
+        var writer = new FrameWriter(agent.Input);
+        new Hello(Hello.CurrentVersion, Role.Origin, HashAlgorithm.Xxh3_128, Capabilities.None, OptionFlags.None).WriteTo(writer);
+        new OriginFile(4096, 0x1A4).WriteTo(writer);
+        new DatabaseInfo(4096, originPages, IsWal: true).WriteTo(writer, MessageType.OriginInfo);
+        writer.Flush();
+        var reader = new FrameReader(agent.Output);
+        // Hello, ReplicaInfo, then the top level of its tree: by then the tree is built.
+        var answered = Task.Run(() =>
+        {
+            for (var type = reader.Read().Type; type != MessageType.HashesEnd; type = reader.Read().Type)
+            {
+                Assert.NotEqual(MessageType.Error, type);
+            }
+        });
+        Assert.True(answered.Wait(TimeSpan.FromMinutes(1)), "the agent sent no hashes within a minute");
+        return agent.PeakResidentBytes;
+    }
+
     [Fact]
     public void HelloFromAnotherVersionOrProgramIsNamed()
     {
