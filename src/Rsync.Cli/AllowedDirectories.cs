@@ -4,23 +4,31 @@ namespace SqlRsync.Cli;
 
 /// <summary>
 /// The directories a forced-command key may sync databases in (`--serve --allow DIR`), and the check
-/// that a requested path lies inside one of them once '~', '..' and every symbolic link on the way are
-/// resolved. The agent then opens the resolved path, so SQLite's -wal, -journal and the replica's
-/// record land beside it, inside the directory too.
+/// that a requested path lies inside one of them once '~' and '..' are resolved, with no symbolic link
+/// anywhere below the directory: a key follows none (a link could lead out, then or later). The
+/// agent then opens that path with no link allowed on the way, and confined to these directories
+/// (PathPolicy.ConfineTo), so SQLite's -wal, -journal and the replica's record land beside it, inside
+/// too, even if a link is swapped in while it runs.
 /// </summary>
 internal sealed class AllowedDirectories
 {
-    private readonly List<string> _roots;
+    /// <summary>Each directory as --allow spells it (absolute) and as its real path.</summary>
+    private readonly List<(string Given, string Real)> _roots;
 
-    private AllowedDirectories(List<string> roots) => _roots = roots;
+    private AllowedDirectories(List<(string Given, string Real)> roots) => _roots = roots;
 
     /// <exception cref="FormatException">A directory does not exist.</exception>
     public static AllowedDirectories Resolve(IEnumerable<string> directories) => new([.. directories.Select(directory =>
-        Directory.Exists(directory) && Libc.RealPath(directory) is { } real ? real : throw new FormatException($"--allow {directory}: no such directory"))]);
+        Directory.Exists(directory) && Libc.RealPath(directory) is { } real
+            ? (Path.TrimEndingDirectorySeparator(Path.GetFullPath(directory)), real)
+            : throw new FormatException($"--allow {directory}: no such directory"))]);
 
-    public override string ToString() => string.Join(", ", _roots);
+    /// <summary>The real paths of the directories.</summary>
+    public IEnumerable<string> RealPaths => _roots.Select(root => root.Real);
 
-    /// <summary>The real path of <paramref name="requested"/> (relative paths and '~' start at <paramref name="home"/>), which must lie inside an allowed directory.</summary>
+    public override string ToString() => string.Join(", ", _roots.Select(root => root.Real));
+
+    /// <summary>The path to open for <paramref name="requested"/> (relative paths and '~' start at <paramref name="home"/>), which must lie inside an allowed directory.</summary>
     /// <exception cref="FormatException">Why it may not be used.</exception>
     public string Confine(string requested, string home)
     {
@@ -28,25 +36,37 @@ internal sealed class AllowedDirectories
             : requested.StartsWith('~') ? throw new FormatException($"{requested}: a ~user path is not accepted here; give the full path")
             : requested;
         string full = Path.GetFullPath(expanded, home);
-        string real;
-        if (File.Exists(full) || Directory.Exists(full))
+        foreach (var (given, real) in _roots)
         {
-            real = Libc.RealPath(full) ?? throw new FormatException($"{requested} cannot be resolved");
+            foreach (var spelling in new[] { real, given })
+            {
+                if (Below(full, spelling) is { } rest)
+                {
+                    return WithoutLinks(requested, real, rest);
+                }
+            }
         }
-        else if (new FileInfo(full).LinkTarget is not null)
+        throw new FormatException($"{requested} is outside the directories this key may sync ({this})");
+    }
+
+    /// <summary>What follows <paramref name="root"/> in <paramref name="path"/> ("" for the root itself), or null when it is not inside.</summary>
+    private static string? Below(string path, string root) =>
+        root == "/" ? path.TrimStart('/')
+        : path == root ? ""
+        : path.StartsWith(root + "/", StringComparison.Ordinal) ? path[(root.Length + 1)..]
+        : null;
+
+    private string WithoutLinks(string requested, string root, string rest)
+    {
+        string path = root;
+        foreach (var part in rest.Split('/', StringSplitOptions.RemoveEmptyEntries))
         {
-            throw new FormatException($"{requested} is a symbolic link to a file that does not exist");
+            path = Path.Join(path, part);
+            if (Libc.LinkStatus(path) is { IsLink: true })
+            {
+                throw new FormatException($"{requested} is outside the directories this key may sync ({this}): it leads through the symbolic link {path}, and a key follows none");
+            }
         }
-        else
-        {
-            string parent = Path.GetDirectoryName(full)!;
-            real = Libc.RealPath(parent) is { } realParent ? Path.Join(realParent, Path.GetFileName(full))
-                : throw new FormatException($"the directory of {requested} does not exist");
-        }
-        if (!_roots.Any(root => real.StartsWith(root == "/" ? root : root + "/", StringComparison.Ordinal)))
-        {
-            throw new FormatException($"{requested} is outside the directories this key may sync ({this})");
-        }
-        return real;
+        return path;
     }
 }

@@ -141,7 +141,7 @@ internal static class SyncRunner
             Console.Out.WriteLine(JsonReport.ForDirectory(origin, replica, result, clock.Elapsed, output.Check, dryRun));
         }
         return ExitCode(allFailed: databases.Count > 0 && failed.Count == databases.Count + result.Deletions.Count, anyFailed: failed.Count > 0,
-            differ: databases.Any(database => !database.Result!.Identical), output);
+            differ: databases.Any(database => database.Result is { Identical: false }), output);
     }
 
     /// <summary>

@@ -41,7 +41,7 @@ internal static class DirectorySession
     {
         var reader = new FrameReader(input);
         var writer = new FrameWriter(output);
-        CheckDirectory(directory, isOrigin ? "origin" : "replica");
+        directory = CheckDirectory(directory, isOrigin ? "origin" : "replica");
         var listed = new HashSet<string>(StringComparer.Ordinal);
         while (true)
         {
@@ -97,7 +97,7 @@ internal static class DirectorySession
     public static DirectorySyncResult Run(string localDirectory, bool localIsOrigin, Stream input, Stream output, SyncOptions options,
         DirectoryOptions selection, IProgress<SyncProgress>? progress, CancellationToken cancellation, string? agentHost = null)
     {
-        CheckDirectory(localDirectory, localIsOrigin ? "origin" : "replica");
+        localDirectory = CheckDirectory(localDirectory, localIsOrigin ? "origin" : "replica");
         var (local, refused) = DatabaseDirectory.List(localDirectory, selection.Recursive);
         var reader = new FrameReader(input);
         var writer = new FrameWriter(output);
@@ -206,39 +206,51 @@ internal static class DirectorySession
         return failure;
     }
 
-    /// <summary>The path of <paramref name="name"/> inside <paramref name="directory"/>, refusing any way out (a symbolic link on the way).</summary>
+    /// <summary>
+    /// The path of <paramref name="name"/> inside the session's <paramref name="directory"/> (resolved
+    /// once, at the start), with no symbolic link anywhere below it (a link could lead out of it, then or later); with <paramref name="create"/>,
+    /// its missing directories are made, no wider than the directory each is made in. What is opened
+    /// there is opened with no link on the way (<see cref="NoSymlinks"/>), so a link swapped in after
+    /// this check fails the open.
+    /// </summary>
     private static string Inside(string directory, string name, bool create)
     {
-        string root = Libc.RealPath(directory) ?? throw new SyncException(SyncFailure.NotFound, $"directory {directory} does not exist");
-        string path = Path.Join(root, name);
-        string parent = Path.GetDirectoryName(path)!;
-        // The nearest directory that exists must be inside (so no link leads the new ones out), then the parent itself.
-        string existing = parent;
-        while (!Directory.Exists(existing))
+        var parts = name.Split('/');
+        string path = directory;
+        for (int at = 0; at < parts.Length; at++)
         {
-            existing = Path.GetDirectoryName(existing)!;
-        }
-        if (IsInside(existing, root) && create)
-        {
-            Directory.CreateDirectory(parent);
-        }
-        if (!IsInside(existing, root) || Directory.Exists(parent) && !IsInside(parent, root) || new FileInfo(path).LinkTarget is not null)
-        {
-            throw new SyncException(SyncFailure.Refused, $"{name} leads out of {directory} (a symbolic link); it is not synced");
+            string parent = path;
+            path = Path.Join(path, parts[at]);
+            var status = Libc.LinkStatus(path);
+            if (status is { IsLink: true })
+            {
+                throw new SyncException(SyncFailure.Refused, $"{name} leads out of {directory} (a symbolic link); it is not synced");
+            }
+            if (status is null && create && at < parts.Length - 1)
+            {
+                try
+                {
+                    NoSymlinks.MakeDirectory(path, Permissions.Of(parent));
+                }
+                catch (IOException e)
+                {
+                    throw new SyncException(SyncFailure.Access, $"{name}: {e.Message}", e);
+                }
+            }
         }
         return path;
     }
 
-    private static bool IsInside(string directory, string root) =>
-        Libc.RealPath(directory) is { } real && (real == root || real.StartsWith(root + "/", StringComparison.Ordinal));
-
-    private static void CheckDirectory(string directory, string side)
+    /// <summary>The directory to use for the whole session: as given, or its real path where links were followed (<see cref="PathPolicy"/>).</summary>
+    private static string CheckDirectory(string given, string side)
     {
+        string directory = PathPolicy.Resolve(side, given);
         if (!Directory.Exists(directory))
         {
             throw new SyncException(SyncFailure.NotFound, File.Exists(directory)
                 ? $"{side} {directory} is a file, not a directory; without a trailing '/' name two databases"
                 : $"{side} directory {directory} does not exist (create it first)");
         }
+        return directory;
     }
 }

@@ -10,7 +10,7 @@ internal static class DirectoryEntries
         {
             return;
         }
-        int fd = Libc.Open(directory, Libc.ReadOnly);
+        int fd = NoSymlinks.Open(directory, Libc.ReadOnly);
         if (fd >= 0)
         {
             Libc.Fsync(fd);

@@ -4,16 +4,14 @@ using System.Text;
 namespace SqlRsync.Files;
 
 /// <summary>
-/// The C library calls sqlrsync makes where .NET has no equivalent: file identity and filesystem type
-/// without opening a file (stat, statfs), nameless temporary files and hard links (open with O_TMPFILE,
-/// link, linkat), fsync of a directory, early writeback (sync_file_range), pipe sizes (fcntl), access
-/// and realpath. Linux, 64-bit (x86-64 and arm64 share these struct layouts); callers check
-/// <see cref="OperatingSystem.IsLinux"/> where it matters.
+/// The C library calls sqlrsync makes where .NET has no equivalent: file identity, owner and
+/// filesystem type without opening a file (stat, lstat, statfs, geteuid), the flags of nameless
+/// temporary files (O_TMPFILE; names and links are made by <see cref="NoSymlinks"/>), fsync, early
+/// writeback (sync_file_range), pipe sizes (fcntl), access and realpath. Linux, x86-64 layouts and
+/// values; callers check <see cref="OperatingSystem.IsLinux"/> where it matters.
 /// </summary>
 internal static partial class Libc
 {
-    public const int AtCurrentDirectory = -100;     // AT_FDCWD
-    public const int AtSymlinkFollow = 0x400;       // AT_SYMLINK_FOLLOW
     public const int ReadOnly = 0;                  // O_RDONLY, which opens a directory too
     public const int TemporaryReadWrite = 0x410000 | 2;  // O_TMPFILE | O_RDWR on x86-64
     public const int ErrorExists = 17;              // EEXIST
@@ -28,6 +26,24 @@ internal static partial class Libc
         }
         return (BitConverter.ToUInt64(buffer), BitConverter.ToUInt64(buffer[8..]));
     }
+
+    /// <summary>
+    /// lstat(2): whether the path itself (not what a link leads to) is a symbolic link, and its owner's
+    /// uid (st_mode at offset 24 and st_uid at 28 of x86-64's struct stat); null when it names nothing.
+    /// </summary>
+    public static (bool IsLink, uint Owner)? LinkStatus(string path)
+    {
+        Span<byte> buffer = stackalloc byte[256];
+        if (LinkStat(path, ref MemoryMarshal.GetReference(buffer)) != 0)
+        {
+            return null;
+        }
+        uint mode = BitConverter.ToUInt32(buffer[24..]);
+        return ((mode & 0xF000) == 0xA000, BitConverter.ToUInt32(buffer[28..]));
+    }
+
+    [LibraryImport("libc", EntryPoint = "geteuid")]
+    public static partial uint EffectiveUserId();
 
     /// <summary>f_type, the first 8-byte field of struct statfs; null when the call fails.</summary>
     public static long? FilesystemType(string path)
@@ -50,6 +66,9 @@ internal static partial class Libc
     [LibraryImport("libc", EntryPoint = "open", StringMarshalling = StringMarshalling.Utf8, SetLastError = true)]
     public static partial int Open(string path, int flags, int mode = 0);
 
+    [LibraryImport("libc", EntryPoint = "open", SetLastError = true)]
+    public static unsafe partial int Open(byte* path, int flags, int mode);
+
     [LibraryImport("libc", EntryPoint = "fsync")]
     public static partial int Fsync(int fd);
 
@@ -68,12 +87,6 @@ internal static partial class Libc
     [LibraryImport("libc", EntryPoint = "close")]
     public static partial int Close(int fd);
 
-    [LibraryImport("libc", EntryPoint = "link", StringMarshalling = StringMarshalling.Utf8, SetLastError = true)]
-    public static partial int Link(string existing, string created);
-
-    [LibraryImport("libc", EntryPoint = "linkat", StringMarshalling = StringMarshalling.Utf8, SetLastError = true)]
-    public static partial int LinkAt(int existingDirectory, string existing, int createdDirectory, string created, int flags);
-
     /// <summary>access(2) with W_OK: whether this process may write the file or directory (false on a read-only filesystem, even for root).</summary>
     public static bool CanWrite(string path) => Access(path, 2) == 0;
 
@@ -82,6 +95,9 @@ internal static partial class Libc
 
     [LibraryImport("libc", EntryPoint = "stat", StringMarshalling = StringMarshalling.Utf8)]
     private static partial int Stat(string path, ref byte buffer);
+
+    [LibraryImport("libc", EntryPoint = "lstat", StringMarshalling = StringMarshalling.Utf8)]
+    private static partial int LinkStat(string path, ref byte buffer);
 
     [LibraryImport("libc", EntryPoint = "statfs", StringMarshalling = StringMarshalling.Utf8)]
     private static partial int StatFs(string path, ref byte buffer);

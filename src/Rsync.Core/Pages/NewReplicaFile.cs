@@ -33,7 +33,7 @@ internal sealed class NewReplicaFile : IPageWriter, IDisposable
         PageSize = pageSize;
         FileMode = mode;
         string directory = System.IO.Path.GetDirectoryName(System.IO.Path.GetFullPath(path))!;
-        int nameless = OperatingSystem.IsLinux() ? Libc.Open(directory, Libc.TemporaryReadWrite, (int)mode) : -1;
+        int nameless = OperatingSystem.IsLinux() ? NoSymlinks.Open(directory, Libc.TemporaryReadWrite, (int)mode) : -1;
         if (nameless >= 0)
         {
             _file = new SafeFileHandle(nameless, ownsHandle: true);
@@ -83,8 +83,8 @@ internal sealed class NewReplicaFile : IPageWriter, IDisposable
         RandomAccess.SetLength(_file, (long)pageCount * PageSize);
         RandomAccess.FlushToDisk(_file);
         int linked = _temporaryPath is null
-            ? Libc.LinkAt(Libc.AtCurrentDirectory, $"/proc/self/fd/{_file.DangerousGetHandle()}", Libc.AtCurrentDirectory, Path, Libc.AtSymlinkFollow)
-            : Libc.Link(_temporaryPath, Path);
+            ? NoSymlinks.Name((int)_file.DangerousGetHandle(), Path)
+            : LinkTemporary(_temporaryPath, Path);
         if (linked != 0)
         {
             int errno = Marshal.GetLastPInvokeError();
@@ -95,7 +95,7 @@ internal sealed class NewReplicaFile : IPageWriter, IDisposable
         _committed = true;
         if (_temporaryPath is not null)
         {
-            File.Delete(_temporaryPath);
+            NoSymlinks.Delete(_temporaryPath);
         }
         DirectoryEntries.SyncToDisk(System.IO.Path.GetDirectoryName(System.IO.Path.GetFullPath(Path))!);
     }
@@ -105,7 +105,20 @@ internal sealed class NewReplicaFile : IPageWriter, IDisposable
         _file.Dispose();
         if (!_committed && _temporaryPath is not null)
         {
-            File.Delete(_temporaryPath);
+            NoSymlinks.Delete(_temporaryPath);
+        }
+    }
+
+    private static int LinkTemporary(string temporary, string path)
+    {
+        try
+        {
+            NoSymlinks.Link(temporary, path);
+            return 0;
+        }
+        catch (IOException)
+        {
+            return -1;
         }
     }
 

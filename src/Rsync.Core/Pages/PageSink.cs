@@ -269,7 +269,7 @@ internal sealed class PageSink : IPageScanner, IPageWriter, IDisposable
         // Our connection is closed, so no SQLite lock of this process is on these files any more.
         foreach (var file in Files.CompanionFiles.OfSqlite.Select(suffix => path + suffix).Prepend(path))
         {
-            File.Delete(file);
+            Files.NoSymlinks.Delete(file);
         }
     }
 }

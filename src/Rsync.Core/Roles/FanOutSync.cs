@@ -17,7 +17,7 @@ internal static class FanOutSync
 {
     public static IReadOnlyList<ReplicaOutcome> Run(string originPath, IReadOnlyList<SyncEndpoint> replicas, SyncOptions options, ProgressTracker progress)
     {
-        PathChecks.Origin(originPath);
+        originPath = PathChecks.Origin(originPath);
         var branches = replicas.Select(replica => new Branch(replica, options, progress.Cancellation)).ToList();
         try
         {

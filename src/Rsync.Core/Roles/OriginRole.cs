@@ -25,7 +25,7 @@ internal static class OriginRole
         PageSource? source = null;
         return peer.Run(originPath, options.BusyTimeout, () =>
         {
-            PathChecks.Origin(originPath);
+            originPath = PathChecks.Origin(originPath);
             source = PageSource.Open(originPath, options.BusyTimeout);
             var run = new SyncRun(progress);
             Sync(source, peer, options, run);

@@ -4,12 +4,15 @@ namespace SqlRsync.Roles;
 
 /// <summary>
 /// Checks on a side's path made before its database is opened: the same words on this machine and
-/// from a remote agent, and before any page travels.
+/// from a remote agent, and before any page travels. Each returns the path to open: the one given,
+/// or its real path where symbolic links were followed, as <see cref="PathPolicy"/> allows.
 /// </summary>
 internal static class PathChecks
 {
-    public static void Origin(string path)
+    public static string Origin(string given)
     {
+        RefuseCompanion("origin", given);
+        string path = PathPolicy.Resolve("origin", given);
         RefuseCompanion("origin", path);
         if (Directory.Exists(path))
         {
@@ -19,10 +22,13 @@ internal static class PathChecks
         {
             throw new SyncException(SyncFailure.NotFound, $"origin {path} does not exist (check the path)");
         }
+        return path;
     }
 
-    public static void Replica(string path)
+    public static string Replica(string given)
     {
+        RefuseCompanion("replica", given);
+        string path = PathPolicy.Resolve("replica", given);
         RefuseCompanion("replica", path);
         if (Directory.Exists(path))
         {
@@ -42,6 +48,7 @@ internal static class PathChecks
         {
             throw new SyncException(SyncFailure.Access, $"replica {path} is not writable: fix its permissions or choose another place");
         }
+        return path;
     }
 
     private static void RefuseCompanion(string side, string path)

@@ -32,7 +32,7 @@ internal static class ReplicaRole
         ReplicaTarget? target = null;
         return peer.Run(replicaPath, options.BusyTimeout, () =>
         {
-            PathChecks.Replica(replicaPath);
+            replicaPath = PathChecks.Replica(replicaPath);
             var agreed = peer.ExchangeHello(options);
             run.DryRun = agreed.HasFlag(OptionFlags.DryRun);
             bool force = agreed.HasFlag(OptionFlags.Force);

@@ -35,10 +35,10 @@ internal sealed class RecordReplacement
         string directory = Path.GetDirectoryName(Path.GetFullPath(record))!;
         string previous = Path.Combine(directory, $".{Path.GetFileName(record)}.previous");
         RemoveLeftovers(directory, Path.GetFileName(record), previous);
-        bool hadRecord = File.Exists(record) && Libc.Link(record, previous) == 0;
-        if (File.Exists(record) && !hadRecord)
+        bool hadRecord = File.Exists(record);
+        if (hadRecord)
         {
-            throw new IOException($"cannot keep the old record {record} aside (a hard link beside it)");
+            NoSymlinks.Link(record, previous);
         }
         string temporary = NewFile.TemporaryNameFor(record, TemporarySuffix);
         try
@@ -48,15 +48,15 @@ internal sealed class RecordReplacement
                 RandomAccess.Write(file, System.Text.Encoding.UTF8.GetBytes(text), 0);
                 RandomAccess.FlushToDisk(file);
             }
-            File.Move(temporary, record, overwrite: true);
+            NoSymlinks.Rename(temporary, record);
             DirectoryEntries.SyncToDisk(directory);
         }
         catch
         {
-            File.Delete(temporary);
+            NoSymlinks.Delete(temporary);
             if (hadRecord)
             {
-                File.Delete(previous);
+                NoSymlinks.Delete(previous);
             }
             throw;
         }
@@ -70,7 +70,7 @@ internal sealed class RecordReplacement
         {
             try
             {
-                File.Delete(_previous);
+                NoSymlinks.Delete(_previous);
             }
             catch (Exception e) when (e is IOException or UnauthorizedAccessException)
             {
@@ -94,11 +94,11 @@ internal sealed class RecordReplacement
         {
             if (_hadRecord)
             {
-                File.Move(_previous, _record, overwrite: true);
+                NoSymlinks.Rename(_previous, _record);
             }
             else
             {
-                File.Delete(_record);
+                NoSymlinks.Delete(_record);
             }
             DirectoryEntries.SyncToDisk(Path.GetDirectoryName(_record)!);
         }
@@ -109,10 +109,10 @@ internal sealed class RecordReplacement
 
     private static void RemoveLeftovers(string directory, string recordName, string previous)
     {
-        File.Delete(previous);
+        NoSymlinks.Delete(previous);
         foreach (var leftover in Directory.EnumerateFiles(directory, $".{recordName}.*.{TemporarySuffix}"))
         {
-            File.Delete(leftover);
+            NoSymlinks.Delete(leftover);
         }
     }
 }

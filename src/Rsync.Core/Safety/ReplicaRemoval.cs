@@ -46,7 +46,7 @@ internal static class ReplicaRemoval
         {
             foreach (var file in CompanionFiles.OfSqlite.Append(CompanionFiles.Record).Select(suffix => path + suffix).Prepend(path))
             {
-                File.Delete(file);
+                NoSymlinks.Delete(file);
             }
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)

@@ -21,6 +21,7 @@ internal static class NativeSqlite
     /// <exception cref="SyncException">Our library has no sqlite_dbpage (a broken build).</exception>
     public static void EnsureDbpage()
     {
+        NoSymlinkVfs.EnsureInstalled();
         if (!HasDbpage)
         {
             throw new SyncException(SyncFailure.Incompatible, $"this sqlrsync's SQLite ({Version}) was built without sqlite_dbpage; rebuild it (native/sqlite/build.sh)");
@@ -36,6 +37,7 @@ internal static class NativeSqlite
     {
         lock (typeof(NativeSqlite))
         {
+            NoSymlinkVfs.EnsureInstalled();
             if (!ProviderIsSet())
             {
                 var library = NativeLibrary.Load(SqliteNative.Library, typeof(NativeSqlite).Assembly, null);

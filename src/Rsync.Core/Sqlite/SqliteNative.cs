@@ -27,6 +27,7 @@ internal static partial class SqliteNative
     public const int OpenReadWrite = 0x00000002;
     public const int OpenCreate = 0x00000004;
     public const int OpenNoMutex = 0x00008000;
+    public const int OpenNoFollow = 0x01000000;
 
     public const int DbConfigNoCheckpointOnClose = 1006;
 
@@ -64,6 +65,9 @@ internal static partial class SqliteNative
 
     [LibraryImport(Library, EntryPoint = "sqlite3_autovacuum_pages")]
     public static unsafe partial int AutoVacuumPages(nint database, delegate* unmanaged[Cdecl]<nint, nint, uint, uint, uint, uint> pages, nint argument, nint destructor);
+
+    [LibraryImport(Library, EntryPoint = "sqlite3_vfs_find")]
+    public static partial nint FindVfs(nint name);
 
     [LibraryImport(Library, EntryPoint = "sqlite3_get_autocommit")]
     public static partial int GetAutocommit(nint database);

@@ -22,7 +22,7 @@ internal static class Sqlite3RsyncOrigin
         PageSource? source = null;
         return conversation.Run(originPath, options.BusyTimeout, () =>
         {
-            PathChecks.Origin(originPath);
+            originPath = PathChecks.Origin(originPath);
             source = PageSource.Open(originPath, options.BusyTimeout);
             var run = new SyncRun(progress) { DryRun = options.DryRun };
             byte version = new Comparison(source, conversation, options, run, protocol).Run();

@@ -25,7 +25,7 @@ internal static class Sqlite3RsyncReplica
         ReplicaTarget? target = null;
         return conversation.Run(replicaPath, options.BusyTimeout, () =>
         {
-            PathChecks.Replica(replicaPath);
+            replicaPath = PathChecks.Replica(replicaPath);
             var (version, pageSize, originPageCount) = Begin(conversation, protocol);
             run.DryRun = options.DryRun;
             if (File.Exists(replicaPath) && !options.Force && ReplicaState.Read(replicaPath) is null)

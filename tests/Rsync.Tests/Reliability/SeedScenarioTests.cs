@@ -43,7 +43,7 @@ public class SeedScenarioTests
             // -ff: a file per thread, so that no call is split into "unfinished" and "resumed" lines
             // when two threads open files at once (the origin's and the replica's sides do).
             var trace = dir.File($"trace-{run}");
-            var result = ExternalProgram.Run("/usr/bin/strace", ["-ff", "-e", "trace=open,openat", "-o", trace, "dotnet", SqlRsyncProgram.DllPath, origin, replica]);
+            var result = ExternalProgram.Run("/usr/bin/strace", ["-ff", "-y", "-e", "trace=open,openat", "-o", trace, "dotnet", SqlRsyncProgram.DllPath, origin, replica]);
             Skip.If(result.StandardError.Contains("ptrace"), $"strace cannot trace here: {result.StandardError.Trim()}");
             Assert.True(result.ExitCode == 0, result.StandardError);
             var opens = Directory.GetFiles(dir.Path, $"trace-{run}.*").SelectMany(File.ReadAllLines).ToArray();
@@ -83,7 +83,11 @@ public class SeedScenarioTests
         replicaReader.Finish();
     }
 
-    /// <summary>Lines of an strace log where exactly <paramref name="path"/> (not its -wal or -shm) was opened successfully (with <paramref name="flag"/> among its flags, when given).</summary>
+    /// <summary>
+    /// Lines of an strace -y log where exactly <paramref name="path"/> (not its -wal or -shm) was opened
+    /// successfully (with <paramref name="flag"/> among its flags, when given): -y names the file a
+    /// descriptor returned refers to, whether it was opened by its whole path or relative to a directory.
+    /// </summary>
     private static int SuccessfulOpens(string[] trace, string path, string flag = "") =>
-        trace.Count(line => Regex.IsMatch(line, $"open(at)?\\(.*\"{Regex.Escape(path)}\".*{flag}.*\\) = \\d+$"));
+        trace.Count(line => Regex.IsMatch(line, $"open(at)?\\(.*{flag}.*\\) = \\d+<{Regex.Escape(path)}>$"));
 }

@@ -188,6 +188,20 @@ public sealed class ServeTests(ServeTests.Server server) : IClassFixture<ServeTe
         Assert.True(File.Exists(Path.Combine(replica, "kept.db")));
     }
 
+    /// <summary>A directory sync into the allowed directory itself is inside it (it was refused as outside).</summary>
+    [SkippableFact]
+    public void ADirectoryPushIntoTheAllowedDirectoryItselfWorks()
+    {
+        Skip.If(server.Ssh.Unavailable is not null, server.Ssh.Unavailable);
+        var origin = Directory.CreateDirectory(_local.File("origin")).FullName;
+        TestDatabase.Create(Path.Combine(origin, $"{_name}.db"), rows: 100);
+
+        var push = Sqlrsync(origin + "/", $"{PushOnly}:{server.Allowed}");
+
+        Assert.True(push.ExitCode == 0, push.StandardError);
+        Sync.SyncMatrixTests.AssertSynced(Path.Combine(origin, $"{_name}.db"), Allowed($"{_name}.db"), 4096);
+    }
+
     /// <summary>A -wal, -shm, -journal or -sqlrsync name is no database: refused as either side, through a key and locally, and nothing is made.</summary>
     [SkippableTheory]
     [InlineData("a.db-wal")]

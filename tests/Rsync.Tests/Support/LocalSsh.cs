@@ -6,8 +6,8 @@ namespace SqlRsync.Tests.Support;
 /// </summary>
 public static class LocalSsh
 {
-    /// <summary>An ssh stand-in: drops ssh's options and the host, and runs the remote command here, as sh -c.</summary>
-    public static string Script(TempDirectory dir) => Write(dir, "local-ssh", """
+    /// <summary>What every stand-in starts with: ssh's options and the host dropped, "$*" left as the remote command.</summary>
+    private const string DropOptionsAndHost = """
         while [ $# -gt 0 ]; do
           case "$1" in
             -p|-o|-e|-i|-F|-l) shift 2 ;;
@@ -16,8 +16,17 @@ public static class LocalSsh
           esac
         done
         shift
-        exec /bin/sh -c "$*"
-        """);
+        """;
+
+    /// <summary>An ssh stand-in: drops ssh's options and the host, and runs the remote command here, as sh -c.</summary>
+    public static string Script(TempDirectory dir) => Write(dir, "local-ssh", DropOptionsAndHost + "\nexec /bin/sh -c \"$*\"");
+
+    /// <summary>
+    /// An ssh stand-in for a host whose authorized_keys forces <paramref name="forcedCommand"/> (a shell
+    /// command line): it runs that instead, with the client's command in SSH_ORIGINAL_COMMAND, as sshd does.
+    /// </summary>
+    public static string ForcedCommand(TempDirectory dir, string name, string forcedCommand) =>
+        Write(dir, name, DropOptionsAndHost + $"\nSSH_ORIGINAL_COMMAND=\"$*\" exec {forcedCommand}");
 
     /// <summary>A program that runs the sqlrsync built beside the tests, for --exe.</summary>
     public static string Agent(TempDirectory dir) => Write(dir, "sqlrsync-agent", $"exec dotnet '{SqlRsyncProgram.DllPath}' \"$@\"");

@@ -16,6 +16,25 @@ public sealed class DirectorySyncTests : IDisposable
 
     private string[] Remote => ["--ssh", LocalSsh.Script(_dir), "--exe", LocalSsh.Agent(_dir)];
 
+    /// <summary>When every database fails (here: the replica side holds ones sqlrsync never wrote), the run ends with the lines that say so and exit 1 (it crashed before).</summary>
+    [Theory]
+    [InlineData("local")]
+    [InlineData("push")]
+    public void ADirectoryWhoseEveryDatabaseFailsEndsWithExit1(string direction)
+    {
+        var origin = Directory.CreateDirectory(_dir.File("origin")).FullName;
+        var replica = Directory.CreateDirectory(_dir.File("replica")).FullName;
+        TestDatabase.Create(Path.Combine(origin, "app.db"), rows: 100);
+        TestDatabase.Create(Path.Combine(replica, "app.db"), rows: 50, seed: 2);
+
+        var result = SqlRsyncProgram.Run(direction == "push" ? [origin + "/", $"host:{replica}", .. Remote] : [origin + "/", replica]);
+
+        Assert.True(result.ExitCode == 1, $"exit {result.ExitCode}: {result.StandardError}");
+        Assert.Contains("holds a database that sqlrsync never wrote", result.StandardError);
+        Assert.Contains("synced 0 of 1 databases", result.StandardError);
+        Assert.DoesNotContain("   at ", result.StandardError);
+    }
+
     [Theory]
     [InlineData("local")]
     [InlineData("push")]
