@@ -110,6 +110,7 @@ internal static class JsonReport
         json.WriteNumber("origin_pages", result.OriginPageCount);
         json.WriteNumber("replica_pages_before", result.ReplicaPageCountBefore);
         json.WriteNumber("replica_pages_after", figures.ReplicaPagesAfter);
+        json.WriteNumber("replaced_page_size", result.ReplacedPageSize);
         json.WriteNumber("pages_changed", result.PagesSent);
         json.WriteNumber("page_bytes", result.PageBytesRaw);
         json.WriteNumber("page_bytes_on_wire", result.PageBytesOnWire);

@@ -11,17 +11,14 @@ internal static class Summary
     public static IEnumerable<string> Lines(SyncResult result, TimeSpan elapsed, int verbosity)
     {
         var figures = new SyncFigures(result, elapsed);
-        if (result.DryRun && result.ReplicaPageCountBefore == 0)
+        if (Notice(result) is { } notice)
         {
-            yield return $"the replica does not exist (or is empty): a sync would create it, sending all {N(result.OriginPageCount)} pages";
+            yield return notice;
         }
         string dryRun = result.DryRun ? " (DRY RUN)" : "";
         yield return $"sent {N(figures.BytesSent)} bytes  received {N(figures.BytesReceived)} bytes  {figures.BytesPerSecond.ToString("N2", CultureInfo.InvariantCulture)} bytes/sec";
         yield return $"total size is {N(figures.TotalSize)}  speedup is {figures.Speedup.ToString("0.00", CultureInfo.InvariantCulture)}{dryRun}";
-        string verb = result.DryRun ? "would change" : "changed";
-        yield return $"{verb} {N(result.PagesSent)} of {N(result.OriginPageCount)} pages ({N(result.PageBytesRaw)} bytes, {N(result.PageBytesOnWire)} on the wire) " +
-                     $"in {result.RoundTrips} round trip{(result.RoundTrips == 1 ? "" : "s")}; {elapsed.TotalSeconds.ToString("0.000", CultureInfo.InvariantCulture)} s" +
-                     (result.Protocol == "sqlrsync" ? "" : $"; spoke {result.Protocol.Replace(" ", "'s protocol ")}");
+        yield return PagesLine(result, elapsed);
         if (verbosity < 2)
         {
             yield break;
@@ -37,6 +34,21 @@ internal static class Summary
             yield return $"hashes: {N(result.Hashes)}  hash-rounds: {result.HashRounds}  page updates: {N(result.PagesSent)}  protocol: {result.Protocol}";
         }
     }
+
+    /// <summary>What a user must know of this sync beyond its figures (a replica made or rebuilt whole), or null.</summary>
+    public static string? Notice(SyncResult result) =>
+        result.ReplacedPageSize != 0
+            ? $"the origin's page size changed from {N(result.ReplacedPageSize)} to {N(result.PageSize)} bytes: the replica {(result.DryRun ? "would be" : "was")} rebuilt whole and swapped in " +
+              "(readers that had it open keep the old file until they reopen it)"
+            : result.DryRun && result.ReplicaPageCountBefore == 0
+                ? $"the replica does not exist (or is empty): a sync would create it, sending all {N(result.OriginPageCount)} pages"
+                : null;
+
+    /// <summary>The pages changed, the round trips and the time: the one line a sync of a directory's database shows at -v.</summary>
+    public static string PagesLine(SyncResult result, TimeSpan elapsed) =>
+        $"{(result.DryRun ? "would change" : "changed")} {N(result.PagesSent)} of {N(result.OriginPageCount)} pages ({N(result.PageBytesRaw)} bytes, {N(result.PageBytesOnWire)} on the wire) " +
+        $"in {result.RoundTrips} round trip{(result.RoundTrips == 1 ? "" : "s")}; {elapsed.TotalSeconds.ToString("0.000", CultureInfo.InvariantCulture)} s" +
+        (result.Protocol == "sqlrsync" ? "" : $"; spoke {result.Protocol.Replace(" ", "'s protocol ")}");
 
     private static string N(long value) => value.ToString("N0", CultureInfo.InvariantCulture);
 

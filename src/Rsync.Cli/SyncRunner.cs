@@ -124,7 +124,10 @@ internal static class SyncRunner
             foreach (var database in databases.Where(database => database.Succeeded))
             {
                 // One line per database at -v; the whole summary at -vv.
-                foreach (var summaryLine in Summary.Lines(database.Result!, TimeSpent(database.Result!), verbosity).Skip(verbosity == 1 ? 2 : 0).Take(verbosity == 1 ? 1 : int.MaxValue))
+                var lines = verbosity == 1
+                    ? new[] { Summary.Notice(database.Result!), Summary.PagesLine(database.Result!, TimeSpent(database.Result!)) }.OfType<string>()
+                    : Summary.Lines(database.Result!, TimeSpent(database.Result!), verbosity);
+                foreach (var summaryLine in lines)
                 {
                     Console.Error.WriteLine($"{database.Name}: {summaryLine}");
                 }

@@ -12,6 +12,13 @@ public sealed record SyncResult
     /// <summary>The replica's page count before the sync (0 when it was new or empty).</summary>
     public uint ReplicaPageCountBefore { get; init; }
 
+    /// <summary>
+    /// The replica's page size before the sync when it differed from the origin's (the origin ran
+    /// PRAGMA page_size and VACUUM): the replica was rebuilt whole beside the old file and swapped in
+    /// (in a dry run: would be). 0 otherwise.
+    /// </summary>
+    public int ReplacedPageSize { get; init; }
+
     /// <summary>Whether this was a dry run: nothing was sent or written, and the page figures say what would have been.</summary>
     public bool DryRun { get; init; }
 

@@ -45,6 +45,21 @@ internal static partial class Libc
     [LibraryImport("libc", EntryPoint = "geteuid")]
     public static partial uint EffectiveUserId();
 
+    /// <summary>The owner and group of <paramref name="path"/> (st_uid and st_gid, at 28 and 32, through links); null when it names nothing.</summary>
+    public static (uint User, uint Group)? Owner(string path)
+    {
+        Span<byte> buffer = stackalloc byte[256];
+        if (Stat(path, ref MemoryMarshal.GetReference(buffer)) != 0)
+        {
+            return null;
+        }
+        return (BitConverter.ToUInt32(buffer[28..]), BitConverter.ToUInt32(buffer[32..]));
+    }
+
+    /// <summary>fchown(2).</summary>
+    [LibraryImport("libc", EntryPoint = "fchown")]
+    public static partial int ChangeOwner(int fd, uint user, uint group);
+
     /// <summary>f_type, the first 8-byte field of struct statfs; null when the call fails.</summary>
     public static long? FilesystemType(string path)
     {

@@ -39,6 +39,15 @@ internal sealed class ContentDigest(int pageSize)
 
     public ContentDigest Copy() => new(pageSize) { _sum = _sum };
 
+    /// <summary>The digest of every page of <paramref name="database"/>, read in one scan.</summary>
+    public static string Of(IPageScanner database, int pageSize)
+    {
+        var content = new ContentDigest(pageSize);
+        uint lockBytePage = LockBytePage.For(pageSize);
+        database.ScanPages(1, database.PageCount, (pageNumber, data) => content.Add(pageNumber, PageHasher.Hash(pageNumber, data, lockBytePage)));
+        return content.Value(database.PageCount);
+    }
+
     /// <summary>The digest of a database of <paramref name="pageCount"/> pages whose pages are all added, as 32 hex digits.</summary>
     public string Value(uint pageCount)
     {

@@ -13,7 +13,9 @@ namespace SqlRsync.Pages;
 /// SQLite's locks. The temporary file is nameless (O_TMPFILE) where the filesystem allows, so even a
 /// killed process leaves nothing behind; elsewhere it is a new file under an unpredictable hidden name
 /// (<see cref="NewFile"/>) that disposing removes. Either way a failed sync leaves no replica behind.
-/// The file takes the permission bits it is given (the origin's), less the umask.
+/// The file takes the permission bits it is given (the origin's), less the umask. One that replaces
+/// an existing replica (<see cref="ReplicaReplacement"/>) is renamed over it instead, and the old
+/// file's -wal and -shm, which belong to the old file, are removed with it.
 /// </summary>
 internal sealed class NewReplicaFile : IPageWriter, IDisposable
 {
@@ -27,11 +29,14 @@ internal sealed class NewReplicaFile : IPageWriter, IDisposable
     private uint _highestPageWritten;
     private bool _committed;
 
-    private NewReplicaFile(string path, int pageSize, UnixFileMode mode)
+    private readonly bool _replaces;
+
+    private NewReplicaFile(string path, int pageSize, UnixFileMode mode, bool replaces)
     {
         Path = path;
         PageSize = pageSize;
         FileMode = mode;
+        _replaces = replaces;
         string directory = System.IO.Path.GetDirectoryName(System.IO.Path.GetFullPath(path))!;
         int nameless = OperatingSystem.IsLinux() ? NoSymlinks.Open(directory, Libc.TemporaryReadWrite, (int)mode) : -1;
         if (nameless >= 0)
@@ -54,7 +59,19 @@ internal sealed class NewReplicaFile : IPageWriter, IDisposable
     public UnixFileMode FileMode { get; }
 
     /// <summary>Starts a new replica at <paramref name="path"/>, which must not exist, with the permission bits <paramref name="mode"/>.</summary>
-    public static NewReplicaFile Create(string path, int pageSize, UnixFileMode mode) => new(path, pageSize, mode & (UnixFileMode)0x1FF);
+    public static NewReplicaFile Create(string path, int pageSize, UnixFileMode mode) => new(path, pageSize, mode & (UnixFileMode)0x1FF, replaces: false);
+
+    /// <summary>Starts a file that will replace the replica at <paramref name="path"/> whole, with its permission bits and, where it can, its owner.</summary>
+    public static NewReplicaFile Replacing(string path, int pageSize)
+    {
+        var file = new NewReplicaFile(path, pageSize, Permissions.Of(path), replaces: true);
+        if (Libc.Owner(path) is { } owner)
+        {
+            // Best effort: only root may give a file to another user.
+            Libc.ChangeOwner((int)file._file.DangerousGetHandle(), owner.User, owner.Group);
+        }
+        return file;
+    }
 
     /// <summary>Writes one page, which the replica role has checked (its size, never page 0 or the lock-byte page).</summary>
     public UInt128 WritePage(uint pageNumber, ReadOnlySpan<byte> data)
@@ -82,6 +99,11 @@ internal sealed class NewReplicaFile : IPageWriter, IDisposable
         FlushRun();
         RandomAccess.SetLength(_file, (long)pageCount * PageSize);
         RandomAccess.FlushToDisk(_file);
+        if (_replaces)
+        {
+            PutInPlaceOfTheOldFile();
+            return;
+        }
         int linked = _temporaryPath is null
             ? NoSymlinks.Name((int)_file.DangerousGetHandle(), Path)
             : LinkTemporary(_temporaryPath, Path);
@@ -107,6 +129,32 @@ internal sealed class NewReplicaFile : IPageWriter, IDisposable
         {
             NoSymlinks.Delete(_temporaryPath);
         }
+    }
+
+    /// <summary>
+    /// Renames the file over the old one (readers that have the old file open keep it), and removes the
+    /// old file's -wal and -shm: a reader of the new file must not find the old one's log beside it.
+    /// </summary>
+    private void PutInPlaceOfTheOldFile()
+    {
+        string temporary = _temporaryPath ?? NewFile.TemporaryNameFor(Path, "sqlrsync-new");
+        if (_temporaryPath is null && NoSymlinks.Name((int)_file.DangerousGetHandle(), temporary) != 0)
+        {
+            throw new IOException($"cannot name the new replica beside {Path} ({Marshal.GetPInvokeErrorMessage(Marshal.GetLastPInvokeError())})");
+        }
+        try
+        {
+            NoSymlinks.Rename(temporary, Path);
+        }
+        catch
+        {
+            NoSymlinks.Delete(temporary);
+            throw;
+        }
+        _committed = true;
+        NoSymlinks.Delete(Path + CompanionFiles.Wal);
+        NoSymlinks.Delete(Path + CompanionFiles.SharedMemory);
+        DirectoryEntries.SyncToDisk(System.IO.Path.GetDirectoryName(System.IO.Path.GetFullPath(Path))!);
     }
 
     private static int LinkTemporary(string temporary, string path)

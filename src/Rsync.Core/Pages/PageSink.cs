@@ -239,6 +239,9 @@ internal sealed class PageSink : IPageScanner, IPageWriter, IDisposable
         $"replica {Path} is being read by another process, and a rollback-journal database cannot be written while it is read; " +
         $"gave up after {_busyTimeout.TotalSeconds:0.###} s (keep its readers' transactions short, make the replica a WAL database, or raise --busy-timeout)", cause);
 
+    /// <summary>Makes closing leave the WAL alone: no checkpoint, no -wal or -shm deleted (after the file was replaced under this name).</summary>
+    public void KeepWalOnClose() => _database.SetConfig(SqliteNative.DbConfigNoCheckpointOnClose, true);
+
     /// <exception cref="SyncException">The failed transaction could not be rolled back completely.</exception>
     public void Dispose()
     {

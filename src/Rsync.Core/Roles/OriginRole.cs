@@ -67,6 +67,7 @@ internal static class OriginRole
         var replica = DatabaseInfo.Parse(peer.Expect(MessageType.ReplicaInfo).Span, MessageType.ReplicaInfo);
         run.RoundTrips = 1;
         run.ReplicaPageCountBefore = replica.PageCount;
+        run.ReplacedPageSize = replica.ReplacedPageSize;
         return (agreed, replica);
     }
 

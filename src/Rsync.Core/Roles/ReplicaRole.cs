@@ -54,12 +54,8 @@ internal static class ReplicaRole
                 }
             }, progress.Cancellation);
             // Read under our lock: a sync that held it before us has recorded what it left.
-            var state = target.IsNew || force ? null : ReplicaState.Read(replicaPath);
+            var state = target.ReadRecordAndGuard(replicaPath, force);
             var info = target.Info;
-            if (!force)
-            {
-                ReplicaGuard.RefuseIfNeverWritten(replicaPath, info.PageCount, state);
-            }
             info.WriteTo(peer.Writer, MessageType.ReplicaInfo);
             peer.Writer.Flush();
 
@@ -69,6 +65,7 @@ internal static class ReplicaRole
             run.PageSize = info.PageSize;
             run.OriginPageCount = origin.PageCount;
             run.ReplicaPageCountBefore = info.PageCount;
+            run.ReplacedPageSize = info.ReplacedPageSize;
 
             // The replica's content as it is, and as it will be once the pages sent are written.
             var before = new ContentDigest(info.PageSize);
@@ -91,7 +88,7 @@ internal static class ReplicaRole
             progress.Enter(SyncPhase.Committing);
             if (target.Writer is { } writer)
             {
-                string? contentBefore = target.IsNew ? null : before.Value(info.PageCount);
+                string? contentBefore = target.ContentBefore(() => before.Value(info.PageCount));
                 CommitAndRecord(writer, replicaPath, origin.PageCount, contentBefore, after.Value(origin.PageCount), state);
             }
             else
@@ -124,12 +121,8 @@ internal static class ReplicaRole
         }
         if (replica.PageSize != origin.PageSize)
         {
-            if (replica.PageCount == 0)
-            {
-                // Our new or empty file took the page size the origin announced with its hello.
-                throw new ProtocolException($"the origin announced pages of {replica.PageSize} bytes, then of {origin.PageSize}");
-            }
-            throw new SyncException(SyncFailure.Incompatible, $"page size mismatch: the origin uses {origin.PageSize} bytes, replica {replicaPath} uses {replica.PageSize}; sync to a new replica file instead");
+            // Our file has, or was rebuilt to take, the page size the origin announced with its hello.
+            throw new ProtocolException($"the origin announced pages of {replica.PageSize} bytes, then of {origin.PageSize}");
         }
         if (agreed.HasFlag(OptionFlags.WalOnly) && replica.PageCount > 0 && !replica.IsWal)
         {

@@ -13,6 +13,8 @@ internal sealed class SyncRun(ProgressTracker progress)
 
     public uint ReplicaPageCountBefore { get; set; }
 
+    public int ReplacedPageSize { get; set; }
+
     public bool DryRun { get; set; }
 
     public uint PagesSent { get; set; }
@@ -51,6 +53,7 @@ internal sealed class SyncRun(ProgressTracker progress)
         PageSize = PageSize,
         OriginPageCount = OriginPageCount,
         ReplicaPageCountBefore = ReplicaPageCountBefore,
+        ReplacedPageSize = ReplacedPageSize,
         DryRun = DryRun,
         PagesSent = PagesSent,
         PageBytesRaw = PageBytesRaw,

@@ -34,16 +34,8 @@ internal static class Sqlite3RsyncReplica
             }
             // sqlite3_rsync says nothing of its file's permission bits: a new replica is the owner's alone.
             target = ReplicaTarget.Open(replicaPath, options.DryRun, new OriginFile(pageSize, OriginFile.PrivateMode), options.BusyTimeout, waiting: () => progress.Enter(SyncPhase.Waiting), progress.Cancellation);
-            var state = target.IsNew || options.Force ? null : ReplicaState.Read(replicaPath);
+            var state = target.ReadRecordAndGuard(replicaPath, options.Force);
             var info = target.Info;
-            if (!options.Force)
-            {
-                ReplicaGuard.RefuseIfNeverWritten(replicaPath, info.PageCount, state);
-            }
-            if (info.PageCount > 0 && info.PageSize != pageSize)
-            {
-                throw new SyncException(SyncFailure.Incompatible, $"page size mismatch: the origin uses {pageSize} bytes, replica {replicaPath} uses {info.PageSize}; sync to a new replica file instead");
-            }
             if (options.WalOnly && info.PageCount > 0 && !info.IsWal)
             {
                 throw new SyncException(SyncFailure.Incompatible, $"replica {replicaPath} is not a WAL database and --wal-only was given");
@@ -51,6 +43,7 @@ internal static class Sqlite3RsyncReplica
             run.PageSize = pageSize;
             run.OriginPageCount = originPageCount;
             run.ReplicaPageCountBefore = info.PageCount;
+            run.ReplacedPageSize = info.ReplacedPageSize;
 
             var pages = new OwnPages(info.PageCount, pageSize);
             if (info.PageCount > 0)
@@ -99,7 +92,7 @@ internal static class Sqlite3RsyncReplica
                 {
                     pages.After.Remove(cut, pages.Leaf(cut));
                 }
-                string? before = target.IsNew ? null : pages.Before.Value(info.PageCount);
+                string? before = target.ContentBefore(() => pages.Before.Value(info.PageCount));
                 ReplicaRole.CommitAndRecord(writer, replicaPath, finalPageCount, before, pages.After.Value(finalPageCount), state);
             }
             run.OriginPageCount = finalPageCount;

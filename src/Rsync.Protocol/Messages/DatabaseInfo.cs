@@ -3,16 +3,20 @@ using System.Buffers.Binary;
 namespace SqlRsync.Protocol.Messages;
 
 /// <summary>
-/// OriginInfo and ReplicaInfo: page size (u32), page count (u32), flags (u8: bit 0 = WAL database).
+/// OriginInfo and ReplicaInfo: page size (u32), page count (u32), flags (u8: bit 0 = WAL database),
+/// and the page size of the file the replica is rebuilt to replace (u32; 0 when it replaces none, and
+/// always 0 from the origin). A replica whose page size differs from the origin's announces itself as
+/// new (page count 0, the origin's page size), rebuilt beside the old file and swapped in.
 /// </summary>
-internal readonly record struct DatabaseInfo(int PageSize, uint PageCount, bool IsWal)
+internal readonly record struct DatabaseInfo(int PageSize, uint PageCount, bool IsWal, int ReplacedPageSize = 0)
 {
     public void WriteTo(FrameWriter writer, MessageType type)
     {
-        Span<byte> payload = stackalloc byte[9];
+        Span<byte> payload = stackalloc byte[13];
         BinaryPrimitives.WriteUInt32LittleEndian(payload, (uint)PageSize);
         BinaryPrimitives.WriteUInt32LittleEndian(payload[4..], PageCount);
         payload[8] = IsWal ? (byte)1 : (byte)0;
+        BinaryPrimitives.WriteUInt32LittleEndian(payload[9..], (uint)ReplacedPageSize);
         writer.Write(type, payload);
     }
 
@@ -22,6 +26,7 @@ internal readonly record struct DatabaseInfo(int PageSize, uint PageCount, bool 
         uint pageSize = reader.U32();
         uint pageCount = reader.U32();
         byte flags = reader.U8();
+        uint replacedPageSize = reader.U32();
         reader.End();
         if (!ProtocolLimits.IsPageSize(pageSize))
         {
@@ -35,6 +40,10 @@ internal readonly record struct DatabaseInfo(int PageSize, uint PageCount, bool 
         {
             throw new ProtocolException($"{type} has unknown flags 0x{flags:x2}");
         }
-        return new DatabaseInfo((int)pageSize, pageCount, flags == 1);
+        if (replacedPageSize != 0 && (type != MessageType.ReplicaInfo || !ProtocolLimits.IsPageSize(replacedPageSize) || replacedPageSize == pageSize || pageCount != 0))
+        {
+            throw new ProtocolException($"{type} announces a replaced file of page size {replacedPageSize}, which it cannot have");
+        }
+        return new DatabaseInfo((int)pageSize, pageCount, flags == 1, (int)replacedPageSize);
     }
 }

@@ -57,13 +57,6 @@ public sealed class ClearErrorTests : IDisposable
     }
 
     [Fact]
-    public void PageSizeMismatch()
-    {
-        TestDatabase.CreateReplica(_replica, rows: 100, pageSize: 8192);
-        AssertClearError(1, "page size mismatch: the origin uses 4096 bytes", _origin, _replica);
-    }
-
-    [Fact]
     public void ReplicaDirectoryMissing() =>
         AssertClearError(1, "does not exist (create it first)", _origin, _dir.File("no/such/dir/replica.db"));
 

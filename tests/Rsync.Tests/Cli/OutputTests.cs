@@ -10,7 +10,7 @@ public class OutputTests
     private static readonly string[] JsonFields =
     [
         "outcome", "error", "origin", "replica", "dry_run", "identical", "page_size", "origin_pages",
-        "replica_pages_before", "replica_pages_after", "pages_changed", "page_bytes", "page_bytes_on_wire",
+        "replica_pages_before", "replica_pages_after", "replaced_page_size", "pages_changed", "page_bytes", "page_bytes_on_wire",
         "bytes_sent", "bytes_received", "bytes_per_second", "total_size", "speedup", "round_trips", "protocol",
         "elapsed_seconds", "phase_seconds", "origin_hashed_bytes", "origin_pages_read", "origin_hash_bytes_per_second",
         "replica_hashed_bytes", "replica_hash_bytes_per_second",

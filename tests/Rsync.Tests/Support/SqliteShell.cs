@@ -75,7 +75,8 @@ public sealed class SqliteShell : IDisposable
         return (Output, _error.Result);
     }
 
-    private string Output
+    /// <summary>Everything the shell printed so far, with the markers <see cref="Run"/> waited for.</summary>
+    public string Output
     {
         get
         {
