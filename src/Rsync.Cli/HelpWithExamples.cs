@@ -26,7 +26,7 @@ internal sealed class HelpWithExamples : SynchronousCommandLineAction
           sqlrsync web1:/srv/app.db /backup/app.db -v          pull a replica from another host, with a summary
 
         Exit codes: 0 ok, 1 the sync failed, 2 usage error, 3 the databases differ (--check),
-        4 some of several replicas failed (the others hold the snapshot), 130 interrupted.
+        4 some of several replicas failed (the others hold the snapshot), 130 interrupted (Ctrl+C), 143 stopped (SIGTERM).
 
         Good to know:
           REPLICA ends as an exact snapshot of ORIGIN, or, when anything fails, exactly as it was.

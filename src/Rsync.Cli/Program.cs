@@ -8,7 +8,7 @@ namespace SqlRsync.Cli;
 /// <summary>
 /// The sqlrsync command line. Exit codes: 0 success, 1 the sync failed, 2 a usage error, 3 the
 /// databases differ (under --check), 4 some of several replicas failed (the others synced), 130
-/// interrupted by Ctrl+C. Every message goes to stderr as one line; nothing prints a
+/// interrupted by Ctrl+C, 143 stopped by SIGTERM. Every message goes to stderr as one line; nothing prints a
 /// stack trace. Only --json writes to stdout.
 /// </summary>
 public static class Program
@@ -19,6 +19,7 @@ public static class Program
     public const int Differ = 3;
     public const int SomeFailed = 4;
     public const int Interrupted = 130;
+    public const int Terminated = 143;
 
     public static int Main(string[] args)
     {

@@ -11,7 +11,7 @@ internal static class SyncRunner
     public static int Run(OutputSettings output, string origin, string replica, SyncEndpoint originEndpoint, SyncEndpoint replicaEndpoint, SyncOptions options)
     {
         var clock = Stopwatch.StartNew();
-        if (Attempt(output, origin, replica, options, clock, "interrupted; the replica is as it was",
+        if (Attempt(output, origin, replica, options, clock, "the replica is as it was",
             (progress, cancellation) => DatabaseSync.RunAsync(originEndpoint, replicaEndpoint, options, progress, cancellation), out int failed) is not { } result)
         {
             return failed;
@@ -40,7 +40,7 @@ internal static class SyncRunner
     public static int RunToMany(OutputSettings output, string origin, IReadOnlyList<string> replicas, SyncEndpoint originEndpoint, IReadOnlyList<SyncEndpoint> replicaEndpoints, SyncOptions options)
     {
         var clock = Stopwatch.StartNew();
-        if (Attempt(output, origin, string.Join(' ', replicas), options, clock, "interrupted; the replicas that had not begun their commit are as they were",
+        if (Attempt(output, origin, string.Join(' ', replicas), options, clock, "the replicas that had not begun their commit are as they were",
             (progress, cancellation) => DatabaseSync.RunToManyAsync(originEndpoint, replicaEndpoints, options, progress, cancellation), out int notRun) is not { } outcomes)
         {
             return notRun;
@@ -88,7 +88,7 @@ internal static class SyncRunner
         DirectoryOptions selection, SyncOptions options)
     {
         var clock = Stopwatch.StartNew();
-        if (Attempt(output, origin, replica, options, clock, "interrupted; the database under way is as it was, those before it synced",
+        if (Attempt(output, origin, replica, options, clock, "the database under way is as it was, those before it synced",
             (progress, cancellation) => DatabaseSync.RunDirectoryAsync(originEndpoint, replicaEndpoint, selection, options, progress, cancellation), out int notRun) is not { } result)
         {
             return notRun;
@@ -149,14 +149,15 @@ internal static class SyncRunner
 
     /// <summary>
     /// Runs <paramref name="sync"/> with the progress line (blanked before anything else prints, on
-    /// success or failure) and Ctrl+C around it. Null when it failed or was interrupted: the error line
-    /// (and the JSON report) is printed, and <paramref name="exitCode"/> says how it ended.
+    /// success or failure) and Ctrl+C and SIGTERM around it. Null when it failed or was interrupted: the
+    /// error line (and the JSON report) is printed, and <paramref name="exitCode"/> says how it ended;
+    /// <paramref name="leftAs"/> says, after an interruption, what it left.
     /// </summary>
-    private static T? Attempt<T>(OutputSettings output, string origin, string replica, SyncOptions options, Stopwatch clock, string interrupted,
+    private static T? Attempt<T>(OutputSettings output, string origin, string replica, SyncOptions options, Stopwatch clock, string leftAs,
         Func<IProgress<SyncProgress>?, CancellationToken, Task<T>> sync, out int exitCode)
         where T : class
     {
-        using var interrupt = new CtrlC();
+        using var interrupt = new Interruption();
         try
         {
             using var progress = ProgressLine.StartIfWanted(output, options.BusyTimeout);
@@ -169,8 +170,8 @@ internal static class SyncRunner
         }
         catch (OperationCanceledException)
         {
-            Fail(output, origin, replica, interrupted, clock.Elapsed);
-            exitCode = Program.Interrupted;
+            Fail(output, origin, replica, $"{(interrupt.ByTerminate ? "stopped (SIGTERM)" : "interrupted")}; {leftAs}", clock.Elapsed);
+            exitCode = interrupt.ByTerminate ? Program.Terminated : Program.Interrupted;
         }
         return null;
     }
@@ -198,21 +199,40 @@ internal static class SyncRunner
     }
 
     /// <summary>
-    /// The first Ctrl+C cancels the sync (a wait for the replica's write lock ends at once), which rolls
-    /// the replica back and ends with one line; a second ends the process at once (for a sync waiting on
-    /// some other lock, its busy timeout; the replica's own transaction still keeps it whole).
+    /// The first Ctrl+C, or SIGTERM (systemd stopping a unit, timeout(1)), cancels the sync (a wait for
+    /// the replica's write lock ends at once), which rolls the replica back, or lets a commit under way
+    /// finish, and ends with one line (and the JSON outcome); a second Ctrl+C ends the process at once
+    /// (for a sync waiting on some other lock, its busy timeout; the replica's own transaction still
+    /// keeps it whole).
     /// </summary>
-    private sealed class CtrlC : IDisposable
+    private sealed class Interruption : IDisposable
     {
         private readonly CancellationTokenSource _source = new();
+        private readonly System.Runtime.InteropServices.PosixSignalRegistration? _terminate;
 
-        public CtrlC() => Console.CancelKeyPress += OnCancel;
+        public Interruption()
+        {
+            Console.CancelKeyPress += OnCancel;
+            if (!OperatingSystem.IsWindows())
+            {
+                _terminate = System.Runtime.InteropServices.PosixSignalRegistration.Create(System.Runtime.InteropServices.PosixSignal.SIGTERM, context =>
+                {
+                    context.Cancel = true;
+                    ByTerminate = true;
+                    _source.Cancel();
+                });
+            }
+        }
 
         public CancellationToken Token => _source.Token;
+
+        /// <summary>Whether SIGTERM, not Ctrl+C, ended the sync.</summary>
+        public bool ByTerminate { get; private set; }
 
         public void Dispose()
         {
             Console.CancelKeyPress -= OnCancel;
+            _terminate?.Dispose();
             _source.Dispose();
         }
 

@@ -7,7 +7,7 @@ namespace SqlRsync.Tests.Library;
 /// A sync cancelled before its point of no return (the origin sending Done, the replica starting its
 /// commit) ends with OperationCanceledException and leaves the replica exactly as it was (or, if it was
 /// new, absent); one cancelled after it finishes and says so. From the library, and from the command
-/// line on Ctrl+C (SIGINT, exit 130).
+/// line on Ctrl+C (SIGINT, exit 130) and on SIGTERM (exit 143).
 /// </summary>
 public sealed class CancellationTests : IDisposable
 {
@@ -72,8 +72,16 @@ public sealed class CancellationTests : IDisposable
         return (origin, replica);
     }
 
-    [SkippableFact]
-    public void CtrlCEndsTheCommandWithOneLineAndTheReplicaAsItWas()
+    /// <summary>
+    /// Ctrl+C (SIGINT) and SIGTERM (systemd stopping a unit, timeout(1)) end the command the same way:
+    /// one line, the JSON outcome with --json, and the replica as it was; 130 and 143 (SIGTERM ended it
+    /// with no word before).
+    /// </summary>
+    [SkippableTheory]
+    [InlineData("INT", false)]
+    [InlineData("TERM", false)]
+    [InlineData("TERM", true)]
+    public void ASignalEndsTheCommandWithOneLineAndTheReplicaAsItWas(string signal, bool json)
     {
         var origin = _dir.File("origin.db");
         var replica = _dir.File("replica.db");
@@ -83,22 +91,31 @@ public sealed class CancellationTests : IDisposable
         Sync.SyncMatrixTests.Change(origin, Sync.SyncMatrixTests.Situation.ThirtyPercentChanged);
         var before = File.ReadAllBytes(replica);
         // Another writer holds the replica until the end, so the sync is surely still running when
-        // Ctrl+C comes, however late .NET handles the signal on a loaded machine: Ctrl+C ends its wait.
+        // the signal comes, however late .NET handles it on a loaded machine: the signal ends its wait.
         using var holder = new SqliteShell(replica);
         holder.Run("BEGIN IMMEDIATE;");
 
         // A test run started in the background of a shell ignores SIGINT, and so would sqlrsync (as
         // every program started by nohup or "&" should): env gives it SIGINT's default back.
-        using var sync = ExternalProgram.Start("env", ["--default-signal=INT", "dotnet", SqlRsyncProgram.DllPath, origin, replica, "--busy-timeout", "60"]);
+        string[] arguments = ["--default-signal=INT", "dotnet", SqlRsyncProgram.DllPath, origin, replica, "--busy-timeout", "60", .. json ? new[] { "--json" } : []];
+        using var sync = ExternalProgram.Start("env", arguments);
         var error = sync.StandardError.ReadToEndAsync();
+        var output = sync.StandardOutput.ReadToEndAsync();
         ProcWatch.WaitUntilOpened(replica, holder.ProcessId);
-        var kill = ExternalProgram.Run("kill", ["-INT", sync.Id.ToString()]);
-        Skip.If(kill.ExitCode != 0, $"cannot send SIGINT here: {kill.StandardError}");
+        var kill = ExternalProgram.Run("kill", [$"-{signal}", sync.Id.ToString()]);
+        Skip.If(kill.ExitCode != 0, $"cannot send SIG{signal} here: {kill.StandardError}");
 
-        Assert.True(sync.WaitForExit(TimeSpan.FromSeconds(30)), "sqlrsync did not end after Ctrl+C while it waited for the replica's lock");
+        Assert.True(sync.WaitForExit(TimeSpan.FromSeconds(30)), $"sqlrsync did not end after SIG{signal} while it waited for the replica's lock");
         holder.Run("COMMIT;");
-        Assert.True(sync.ExitCode == 130, $"exit code {sync.ExitCode}, not 130; it said: {error.Result}");
-        Assert.Equal("sqlrsync: error: interrupted; the replica is as it was\n", error.Result);
+        int expected = signal == "INT" ? 130 : 143;
+        Assert.True(sync.ExitCode == expected, $"exit code {sync.ExitCode}, not {expected}; it said: {error.Result}");
+        Assert.Equal($"sqlrsync: error: {(signal == "INT" ? "interrupted" : "stopped (SIGTERM)")}; the replica is as it was\n", error.Result);
+        if (json)
+        {
+            using var report = System.Text.Json.JsonDocument.Parse(output.Result);
+            Assert.Equal("failed", report.RootElement.GetProperty("outcome").GetString());
+            Assert.Equal("stopped (SIGTERM); the replica is as it was", report.RootElement.GetProperty("error").GetString());
+        }
         Assert.Equal(before, File.ReadAllBytes(replica));
     }
 }
