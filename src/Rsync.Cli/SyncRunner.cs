@@ -49,9 +49,12 @@ internal static class SyncRunner
         var named = replicas.Zip(outcomes).ToList();
         var synced = named.Where(pair => pair.Second.Succeeded).Select(pair => pair.First).ToList();
         var failed = named.Where(pair => !pair.Second.Succeeded).Select(pair => pair.First).ToList();
-        foreach (var (replica, outcome) in named.Where(pair => !pair.Second.Succeeded))
+        foreach (var ((replica, outcome), endpoint) in named.Zip(replicaEndpoints).Where(pair => !pair.First.Second.Succeeded))
         {
-            Program.Failed($"{replica}: {outcome.Failure!.Message}");
+            // A remote replica's own error already names its host ("edge@vault: replica ..."): name it once.
+            string message = outcome.Failure!.Message;
+            string hostPrefix = endpoint is RemoteEndpoint remote ? $"{remote.Host}: " : "";
+            Program.Failed($"{replica}: {(hostPrefix.Length > 0 && message.StartsWith(hostPrefix, StringComparison.Ordinal) ? message[hostPrefix.Length..] : message)}");
         }
         var results = named.Where(pair => pair.Second.Succeeded).Select(pair => (Replica: pair.First, Result: pair.Second.Result!)).ToList();
         bool dryRun = results.Any(pair => pair.Result.DryRun);

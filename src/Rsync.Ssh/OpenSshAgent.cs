@@ -13,12 +13,16 @@ internal sealed class OpenSshAgent : RemoteShellAgent
 {
     private readonly Process _process;
     private readonly string _remotePath;
+    private readonly ProcessStartInfo _start;
+    private readonly int? _givenPort;
     private int _widenedPipeBytes;  // given back once, on Dispose
 
-    private OpenSshAgent(Process process, string host, string remotePath, OpenSshOptions options)
+    private OpenSshAgent(Process process, ProcessStartInfo start, string host, string remotePath, OpenSshOptions options)
         : base(host, options.RemoteProgram, process.StandardOutput.BaseStream, process.StandardError.BaseStream, options.SilenceTimeout, options.RemoteMessages)
     {
         _process = process;
+        _start = start;
+        _givenPort = options.Port;
         _remotePath = remotePath;
         _widenedPipeBytes = Files.WidePipes.OfThisProcess.Widen(process.StandardInput.BaseStream) + Files.WidePipes.OfThisProcess.Widen(process.StandardOutput.BaseStream);
     }
@@ -66,7 +70,7 @@ internal sealed class OpenSshAgent : RemoteShellAgent
         OpenSshAgent agent;
         try
         {
-            agent = new OpenSshAgent(Process.Start(start)!, endpoint.Host, endpoint.Path, options);
+            agent = new OpenSshAgent(Process.Start(start)!, start, endpoint.Host, endpoint.Path, options);
         }
         catch (System.ComponentModel.Win32Exception e)
         {
@@ -111,5 +115,36 @@ internal sealed class OpenSshAgent : RemoteShellAgent
 
     /// <summary>ssh exits 255 when it fails itself (cannot connect, host key refused, login refused).</summary>
     protected override SyncException? ExplainExit(int code, string lastStderrLine) =>
-        code == 255 ? Transport($"ssh to {Host} failed: {lastStderrLine.Trim()}{SshFailureHint.For(Host, _remotePath, lastStderrLine)}") : null;
+        code == 255 ? Transport($"ssh to {Host} failed: {lastStderrLine.Trim()}{SshFailureHint.For(Host, _remotePath, lastStderrLine, _givenPort, ResolvedHost)}") : null;
+
+    /// <summary>
+    /// The host name and port ssh resolves the host to, from `ssh -G` with the same options (its
+    /// ssh_config, -p, ProxyJump and all); null when ssh cannot say.
+    /// </summary>
+    private (string HostName, int Port)? ResolvedHost()
+    {
+        var query = new ProcessStartInfo(_start.FileName) { RedirectStandardOutput = true, RedirectStandardError = true, RedirectStandardInput = true, UseShellExecute = false };
+        // The same words, but -G in place of the remote command.
+        foreach (var word in _start.ArgumentList.Take(_start.ArgumentList.Count - 1))
+        {
+            query.ArgumentList.Add(word);
+        }
+        query.ArgumentList.Insert(query.ArgumentList.Count - 1, "-G");
+        try
+        {
+            using var ssh = Process.Start(query)!;
+            ssh.StandardInput.Close();
+            var output = ssh.StandardOutput.ReadToEndAsync();
+            if (!ssh.WaitForExit(TimeSpan.FromSeconds(5)) || ssh.ExitCode != 0)
+            {
+                return null;
+            }
+            var settings = output.Result.Split('\n').Select(line => line.Split(' ', 2)).Where(pair => pair.Length == 2).ToDictionary(pair => pair[0], pair => pair[1].Trim(), StringComparer.Ordinal);
+            return settings.TryGetValue("hostname", out var name) && settings.TryGetValue("port", out var port) && int.TryParse(port, out int number) ? (name, number) : null;
+        }
+        catch (Exception e) when (e is System.ComponentModel.Win32Exception or InvalidOperationException or IOException)
+        {
+            return null;
+        }
+    }
 }

@@ -92,7 +92,7 @@ internal sealed unsafe class DatabaseFileReader
         }
         if (rc != SqliteNative.Ok && rc != IoErrorShortRead)
         {
-            throw new SqliteCallException($"cannot read pages {first} to {first + count - 1}: {SqliteNative.ErrorString(rc)}", rc & 0xFF);
+            throw new SqliteCallException($"cannot read pages {first} to {first + count - 1}: {SqliteNative.ErrorString(rc)}", rc);
         }
         if (_lockBytePage >= first && _lockBytePage < first + count)
         {

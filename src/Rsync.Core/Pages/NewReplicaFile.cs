@@ -89,7 +89,8 @@ internal sealed class NewReplicaFile : IPageWriter, IDisposable
     }
 
     /// <summary>Makes the file exactly <paramref name="pageCount"/> pages, durable, and puts it in place.</summary>
-    /// <exception cref="IOException">The replica appeared meanwhile, or the disk failed.</exception>
+    /// <exception cref="SyncException">The replica appeared meanwhile (another sync made it).</exception>
+    /// <exception cref="IOException">The disk failed.</exception>
     public void Commit(uint pageCount)
     {
         if (pageCount != _highestPageWritten)
@@ -110,9 +111,12 @@ internal sealed class NewReplicaFile : IPageWriter, IDisposable
         if (linked != 0)
         {
             int errno = Marshal.GetLastPInvokeError();
-            throw new IOException(errno == Libc.ErrorExists
-                ? $"replica {Path} appeared while it was being built; run the sync again"
-                : $"cannot put the new replica in place at {Path} ({Marshal.GetPInvokeErrorMessage(errno)})");
+            if (errno == Libc.ErrorExists)
+            {
+                throw new SyncException(SyncFailure.Busy,
+                    $"replica {Path} was made by another sync (or program) while this one was building it; this sync wrote nothing (run it again to update the replica)");
+            }
+            throw new IOException($"cannot put the new replica in place at {Path} ({Marshal.GetPInvokeErrorMessage(errno)})");
         }
         _committed = true;
         if (_temporaryPath is not null)

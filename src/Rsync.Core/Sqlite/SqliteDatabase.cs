@@ -42,7 +42,7 @@ internal sealed class SqliteDatabase : IDisposable
         catch (SqliteCallException e)
         {
             database.Dispose();
-            throw new SqliteCallException($"cannot open {path}: {e.Message}", e.ResultCode);
+            throw new SqliteCallException($"cannot open {path}: {e.Message}", e.ExtendedCode);
         }
     }
 
@@ -61,7 +61,7 @@ internal sealed class SqliteDatabase : IDisposable
         {
             string message = handle == 0 ? SqliteNative.ErrorString(rc) : SqliteNative.ErrorMessage(handle);
             SqliteNative.Close(handle);
-            throw new SqliteCallException($"cannot open {path}: {message}", rc & 0xFF);
+            throw new SqliteCallException($"cannot open {path}: {message}", rc);
         }
         // Extended result codes tell "disk full" and "busy" apart from other I/O failures.
         SqliteNative.ExtendedResultCodes(handle, 1);
@@ -156,7 +156,7 @@ internal sealed class SqliteDatabase : IDisposable
     internal SqliteCallException ErrorFor(int rc)
     {
         string message = SqliteNative.ErrorMessage(_handle);
-        return new SqliteCallException($"{Path}: {message}", rc & 0xFF);
+        return new SqliteCallException($"{Path}: {message}", rc);
     }
 
     /// <summary>Rolls back a transaction still open (so nothing of it is ever kept), then closes.</summary>

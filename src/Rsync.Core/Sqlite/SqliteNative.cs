@@ -17,6 +17,7 @@ internal static partial class SqliteNative
     public const int Busy = 5;
     public const int Locked = 6;
     public const int ReadOnly = 8;
+    public const int ReadOnlyRollback = ReadOnly | (3 << 8);  // a hot journal this connection may not roll back
     public const int Corrupt = 11;
     public const int Full = 13;
     public const int CantOpen = 14;

@@ -42,6 +42,39 @@ public sealed class ClearErrorTests : IDisposable
         AssertClearError(1, "is not a SQLite database", _dir.File("notes.txt"), _replica);
     }
 
+    /// <summary>
+    /// An origin with a hot journal (its writer was killed inside a transaction), read by a user who may
+    /// not write it: the line says it needs a writer to roll the journal back (it said "read-only:
+    /// check the permissions"), and nothing changes.
+    /// </summary>
+    [SkippableFact]
+    public void AHotJournalOriginReadByAUserWhoMayNotWriteIt()
+    {
+        Skip.If(NativeProgram.Unavailable is not null, NativeProgram.Unavailable);
+        using var reader = new OtherUser();
+        Skip.If(reader.Unavailable is not null, reader.Unavailable);
+        var shared = reader.SharedDirectory(_dir, "theirs");
+        var origin = _dir.File("hot.db");
+        TestDatabase.Sqlite3Cli(origin, "PRAGMA journal_mode=delete; CREATE TABLE t(v); " +
+            "WITH RECURSIVE c(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM c WHERE i < 500) INSERT INTO t SELECT randomblob(1000) FROM c;");
+        using (var writer = new SqliteShell(origin))
+        {
+            writer.Run("PRAGMA cache_size = 10; BEGIN; UPDATE t SET v = randomblob(1000);");
+            ExternalProgram.Run("kill", ["-9", writer.ProcessId.ToString()]);
+        }
+        Assert.True(File.Exists(origin + "-journal"));
+        File.SetUnixFileMode(origin, (UnixFileMode)0x1A4);  // 0644
+        var before = DirectorySnapshot.Take(_dir.Path);
+
+        var result = ExternalProgram.Run("runuser", ["-u", reader.Name, "--", NativeProgram.Path, origin, Path.Combine(shared, "copy.db")]);
+        Skip.If(result.StandardError.Contains("Permission denied") && !result.StandardError.Contains("sqlrsync:"), $"{reader.Name} cannot run {NativeProgram.Path} here");
+
+        var line = SqlRsyncProgram.AssertErrorLine(result, 1);
+        Assert.Contains($"origin {origin} has a hot journal (a writer stopped in the middle of a transaction), which must be rolled back before anyone can read it, and this user may not write", line);
+        DirectorySnapshot.AssertUnchanged(before, _dir.Path);
+        Assert.False(File.Exists(Path.Combine(shared, "copy.db")));
+    }
+
     [Fact]
     public void ReplicaThatIsNotADatabaseIsNeverOverwritten()
     {

@@ -193,6 +193,34 @@ public class PageAccessTests
     }
 
     /// <summary>
+    /// Two first syncs into one new replica at once: the one that commits second says another sync
+    /// made the replica (it said to free some space), and the first one's replica stands.
+    /// </summary>
+    [Fact]
+    public void TheSecondOfTwoFirstSyncsSaysAnotherMadeTheReplica()
+    {
+        using var dir = new TempDirectory();
+        var origin = dir.File("origin.db");
+        var replica = dir.File("new.db");
+        TestDatabase.Create(origin, rows: 300, journalMode: "delete");
+
+        using var source = PageSource.OpenSnapshot(origin, BusyTimeout);
+        using var first = NewReplicaFile.Create(replica, source.PageSize, (UnixFileMode)0x1B6);
+        using var second = NewReplicaFile.Create(replica, source.PageSize, (UnixFileMode)0x1B6);
+        source.ScanPages(1, source.PageCount, (pageNumber, data) =>
+        {
+            first.WritePage(pageNumber, data);
+            second.WritePage(pageNumber, data);
+        });
+        first.Commit(source.PageCount);
+        var error = Assert.Throws<SyncException>(() => second.Commit(source.PageCount));
+
+        Assert.Equal(SyncFailure.Busy, error.Reason);
+        Assert.Equal($"replica {replica} was made by another sync (or program) while this one was building it; this sync wrote nothing (run it again to update the replica)", error.Message);
+        TestDatabase.AssertPageIdentical(origin, replica, 4096);
+    }
+
+    /// <summary>
     /// NewReplicaFile starts the disk writing each run as it goes (sync_file_range) and ignores the
     /// answer, as it is a hint: so check here that the call is bound right, which the kernel shows by
     /// accepting a written range and naming a bad descriptor.

@@ -129,7 +129,9 @@ public sealed class RemoteMessagesTests(RemoteMessagesTests.Server server) : ICl
 
         var line = SqlRsyncProgram.AssertErrorLine(result, 1);
         Assert.Contains($"ssh to {SshServer.Alias} failed: Host key verification failed.", line);
-        Assert.Contains($"connect once with `ssh {SshServer.Alias}` to check its key and accept it, or add it with `ssh-keyscan", line);
+        // The alias and its port are ssh_config's: the commands name the host and port ssh resolves them to.
+        Assert.Contains($"known_hosts holds no key for 127.0.0.1 port {Ssh.Port}, or a different one: connect once with `ssh {SshServer.Alias}` to check its key and accept it, " +
+            $"or add it with `ssh-keyscan -p {Ssh.Port} 127.0.0.1 >> ~/.ssh/known_hosts` after comparing fingerprints; if the key changed, find out why before `ssh-keygen -R '[127.0.0.1]:{Ssh.Port}'`", line);
         DirectorySnapshot.AssertUnchanged(before, _dir.Path);
     }
 

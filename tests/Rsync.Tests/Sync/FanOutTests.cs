@@ -51,6 +51,23 @@ public sealed class FanOutTests : IDisposable
         Assert.True(next > 3, "the writer wrote nothing while the syncs ran");
     }
 
+    /// <summary>A remote replica's own refusal names its host once (it said "host:R: host: replica R ...").</summary>
+    [Fact]
+    public void ARemoteReplicasErrorNamesItsHostOnce()
+    {
+        var origin = _dir.File("origin.db");
+        TestDatabase.Create(origin, rows: 300);
+        var local = _dir.File("r1.db");
+        var remote = _dir.File("r2.db");
+        TestDatabase.Create(remote, rows: 10, seed: 2);
+
+        var result = SqlRsyncProgram.Run([origin, local, $"host:{remote}", .. Remote]);
+
+        Assert.True(result.ExitCode == 4, result.StandardError);
+        var line = Assert.Single(result.StandardError.Split('\n'), line => line.StartsWith("sqlrsync: error: "));
+        Assert.StartsWith($"sqlrsync: error: host:{remote}: replica {remote} holds a database that sqlrsync never wrote", line);
+    }
+
     [Fact]
     public void OneUnreachableReplicaAmongThreeFailsAlone()
     {

@@ -45,6 +45,38 @@ public class HostileInputTests
         }
     }
 
+    /// <summary>
+    /// Pages of random bytes (lengths and numbers right, the digest not): the line says the transfer
+    /// was corrupt and the replica is unchanged, never that the replica is damaged.
+    /// </summary>
+    [Fact]
+    public void GarbagePagesAreNamedACorruptTransferNotADamagedReplica()
+    {
+        using var dir = new TempDirectory();
+        var origin = dir.File("origin.db");
+        var replica = dir.File("replica.db");
+        TestDatabase.Create(origin, rows: 4000, seed: 1);
+        TestDatabase.CreateReplica(replica, rows: 3000, seed: 2);
+        var copy = dir.File("copy.db");
+        TestDatabase.CopyReplica(replica, copy);
+        var frames = Transcript.Frames(Transcript.Record(origin, copy, Settings).FromOrigin);
+        var random = new Random(3);
+        foreach (var frame in frames.Where(frame => frame[0] == (byte)MessageType.Page))
+        {
+            // Type, length and page number stay; the encoding byte says raw; the page is noise.
+            frame[9] = (byte)PageEncoding.Raw;
+            random.NextBytes(frame.AsSpan(10));
+        }
+        var before = File.ReadAllBytes(replica);
+
+        var error = Assert.Throws<SyncException>(() => Syncs.Replica(replica, new MemoryStream([.. frames.SelectMany(frame => frame)]), Stream.Null, Settings));
+
+        Assert.Equal(SyncFailure.Protocol, error.Reason);
+        Assert.Contains("does not match the origin's digest", error.Message);
+        Assert.DoesNotContain("damaged", error.Message);
+        Assert.Equal(before, File.ReadAllBytes(replica));
+    }
+
     [Fact]
     public void BitFlipsAreRejectedOrHarmlessOnAnExistingReplica()
     {
