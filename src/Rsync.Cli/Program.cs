@@ -68,6 +68,7 @@ public static class Program
             .WholeNumber(1, 2, "sqlite3_rsync's protocol has versions 1 and 2");
         var exe = new Option<string?>("--exe") { Description = "The sqlrsync program to run on the remote host (default: one installed there, or this native sqlrsync, which copies itself there)." };
         var noUpload = new Option<bool>("--no-upload") { Description = "Never copy sqlrsync to the remote host; use one installed there." };
+        var uploadDir = new Option<string>("--upload-dir") { Description = "The directory on the remote host where sqlrsync keeps the copy it brings (yours, where programs may run). Default ~/.cache/sqlrsync, else /var/tmp/sqlrsync-UID or /tmp/sqlrsync-UID where the home is mounted noexec." };
         var timeout = new Option<int>("--timeout") { Description = "Seconds of silence from the remote side before giving up.", DefaultValueFactory = _ => 120 }
             .WholeNumber(1, int.MaxValue / 1000, "give the seconds of silence to allow, at least 1");
         var sshClient = new Option<string>("--ssh-client") { Description = "openssh: the system's ssh (default); builtin: SSH.NET inside sqlrsync, no ssh program needed.", DefaultValueFactory = _ => "openssh" }
@@ -84,7 +85,7 @@ public static class Program
         var root = new RootCommand("sqlrsync: make REPLICA an exact, consistent copy of the live SQLite database ORIGIN, sending only the pages that differ.")
         {
             originArgument, replicaArgument, verbose, veryVerbose, mostVerbose, quiet, noProgress, json, dryRun, check, walOnly, force, busyTimeout, compress, delta, jobs, hashThreads, recursive, include, exclude, delete,
-            sshCommand, sshClient, identity, knownHosts, acceptNewHostKey, port, exe, protocol, noUpload, timeout, serve, allow, readOnly, writeOnly, allowDelete,
+            sshCommand, sshClient, identity, knownHosts, acceptNewHostKey, port, exe, protocol, noUpload, uploadDir, timeout, serve, allow, readOnly, writeOnly, allowDelete,
         };
         root.Options.Remove(root.Options.OfType<VersionOption>().Single());
         root.Options.Add(version);
@@ -193,7 +194,7 @@ public static class Program
             return Usage("--protocol speaks to one remote sqlite3_rsync; give one REPLICA");
         }
         if (!originEndpoint.IsRemote && replicaEndpoints.All(endpoint => !endpoint.IsRemote)
-            && new Option[] { port, sshCommand, sshClient, identity, knownHosts, acceptNewHostKey, exe, protocol, noUpload, timeout }
+            && new Option[] { port, sshCommand, sshClient, identity, knownHosts, acceptNewHostKey, exe, protocol, noUpload, uploadDir, timeout }
                 .FirstOrDefault(option => parse.GetResult(option) is { Implicit: false }) is { } remoteOnly)
         {
             return Usage($"{remoteOnly.Name} is for a remote side, and {origin} and {string.Join(" and ", replicas)} are {(replicas.Length == 1 ? "both" : "all")} local (a remote side is [USER@]HOST:PATH)");
@@ -204,7 +205,7 @@ public static class Program
         {
             remoteSettings = new RemoteSettings(
                 parse.GetValue(sshClient) == "builtin", parse.GetValue(sshCommand)!, parse.GetResult(sshCommand) is { Implicit: false },
-                parse.GetValue(port), parse.GetValue(exe), !parse.GetValue(noUpload), TimeSpan.FromSeconds(silence), output,
+                parse.GetValue(port), parse.GetValue(exe), !parse.GetValue(noUpload), parse.GetValue(uploadDir), TimeSpan.FromSeconds(silence), output,
                 parse.GetValue(identity), parse.GetValue(knownHosts), parse.GetValue(acceptNewHostKey));
             remoteSettings.Check();
         }

@@ -7,7 +7,7 @@ namespace SqlRsync.Cli;
 /// ~/.ssh/config, agent and ProxyJump) or, with --ssh-client builtin, through SSH.NET inside this
 /// process with a key file and a known_hosts file.
 /// </summary>
-internal sealed record RemoteSettings(bool Builtin, string SshCommand, bool SshCommandGiven, int? Port, string? Exe, bool AllowUpload, TimeSpan Timeout,
+internal sealed record RemoteSettings(bool Builtin, string SshCommand, bool SshCommandGiven, int? Port, string? Exe, bool AllowUpload, string? UploadDirectory, TimeSpan Timeout,
     OutputSettings Output, string? Identity, string? KnownHosts, bool AcceptNewHostKey)
 {
     /// <summary>Read by --ssh-client builtin only: a secret is never taken from the command line, where `ps` shows it.</summary>
@@ -32,6 +32,14 @@ internal sealed record RemoteSettings(bool Builtin, string SshCommand, bool SshC
         {
             throw new FormatException("--exe names the remote program, so nothing is copied anyway; give --exe or --no-upload, not both");
         }
+        if (UploadDirectory is not null && (Exe is not null || !AllowUpload))
+        {
+            throw new FormatException("--upload-dir says where sqlrsync copies itself to; with --exe or --no-upload it copies nothing");
+        }
+        if (UploadDirectory is not null && (UploadDirectory.Length == 0 || UploadDirectory.Any(char.IsControl)))
+        {
+            throw new FormatException("--upload-dir needs a directory name, without control characters");
+        }
     }
 
     /// <summary>A line for -v when sqlrsync copied itself to the host.</summary>
@@ -47,6 +55,7 @@ internal sealed record RemoteSettings(bool Builtin, string SshCommand, bool SshC
                 Port = Port,
                 RemoteProgram = Exe,
                 AllowUpload = AllowUpload,
+                UploadDirectory = UploadDirectory,
                 Notices = Notices,
                 SilenceTimeout = Timeout,
                 Quiet = Output.Quiet,
@@ -68,6 +77,7 @@ internal sealed record RemoteSettings(bool Builtin, string SshCommand, bool SshC
             AcceptNewHostKey = AcceptNewHostKey,
             RemoteProgram = Exe,
             AllowUpload = AllowUpload,
+            UploadDirectory = UploadDirectory,
             Notices = Notices,
             SilenceTimeout = Timeout,
             RemoteMessages = Output.Quiet ? null : Console.Error.WriteLine,

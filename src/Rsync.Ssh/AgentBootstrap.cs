@@ -5,11 +5,15 @@ namespace SqlRsync.Ssh;
 /// <summary>
 /// Starts the remote agent on a host that may have no sqlrsync, in the one ssh session of the sync:
 /// the remote command is a POSIX sh script that runs an installed sqlrsync of our protocol if there is
-/// one, else a copy cached in ~/.cache/sqlrsync/VERSION-SHA256/ (directory 0700) whose SHA-256 matches,
-/// else asks this side to send its own executable, writes it to a temporary name there, checks its
-/// SHA-256, renames it into place and runs it. A cached file that does not match is replaced, never
-/// run. The script knows nothing of the user's paths: they are its arguments, each single-quoted, and
-/// the script text has no newline, ', ! or backslash but for printf's NUL, so any login shell passes it on
+/// one, else a runnable copy whose SHA-256 matches in one of its upload directories (the one the user
+/// named, else ~/.cache/sqlrsync, then /var/tmp/sqlrsync-UID and /tmp/sqlrsync-UID for a home mounted
+/// noexec: each the user's own, never a symbolic link, 0700, holding VERSION-SHA256/sqlrsync), else asks this side to send
+/// its own executable, writes it to a temporary name, checks its SHA-256, renames it into place, checks
+/// that it runs (a noexec mount is found here, and the copy moves on to the next directory) and runs
+/// it. A copy that does not match is replaced, never run. Storing a copy also removes what earlier
+/// runs left: temporary files of uploads whose process is gone, and all but the two newest versions.
+/// The script knows nothing of the user's paths: they are its arguments, each single-quoted, and the
+/// script text has no newline, ', ! or backslash but for printf's NUL, so any login shell passes it on
 /// unchanged. Before the agent speaks the protocol, the script answers with a NUL and a letter:
 /// R (the agent follows), U (send the executable now), N (none, and nothing to send), A (another
 /// platform, named on the line after it), E (a failure, said on the line after it).
@@ -19,38 +23,51 @@ internal static class AgentBootstrap
     /// <summary>The script's name as $0: `sqlrsync --serve` recognises the whole command by it and by the script's text.</summary>
     public const string ScriptName = "sqlrsync-bootstrap";
 
-    /// <summary>Arguments: protocol, version, SHA-256, size (0: nothing to send), platform (uname -sm), role, database, busy timeout, -q or nothing.</summary>
+    /// <summary>
+    /// Arguments: protocol, version, SHA-256, size (0: nothing to send), platform (uname -sm), role,
+    /// database, busy timeout, -q or nothing, upload directory (empty: the defaults).
+    /// </summary>
     public const string Script =
-        "p=$1; v=$2; h=$3; n=$4; w=$5; r=$6; db=$7; bt=$8; q=$9; " +
+        "p=$1; v=$2; h=$3; n=$4; w=$5; r=$6; db=$7; bt=$8; q=$9; u=${10}; " +
         "PATH=\"$PATH:$HOME/.dotnet/tools:/usr/local/bin\"; " +
         "s() { sha256sum < \"$1\" 2>/dev/null || shasum -a 256 < \"$1\" 2>/dev/null; }; " +
         "m() { printf \"\\000%s\" \"$1\"; }; " +
         "run() { m R; exec \"$1\" \"$r\" \"$db\" --busy-timeout \"$bt\" $q; }; " +
+        "ok() { [ -f \"$1\" ] && [ -x \"$1\" ] && [ \"$(s \"$1\" | cut -c1-64)\" = \"$h\" ]; }; " +
+        "own() { [ -h \"$1\" ] && return 1; mkdir -p \"$1\" 2>/dev/null; [ -d \"$1\" ] && [ ! -h \"$1\" ] && [ -O \"$1\" ] && chmod 700 \"$1\" 2>/dev/null; }; " +
         "if command -v sqlrsync >/dev/null 2>&1 && sqlrsync --version 2>/dev/null | grep -qx \"protocol $p\"; then run sqlrsync; fi; " +
-        "c=\"${XDG_CACHE_HOME:-$HOME/.cache}/sqlrsync\"; d=\"$c/$v-$h\"; e=\"$d/sqlrsync\"; " +
-        "if [ -f \"$e\" ] && [ \"$(s \"$e\" | cut -c1-64)\" = \"$h\" ]; then run \"$e\"; fi; " +
+        "if [ -n \"$u\" ]; then set -- \"$u\"; else set -- \"${XDG_CACHE_HOME:-$HOME/.cache}/sqlrsync\" \"/var/tmp/sqlrsync-$(id -u)\" \"/tmp/sqlrsync-$(id -u)\"; fi; " +
+        "for c in \"$@\"; do if ok \"$c/$v-$h/sqlrsync\"; then run \"$c/$v-$h/sqlrsync\"; fi; done; " +
         "if [ \"$n\" = 0 ]; then m N; exit 0; fi; " +
         "a=$(uname -sm); " +
         "if [ \"$a\" = \"$w\" ]; then :; else m A; printf \"%s\\n\" \"$a\"; exit 0; fi; " +
-        "mkdir -p \"$d\" 2>/dev/null && chmod 700 \"$c\" \"$d\" 2>/dev/null || { m E; printf \"cannot create %s\\n\" \"$d\"; exit 0; }; " +
-        "t=\"$d/.upload-$$\"; m U; " +
-        "head -c \"$n\" > \"$t\" 2>/dev/null && [ \"$(s \"$t\" | cut -c1-64)\" = \"$h\" ] && chmod 700 \"$t\" && mv -f \"$t\" \"$e\" " +
-        "|| { rm -f \"$t\"; m E; printf \"cannot store sqlrsync in %s\\n\" \"$d\"; exit 0; }; " +
-        "run \"$e\"";
+        "g=; tried=; " +
+        "for c in \"$@\"; do d=\"$c/$v-$h\"; e=\"$d/sqlrsync\"; t=\"$d/.upload-$$\"; tried=\"$tried $d\"; " +
+        "own \"$c\" && own \"$d\" || continue; " +
+        "for o in \"$d\"/.upload-*; do [ -e \"$o\" ] || continue; k=${o##*.upload-}; kill -0 \"$k\" 2>/dev/null || rm -f \"$o\"; done; " +
+        "if [ -z \"$g\" ]; then m U; head -c \"$n\" > \"$t\" 2>/dev/null; else cp \"$g\" \"$t\" 2>/dev/null; fi; " +
+        "if [ \"$(s \"$t\" | cut -c1-64)\" = \"$h\" ] && chmod 700 \"$t\" && mv -f \"$t\" \"$e\"; then g=\"$e\"; else rm -f \"$t\"; [ -n \"$g\" ] && continue; m E; printf \"cannot store sqlrsync in %s\\n\" \"$d\"; exit 0; fi; " +
+        "( cd \"$c\" && ls -1dt -- [0-9]*.*-*/ 2>/dev/null | tail -n +3 | while read -r y; do rm -rf -- \"$y\"; done ); " +
+        "if \"$e\" --version >/dev/null 2>&1; then run \"$e\"; fi; " +
+        "done; " +
+        "m E; if [ -n \"$g\" ]; then printf \"sqlrsync was stored but cannot run in%s (a filesystem mounted noexec?)\\n\" \"$tried\"; else printf \"cannot create a directory of its own in%s\\n\" \"$tried\"; fi; exit 0";
 
     private const int Limit = 1024;
 
     /// <summary>Where the database path is among the script's arguments.</summary>
     private const int DatabaseArgument = 6;
 
-    /// <summary>The command for ssh to run remotely; <paramref name="upload"/> null means there is nothing to send.</summary>
-    public static string CommandLine(string role, string path, TimeSpan busyTimeout, bool quiet, LocalExecutable? upload)
+    /// <summary>
+    /// The command for ssh to run remotely; <paramref name="upload"/> null means there is nothing to
+    /// send; <paramref name="uploadDirectory"/> null means the default directories.
+    /// </summary>
+    public static string CommandLine(string role, string path, TimeSpan busyTimeout, bool quiet, LocalExecutable? upload, string? uploadDirectory)
     {
         string[] arguments =
         [
             Protocol.Messages.Hello.CurrentVersion.ToString(), Version, upload?.Sha256 ?? "none", (upload?.Size ?? 0).ToString(),
             upload?.Platform ?? LocalExecutable.UnamePlatform, role, path,
-            ((int)busyTimeout.TotalSeconds).ToString(), quiet ? "-q" : "",
+            ((int)busyTimeout.TotalSeconds).ToString(), quiet ? "-q" : "", uploadDirectory ?? "",
         ];
         var quoted = arguments.Select(AgentCommandLine.Quote).ToArray();
         quoted[DatabaseArgument] = AgentCommandLine.QuotePath(path);
@@ -93,7 +110,8 @@ internal static class AgentBootstrap
                     throw new SyncException(SyncFailure.Transport,
                         $"remote {host} is {Line(fromAgent)}; this sqlrsync is a {upload?.Platform ?? LocalExecutable.UnamePlatform} executable only: install sqlrsync there or pass --exe");
                 case 'E':
-                    throw new SyncException(SyncFailure.Transport, $"{host}: {Line(fromAgent)}; sqlrsync could not bring itself there (make that directory writable, install sqlrsync there, or pass --exe)");
+                    throw new SyncException(SyncFailure.Transport,
+                        $"{host}: {Line(fromAgent)}; sqlrsync could not bring itself there (name a directory there that is yours and may hold programs with --upload-dir, install sqlrsync there, or pass --exe)");
                 default:
                     throw new SyncException(SyncFailure.Protocol, $"{host} answered the start of sqlrsync with bytes it does not understand");
             }

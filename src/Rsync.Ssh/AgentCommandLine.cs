@@ -85,8 +85,8 @@ internal sealed record AgentCommandLine(bool IsOrigin, string Path, int BusyTime
         {
             return null;
         }
-        // exec /bin/sh -c SCRIPT sqlrsync-bootstrap PROTOCOL VERSION SHA SIZE PLATFORM ROLE DATABASE BUSY QUIET
-        if (words is ["exec", "/bin/sh", "-c", AgentBootstrap.Script, AgentBootstrap.ScriptName, _, _, _, _, _, var role, { Length: > 0 } database, var busy, "" or "-q"]
+        // exec /bin/sh -c SCRIPT sqlrsync-bootstrap PROTOCOL VERSION SHA SIZE PLATFORM ROLE DATABASE BUSY QUIET UPLOAD_DIR (unused here: --serve runs the agent itself)
+        if (words is ["exec", "/bin/sh", "-c", AgentBootstrap.Script, AgentBootstrap.ScriptName, _, _, _, _, _, var role, { Length: > 0 } database, var busy, "" or "-q", _]
             && IsRole(role) && int.TryParse(busy, NumberStyles.None, CultureInfo.InvariantCulture, out int seconds))
         {
             return new AgentCommandLine(role.StartsWith("--origin", StringComparison.Ordinal), database, seconds, words[13] == "-q", Bootstrapped: true, Directory: role.EndsWith("-dir", StringComparison.Ordinal));

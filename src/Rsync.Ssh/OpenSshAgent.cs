@@ -65,7 +65,7 @@ internal sealed class OpenSshAgent : RemoteShellAgent
         start.ArgumentList.Add("-T");
         // ssh takes IPv6 addresses without the brackets that keep their colons apart from the path.
         start.ArgumentList.Add(endpoint.Host.Replace("[", "").Replace("]", ""));
-        start.ArgumentList.Add(CommandLine(options.RemoteProgram, options.AllowUpload, request, endpoint.Path, options.Quiet));
+        start.ArgumentList.Add(CommandLine(options.RemoteProgram, options.AllowUpload, options.UploadDirectory, request, endpoint.Path, options.Quiet));
 
         OpenSshAgent agent;
         try

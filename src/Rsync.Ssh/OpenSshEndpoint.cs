@@ -39,10 +39,17 @@ public sealed record OpenSshOptions
     public string? RemoteProgram { get; init; }
 
     /// <summary>
-    /// Whether a native sqlrsync may copy itself to a host that has none of its protocol, into
-    /// ~/.cache/sqlrsync there (checked by SHA-256 before it runs). Default true.
+    /// Whether a native sqlrsync may copy itself to a host that has none of its protocol, into an
+    /// upload directory there (<see cref="UploadDirectory"/>; checked by SHA-256 before it runs). Default true.
     /// </summary>
     public bool AllowUpload { get; init; } = true;
+
+    /// <summary>
+    /// The directory on the remote host where a native sqlrsync keeps the copy it brings: the user's
+    /// own (made 0700), where programs may run. Null, the default: ~/.cache/sqlrsync, or where that is
+    /// mounted noexec, /var/tmp/sqlrsync-UID, then /tmp/sqlrsync-UID.
+    /// </summary>
+    public string? UploadDirectory { get; init; }
 
     /// <summary>Receives a line when sqlrsync was copied to the host; null drops it.</summary>
     public Action<string>? Notices { get; init; }

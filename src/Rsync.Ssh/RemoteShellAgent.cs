@@ -51,7 +51,7 @@ internal abstract class RemoteShellAgent : RemoteAgent
     private static string? Program(string? named, AgentRequest request) => named ?? (request.Sqlite3Rsync ? "sqlite3_rsync" : null);
 
     /// <summary>The remote command that starts the agent: the program <paramref name="named"/> (or sqlite3_rsync), else the bootstrap script.</summary>
-    protected static string CommandLine(string? named, bool allowUpload, AgentRequest request, string path, bool quiet)
+    protected static string CommandLine(string? named, bool allowUpload, string? uploadDirectory, AgentRequest request, string path, bool quiet)
     {
         string? program = Program(named, request);
         bool isOrigin = request.Role == AgentRole.Origin;
@@ -61,7 +61,7 @@ internal abstract class RemoteShellAgent : RemoteAgent
         }
         return program is { } exe
             ? AgentCommandLine.Write(exe, request.RoleArgument, path, request.BusyTimeout, quiet)
-            : AgentBootstrap.CommandLine(request.RoleArgument, path, request.BusyTimeout, quiet, allowUpload ? LocalExecutable.Current : null);
+            : AgentBootstrap.CommandLine(request.RoleArgument, path, request.BusyTimeout, quiet, allowUpload ? LocalExecutable.Current : null, uploadDirectory);
     }
 
     /// <summary>With the bootstrap script (no program named): answers it, sending this executable if asked, until the agent runs.</summary>
@@ -75,7 +75,7 @@ internal abstract class RemoteShellAgent : RemoteAgent
         long sent = AgentBootstrap.Converse(_fromAgent, ToAgent, upload, !allowUpload, Host);
         if (sent > 0)
         {
-            notices?.Invoke($"sqlrsync copied itself to {Host} ({sent:N0} bytes, into ~/.cache/sqlrsync there)");
+            notices?.Invoke($"sqlrsync copied itself to {Host} ({sent:N0} bytes, into its upload directory there)");
         }
     }
 

@@ -58,7 +58,7 @@ internal sealed class SshNetAgent : RemoteShellAgent
                 _ => Transport($"cannot connect to {connection.Host} port {connection.Port}: {e.Message.TrimEnd('.')}"),
             };
         }
-        var command = client.CreateCommand(CommandLine(connection.RemoteProgram, connection.AllowUpload, request, path, quiet: connection.RemoteMessages is null));
+        var command = client.CreateCommand(CommandLine(connection.RemoteProgram, connection.AllowUpload, connection.UploadDirectory, request, path, quiet: connection.RemoteMessages is null));
         var execution = command.BeginExecute();
         var agent = new SshNetAgent(client, command, command.CreateInputStream(), execution, connection);
         try

@@ -28,7 +28,7 @@ public class AgentCommandTests
     [InlineData("/srv/it's $(x).db", false)]
     public void TheBootstrapCommandIsReadBackOnlyWithItsOwnScript(string path, bool isOrigin)
     {
-        var text = AgentBootstrap.CommandLine(isOrigin ? "--origin" : "--replica", path, TimeSpan.FromSeconds(9), quiet: true, upload: null);
+        var text = AgentBootstrap.CommandLine(isOrigin ? "--origin" : "--replica", path, TimeSpan.FromSeconds(9), quiet: true, upload: null, uploadDirectory: null);
 
         Assert.Equal(new AgentCommandLine(isOrigin, path, 9, Quiet: true, Bootstrapped: true), AgentCommandLine.Parse(text));
         Assert.Null(AgentCommandLine.Parse(text.Replace("exec \"$1\"", "exec \"$2\"")));

@@ -48,9 +48,16 @@ public sealed class BareHost : IDisposable
     public string? Unavailable { get; }
 
     /// <summary>Where a copied sqlrsync lands: ~/.cache/sqlrsync/VERSION-SHA256/sqlrsync.</summary>
-    public string[] CachedCopies => Directory.Exists(Path.Combine(Home, ".cache", "sqlrsync"))
-        ? Directory.GetFiles(Path.Combine(Home, ".cache", "sqlrsync"), "sqlrsync", SearchOption.AllDirectories)
-        : [];
+    public string[] CachedCopies => CopiesIn(Path.Combine(Home, ".cache", "sqlrsync"));
+
+    /// <summary>Where sqlrsync copies itself when the home is not fit for it: /var/tmp/sqlrsync-UID, then /tmp/sqlrsync-UID.</summary>
+    public string[] FallbackDirectories => [$"/var/tmp/sqlrsync-{UserId}", $"/tmp/sqlrsync-{UserId}"];
+
+    public string UserId => ExternalProgram.Run("id", ["-u", User]).StandardOutput.Trim();
+
+    /// <summary>The copies of sqlrsync under <paramref name="directory"/> (VERSION-SHA256/sqlrsync).</summary>
+    public static string[] CopiesIn(string directory) =>
+        Directory.Exists(directory) ? Directory.GetFiles(directory, "sqlrsync", SearchOption.AllDirectories) : [];
 
     /// <summary>A fresh directory the user may read and write, for its databases.</summary>
     public TempDirectory SharedDirectory()
@@ -84,13 +91,12 @@ public sealed class BareHost : IDisposable
         Chmod(Path.Combine(ssh, "id_ed25519"), 0b110_000_000);
     }
 
-    /// <summary>Forgets every copy sqlrsync left in the user's home.</summary>
+    /// <summary>Forgets every copy sqlrsync left in the user's home and in the fallback directories.</summary>
     public void ClearCache()
     {
-        var cache = Path.Combine(Home, ".cache");
-        if (Directory.Exists(cache))
+        foreach (var directory in FallbackDirectories.Prepend(Path.Combine(Home, ".cache")).Where(Directory.Exists))
         {
-            Directory.Delete(cache, recursive: true);
+            Directory.Delete(directory, recursive: true);
         }
     }
 
@@ -106,6 +112,7 @@ public sealed class BareHost : IDisposable
     {
         if (User.Length > 0)
         {
+            ClearCache();
             ExternalProgram.Run("userdel", ["-r", User]);
         }
         Ssh.Dispose();
