@@ -275,7 +275,7 @@ public sealed class UploadTests(UploadTests.Host host) : IClassFixture<UploadTes
         var upload = new LocalExecutable("/nonexistent", 1234, new string('a', 64), "Linux x86_64");
         var command = AgentBootstrap.CommandLine("--replica", _dir.File("r.db"), TimeSpan.FromSeconds(30), quiet: false, upload, uploadDirectory: null);
 
-        var run = ExternalProgram.Run("env", ["-i", $"PATH={fakeBin}:/usr/bin:/bin", $"HOME={_dir.Path}", "/bin/sh", "-c", command]);
+        var run = ExternalProgram.Run("env", ["-i", $"PATH={BareHost.NoInstalledSqlrsync}:{fakeBin}:/usr/bin:/bin", $"HOME={_dir.Path}", "/bin/sh", "-c", command]);
         var stream = new ActivityStream(new MemoryStream(System.Text.Encoding.UTF8.GetBytes(run.StandardOutput)));
         var error = Assert.Throws<SyncException>(() => AgentBootstrap.Converse(stream, Stream.Null, upload, uploadForbidden: false, "armhost"));
 

@@ -2,8 +2,11 @@ namespace SqlRsync.Tests.Support;
 
 /// <summary>
 /// A remote host with nothing installed, as far as sqlrsync can tell: a throwaway Unix user with a fresh
-/// home directory, reached through the test sshd as the ssh alias <see cref="Alias"/>. Its PATH holds no
-/// sqlrsync. Needs root (useradd); <see cref="Unavailable"/> says why when it cannot be made.
+/// home directory, reached through the test sshd as the ssh alias <see cref="Alias"/>. Hermetic: its
+/// sessions' PATH starts with <see cref="NoInstalledSqlrsync"/>, whose sqlrsync answers no protocol, so
+/// a sqlrsync installed on this machine (in /usr/local/bin, as docs/install.md says, which the agent's
+/// PATH always includes) is never found in its place. Needs root (useradd); <see cref="Unavailable"/>
+/// says why when it cannot be made.
 /// </summary>
 public sealed class BareHost : IDisposable
 {
@@ -15,7 +18,7 @@ public sealed class BareHost : IDisposable
 
     public BareHost()
     {
-        Ssh = new SshServer();
+        Ssh = new SshServer(sessionPath: $"{NoInstalledSqlrsync}:/usr/bin:/bin");
         if (Ssh.Unavailable is not null)
         {
             Unavailable = Ssh.Unavailable;
@@ -40,6 +43,19 @@ public sealed class BareHost : IDisposable
     }
 
     public SshServer Ssh { get; }
+
+    /// <summary>A directory (everyone may read it) whose one program, sqlrsync, fails: first on a PATH, it hides any installed sqlrsync.</summary>
+    public static string NoInstalledSqlrsync => Hider.Value;
+
+    private static readonly Lazy<string> Hider = new(() =>
+    {
+        var directory = Directory.CreateTempSubdirectory("sqlrsync-test-hider-").FullName;
+        File.WriteAllText(Path.Combine(directory, "sqlrsync"), "#!/bin/sh\nexit 1\n");
+        Chmod(directory, 0b111_101_101);
+        Chmod(Path.Combine(directory, "sqlrsync"), 0b111_101_101);
+        AppDomain.CurrentDomain.ProcessExit += (_, _) => Directory.Delete(directory, recursive: true);
+        return directory;
+    });
 
     public string User { get; } = "";
 

@@ -19,7 +19,7 @@ public static class Sqlite3RsyncOracle
         var script = FindBuildScript();
         if (script is null)
         {
-            return (null, "sqlite3_rsync's build.sh is not beside the repository (../shared/oracles/sqlite3_rsync/) and SQLRSYNC_ORACLES is not set");
+            return (null, "sqlite3_rsync's build.sh is neither beside the repository (../shared/oracles/sqlite3_rsync/) nor in SQLRSYNC_ORACLES/sqlite3_rsync/");
         }
         var build = ExternalProgram.Run(script, []);
         string path = build.StandardOutput.Trim().Split('\n').Last().Trim();
@@ -32,7 +32,8 @@ public static class Sqlite3RsyncOracle
     {
         if (Environment.GetEnvironmentVariable("SQLRSYNC_ORACLES") is { Length: > 0 } oracles)
         {
-            return System.IO.Path.Combine(oracles, "sqlite3_rsync", "build.sh");
+            string named = System.IO.Path.Combine(oracles, "sqlite3_rsync", "build.sh");
+            return File.Exists(named) ? named : null;
         }
         for (var directory = new DirectoryInfo(Repository.File(".")).Parent; directory is not null; directory = directory.Parent)
         {

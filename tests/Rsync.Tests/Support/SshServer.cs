@@ -16,11 +16,12 @@ public sealed class SshServer : IDisposable
     private readonly TempDirectory _dir = new();
     private Process? _sshd;
 
-    public SshServer()
+    /// <param name="sessionPath">The PATH of every session (sshd's default when null).</param>
+    public SshServer(string? sessionPath = null)
     {
         try
         {
-            Start();
+            Start(sessionPath);
         }
         catch (Exception e) when (e is InvalidOperationException or IOException or TimeoutException)
         {
@@ -51,7 +52,7 @@ public sealed class SshServer : IDisposable
 
     public string Directory => _dir.Path;
 
-    private void Start()
+    private void Start(string? sessionPath)
     {
         if (!File.Exists("/usr/sbin/sshd"))
         {
@@ -76,7 +77,7 @@ public sealed class SshServer : IDisposable
             PermitRootLogin yes
             StrictModes no
             UsePAM no
-            """);
+            """ + (sessionPath is null ? "" : $"\nSetEnv PATH={sessionPath}\n"));
         File.WriteAllText(ClientConfig, HostEntry(Alias, "user_key"));
         File.WriteAllText(KnownHosts, $"{Alias} {File.ReadAllText(_dir.File("host_key.pub")).Trim()}\n");
         File.WriteAllText(Exe, $"#!/bin/sh\nexec dotnet '{SqlRsyncProgram.DllPath}' \"$@\"\n");
