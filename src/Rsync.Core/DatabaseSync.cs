@@ -75,7 +75,8 @@ public static class DatabaseSync
     /// own snapshot and with the same guarantees as a single sync; new databases are created there.
     /// Either directory may be remote: then all databases travel over one connection to one remote
     /// agent. A database that fails is left as it was and does not stop the others. Databases only on
-    /// the replica side are reported, never deleted.
+    /// the replica side are reported, and deleted only with <see cref="DirectoryOptions.Delete"/>
+    /// (docs/usage.md says with what care).
     /// </summary>
     /// <param name="origin">The directory to copy databases from.</param>
     /// <param name="replica">The directory to copy them into; it must exist.</param>

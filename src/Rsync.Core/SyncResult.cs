@@ -39,8 +39,9 @@ public sealed record SyncResult
 
     /// <summary>
     /// Pages of the origin read by this process: every page once to hash it (when the replica had pages
-    /// to compare), plus the pages sent. In a sync to several replicas it counts the one read for all of
-    /// them. 0 when the origin is on the other side.
+    /// to compare), the pages under each differing level-1 node of the hash tree once more to compare
+    /// them (page hashes are not kept), and the pages sent. In a sync to several replicas it counts the
+    /// one read for all of them. 0 when the origin is on the other side.
     /// </summary>
     public long OriginPagesRead { get; init; }
 

@@ -104,14 +104,14 @@ internal static class AgentBootstrap
                     break;
                 case 'N':
                     throw new SyncException(SyncFailure.Transport, uploadForbidden
-                        ? $"no sqlrsync of protocol {Protocol.Messages.Hello.CurrentVersion} on {host}, and --no-upload forbids bringing one: install it there or pass --exe"
-                        : $"sqlrsync not found on {host}: install it there, pass --exe, or run the native single-file sqlrsync, which copies itself there");
+                        ? $"no sqlrsync of protocol {Protocol.Messages.Hello.CurrentVersion} on {host}, and --no-upload (AllowUpload = false) forbids bringing one: install it there or name it with --exe (RemoteProgram)"
+                        : $"sqlrsync not found on {host}: install it there, name it with --exe (RemoteProgram), or run the native single-file sqlrsync, which copies itself there");
                 case 'A':
                     throw new SyncException(SyncFailure.Transport,
-                        $"remote {host} is {Line(fromAgent)}; this sqlrsync is a {upload?.Platform ?? LocalExecutable.UnamePlatform} executable only: install sqlrsync there or pass --exe");
+                        $"remote {host} is {Line(fromAgent)}; this sqlrsync is a {upload?.Platform ?? LocalExecutable.UnamePlatform} executable only: install sqlrsync there or name it with --exe (RemoteProgram)");
                 case 'E':
                     throw new SyncException(SyncFailure.Transport,
-                        $"{host}: {Line(fromAgent)}; sqlrsync could not bring itself there (name a directory there that is yours and may hold programs with --upload-dir, install sqlrsync there, or pass --exe)");
+                        $"{host}: {Line(fromAgent)}; sqlrsync could not bring itself there (name a directory there that is yours and may hold programs with --upload-dir (UploadDirectory), install sqlrsync there, or name it with --exe (RemoteProgram))");
                 default:
                     throw new SyncException(SyncFailure.Protocol, $"{host} answered the start of sqlrsync with bytes it does not understand");
             }

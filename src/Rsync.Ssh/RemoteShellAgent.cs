@@ -136,7 +136,7 @@ internal abstract class RemoteShellAgent : RemoteAgent
         {
             return Transport(_namedProgram is { } named
                 ? $"--exe {named}: no such program on {Host}, or it cannot run ({last}); give the path of sqlrsync (or sqlite3_rsync) there"
-                : $"sqlrsync not found on {Host}: install it there or pass --exe ({last})");
+                : $"sqlrsync not found on {Host}: install it there or name it with --exe (RemoteProgram) ({last})");
         }
         if (code != 0 && IsSqlite3RsyncRefusal(_firstHeldLine))
         {
@@ -163,12 +163,12 @@ internal abstract class RemoteShellAgent : RemoteAgent
         if (code != 0 && _firstHeldLine is { } complaint && !IsSshNotice(complaint))
         {
             // A program's first complaint says what is wrong; later lines tend to say "try --help".
-            return Transport($"the remote program on {Host} failed (exit code {code}): {complaint.TrimEnd('.')}; is --exe a sqlrsync program?");
+            return Transport($"the remote program on {Host} failed (exit code {code}): {complaint.TrimEnd('.')}" + (_namedProgram is null ? "" : "; is --exe (RemoteProgram) a sqlrsync program?"));
         }
         if (first.Length == 0)
         {
             return Transport($"the remote program {_namedProgram ?? "sqlrsync"} on {Host} ended (exit code {code}) without answering" +
-                (_namedProgram is null ? "" : "; is --exe a sqlrsync program?"));
+                (_namedProgram is null ? "" : "; is --exe (RemoteProgram) a sqlrsync program?"));
         }
         return null;
     }

@@ -8,11 +8,22 @@ namespace SqlRsync.Roles;
 /// the result; reports to an <see cref="IProgress{T}"/> when a phase starts and at most four times a
 /// second within one; and stops the side, at its next page, once the sync is cancelled — but only up
 /// to the point of no return (<see cref="BeginCommit"/>): after that the sync finishes, so that a
-/// cancelled sync always means the replica is as it was.
+/// cancelled sync always means the replica is as it was. A side begins in <see cref="SyncPhase.Starting"/>,
+/// reported as soon as the tracker is made.
 /// </summary>
-internal sealed class ProgressTracker(IProgress<SyncProgress>? reports = null, CancellationToken cancellation = default)
+internal sealed class ProgressTracker
 {
     private static readonly TimeSpan ReportInterval = TimeSpan.FromMilliseconds(250);
+
+    private readonly IProgress<SyncProgress>? _reports;
+    private readonly CancellationToken _cancellation;
+
+    public ProgressTracker(IProgress<SyncProgress>? reports = null, CancellationToken cancellation = default)
+    {
+        _reports = reports;
+        _cancellation = cancellation;
+        Report(TimeSpan.Zero);
+    }
 
     private readonly Stopwatch _clock = Stopwatch.StartNew();
     private readonly TimeSpan[] _timeIn = new TimeSpan[Enum.GetValues<SyncPhase>().Length];
@@ -38,7 +49,7 @@ internal sealed class ProgressTracker(IProgress<SyncProgress>? reports = null, C
     /// <summary>Time since the current phase began.</summary>
     public TimeSpan PhaseElapsed => _clock.Elapsed - _phaseStart;
 
-    public CancellationToken Cancellation => cancellation;
+    public CancellationToken Cancellation => _cancellation;
 
     public SyncProgress Snapshot => new(Phase, PagesDone, PagesTotal, Bytes, PhaseElapsed);
 
@@ -55,13 +66,13 @@ internal sealed class ProgressTracker(IProgress<SyncProgress>? reports = null, C
     {
         lock (_commitGate)
         {
-            cancellation.ThrowIfCancellationRequested();
+            _cancellation.ThrowIfCancellationRequested();
             _committing = true;
         }
     }
 
     /// <summary>Calls <paramref name="stop"/> when the sync is cancelled before the point of no return.</summary>
-    public CancellationTokenRegistration OnCancelBeforeCommit(Action stop) => cancellation.Register(() =>
+    public CancellationTokenRegistration OnCancelBeforeCommit(Action stop) => _cancellation.Register(() =>
     {
         lock (_commitGate)
         {
@@ -90,7 +101,7 @@ internal sealed class ProgressTracker(IProgress<SyncProgress>? reports = null, C
         // One writer: plain read-modify-write, published with a volatile store.
         Volatile.Write(ref _pagesDone, _pagesDone + pages);
         Volatile.Write(ref _bytes, _bytes + bytes);
-        if (reports is not null || cancellation.CanBeCanceled)
+        if (_reports is not null || _cancellation.CanBeCanceled)
         {
             ThrowIfCancelled();
             var now = _clock.Elapsed;
@@ -105,13 +116,13 @@ internal sealed class ProgressTracker(IProgress<SyncProgress>? reports = null, C
     {
         if (!Volatile.Read(ref _committing))
         {
-            cancellation.ThrowIfCancellationRequested();
+            _cancellation.ThrowIfCancellationRequested();
         }
     }
 
     private void Report(TimeSpan now)
     {
         _lastReport = now;
-        reports?.Report(Snapshot);
+        _reports?.Report(Snapshot);
     }
 }

@@ -259,8 +259,8 @@ public sealed class UploadTests(UploadTests.Host host) : IClassFixture<UploadTes
         var forbidden = Native(origin, $"{BareHost.Alias}:{_dir.File("replica.db")}", "--no-upload");
         var dotnetBuild = SqlRsyncProgram.Run(origin, $"{BareHost.Alias}:{_dir.File("replica.db")}", "--ssh", Bare.Ssh.SshCommand);
 
-        Assert.Contains($"no sqlrsync of protocol 3 on {BareHost.Alias}, and --no-upload forbids bringing one: install it there or pass --exe", SqlRsyncProgram.AssertErrorLine(forbidden, 1));
-        Assert.Contains($"sqlrsync not found on {BareHost.Alias}: install it there, pass --exe, or run the native single-file sqlrsync, which copies itself there", SqlRsyncProgram.AssertErrorLine(dotnetBuild, 1));
+        Assert.Contains($"no sqlrsync of protocol 3 on {BareHost.Alias}, and --no-upload (AllowUpload = false) forbids bringing one: install it there or name it with --exe (RemoteProgram)", SqlRsyncProgram.AssertErrorLine(forbidden, 1));
+        Assert.Contains($"sqlrsync not found on {BareHost.Alias}: install it there, name it with --exe (RemoteProgram), or run the native single-file sqlrsync, which copies itself there", SqlRsyncProgram.AssertErrorLine(dotnetBuild, 1));
         Assert.Empty(Bare.CachedCopies);
     }
 
@@ -279,7 +279,7 @@ public sealed class UploadTests(UploadTests.Host host) : IClassFixture<UploadTes
         var stream = new ActivityStream(new MemoryStream(System.Text.Encoding.UTF8.GetBytes(run.StandardOutput)));
         var error = Assert.Throws<SyncException>(() => AgentBootstrap.Converse(stream, Stream.Null, upload, uploadForbidden: false, "armhost"));
 
-        Assert.Equal("remote armhost is Linux aarch64; this sqlrsync is a Linux x86_64 executable only: install sqlrsync there or pass --exe", error.Message);
+        Assert.Equal("remote armhost is Linux aarch64; this sqlrsync is a Linux x86_64 executable only: install sqlrsync there or name it with --exe (RemoteProgram)", error.Message);
         Assert.False(Directory.Exists(_dir.File(".cache")));
     }
 

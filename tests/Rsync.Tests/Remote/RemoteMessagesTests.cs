@@ -103,7 +103,7 @@ public sealed class RemoteMessagesTests(RemoteMessagesTests.Server server) : ICl
             """);
 
         var silent = SqlRsyncProgram.Run(origin, $"host:{_dir.File("r.db")}", "--ssh", ssh, "--exe", "/bin/true");
-        Assert.Contains("the remote program /bin/true on host ended (exit code 0) without answering; is --exe a sqlrsync program?", SqlRsyncProgram.AssertErrorLine(silent, 1));
+        Assert.Contains("the remote program /bin/true on host ended (exit code 0) without answering; is --exe (RemoteProgram) a sqlrsync program?", SqlRsyncProgram.AssertErrorLine(silent, 1));
 
         var missing = SqlRsyncProgram.Run(origin, $"host:{_dir.File("r.db")}", "--ssh", ssh, "--exe", "/no/such/sqlrsync");
         var line = SqlRsyncProgram.AssertErrorLine(missing, 1);
