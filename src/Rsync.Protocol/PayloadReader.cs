@@ -24,6 +24,8 @@ internal ref struct PayloadReader(ReadOnlySpan<byte> payload, MessageType type)
 
     public uint U32() => BinaryPrimitives.ReadUInt32LittleEndian(Bytes(4));
 
+    public ulong U64() => BinaryPrimitives.ReadUInt64LittleEndian(Bytes(8));
+
     public ReadOnlySpan<byte> Rest()
     {
         var rest = _rest;

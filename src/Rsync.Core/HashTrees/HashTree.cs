@@ -25,14 +25,16 @@ internal sealed class HashTree
     // replicas, the origin reads those pages once.
     private readonly Dictionary<uint, UInt128[]> _pageHashesOf = [];
     private readonly AbsentNodes _absent;
+    private readonly long _seed;
 
-    private HashTree(HashTreeShape shape, UInt128[][] levels, IPageScanner database, int pageSize, AbsentNodes absent)
+    private HashTree(HashTreeShape shape, UInt128[][] levels, IPageScanner database, int pageSize, AbsentNodes absent, long seed)
     {
         Shape = shape;
         _levels = levels;
         _database = database;
         _pageSize = pageSize;
         _absent = absent;
+        _seed = seed;
     }
 
     public HashTreeShape Shape { get; }
@@ -44,26 +46,29 @@ internal sealed class HashTree
     /// Hashes the first <see cref="HashTreeShape.PageCount"/> pages of a database (pages it does not
     /// have count as absent) in one scan, split between <paramref name="scanners"/> — readers of the same
     /// state, each on a thread of its own, the first kept to hash pages again later: it must stay
-    /// readable, unchanged, for as long as the tree is asked for children. Each page hashed advances
-    /// <paramref name="progress"/> and, if given, is added to <paramref name="content"/>.
+    /// readable, unchanged, for as long as the tree is asked for children. Leaves are hashed with
+    /// <paramref name="seed"/>. Each page hashed advances <paramref name="progress"/> and, if given, is
+    /// added to <paramref name="content"/> (hashed without a seed: a second hash of the page, while it
+    /// is at hand, when the seed is not 0).
     /// </summary>
-    public static HashTree Build(HashTreeShape shape, IReadOnlyList<IPageScanner> scanners, int pageSize, ProgressTracker? progress = null, ContentDigest? content = null)
+    public static HashTree Build(HashTreeShape shape, IReadOnlyList<IPageScanner> scanners, int pageSize, ProgressTracker? progress = null, ContentDigest? content = null, long seed = 0)
     {
         var database = scanners[0];
         var levels = new UInt128[shape.TopLevel + 1][];
         var absent = new AbsentNodes(shape);
         if (shape.TopLevel == 0)
         {
-            levels[0] = PageHasher.Hash(database, pageSize, AllPages(shape.PageCount));
+            levels[0] = PageHasher.Hash(database, pageSize, AllPages(shape.PageCount), seed);
+            var terms = seed == 0 || content is null ? levels[0] : PageHasher.Hash(database, pageSize, AllPages(shape.PageCount));
             for (uint page = 1; page <= Math.Min(shape.PageCount, database.PageCount); page++)
             {
-                content?.Add(page, levels[0][page - 1]);
+                content?.Add(page, terms[page - 1]);
             }
-            return new HashTree(shape, levels, database, pageSize, absent);
+            return new HashTree(shape, levels, database, pageSize, absent, seed);
         }
         // Nodes that hold at least one of this side's pages, level by level.
         ulong present = Math.Min(shape.PageCount, database.PageCount);
-        levels[1] = HashLevelOne(shape, scanners, pageSize, (uint)((present + shape.Fanout - 1) / shape.Fanout), progress, content);
+        levels[1] = HashLevelOne(shape, scanners, pageSize, (uint)((present + shape.Fanout - 1) / shape.Fanout), progress, content, seed);
         if (shape.TopLevel == 1)
         {
             levels[1] = [.. Enumerable.Range(0, (int)shape.NodeCount(1)).Select(node => Node(levels[1], absent, 1, (uint)node))];
@@ -85,7 +90,7 @@ internal sealed class HashTree
             }
             levels[level] = nodes;
         }
-        return new HashTree(shape, levels, database, pageSize, absent);
+        return new HashTree(shape, levels, database, pageSize, absent, seed);
     }
 
     private static UInt128 Node(UInt128[] stored, AbsentNodes absent, int level, uint node) =>
@@ -126,7 +131,7 @@ internal sealed class HashTree
                     pages.Add(child + 1);
                 }
             }
-            var hashes = PageHasher.Hash(_database, _pageSize, pages);
+            var hashes = PageHasher.Hash(_database, _pageSize, pages, _seed);
             int at = 0;
             foreach (var node in missing)
             {
@@ -143,13 +148,13 @@ internal sealed class HashTree
     /// into as many runs as there are scanners, each run scanned on a thread of its own, holding one
     /// node's page hashes at a time.
     /// </summary>
-    private static UInt128[] HashLevelOne(HashTreeShape shape, IReadOnlyList<IPageScanner> scanners, int pageSize, uint stored, ProgressTracker? progress, ContentDigest? content)
+    private static UInt128[] HashLevelOne(HashTreeShape shape, IReadOnlyList<IPageScanner> scanners, int pageSize, uint stored, ProgressTracker? progress, ContentDigest? content, long seed)
     {
         var nodes = new UInt128[stored];
         int runs = (int)Math.Min(scanners.Count, shape.NodeCount(1));
         if (runs <= 1)
         {
-            HashNodes(shape, scanners[0], pageSize, 0, (uint)nodes.Length, nodes, progress is null ? null : progress.Advance, content);
+            HashNodes(shape, scanners[0], pageSize, seed, 0, (uint)nodes.Length, nodes, progress is null ? null : progress.Advance, content);
             return nodes;
         }
         var contents = new ContentDigest?[runs];
@@ -168,7 +173,7 @@ internal sealed class HashTree
                 uint first = (uint)((ulong)nodes.Length * (ulong)run / (ulong)runs);
                 uint end = (uint)((ulong)nodes.Length * (ulong)(run + 1) / (ulong)runs);
                 contents[run] = content is null ? null : new ContentDigest(pageSize);
-                HashNodes(shape, scanners[run], pageSize, first, end, nodes, Advance, contents[run], batch: ProgressBatch);
+                HashNodes(shape, scanners[run], pageSize, seed, first, end, nodes, Advance, contents[run], batch: ProgressBatch);
             });
         }
         catch (AggregateException e)
@@ -187,7 +192,7 @@ internal sealed class HashTree
     private const int ProgressBatch = 256;
 
     /// <summary>Level-1 nodes <paramref name="first"/> up to <paramref name="end"/>, from one scan of their pages.</summary>
-    private static void HashNodes(HashTreeShape shape, IPageScanner database, int pageSize, uint first, uint end, UInt128[] nodes,
+    private static void HashNodes(HashTreeShape shape, IPageScanner database, int pageSize, long seed, uint first, uint end, UInt128[] nodes,
         Action<long, long>? advance, ContentDigest? content, int batch = 1)
     {
         var children = new UInt128[shape.Fanout];
@@ -210,8 +215,8 @@ internal sealed class HashTree
             {
                 uint node = (pageNumber - 1) / shape.Fanout;
                 int slot = (int)((pageNumber - 1) % shape.Fanout);
-                children[slot] = PageHasher.Hash(pageNumber, data, lockBytePage);
-                content?.Add(pageNumber, children[slot]);
+                children[slot] = PageHasher.Hash(pageNumber, data, lockBytePage, seed);
+                content?.Add(pageNumber, seed == 0 ? children[slot] : PageHasher.Hash(pageNumber, data, lockBytePage));
                 if (++unreported == batch)
                 {
                     advance?.Invoke(unreported, (long)unreported * data.Length);

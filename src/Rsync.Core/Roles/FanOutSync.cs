@@ -71,7 +71,7 @@ internal static class FanOutSync
 
     private static void SyncAll(PageSource source, List<Branch> branches, SyncOptions options, ProgressTracker progress)
     {
-        var file = new OriginFile(OriginStep(source, options, source.ReadPageSize), source.FileMode);
+        var file = new OriginFile(OriginStep(source, options, source.ReadPageSize), source.FileMode, OriginRole.NewHashSeed());
         Parallel.ForEach(branches, branch => branch.Step(() => branch.Greet(file)));
         if (!branches.Any(branch => branch.IsAlive))
         {
@@ -96,7 +96,7 @@ internal static class FanOutSync
             {
                 // Every thread of the build reads through a connection of its own; later reads share one.
                 using var readers = new ScannerGroup(pages, source.JoinMore(options.HashThreadsFor(source.PageCount) - 1));
-                return OriginRole.BuildTree(readers, source.PageSize, progress);
+                return OriginRole.BuildTree(readers, source.PageSize, file.HashSeed, progress);
             });
             hashing = HashingFigures.From(progress.PhaseElapsed, progress.Bytes);
         }

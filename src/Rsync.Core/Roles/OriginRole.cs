@@ -41,11 +41,12 @@ internal static class OriginRole
     private static void Sync(PageSource source, PeerConnection peer, SyncOptions options, SyncRun run)
     {
         int pageSize = source.ReadPageSize();
-        var (agreed, replica) = Greet(peer, new OriginFile(pageSize, source.FileMode), options, run);
+        var file = new OriginFile(pageSize, source.FileMode, NewHashSeed());
+        var (agreed, replica) = Greet(peer, file, options, run);
         source.PinSnapshot();
         OriginSnapshotChecks.Check(source, pageSize, options.WalOnly);
         SendSnapshotInfo(source, peer, run);
-        var tree = replica.PageCount > 0 ? BuildTree(source, options, run) : null;
+        var tree = replica.PageCount > 0 ? BuildTree(source, file.HashSeed, options, run) : null;
         CompareAndSend(source, source.PageSize, tree, peer, agreed, run, releaseSnapshot: source.ReleaseSnapshot);
     }
 
@@ -80,23 +81,26 @@ internal static class OriginRole
         run.OriginPageCount = source.PageCount;
     }
 
+    /// <summary>A fresh random seed for one sync's hash tree, never 0 (the unseeded hash).</summary>
+    internal static long NewHashSeed() => BitConverter.ToInt64(System.Security.Cryptography.RandomNumberGenerator.GetBytes(8)) | 1;
+
     /// <summary>
-    /// Hashes every page of the snapshot into a tree, one thread per reader of <paramref name="snapshot"/>
-    /// (the replica hashes its own at the same time).
+    /// Hashes every page of the snapshot into a tree with <paramref name="seed"/>, one thread per reader
+    /// of <paramref name="snapshot"/> (the replica hashes its own at the same time).
     /// </summary>
-    internal static HashTree BuildTree(ScannerGroup snapshot, int pageSize, ProgressTracker progress)
+    internal static HashTree BuildTree(ScannerGroup snapshot, int pageSize, long seed, ProgressTracker progress)
     {
         uint pageCount = snapshot.Scanners[0].PageCount;
         progress.Enter(SyncPhase.Hashing, pageCount);
-        return HashTree.Build(HashTreeShape.For(pageCount), snapshot.Scanners, pageSize, progress);
+        return HashTree.Build(HashTreeShape.For(pageCount), snapshot.Scanners, pageSize, progress, seed: seed);
     }
 
-    private static HashTree BuildTree(PageSource source, SyncOptions options, SyncRun run)
+    private static HashTree BuildTree(PageSource source, long seed, SyncOptions options, SyncRun run)
     {
         HashTree tree;
         using (var readers = source.ForThreads(options.HashThreadsFor(source.PageCount)))
         {
-            tree = BuildTree(readers, source.PageSize, run.Progress);
+            tree = BuildTree(readers, source.PageSize, seed, run.Progress);
         }
         run.OriginHashing = run.HashingSoFar;
         return tree;

@@ -72,7 +72,7 @@ internal static class ReplicaRole
             var after = new ContentDigest(info.PageSize);
             if (info.PageCount > 0)
             {
-                var tree = HashOwnPages(target.Existing!, info.PageSize, origin.PageCount, options.HashThreadsFor(info.PageCount), before, after, run);
+                var tree = HashOwnPages(target.Existing!, info.PageSize, origin.PageCount, originFile.HashSeed, options.HashThreadsFor(info.PageCount), before, after, run);
                 if (state is not null)
                 {
                     ReplicaGuard.RefuseIfChanged(replicaPath, state, before.Value(info.PageCount));
@@ -135,13 +135,13 @@ internal static class ReplicaRole
     /// to <paramref name="before"/> (pages past the origin's end too, read in a second scan) and to
     /// <paramref name="after"/> all but those, which the commit cuts off.
     /// </summary>
-    private static HashTree HashOwnPages(IPageScanner replica, int pageSize, uint originPageCount, int threads, ContentDigest before, ContentDigest after, SyncRun run)
+    private static HashTree HashOwnPages(IPageScanner replica, int pageSize, uint originPageCount, long seed, int threads, ContentDigest before, ContentDigest after, SyncRun run)
     {
         run.Progress.Enter(SyncPhase.Hashing, Math.Min(replica.PageCount, originPageCount));
         HashTree tree;
         using (var readers = replica.ForThreads(threads))
         {
-            tree = HashTree.Build(HashTreeShape.For(originPageCount), readers.Scanners, pageSize, run.Progress, content: before);
+            tree = HashTree.Build(HashTreeShape.For(originPageCount), readers.Scanners, pageSize, run.Progress, content: before, seed: seed);
         }
         after.Add(before);
         if (replica.PageCount > originPageCount)

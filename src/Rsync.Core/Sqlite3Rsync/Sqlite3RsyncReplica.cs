@@ -33,7 +33,7 @@ internal static class Sqlite3RsyncReplica
                 ReplicaGuard.RefuseIfInUse(replicaPath);
             }
             // sqlite3_rsync says nothing of its file's permission bits: a new replica is the owner's alone.
-            target = ReplicaTarget.Open(replicaPath, options.DryRun, new OriginFile(pageSize, OriginFile.PrivateMode), options.BusyTimeout, waiting: () => progress.Enter(SyncPhase.Waiting), progress.Cancellation);
+            target = ReplicaTarget.Open(replicaPath, options.DryRun, new OriginFile(pageSize, OriginFile.PrivateMode, HashSeed: 0), options.BusyTimeout, waiting: () => progress.Enter(SyncPhase.Waiting), progress.Cancellation);
             var state = target.ReadRecordAndGuard(replicaPath, options.Force);
             var info = target.Info;
             if (options.WalOnly && info.PageCount > 0 && !info.IsWal)

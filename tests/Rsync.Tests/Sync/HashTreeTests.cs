@@ -63,19 +63,58 @@ public class HashTreeTests
         }
     }
 
-    private static UInt128[][] FullTree(byte[] file, int pageSize, HashTreeShape shape)
+    /// <summary>
+    /// With a sync's seed, every leaf is the page's XXH3-128 with that seed, as python3-xxhash (which
+    /// we did not write) computes it, and the tree above is built from them as without one; the content
+    /// digest still takes the unseeded hashes, so that a record means the same to the next sync.
+    /// </summary>
+    [Fact]
+    public void WithASeedTheLeavesArePythonXxhashsSeededHashesAndTheDigestIsNot()
+    {
+        using var dir = new TempDirectory();
+        var path = dir.File("a.db");
+        TestDatabase.Create(path, rows: 3000, journalMode: "delete", pageSize: 512);
+        var file = File.ReadAllBytes(path);
+        uint pageCount = (uint)(file.Length / 512);
+        var shape = HashTreeShape.For(pageCount);
+        const long seed = 0x5EED_0123_4567_89AB;
+        var expected = FullTree(file, 512, shape, PythonXxh3(file, 512, seed));
+
+        using var source = PageSource.OpenSnapshot(path, TimeSpan.FromSeconds(5));
+        var content = new ContentDigest(512);
+        var tree = HashTree.Build(shape, [source], source.PageSize, content: content, seed: seed);
+
+        Assert.Equal(expected[shape.TopLevel], tree.TopLevel.ToArray());
+        Assert.Equal(expected[0].Take((int)shape.Fanout * 3), tree.ChildHashes(1, [0, 1, 2]));
+        Assert.Equal(ContentDigest.Of(source, 512), content.Value(pageCount));
+        Assert.NotEqual(FullTree(file, 512, shape)[shape.TopLevel], tree.TopLevel.ToArray());
+    }
+
+    /// <summary>python3-xxhash's xxh3_128 of each page with <paramref name="seed"/> (page 1's header bytes masked as sqlrsync masks them).</summary>
+    private static UInt128[] PythonXxh3(byte[] file, int pageSize, long seed)
+    {
+        var pages = Enumerable.Range(0, file.Length / pageSize).Select(page => (Masked(file, pageSize, page), seed)).ToList();
+        return [.. PythonXxhash.Xxh3_128(pages).Select(hex => UInt128.Parse(hex, System.Globalization.NumberStyles.HexNumber))];
+    }
+
+    private static byte[] Masked(byte[] file, int pageSize, int page)
+    {
+        var data = file.AsSpan(page * pageSize, pageSize).ToArray();
+        if (page == 0)
+        {
+            data.AsSpan(24, 4).Clear();
+            data.AsSpan(92, 8).Clear();
+        }
+        return data;
+    }
+
+    private static UInt128[][] FullTree(byte[] file, int pageSize, HashTreeShape shape, UInt128[]? leaves = null)
     {
         var levels = new UInt128[shape.TopLevel + 1][];
         levels[0] = new UInt128[shape.PageCount];
         for (int page = 0; page < file.Length / pageSize; page++)
         {
-            var data = file.AsSpan(page * pageSize, pageSize).ToArray();
-            if (page == 0)
-            {
-                data.AsSpan(24, 4).Clear();
-                data.AsSpan(92, 8).Clear();
-            }
-            levels[0][page] = XxHash128.HashToUInt128(data);
+            levels[0][page] = leaves?[page] ?? XxHash128.HashToUInt128(Masked(file, pageSize, page));
         }
         for (int level = 1; level <= shape.TopLevel; level++)
         {

@@ -163,7 +163,7 @@ public class HostileInputTests
         using var agent = new AgentProcess("--replica", replica);
         var writer = new FrameWriter(agent.Input);
         new Hello(Hello.CurrentVersion, Role.Origin, HashAlgorithm.Xxh3_128, Capabilities.None, OptionFlags.None).WriteTo(writer);
-        new OriginFile(4096, 0x1A4).WriteTo(writer);
+        new OriginFile(4096, 0x1A4, HashSeed: 7).WriteTo(writer);
         new DatabaseInfo(4096, originPages, IsWal: true).WriteTo(writer, MessageType.OriginInfo);
         writer.Flush();
         var reader = new FrameReader(agent.Output);
@@ -179,6 +179,33 @@ public class HostileInputTests
         return agent.PeakResidentBytes;
     }
 
+    /// <summary>
+    /// Each sync draws its own hash seed: two syncs of the same identical pair carry different seeds
+    /// and different hashes on the wire, and both find nothing to send.
+    /// </summary>
+    [Fact]
+    public void EachSyncHashesWithASeedOfItsOwn()
+    {
+        using var dir = new TempDirectory();
+        var origin = dir.File("origin.db");
+        var replica = dir.File("replica.db");
+        TestDatabase.Create(origin, rows: 3000);
+        Syncs.Local(origin, replica);
+
+        var first = Transcript.Record(origin, replica, Settings);
+        var second = Transcript.Record(origin, replica, Settings);
+
+        byte[] Seed(Transcript transcript) => Transcript.Frames(transcript.FromOrigin).Single(frame => frame[0] == (byte)MessageType.OriginFile)[11..];
+        byte[] TopLevel(Transcript transcript) => Transcript.Frames(transcript.FromReplica).First(frame => frame[0] == (byte)MessageType.Hashes);
+        Assert.NotEqual(Seed(first), Seed(second));
+        Assert.NotEqual(TopLevel(first), TopLevel(second));
+        foreach (var transcript in new[] { first, second })
+        {
+            Assert.DoesNotContain(Transcript.Frames(transcript.FromOrigin), frame => frame[0] == (byte)MessageType.Page);
+        }
+        SyncMatrixTests.AssertSynced(origin, replica, 4096);
+    }
+
     [Fact]
     public void HelloFromAnotherVersionOrProgramIsNamed()
     {
@@ -188,7 +215,7 @@ public class HostileInputTests
         writer.Flush();
         using var dir = new TempDirectory();
         var error = Assert.Throws<SyncException>(() => Syncs.Replica(dir.File("x.db"), new MemoryStream(stream.ToArray()), Stream.Null, Settings));
-        Assert.Contains("speaks version 3, the peer speaks version 7", error.Message);
+        Assert.Contains("speaks version 4, the peer speaks version 7", error.Message);
         Assert.Equal(SyncFailure.Protocol, error.Reason);
 
         var junk = "Welcome to db2!\n"u8.ToArray();
@@ -335,7 +362,7 @@ public class HostileInputTests
         var stream = new MemoryStream();
         var writer = new FrameWriter(stream);
         new Hello(Hello.CurrentVersion, Role.Origin, HashAlgorithm.Xxh3_128, Capabilities.Delta, (deltaOption ? OptionFlags.Delta : OptionFlags.None) | OptionFlags.Force).WriteTo(writer);
-        new OriginFile(4096, 0x1A4).WriteTo(writer);
+        new OriginFile(4096, 0x1A4, HashSeed: 7).WriteTo(writer);
         new DatabaseInfo(4096, replicaPages, IsWal: true).WriteTo(writer, MessageType.OriginInfo);
         new SendPlan(2, default).WriteTo(writer);
         if (pageWrittenFirst > 0)
@@ -374,7 +401,7 @@ public class HostileInputTests
         var stream = new MemoryStream();
         var writer = new FrameWriter(stream);
         new Hello(Hello.CurrentVersion, Role.Origin, HashAlgorithm.Xxh3_128, Capabilities.None, OptionFlags.None).WriteTo(writer);
-        new OriginFile(4096, 0x1A4).WriteTo(writer);
+        new OriginFile(4096, 0x1A4, HashSeed: 7).WriteTo(writer);
         new DatabaseInfo(4096, 300000, IsWal: true).WriteTo(writer, MessageType.OriginInfo);
         return (stream, writer);
     }
