@@ -65,7 +65,7 @@ public static class DatabaseSync
             throw new ArgumentException("give at least one replica", nameof(replicas));
         }
         // The origin and every local replica hash in this process, at the same time.
-        var settings = (options ?? new SyncOptions()).SharingCores(1 + replicas.Count(replica => replica is not RemoteEndpoint));
+        var settings = (options ?? new SyncOptions()).SharingCores(replicas.Count(replica => replica is not RemoteEndpoint));
         return Start(cancellationToken, () => FanOutSync.Run(origin.Path, replicas, settings, new ProgressTracker(progress, cancellationToken)));
     }
 
@@ -162,7 +162,7 @@ public static class DatabaseSync
         {
             throw new SyncException(SyncFailure.Incompatible, $"origin and replica are the same file ({origin.Path}); name a different replica");
         }
-        return LocalSync.Run(origin.Path, replica.Path, options.ForLink(acrossNetwork: false).SharingCores(2), progress);
+        return LocalSync.Run(origin.Path, replica.Path, options.ForLink(acrossNetwork: false).SharingCores(replicas: 1), progress);
     }
 
     /// <summary>Runs a side on a thread of its own (it blocks on SQLite and on its streams); a failure after cancellation is the cancellation.</summary>

@@ -41,8 +41,9 @@ public sealed record SyncOptions
 
     /// <summary>
     /// How many threads a side hashes its database with, each reading through its own connection to
-    /// the same snapshot. 0 (the default): the cores, shared by the sides this process runs (the origin
-    /// and replica of a local sync get half each), at most 8; a remote agent uses its machine's cores.
+    /// the same snapshot. 0 (the default): the cores, shared by the sides this process runs (a replica,
+    /// which hashes each page twice, gets two shares to its origin's one), at most 8; a remote agent uses
+    /// its machine's cores.
     /// </summary>
     public int HashThreads { get; init; }
 
@@ -51,19 +52,36 @@ public sealed record SyncOptions
     /// 256 pages, as a thread's own connection costs about what hashing 1 MiB does (a directory of
     /// small databases was 7% slower with a second thread each).
     /// </summary>
-    internal int HashThreadsFor(uint pageCount)
+    internal int HashThreadsFor(uint pageCount, bool replica = false)
     {
-        int threads = HashThreads > 0 ? HashThreads : DefaultHashThreads(sides: 1);
+        int threads = HashThreads > 0 ? HashThreads : (replica ? _replicaShare : _originShare) is > 0 and var share ? share : DefaultHashThreads(1, 1);
         return (int)Math.Clamp(pageCount / PagesPerHashThread, 1, (uint)threads);
     }
 
     private const uint PagesPerHashThread = 256;
 
-    /// <summary>These options with <see cref="HashThreads"/> decided where the user left it open: this machine's cores shared by <paramref name="sides"/> sides hashing at once.</summary>
-    internal SyncOptions SharingCores(int sides) => HashThreads > 0 ? this : this with { HashThreads = DefaultHashThreads(sides) };
+    // Threads decided by SharingCores where the user left HashThreads open; 0: a side alone on this machine.
+    private int _originShare;
+    private int _replicaShare;
 
-    /// <summary>This machine's cores shared by <paramref name="sides"/> sides, at most 8: past a few threads the memory bus, not the cores, sets the pace.</summary>
-    private static int DefaultHashThreads(int sides) => Math.Clamp(Environment.ProcessorCount / sides, 1, 8);
+    /// <summary>
+    /// These options with the hash threads decided where the user left them open: this machine's
+    /// cores shared by an origin and <paramref name="replicas"/> replicas hashing at once. A replica
+    /// hashes each of its pages twice (the tree's leaf with the sync's seed, its record's term
+    /// without), so it takes two shares to the origin's one (docs/benchmarks.md, "Seeded leaves").
+    /// </summary>
+    internal SyncOptions SharingCores(int replicas) => HashThreads > 0 ? this : this with
+    {
+        _originShare = DefaultHashThreads(1, 1 + 2 * replicas),
+        _replicaShare = DefaultHashThreads(2, 1 + 2 * replicas),
+    };
+
+    /// <summary>
+    /// This machine's cores times <paramref name="shares"/> of <paramref name="allShares"/>, rounded
+    /// up, at most 8: past a few threads the memory bus, not the cores, sets the pace.
+    /// </summary>
+    private static int DefaultHashThreads(int shares, int allShares) =>
+        Math.Clamp((Environment.ProcessorCount * shares + allShares - 1) / allShares, 1, 8);
 
     /// <summary>These options with compression and deltas decided where the user left them open: on across a network, off on this machine.</summary>
     internal SyncOptions ForLink(bool acrossNetwork) => this with { Compress = Compress ?? acrossNetwork, Delta = Delta ?? acrossNetwork };

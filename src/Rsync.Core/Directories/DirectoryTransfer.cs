@@ -18,7 +18,7 @@ internal static class DirectoryTransfer
         {
             return Remotely(origin, replica, selection, options.ForLink(acrossNetwork: true), progress, cancellation);
         }
-        options = options.ForLink(acrossNetwork: false).SharingCores(2);
+        options = options.ForLink(acrossNetwork: false).SharingCores(replicas: 1);
         var toAgent = InMemoryPipe.Create();
         var toClient = InMemoryPipe.Create();
         var agent = Task.Factory.StartNew(() =>

@@ -72,7 +72,7 @@ internal static class ReplicaRole
             var after = new ContentDigest(info.PageSize);
             if (info.PageCount > 0)
             {
-                var tree = HashOwnPages(target.Existing!, info.PageSize, origin.PageCount, originFile.HashSeed, options.HashThreadsFor(info.PageCount), before, after, run);
+                var tree = HashOwnPages(target.Existing!, info.PageSize, origin.PageCount, originFile.HashSeed, options.HashThreadsFor(info.PageCount, replica: true), before, after, run);
                 if (state is not null)
                 {
                     ReplicaGuard.RefuseIfChanged(replicaPath, state, before.Value(info.PageCount));
