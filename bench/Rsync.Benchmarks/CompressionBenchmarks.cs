@@ -1,6 +1,6 @@
 using System.IO.Compression;
 using BenchmarkDotNet.Attributes;
-using SqlRsync.Compression;
+using SqlRsync.Engine.Compression;
 
 namespace SqlRsync.Benchmarks;
 

@@ -1,5 +1,5 @@
-using BenchmarkDotNet.Attributes;
 using System.IO.Hashing;
+using BenchmarkDotNet.Attributes;
 
 namespace SqlRsync.Benchmarks;
 

@@ -1,7 +1,7 @@
 using Microsoft.Win32.SafeHandles;
+using SqlRsync.Dialects.Sqlite3Rsync;
+using SqlRsync.Engine;
 using SqlRsync.Protocol.Sqlite3Rsync;
-using SqlRsync.Roles;
-using SqlRsync.Sqlite3Rsync;
 using SqlRsync.Ssh;
 
 namespace SqlRsync.Cli;
@@ -23,8 +23,8 @@ internal static class Agent
         // Relayed by the calling side as "HOST: sqlrsync: warning: ...".
         UnsafeFilesystem.WarnIfOn(display, command.IsOrigin ? "origin" : "replica", path);
         // Held until the process ends, which closes them.
-        Files.WidePipes.OfThisProcess.Widen(0);
-        Files.WidePipes.OfThisProcess.Widen(1);
+        SqlRsync.Platform.WidePipes.OfThisProcess.Widen(0);
+        SqlRsync.Platform.WidePipes.OfThisProcess.Widen(1);
         // Raw descriptors, not Console streams: those silently drop writes to a closed pipe, which
         // would leave an agent waiting for an answer from a peer that is gone.
         using var input = new FileStream(new SafeFileHandle(0, ownsHandle: false), FileAccess.Read, 1);
@@ -37,7 +37,7 @@ internal static class Agent
             }
             else if (command.Directory)
             {
-                SqlRsync.Directories.DirectorySession.Serve(path, command.IsOrigin, input, output, options, mayDelete);
+                SqlRsync.Topologies.DirectorySession.Serve(path, command.IsOrigin, input, output, options, mayDelete);
             }
             else if (command.IsOrigin)
             {

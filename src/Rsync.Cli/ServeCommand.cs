@@ -45,7 +45,7 @@ internal static class ServeCommand
         {
             path = allowed.Confine(command.Path, Environment.GetFolderPath(Environment.SpecialFolder.UserProfile));
             // From here on this process follows no symbolic link and opens nothing outside these directories.
-            Files.PathPolicy.ConfineTo(allowed.RealPaths);
+            SqlRsync.Platform.PathPolicy.ConfineTo(allowed.RealPaths);
         }
         catch (FormatException e)
         {

@@ -1,4 +1,4 @@
-using SqlRsync.Files;
+using SqlRsync.Platform;
 
 namespace SqlRsync.Cli;
 

@@ -1,5 +1,5 @@
 using System.Reflection;
-using SqlRsync.Sqlite;
+using SqlRsync.Engine.Sqlite;
 
 namespace SqlRsync.Cli;
 

@@ -1,5 +1,4 @@
 using System.Diagnostics;
-using SqlRsync.Remote;
 
 namespace SqlRsync.Ssh;
 
@@ -24,7 +23,7 @@ internal sealed class OpenSshAgent : RemoteShellAgent
         _start = start;
         _givenPort = options.Port;
         _remotePath = remotePath;
-        _widenedPipeBytes = Files.WidePipes.OfThisProcess.Widen(process.StandardInput.BaseStream) + Files.WidePipes.OfThisProcess.Widen(process.StandardOutput.BaseStream);
+        _widenedPipeBytes = SqlRsync.Platform.WidePipes.OfThisProcess.Widen(process.StandardInput.BaseStream) + SqlRsync.Platform.WidePipes.OfThisProcess.Widen(process.StandardOutput.BaseStream);
     }
 
     /// <summary>ssh's stdin.</summary>
@@ -107,7 +106,7 @@ internal sealed class OpenSshAgent : RemoteShellAgent
             Kill();
         }
         _process.Dispose();
-        Files.WidePipes.OfThisProcess.Release(_widenedPipeBytes);
+        SqlRsync.Platform.WidePipes.OfThisProcess.Release(_widenedPipeBytes);
         _widenedPipeBytes = 0;
     }
 

@@ -1,4 +1,3 @@
-using SqlRsync.Remote;
 
 namespace SqlRsync.Ssh;
 

@@ -1,7 +1,6 @@
 using System.Net.Sockets;
 using Renci.SshNet;
 using Renci.SshNet.Common;
-using SqlRsync.Remote;
 
 namespace SqlRsync.Ssh;
 

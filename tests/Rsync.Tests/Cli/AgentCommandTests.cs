@@ -1,5 +1,5 @@
-using SqlRsync.Ssh;
 using SqlRsync.Cli;
+using SqlRsync.Ssh;
 using SqlRsync.Tests.Support;
 
 namespace SqlRsync.Tests.Cli;

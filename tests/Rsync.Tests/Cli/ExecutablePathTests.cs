@@ -1,5 +1,4 @@
 using SqlRsync.Ssh;
-using SqlRsync.Cli;
 using SqlRsync.Tests.Support;
 
 namespace SqlRsync.Tests.Cli;

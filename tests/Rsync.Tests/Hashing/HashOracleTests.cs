@@ -1,6 +1,6 @@
 using System.Buffers.Binary;
 using System.IO.Hashing;
-using SqlRsync.HashTrees;
+using SqlRsync.Engine.Pages;
 using SqlRsync.Tests.Support;
 
 namespace SqlRsync.Tests.Hashing;

@@ -1,5 +1,5 @@
-using SqlRsync.Roles;
-using SqlRsync.Sqlite3Rsync;
+using SqlRsync.Dialects.Sqlite3Rsync;
+using SqlRsync.Engine;
 using SqlRsync.Tests.Support;
 using Xunit.Abstractions;
 

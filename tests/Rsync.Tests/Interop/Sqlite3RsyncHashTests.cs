@@ -1,7 +1,7 @@
 using System.Buffers.Binary;
-using SqlRsync.Pages;
+using SqlRsync.Dialects.Sqlite3Rsync;
+using SqlRsync.Engine.Pages;
 using SqlRsync.Protocol.Sqlite3Rsync;
-using SqlRsync.Sqlite3Rsync;
 using SqlRsync.Tests.Support;
 
 namespace SqlRsync.Tests.Interop;

@@ -1,7 +1,7 @@
 using System.Globalization;
 using System.Text.Json;
 using System.Text.RegularExpressions;
-using SqlRsync.Pages;
+using SqlRsync.Engine.Pages;
 using SqlRsync.Tests.Remote;
 using SqlRsync.Tests.Support;
 

@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using SqlRsync.Tests.Support;
 
 namespace SqlRsync.Tests.Library;

@@ -1,5 +1,5 @@
-using SqlRsync.Pages;
-using SqlRsync.Sqlite;
+using SqlRsync.Engine.Pages;
+using SqlRsync.Engine.Sqlite;
 using SqlRsync.Tests.Support;
 
 namespace SqlRsync.Tests.Pages;
@@ -234,9 +234,9 @@ public class PageAccessTests
         RandomAccess.Write(file, new byte[1 << 20], 0);
         int fd = (int)file.DangerousGetHandle();
 
-        Assert.Equal(0, SqlRsync.Files.Libc.StartWriteback(fd, 0, 1 << 20));
-        Assert.Equal(-1, SqlRsync.Files.Libc.StartWriteback(-1, 0, 1 << 20));
-        Assert.Equal(-1, SqlRsync.Files.Libc.StartWriteback(fd, -4096, 1 << 20));
+        Assert.Equal(0, SqlRsync.Platform.Libc.StartWriteback(fd, 0, 1 << 20));
+        Assert.Equal(-1, SqlRsync.Platform.Libc.StartWriteback(-1, 0, 1 << 20));
+        Assert.Equal(-1, SqlRsync.Platform.Libc.StartWriteback(fd, -4096, 1 << 20));
     }
 
     /// <summary>Scattered pages, alone and in runs, read from the file and through sqlite_dbpage (WAL frames).</summary>

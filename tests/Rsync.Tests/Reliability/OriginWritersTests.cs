@@ -1,4 +1,4 @@
-using SqlRsync.Pages;
+using SqlRsync.Engine.Pages;
 using SqlRsync.Tests.Remote;
 using SqlRsync.Tests.Support;
 

@@ -1,6 +1,6 @@
+using SqlRsync.Cli;
 using SqlRsync.Ssh;
 using SqlRsync.Tests.Support;
-using SqlRsync.Cli;
 
 namespace SqlRsync.Tests.Remote;
 

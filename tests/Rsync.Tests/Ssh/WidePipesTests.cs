@@ -1,6 +1,6 @@
 using System.Diagnostics;
 using System.IO.Pipes;
-using SqlRsync.Files;
+using SqlRsync.Platform;
 using SqlRsync.Tests.Support;
 
 namespace SqlRsync.Tests.Ssh;

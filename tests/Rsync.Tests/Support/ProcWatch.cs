@@ -1,5 +1,5 @@
 using System.Diagnostics;
-using SqlRsync.Files;
+using SqlRsync.Platform;
 
 namespace SqlRsync.Tests.Support;
 

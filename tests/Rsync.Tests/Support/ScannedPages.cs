@@ -1,4 +1,4 @@
-using SqlRsync.Pages;
+using SqlRsync.Engine.Pages;
 
 namespace SqlRsync.Tests.Support;
 

@@ -1,5 +1,5 @@
 using Microsoft.Data.Sqlite;
-using SqlRsync.Sqlite;
+using SqlRsync.Engine.Sqlite;
 
 namespace SqlRsync.Tests.Support;
 

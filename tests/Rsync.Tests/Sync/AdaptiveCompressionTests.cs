@@ -1,4 +1,4 @@
-using SqlRsync.Compression;
+using SqlRsync.Engine.Compression;
 
 namespace SqlRsync.Tests.Sync;
 

@@ -1,7 +1,7 @@
-using SqlRsync.Directories;
 using SqlRsync.Protocol;
 using SqlRsync.Protocol.Messages;
 using SqlRsync.Tests.Support;
+using SqlRsync.Topologies;
 
 namespace SqlRsync.Tests.Sync;
 

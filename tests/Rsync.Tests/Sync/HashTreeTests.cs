@@ -1,7 +1,7 @@
-using System.Runtime.InteropServices;
 using System.IO.Hashing;
-using SqlRsync.Pages;
-using SqlRsync.HashTrees;
+using System.Runtime.InteropServices;
+using SqlRsync.Engine.HashTrees;
+using SqlRsync.Engine.Pages;
 using SqlRsync.Tests.Support;
 
 namespace SqlRsync.Tests.Sync;

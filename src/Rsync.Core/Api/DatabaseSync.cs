@@ -1,0 +1,180 @@
+using SqlRsync.Dialects;
+using SqlRsync.Engine;
+using SqlRsync.Engine.Sqlite;
+using SqlRsync.Platform;
+using SqlRsync.Topologies;
+
+namespace SqlRsync;
+
+/// <summary>
+/// Makes a replica an exact, consistent copy of a live SQLite database, sending only the pages that
+/// differ. The origin is read inside one snapshot and never written; the replica takes every change in
+/// one transaction, so it ends as an exact copy of that snapshot or — if anything fails or the sync is
+/// cancelled — exactly as it was. Other programs may go on writing the origin and reading the replica.
+/// </summary>
+public static class DatabaseSync
+{
+    /// <summary>Syncs <paramref name="replica"/> from <paramref name="origin"/>; at most one of them may be remote.</summary>
+    /// <param name="origin">The database to copy.</param>
+    /// <param name="replica">The database to make an exact copy; created if missing.</param>
+    /// <param name="options">How to sync; null for the defaults.</param>
+    /// <param name="progress">Told where this side is: at each phase and about four times a second.</param>
+    /// <param name="cancellationToken">Stops the sync at the next page or message; the replica stays as it was.</param>
+    /// <returns>What this side saw (for a local sync, the origin's side).</returns>
+    /// <exception cref="SyncException">The sync failed; <see cref="SyncException.Reason"/> says why.</exception>
+    /// <exception cref="OperationCanceledException">The sync was cancelled.</exception>
+    /// <exception cref="ArgumentException">Both endpoints are remote.</exception>
+    public static Task<SyncResult> RunAsync(SyncEndpoint origin, SyncEndpoint replica, SyncOptions? options = null,
+        IProgress<SyncProgress>? progress = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(origin);
+        ArgumentNullException.ThrowIfNull(replica);
+        if (origin is RemoteEndpoint && replica is RemoteEndpoint)
+        {
+            throw new ArgumentException($"both {origin} and {replica} are remote; one side must be a local path", nameof(replica));
+        }
+        var settings = options ?? new SyncOptions();
+        return Start(cancellationToken, () => Run(origin, replica, settings, new ProgressTracker(progress, cancellationToken)));
+    }
+
+    /// <summary>
+    /// Makes every one of <paramref name="replicas"/> (local paths and remote endpoints, mixed) an exact
+    /// copy of one snapshot of the local database <paramref name="origin"/>: the origin is read and
+    /// hashed once, and each replica is compared against that and sent its own differing pages,
+    /// several at once (<see cref="SyncOptions.Jobs"/>). A replica that fails (its host down, its disk
+    /// full, its lock busy) is left exactly as it was and does not stop the others; each gets its
+    /// <see cref="ReplicaOutcome"/>, in the order given. A failure of the origin itself fails them all.
+    /// </summary>
+    /// <param name="origin">The local database to copy from.</param>
+    /// <param name="replicas">The databases to make copies, at least one; no two the same.</param>
+    /// <param name="options">How to sync; null for the defaults.</param>
+    /// <param name="progress">Receives the origin's progress: hashing once, then sending to all.</param>
+    /// <param name="cancellationToken">Cancels every replica that has not begun its commit.</param>
+    /// <exception cref="ArgumentException">The origin is remote, or no replica is given.</exception>
+    public static Task<IReadOnlyList<ReplicaOutcome>> RunToManyAsync(SyncEndpoint origin, IReadOnlyList<SyncEndpoint> replicas, SyncOptions? options = null,
+        IProgress<SyncProgress>? progress = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(origin);
+        ArgumentNullException.ThrowIfNull(replicas);
+        if (origin is RemoteEndpoint)
+        {
+            throw new ArgumentException($"with several replicas the origin must be local, not {origin}", nameof(origin));
+        }
+        if (replicas.Count == 0)
+        {
+            throw new ArgumentException("give at least one replica", nameof(replicas));
+        }
+        // The origin and every local replica hash in this process, at the same time.
+        var settings = (options ?? new SyncOptions()).SharingCores(replicas.Count(replica => replica is not RemoteEndpoint));
+        return Start(cancellationToken, () => FanOutSync.Run(origin.Path, replicas, settings, new ProgressTracker(progress, cancellationToken)));
+    }
+
+    /// <summary>
+    /// Syncs every SQLite database in the directory <paramref name="origin"/> (recognised by its header;
+    /// never a -wal, -shm or -journal file) into the directory <paramref name="replica"/>, each from its
+    /// own snapshot and with the same guarantees as a single sync; new databases are created there.
+    /// Either directory may be remote: then all databases travel over one connection to one remote
+    /// agent. A database that fails is left as it was and does not stop the others. Databases only on
+    /// the replica side are reported, and deleted only with <see cref="DirectoryOptions.Delete"/>
+    /// (docs/usage.md says with what care).
+    /// </summary>
+    /// <param name="origin">The directory to copy databases from.</param>
+    /// <param name="replica">The directory to copy them into; it must exist.</param>
+    /// <param name="selection">Which databases: subdirectories, include and exclude globs; null for every database directly in it.</param>
+    /// <param name="options">How to sync each database; null for the defaults.</param>
+    /// <param name="progress">Receives each database's progress in turn.</param>
+    /// <param name="cancellationToken">Cancels the database under way (unless it has begun its commit) and those after it.</param>
+    /// <exception cref="SyncException">The session itself failed: a directory is missing, the connection failed.</exception>
+    public static Task<DirectorySyncResult> RunDirectoryAsync(SyncEndpoint origin, SyncEndpoint replica, DirectoryOptions? selection = null, SyncOptions? options = null,
+        IProgress<SyncProgress>? progress = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(origin);
+        ArgumentNullException.ThrowIfNull(replica);
+        if (origin is RemoteEndpoint && replica is RemoteEndpoint)
+        {
+            throw new ArgumentException($"both {origin} and {replica} are remote; one side must be a local directory", nameof(replica));
+        }
+        var settings = options ?? new SyncOptions();
+        var choice = selection ?? new DirectoryOptions();
+        return Start(cancellationToken, () => DirectoryTransfer.Run(origin, replica, choice, settings, progress, cancellationToken));
+    }
+
+    /// <summary>
+    /// Plays the origin's side of a sync over a pair of streams, for a transport of your own: the peer
+    /// runs <see cref="RunReplicaAsync"/> (or `sqlrsync --replica PATH`) with the other ends.
+    /// </summary>
+    /// <param name="originPath">The database to copy.</param>
+    /// <param name="input">What the peer sends.</param>
+    /// <param name="output">Where to send to the peer.</param>
+    /// <param name="options">How to sync (null <see cref="SyncOptions.Compress"/> means off); the peer's options are added to these.</param>
+    /// <param name="progress">Told where this side is.</param>
+    /// <param name="cancellationToken">Stops at the next page or message; a read blocked on <paramref name="input"/> ends when the stream is closed.</param>
+    /// <returns>What this side saw.</returns>
+    /// <exception cref="SyncException">The sync failed.</exception>
+    /// <exception cref="OperationCanceledException">The sync was cancelled.</exception>
+    public static Task<SyncResult> RunOriginAsync(string originPath, Stream input, Stream output, SyncOptions? options = null,
+        IProgress<SyncProgress>? progress = null, CancellationToken cancellationToken = default)
+    {
+        var settings = options ?? new SyncOptions();
+        return Start(cancellationToken, () => OriginRole.Run(originPath, input, output, settings, new ProgressTracker(progress, cancellationToken)));
+    }
+
+    /// <summary>Plays the replica's side of a sync over a pair of streams, for a transport of your own (see <see cref="RunOriginAsync"/>).</summary>
+    /// <param name="replicaPath">The database to make an exact copy; created if missing.</param>
+    /// <param name="input">What the peer sends.</param>
+    /// <param name="output">Where to send to the peer.</param>
+    /// <param name="options">How to sync; the peer's options are added to these.</param>
+    /// <param name="progress">Told where this side is.</param>
+    /// <param name="cancellationToken">Stops at the next page or message; the replica stays as it was.</param>
+    /// <returns>What this side saw.</returns>
+    /// <exception cref="SyncException">The sync failed; the replica is as it was.</exception>
+    /// <exception cref="OperationCanceledException">The sync was cancelled; the replica is as it was.</exception>
+    public static Task<SyncResult> RunReplicaAsync(string replicaPath, Stream input, Stream output, SyncOptions? options = null,
+        IProgress<SyncProgress>? progress = null, CancellationToken cancellationToken = default)
+    {
+        var settings = options ?? new SyncOptions();
+        return Start(cancellationToken, () => ReplicaRole.Run(replicaPath, input, output, settings, new ProgressTracker(progress, cancellationToken)));
+    }
+
+    /// <summary>
+    /// Lends sqlrsync's SQLite (the library its syncs run on) to SQLitePCLRaw, so that the application's
+    /// own Microsoft.Data.Sqlite.Core connections use it too. Call it before the application's first
+    /// connection when the application opens the databases it syncs: two copies of SQLite in one process
+    /// break each other's locks on a file both have open. A sync itself does not need it.
+    /// </summary>
+    /// <returns>The version of sqlrsync's SQLite, such as "3.54.1".</returns>
+    /// <exception cref="SyncException">The application already set another SQLite through SQLitePCLRaw (<see cref="SyncFailure.Incompatible"/>).</exception>
+    public static string InitializeSqlite()
+    {
+        NativeSqlite.ShareWithSqlitePclRaw();
+        return NativeSqlite.Version;
+    }
+
+    private static SyncResult Run(SyncEndpoint origin, SyncEndpoint replica, SyncOptions options, ProgressTracker progress)
+    {
+        if (origin is RemoteEndpoint || replica is RemoteEndpoint)
+        {
+            return RemoteSync.Run(origin, replica, options, progress);
+        }
+        PathChecks.Origin(origin.Path);
+        PathChecks.Replica(replica.Path);
+        if (File.Exists(replica.Path) && FileIdentity.IsSameFile(origin.Path, replica.Path))
+        {
+            throw new SyncException(SyncFailure.Incompatible, $"origin and replica are the same file ({origin.Path}); name a different replica");
+        }
+        return LocalSync.Run(origin.Path, replica.Path, options.ForLink(acrossNetwork: false).SharingCores(replicas: 1), progress);
+    }
+
+    /// <summary>Runs a side on a thread of its own (it blocks on SQLite and on its streams); a failure after cancellation is the cancellation.</summary>
+    private static Task<T> Start<T>(CancellationToken cancellationToken, Func<T> sync) => Task.Factory.StartNew(() =>
+    {
+        try
+        {
+            return sync();
+        }
+        catch (Exception e) when (e is not OperationCanceledException && cancellationToken.IsCancellationRequested)
+        {
+            throw new OperationCanceledException("the sync was cancelled; the replica is as it was", e, cancellationToken);
+        }
+    }, CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default);
+}

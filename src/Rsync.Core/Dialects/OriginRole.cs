@@ -1,0 +1,188 @@
+using System.Runtime.InteropServices;
+using SqlRsync.Engine;
+using SqlRsync.Engine.HashTrees;
+using SqlRsync.Engine.Pages;
+using SqlRsync.Protocol;
+using SqlRsync.Protocol.Messages;
+
+namespace SqlRsync.Dialects;
+
+/// <summary>
+/// The origin's half of a sync, read top to bottom: say hello, wait until the replica holds its write
+/// lock, pin a snapshot, compare hash trees level by level, send the pages that differ, release the
+/// snapshot, and wait for the commit. It only ever reads the origin; every list of mismatches lives in
+/// this process's memory. The snapshot is held only while pages are read: in rollback-journal mode it
+/// blocks the origin's writers, so it is never held while the replica waits for its own lock or readers.
+/// </summary>
+internal static class OriginRole
+{
+    /// <summary>Runs the origin's side of one sync over a pair of streams.</summary>
+    public static SyncResult Run(string originPath, Stream input, Stream output, SyncOptions options, ProgressTracker progress) =>
+        Run(originPath, new PeerConnection(input, output, Role.Origin), options, progress);
+
+    /// <summary>Runs the origin's side of one sync over <paramref name="peer"/> (which a directory session shares between databases).</summary>
+    public static SyncResult Run(string originPath, PeerConnection peer, SyncOptions options, ProgressTracker progress)
+    {
+        OriginSession? origin = null;
+        return peer.Run(originPath, options.BusyTimeout, () =>
+        {
+            origin = OriginSession.Open(PathChecks.Origin(originPath), options.BusyTimeout);
+            var run = new SyncRun(progress);
+            Sync(origin, peer, options, run);
+            run.OriginPagesRead = origin.Pages.PagesRead;
+            return peer.ResultOf(run);
+        }, undo: () =>
+        {
+            origin?.Dispose();
+            origin = null;
+        });
+    }
+
+    private static void Sync(OriginSession origin, PeerConnection peer, SyncOptions options, SyncRun run)
+    {
+        var source = origin.Pages;
+        var file = new OriginFile(source.ReadPageSize(), source.FileMode, OriginSession.NewHashSeed());
+        var (agreed, replica) = Greet(peer, file, options, run);
+        origin.Pin(file.PageSize, options.WalOnly);
+        SendSnapshotInfo(source, peer, run);
+        HashTree? tree = null;
+        if (replica.PageCount > 0)
+        {
+            tree = origin.HashTree(file.HashSeed, options.HashThreadsFor(source.PageCount), run.Progress);
+            run.OriginHashing = run.HashingSoFar;
+        }
+        CompareAndSend(source, source.PageSize, tree, peer, agreed, run, releaseSnapshot: origin.Release);
+    }
+
+    /// <summary>
+    /// Hellos (ours carries the page size and the file's permission bits, so that a replica with an
+    /// empty or new file can take them before it takes its lock), then the replica's info, which it
+    /// sends once it holds its write lock: only then may the snapshot be pinned. The replica checks the
+    /// peer's --wal-only itself.
+    /// </summary>
+    internal static (OptionFlags Agreed, DatabaseInfo Replica) Greet(PeerConnection peer, OriginFile file, SyncOptions options, SyncRun run)
+    {
+        var agreed = peer.ExchangeHello(options, then: file.WriteTo);
+        run.DryRun = agreed.HasFlag(OptionFlags.DryRun);
+        if (peer.Reader.PeekType() == MessageType.ReplicaWaiting)
+        {
+            ReplicaWaiting.Parse(peer.Expect(MessageType.ReplicaWaiting).Span);
+            run.Progress.Enter(SyncPhase.Waiting);
+        }
+        var replica = DatabaseInfo.Parse(peer.Expect(MessageType.ReplicaInfo).Span, MessageType.ReplicaInfo);
+        run.RoundTrips = 1;
+        run.ReplicaPageCountBefore = replica.PageCount;
+        run.ReplacedPageSize = replica.ReplacedPageSize;
+        return (agreed, replica);
+    }
+
+    /// <summary>OriginInfo: the pinned snapshot's page size, page count and journal mode.</summary>
+    internal static void SendSnapshotInfo(PageSource source, PeerConnection peer, SyncRun run)
+    {
+        new DatabaseInfo(source.PageSize, source.PageCount, source.IsWal).WriteTo(peer.Writer, MessageType.OriginInfo);
+        peer.Writer.Flush();
+        run.PageSize = source.PageSize;
+        run.OriginPageCount = source.PageCount;
+    }
+
+    /// <summary>
+    /// From the snapshot's info on: compares the trees (when the replica has pages: <paramref name="tree"/>
+    /// is not null), sends the pages that differ, calls <paramref name="releaseSnapshot"/> once the last
+    /// has left, and waits for the commit.
+    /// </summary>
+    internal static void CompareAndSend(IPageScanner pages, int pageSize, HashTree? tree, PeerConnection peer, OptionFlags agreed, SyncRun run, Action releaseSnapshot)
+    {
+        var progress = run.Progress;
+        List<uint>? different = null;  // null: every page, as the replica has nothing to compare with
+        if (tree is not null)
+        {
+            progress.Enter(SyncPhase.Comparing);
+            different = FindDifferentPages(tree, peer, run);
+        }
+
+        uint lockBytePage = LockBytePage.For(pageSize);
+        run.PagesSent = (uint?)different?.Count ?? pages.PageCount - (lockBytePage <= pages.PageCount ? 1u : 0u);
+        new SendPlan(run.PagesSent, run.OriginHashing).WriteTo(peer.Writer);
+        progress.Enter(SyncPhase.Sending, run.DryRun ? 0 : run.PagesSent);
+        var sender = new PageSender(peer, pageSize, agreed, run);
+        if (run.DryRun)
+        {
+            run.PageBytesRaw = (long)run.PagesSent * pageSize;
+        }
+        else
+        {
+            sender.Send(pages, different);
+        }
+        // Once Done leaves, the replica may commit: from here on the sync is finished, not cancelled.
+        progress.BeginCommit();
+        new DoneMessage(pages.PageCount, sender.Digest.Pages, sender.Digest.Value).WriteTo(peer.Writer);
+        peer.Writer.Flush();
+        // Every page has left: the replica's commit (which may wait for its readers) must not hold up our writers.
+        releaseSnapshot();
+        progress.Enter(SyncPhase.Committing);
+        run.ReplicaHashing = AwaitCommit(peer);
+        run.RoundTrips++;
+        progress.Enter(SyncPhase.Finished);
+    }
+
+    /// <summary>The replica's Committed; a connection lost now leaves the replica old or new, and the message says so.</summary>
+    private static HashingFigures AwaitCommit(PeerConnection peer)
+    {
+        try
+        {
+            return HashingFigures.ParseCommitted(peer.Expect(MessageType.Committed).Span);
+        }
+        catch (Exception e) when (e is IOException or ProtocolException)
+        {
+            throw new SyncException(SyncFailure.ConnectionLost,
+                $"the connection was lost while the replica committed: it holds either its old content or the new one, whole (run the sync again to know which): {e.Message}", e);
+        }
+    }
+
+    /// <summary>Walks both hash trees top-down, asking the replica only for children of nodes that differ.</summary>
+    private static List<uint> FindDifferentPages(HashTree tree, PeerConnection peer, SyncRun run)
+    {
+        var shape = tree.Shape;
+        int level = shape.TopLevel;
+        var theirs = LevelMessages.ReadHashes(peer.Reader, (byte)level, (int)shape.NodeCount(level));
+        run.RoundTrips++;
+        run.CountHashes(theirs.Length);
+        var different = new List<uint>();
+        var ours = tree.TopLevel;
+        for (int node = 0; node < ours.Length; node++)
+        {
+            if (ours[node] != theirs[node])
+            {
+                different.Add((uint)node);
+            }
+        }
+
+        for (; level > 0 && different.Count > 0; level--)
+        {
+            LevelMessages.WriteNodeRequest(peer.Writer, (byte)level, CollectionsMarshal.AsSpan(different));
+            peer.Writer.Flush();
+            // The replica hashes the same children meanwhile.
+            var ourChildren = tree.ChildHashes(level, different);
+            theirs = LevelMessages.ReadHashes(peer.Reader, (byte)(level - 1), ourChildren.Length);
+            run.RoundTrips++;
+            run.CountHashes(theirs.Length);
+
+            var differentBelow = new List<uint>();
+            int next = 0;
+            foreach (var node in different)
+            {
+                var (first, count) = shape.Children(level, node);
+                for (uint child = first; child < first + count; child++, next++)
+                {
+                    if (ourChildren[next] != theirs[next])
+                    {
+                        differentBelow.Add(child);
+                    }
+                }
+            }
+            different = differentBelow;
+        }
+        // Level 0 node n is page n + 1.
+        return different.ConvertAll(node => node + 1);
+    }
+}

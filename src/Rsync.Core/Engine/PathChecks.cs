@@ -1,0 +1,63 @@
+using SqlRsync.Engine.Sqlite;
+using SqlRsync.Platform;
+
+namespace SqlRsync.Engine;
+
+/// <summary>
+/// Checks on a side's path made before its database is opened: the same words on this machine and
+/// from a remote agent, and before any page travels. Each returns the path to open: the one given,
+/// or its real path where symbolic links were followed, as <see cref="PathPolicy"/> allows.
+/// </summary>
+internal static class PathChecks
+{
+    public static string Origin(string given)
+    {
+        RefuseCompanion("origin", given);
+        string path = PathPolicy.Resolve("origin", given);
+        RefuseCompanion("origin", path);
+        if (Directory.Exists(path))
+        {
+            throw new SyncException(SyncFailure.NotFound, $"origin {path} is a directory, not a database file; name the database file inside it, or write {path.TrimEnd('/')}/ to sync every database in it");
+        }
+        if (!File.Exists(path))
+        {
+            throw new SyncException(SyncFailure.NotFound, $"origin {path} does not exist (check the path)");
+        }
+        return path;
+    }
+
+    public static string Replica(string given)
+    {
+        RefuseCompanion("replica", given);
+        string path = PathPolicy.Resolve("replica", given);
+        RefuseCompanion("replica", path);
+        if (Directory.Exists(path))
+        {
+            throw new SyncException(SyncFailure.NotFound, $"replica {path} is a directory; name the database file inside it");
+        }
+        var directory = Path.GetDirectoryName(Path.GetFullPath(path));
+        if (directory is not null && !Directory.Exists(directory))
+        {
+            throw new SyncException(SyncFailure.NotFound, $"the replica's directory {directory} does not exist (create it first)");
+        }
+        // Checked here so that a dry run fails where the real run would, and the real run before any page travels.
+        if (directory is not null && !Libc.CanWrite(directory))
+        {
+            throw new SyncException(SyncFailure.Access, $"the replica's directory {directory} is not writable (the replica, its journal and sqlrsync's record of it are written there): fix its permissions or choose another place");
+        }
+        if (File.Exists(path) && !Libc.CanWrite(path))
+        {
+            throw new SyncException(SyncFailure.Access, $"replica {path} is not writable: fix its permissions or choose another place");
+        }
+        return path;
+    }
+
+    private static void RefuseCompanion(string side, string path)
+    {
+        if (CompanionFiles.IsCompanion(Path.GetFileName(path)))
+        {
+            throw new SyncException(SyncFailure.Refused,
+                $"{side} {path} is named like a file SQLite or sqlrsync keeps beside a database (-wal, -shm, -journal, -sqlrsync), not a database: name the database itself");
+        }
+    }
+}

@@ -1,0 +1,228 @@
+using SqlRsync.Engine.HashTrees;
+using SqlRsync.Engine.Pages;
+using SqlRsync.Engine.Safety;
+using SqlRsync.Protocol.Messages;
+
+namespace SqlRsync.Engine;
+
+/// <summary>
+/// One sync as the replica's database lives it, whichever protocol carries it, in the order a dialect
+/// calls it: <see cref="Open"/> (the path checked, a live database sqlrsync never wrote refused, the
+/// write lock taken — or, in a dry run, a read transaction — and sqlrsync's record read under it),
+/// hash the pages (and refuse a replica another program changed since the record), write the pages
+/// sent, keeping the content digests up to date, and <see cref="Commit"/> (the record first, then the
+/// transaction). It knows nothing of messages. Disposing it before the commit rolls back: the replica
+/// stays exactly as it was.
+/// </summary>
+internal sealed class ReplicaSession : IDisposable
+{
+    private readonly ReplicaTarget _target;
+    private readonly ReplicaState? _state;
+    private readonly SyncRun _run;
+    private readonly uint _lockBytePage;
+
+    private ReplicaSession(string path, ReplicaTarget target, ReplicaState? state, SyncRun run)
+    {
+        Path = path;
+        _target = target;
+        _state = state;
+        _run = run;
+        _lockBytePage = LockBytePage.For(target.Info.PageSize);
+        Before = new ContentDigest(target.Info.PageSize);
+        After = new ContentDigest(target.Info.PageSize);
+    }
+
+    /// <summary>The replica's path, as opened (symbolic links followed where allowed).</summary>
+    public string Path { get; }
+
+    /// <summary>What the replica holds now, as the origin is told it.</summary>
+    public DatabaseInfo Info => _target.Info;
+
+    /// <summary>Its pages as they are; null when it is new (or replaced whole).</summary>
+    public IPageScanner? Existing => _target.Existing;
+
+    /// <summary>Whether pages sent are written: false in a dry run.</summary>
+    public bool Writes => _target.Writer is not null;
+
+    /// <summary>The replica's content as it is (every page, once hashed).</summary>
+    public ContentDigest Before { get; }
+
+    /// <summary>The replica's content as it will be: <see cref="Before"/> with the terms of each page written or cut replaced.</summary>
+    public ContentDigest After { get; }
+
+    /// <summary>
+    /// Opens <paramref name="path"/> for one sync, before the origin pins its snapshot: an empty or new
+    /// file takes <paramref name="origin"/>'s page size, a new one its permission bits (less the umask).
+    /// <paramref name="waiting"/> is called when another process holds the write lock, before waiting
+    /// for it (up to <paramref name="busyTimeout"/>).
+    /// </summary>
+    /// <exception cref="SyncException">The path, the guard or --wal-only refuses the replica, or it cannot be opened.</exception>
+    public static ReplicaSession Open(string path, OriginFile origin, ReplicaChoices choices, TimeSpan busyTimeout, Action waiting, SyncRun run)
+    {
+        path = PathChecks.Replica(path);
+        run.DryRun = choices.DryRun;
+        if (File.Exists(path) && !choices.Force && ReplicaState.Read(path) is null)
+        {
+            ReplicaGuard.RefuseIfInUse(path);
+        }
+        var target = ReplicaTarget.Open(path, choices.DryRun, origin, busyTimeout, waiting, run.Progress.Cancellation);
+        try
+        {
+            // Read under our lock: a sync that held it before us has recorded what it left.
+            var state = target.ReadRecordAndGuard(path, choices.Force);
+            if (choices.WalOnly && target.Info.PageCount > 0 && !target.Info.IsWal)
+            {
+                throw new SyncException(SyncFailure.Incompatible, $"replica {path} is not a WAL database and --wal-only was given");
+            }
+            run.PageSize = target.Info.PageSize;
+            run.ReplicaPageCountBefore = target.Info.PageCount;
+            run.ReplacedPageSize = target.Info.ReplacedPageSize;
+            return new ReplicaSession(path, target, state, run);
+        }
+        catch
+        {
+            target.Dispose();
+            throw;
+        }
+    }
+
+    /// <summary>
+    /// Hashes our pages in one scan (split between <paramref name="threads"/> threads) into a tree with
+    /// <paramref name="seed"/>, shaped for the origin's page count; every page goes into
+    /// <see cref="Before"/> (pages past the origin's end too, read in a second scan) and all but those,
+    /// which the commit cuts off, into <see cref="After"/>. Then refuses a replica changed since the record.
+    /// </summary>
+    public HashTree HashTree(uint originPageCount, long seed, int threads)
+    {
+        var replica = Existing!;
+        _run.Progress.Enter(SyncPhase.Hashing, Math.Min(replica.PageCount, originPageCount));
+        HashTree tree;
+        using (var readers = replica.ForThreads(threads))
+        {
+            tree = HashTrees.HashTree.Build(HashTreeShape.For(originPageCount), readers.Scanners, Info.PageSize, _run.Progress.Advance, content: Before, seed: seed);
+        }
+        After.Add(Before);
+        if (replica.PageCount > originPageCount)
+        {
+            replica.ScanPages(originPageCount + 1, replica.PageCount, (pageNumber, data) => Before.Add(pageNumber, PageHasher.Hash(pageNumber, data, _lockBytePage)));
+        }
+        _run.ReplicaHashing = _run.HashingSoFar;
+        RefuseIfChanged();
+        return tree;
+    }
+
+    /// <summary>
+    /// Hashes every page in one scan for a dialect that keeps hashes of its own: each page, with its
+    /// leaf, goes to <paramref name="visit"/>, and into <see cref="Before"/> and <see cref="After"/>.
+    /// Then refuses a replica changed since the record.
+    /// </summary>
+    public void HashPages(Action<uint, ReadOnlySpan<byte>, UInt128> visit)
+    {
+        var replica = Existing!;
+        _run.Progress.Enter(SyncPhase.Hashing, replica.PageCount);
+        replica.ScanPages(1, replica.PageCount, (pageNumber, data) =>
+        {
+            var leaf = PageHasher.Hash(pageNumber, data, _lockBytePage);
+            Before.Add(pageNumber, leaf);
+            visit(pageNumber, data, leaf);
+            _run.Progress.Advance(1, data.Length);
+        });
+        After.Add(Before);
+        _run.ReplicaHashing = _run.HashingSoFar;
+        RefuseIfChanged();
+    }
+
+    /// <summary>
+    /// Writes one page, checked by the dialect (a page of the origin's database, never page 0 or the
+    /// lock-byte page), replacing its terms in <see cref="After"/>: <paramref name="oldLeaf"/> is the
+    /// page's leaf as it was, if the dialect has it (else it is read and hashed).
+    /// </summary>
+    public void WritePage(uint pageNumber, ReadOnlySpan<byte> data, UInt128? oldLeaf = null)
+    {
+        try
+        {
+            if (pageNumber <= Info.PageCount)
+            {
+                After.Remove(pageNumber, oldLeaf ?? PageHasher.Hash(pageNumber, Existing!.ReadPage(pageNumber), _lockBytePage));
+            }
+            After.Add(pageNumber, _target.Writer!.WritePage(pageNumber, data));
+        }
+        catch (IOException e)
+        {
+            throw new SyncException(SyncFailure.DiskFull, $"cannot write the replica: {e.Message}; it is unchanged (free some space or fix the disk, then retry)", e);
+        }
+    }
+
+    /// <summary>
+    /// The point of no return, then the commit with <paramref name="pageCount"/> pages: the record of
+    /// the content before and after is written durably first, so that whatever a crash leaves, the
+    /// next sync recognises it as sqlrsync's own; if the commit fails, the old record is put back.
+    /// Pages past <paramref name="pageCount"/> must have left <see cref="After"/> already. A dry run
+    /// only passes the point of no return.
+    /// </summary>
+    public void Commit(uint pageCount)
+    {
+        _run.Progress.BeginCommit();
+        _run.Progress.Enter(SyncPhase.Committing);
+        if (_target.Writer is not { } writer)
+        {
+            return;
+        }
+        string? before = _target.ContentBefore(() => Before.Value(Info.PageCount));
+        string after = After.Value(pageCount);
+        RecordReplacement? replacement = null;
+        if (before != after || _state is null || !_state.Holds(after))
+        {
+            try
+            {
+                var contents = new[] { before, after }.OfType<string>().Distinct().ToList();
+                replacement = RecordReplacement.Write(Path, new ReplicaState(contents, DateTimeOffset.UtcNow).Text(), writer.FileMode);
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+                throw new SyncException(SyncFailure.Access, $"cannot record the replica's state in {ReplicaState.FileFor(Path)}: {e.Message}; the replica is unchanged (check that its directory is writable and has space)", e);
+            }
+        }
+        try
+        {
+            CommitPages(writer, pageCount);
+        }
+        catch
+        {
+            replacement?.PutBack();
+            throw;
+        }
+        replacement?.Keep();
+    }
+
+    /// <summary>Rolls back whatever was not committed. Safe to call more than once.</summary>
+    /// <exception cref="SyncException">The rollback could not complete: the replica is not as it was.</exception>
+    public void Dispose() => _target.Dispose();
+
+    private void RefuseIfChanged()
+    {
+        if (_state is not null)
+        {
+            ReplicaGuard.RefuseIfChanged(Path, _state, Before.Value(Info.PageCount));
+        }
+    }
+
+    private static void CommitPages(IPageWriter writer, uint pageCount)
+    {
+        try
+        {
+            writer.Commit(pageCount);
+        }
+        catch (InvalidOperationException e)
+        {
+            throw new Protocol.ProtocolException(e.Message);
+        }
+        catch (IOException e)
+        {
+            throw new SyncException(SyncFailure.DiskFull, $"cannot commit the replica: {e.Message}; it is unchanged (free some space or fix the disk, then retry)", e);
+        }
+    }
+}
+
+/// <summary>What the sync asks of the replica: a dry run, overwriting what the guard would refuse, WAL databases only.</summary>
+internal readonly record struct ReplicaChoices(bool DryRun, bool Force, bool WalOnly);

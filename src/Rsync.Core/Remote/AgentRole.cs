@@ -1,8 +1,0 @@
-namespace SqlRsync.Remote;
-
-/// <summary>The role a remote agent plays: `sqlrsync --origin PATH` or `sqlrsync --replica PATH`.</summary>
-internal enum AgentRole
-{
-    Origin,
-    Replica,
-}
