@@ -1,4 +1,5 @@
 using SqlRsync.Engine;
+
 namespace SqlRsync.Links;
 
 /// <summary>

@@ -1,6 +1,7 @@
 using SqlRsync.Dialects;
 using SqlRsync.Engine;
 using SqlRsync.Engine.Safety;
+using SqlRsync.Links;
 using SqlRsync.Platform;
 using SqlRsync.Protocol;
 using SqlRsync.Protocol.Messages;
@@ -93,15 +94,17 @@ internal static class DirectorySession
 
     /// <summary>
     /// The client's side: syncs the databases <paramref name="selection"/> takes between <paramref name="localDirectory"/>
-    /// and the agent's; a failure the agent reports is prefixed with <paramref name="agentHost"/> (null for an agent in this process).
+    /// and the agent's, over <paramref name="agent"/>; a failure the agent reports is prefixed with
+    /// <paramref name="agentHost"/> (null for an agent in this process). A cancellation stops the agent
+    /// only while no database is past its point of no return, and no database starts after it.
     /// </summary>
-    public static DirectorySyncResult Run(string localDirectory, bool localIsOrigin, Stream input, Stream output, SyncOptions options,
+    public static DirectorySyncResult Run(string localDirectory, bool localIsOrigin, PeerLink agent, SyncOptions options,
         DirectoryOptions selection, IProgress<SyncProgress>? progress, CancellationToken cancellation, string? agentHost = null)
     {
         localDirectory = CheckDirectory(localDirectory, localIsOrigin ? "origin" : "replica");
         var (local, refused) = DatabaseDirectory.List(localDirectory, selection.Recursive);
-        var reader = new FrameReader(input);
-        var writer = new FrameWriter(output);
+        var reader = new FrameReader(agent.FromPeer);
+        var writer = new FrameWriter(agent.ToPeer);
         SessionMessages.WriteListRequest(writer, selection.Recursive);
         writer.Flush();
         var remote = SessionMessages.ReadNames(reader, MaxDatabases);
@@ -113,7 +116,13 @@ internal static class DirectorySession
         {
             cancellation.ThrowIfCancellationRequested();
             SessionMessages.WriteStart(writer, name);
-            var failure = SyncOne(localDirectory, name, localIsOrigin, reader, writer, options, new ProgressTracker(progress, cancellation), out var result);
+            var tracker = new ProgressTracker(progress, cancellation);
+            SyncException? failure;
+            SyncResult? result;
+            using (agent.StopOnCancel(tracker))
+            {
+                failure = SyncOne(localDirectory, name, localIsOrigin, reader, writer, options, tracker, out result);
+            }
             if (failure is not null && agentHost is not null && FailureText.IsRelayed(failure))
             {
                 failure = FailureText.FromHost(agentHost, failure);

@@ -168,7 +168,7 @@ internal static class FanOutSync
         private readonly SyncOptions _options;
         private readonly CancellationTokenRegistration _stopOnCancel;
         private readonly PeerCancellation _replicaCancellation;
-        private ReplicaLink? _link;
+        private PeerLink? _link;
         private bool _finished;
         private SyncException? _failure;
 
@@ -182,8 +182,10 @@ internal static class FanOutSync
             _replicaCancellation = new PeerCancellation(Run.Progress);
             Step(() =>
             {
-                _link = ReplicaLink.Open(replica, _options, _replicaCancellation.Token);
-                Peer = new PeerConnection(_link.FromReplica, _link.ToReplica, Role.Origin);
+                _link = replica is RemoteEndpoint remote
+                    ? PeerLink.ToAgent(remote, new AgentRequest(AgentRole.Replica, _options.BusyTimeout))
+                    : PeerLink.InProcess((input, output) => ReplicaRole.Run(replica.Path, input, output, _options, new ProgressTracker(cancellation: _replicaCancellation.Token)));
+                Peer = new PeerConnection(_link.FromPeer, _link.ToPeer, Role.Origin);
             });
         }
 

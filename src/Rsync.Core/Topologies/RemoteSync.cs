@@ -1,6 +1,7 @@
 using SqlRsync.Dialects;
 using SqlRsync.Dialects.Sqlite3Rsync;
 using SqlRsync.Engine;
+using SqlRsync.Links;
 using SqlRsync.Protocol.Sqlite3Rsync;
 
 namespace SqlRsync.Topologies;
@@ -37,44 +38,36 @@ internal static class RemoteSync
             return WithSqlite3Rsync(remote, role, localPath, options, progress, (byte)version);
         }
         options = options.ForLink(acrossNetwork: true);
-        bool remoteIsSqlite3Rsync = false;
-        try
+        var request = new AgentRequest(role, options.BusyTimeout);
+        using (var link = PeerLink.ToAgent(remote, request))
         {
-            return Converse(remote, new AgentRequest(role, options.BusyTimeout), progress, agent => pull
-                ? ReplicaRole.Run(localPath, agent.FromAgent, agent.ToAgent, options, progress)
-                : OriginRole.Run(localPath, agent.FromAgent, agent.ToAgent, options, progress), out remoteIsSqlite3Rsync);
+            try
+            {
+                return Converse(link, progress, () => pull
+                    ? ReplicaRole.Run(localPath, link.FromPeer, link.ToPeer, options, progress)
+                    : OriginRole.Run(localPath, link.FromPeer, link.ToPeer, options, progress));
+            }
+            catch (SyncException) when (link.Agent.IsSqlite3Rsync)
+            {
+                // The remote program is sqlite3_rsync, which refused our agent's arguments.
+            }
         }
-        catch (SyncException) when (remoteIsSqlite3Rsync)
-        {
-            return WithSqlite3Rsync(remote, role, localPath, options, progress, Sqlite3RsyncProtocol.LatestVersion);
-        }
+        return WithSqlite3Rsync(remote, role, localPath, options, progress, Sqlite3RsyncProtocol.LatestVersion);
     }
 
     private static SyncResult WithSqlite3Rsync(RemoteEndpoint remote, AgentRole role, string localPath, SyncOptions options, ProgressTracker progress, byte version)
     {
         var request = new AgentRequest(role, options.BusyTimeout, Sqlite3Rsync: true, OtherName: Path.GetFileName(localPath), WalOnly: options.WalOnly);
-        return Converse(remote, request, progress, agent => role == AgentRole.Origin
-            ? Sqlite3RsyncReplica.Run(localPath, agent.FromAgent, agent.ToAgent, options, progress, version)
-            : Sqlite3RsyncOrigin.Run(localPath, agent.FromAgent, agent.ToAgent, options, progress, version), out _);
+        using var link = PeerLink.ToAgent(remote, request);
+        return Converse(link, progress, () => role == AgentRole.Origin
+            ? Sqlite3RsyncReplica.Run(localPath, link.FromPeer, link.ToPeer, options, progress, version)
+            : Sqlite3RsyncOrigin.Run(localPath, link.FromPeer, link.ToPeer, options, progress, version));
     }
 
-    private static SyncResult Converse(RemoteEndpoint remote, AgentRequest request, ProgressTracker progress, Func<RemoteAgent, SyncResult> side, out bool remoteIsSqlite3Rsync)
+    /// <summary>This side's conversation with the agent, which a cancellation cuts off — but never once the commit is under way.</summary>
+    private static SyncResult Converse(AgentLink link, ProgressTracker progress, Func<SyncResult> side)
     {
-        remoteIsSqlite3Rsync = false;
-        using var agent = remote.StartAgent(request);
-        // Cut off a peer that may be slow to answer — but never once the commit is under way.
-        using var stop = progress.OnCancelBeforeCommit(agent.Kill);
-        try
-        {
-            var result = side(agent);
-            agent.Finish();
-            return result;
-        }
-        catch (SyncException e)
-        {
-            var explained = agent.ExplainFailure(e);
-            remoteIsSqlite3Rsync = !request.Sqlite3Rsync && agent.IsSqlite3Rsync;
-            throw explained;
-        }
+        using var stop = link.StopOnCancel(progress);
+        return link.Converse(side);
     }
 }

@@ -1,3 +1,5 @@
+using SqlRsync.Engine.Pages;
+using SqlRsync.Ssh;
 using SqlRsync.Tests.Support;
 
 namespace SqlRsync.Tests.Library;
@@ -55,6 +57,41 @@ public sealed class CancellationTests : IDisposable
         Assert.True(source.IsCancellationRequested);
         Assert.True(result.PagesSent > 0);
         Sync.SyncMatrixTests.AssertSynced(origin, replica, 4096);
+    }
+
+    /// <summary>
+    /// A directory push cancelled while the remote agent commits a database (its rollback-journal
+    /// replica waits for a reader to let go) finishes that commit, starts no other database, and ends
+    /// cancelled. Before one link served every topology, the directory sync killed its agent on any
+    /// cancellation, and the commit under way was rolled back.
+    /// </summary>
+    [Fact]
+    public async Task ADirectorySyncCancelledDuringACommitFinishesItAndStartsNoOther()
+    {
+        var origins = Directory.CreateDirectory(_dir.File("origins")).FullName;
+        var replicas = Directory.CreateDirectory(_dir.File("replicas")).FullName;
+        foreach (var name in new[] { "a.db", "b.db" })
+        {
+            TestDatabase.Create(Path.Join(origins, name), rows: 3000, journalMode: "delete", seed: name[0]);
+            Syncs.Local(Path.Join(origins, name), Path.Join(replicas, name));
+            Sync.SyncMatrixTests.Change(Path.Join(origins, name), Sync.SyncMatrixTests.Situation.ThirtyPercentChanged);
+        }
+        var b = File.ReadAllBytes(Path.Join(replicas, "b.db"));
+        var agent = new OpenSshEndpoint("host", replicas, new OpenSshOptions { SshCommand = [LocalSsh.Script(_dir)], RemoteProgram = LocalSsh.Agent(_dir) });
+        using var reader = new SqliteShell(Path.Join(replicas, "a.db"));
+        reader.Run("BEGIN; SELECT count(*) FROM items;");
+        using var source = new CancellationTokenSource();
+
+        var sync = DatabaseSync.RunDirectoryAsync(SyncEndpoint.Local(origins), agent, cancellationToken: source.Token);
+        // A rollback-journal commit takes the PENDING byte, then waits for the readers' SHARED locks to go.
+        ProcWatch.WaitUntilWriteLocked(Path.Join(replicas, "a.db"), LockBytePage.Offset, reader.ProcessId);
+        source.Cancel();
+        await Task.Delay(500);
+        reader.Run("COMMIT;");
+
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => sync);
+        Sync.SyncMatrixTests.AssertSynced(Path.Join(origins, "a.db"), Path.Join(replicas, "a.db"), 4096);
+        Assert.Equal(b, File.ReadAllBytes(Path.Join(replicas, "b.db")));
     }
 
     private (string Origin, string Replica) CreatePair(bool replicaExists)
