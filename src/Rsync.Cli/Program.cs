@@ -23,14 +23,14 @@ public static class Program
 
     public static int Main(string[] args)
     {
-        if (args.Length > 0 && AgentCommandLine.IsRole(args[0]))
+        if (args.Length > 0 && AgentRequest.IsRoleArgument(args[0]))
         {
             // Agent mode, as our client or sqlite3_rsync's starts it: parsed by the same rules as --serve's commands.
-            return AgentCommandLine.ParseArguments(args) is { } agent
-                ? Agent.Run(agent, new OutputSettings(Verbosity: 0, Json: false, Progress: false, Quiet: false, Check: false))
+            return AgentRequest.FromArguments(args) is { } agent
+                ? Outcome(() => SyncAgent.RunOnStandardStreams(agent, new AgentOptions { Warnings = Console.Error.WriteLine }))
                 : Usage($"agent mode takes --origin|--replica PATH [--busy-timeout N] [-q], or sqlite3_rsync's --origin|--replica [--wal-only] ORIGIN REPLICA; not \"{string.Join(' ', args)}\"");
         }
-        if (args.FirstOrDefault(AgentCommandLine.IsRole) is { } agentMode)
+        if (args.FirstOrDefault(AgentRequest.IsRoleArgument) is { } agentMode)
         {
             return Usage($"{agentMode} is an agent mode for ssh to start; it comes first, and a sync needs none (sqlrsync ORIGIN REPLICA)");
         }
@@ -245,17 +245,36 @@ public static class Program
         {
             allowed = AllowedDirectories.Resolve(allow);
         }
-        catch (FormatException e)
+        catch (ArgumentException e)
         {
-            return Usage(e.Message);
+            return Usage(MessageOf(e));
         }
-        var access = readOnly ? ServeCommand.Access.ReadOnly : writeOnly ? ServeCommand.Access.WriteOnly : ServeCommand.Access.Both;
+        var access = readOnly ? ForcedCommandAccess.ReadOnly : writeOnly ? ForcedCommandAccess.WriteOnly : ForcedCommandAccess.Both;
         if (allowDelete && readOnly)
         {
             return Usage("--allow-delete lets a key delete replicas it pushes to; a --read-only key pushes nothing");
         }
-        return ServeCommand.Run(allowed, access, allowDelete, output);
+        var rules = new ForcedCommandRules(allowed) { Access = access, AllowDelete = allowDelete, Warnings = output.Quiet ? null : Console.Error.WriteLine };
+        return Outcome(() => ForcedCommand.Serve(Environment.GetEnvironmentVariable("SSH_ORIGINAL_COMMAND"), rules));
     }
+
+    /// <summary>Runs an agent's work: exit 0, or 1 with its failure's one line.</summary>
+    private static int Outcome(Action serve)
+    {
+        try
+        {
+            serve();
+            return Success;
+        }
+        catch (SyncException e)
+        {
+            return Failed(e.Message);
+        }
+    }
+
+    /// <summary>An argument exception's own words, without the " (Parameter 'x')" .NET adds to its message.</summary>
+    public static string MessageOf(ArgumentException e) =>
+        e.ParamName is { } parameter ? e.Message.Replace($" (Parameter '{parameter}')", "", StringComparison.Ordinal) : e.Message;
 
     public static int Usage(string problem)
     {

@@ -171,6 +171,11 @@ internal static class SyncRunner
         {
             exitCode = Fail(output, origin, replica, e.Message, clock.Elapsed);
         }
+        catch (ArgumentException e)
+        {
+            // What the library refuses before it starts (the same file on both sides, a replica named twice) is a usage error.
+            exitCode = Program.Usage(Program.MessageOf(e));
+        }
         catch (OperationCanceledException)
         {
             Fail(output, origin, replica, $"{(interrupt.ByTerminate ? "stopped (SIGTERM)" : "interrupted")}; {leftAs}", clock.Elapsed);

@@ -1,5 +1,4 @@
 using System.Reflection;
-using SqlRsync.Engine.Sqlite;
 
 namespace SqlRsync.Cli;
 
@@ -12,7 +11,7 @@ internal static class VersionReport
     /// <summary>The script that brings sqlrsync to a remote host looks for this line to tell a compatible sqlrsync.</summary>
     public static string Text() =>
         $"sqlrsync {ProgramVersion}\n" +
-        $"protocol {Protocol.Messages.Hello.CurrentVersion}\n" +
-        $"SQLite {NativeSqlite.Version}\n" +
-        $"sqlite_dbpage: {(NativeSqlite.HasDbpage ? "available" : "missing (this SQLite cannot sync)")}";
+        $"protocol {SyncAgent.ProtocolVersion}\n" +
+        $"SQLite {DatabaseSync.SqliteVersion}\n" +
+        $"sqlite_dbpage: {(DatabaseSync.SqliteHasDbpage ? "available" : "missing (this SQLite cannot sync)")}";
 }

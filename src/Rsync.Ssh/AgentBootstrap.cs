@@ -61,16 +61,16 @@ internal static class AgentBootstrap
     /// The command for ssh to run remotely; <paramref name="upload"/> null means there is nothing to
     /// send; <paramref name="uploadDirectory"/> null means the default directories.
     /// </summary>
-    public static string CommandLine(string role, string path, TimeSpan busyTimeout, bool quiet, LocalExecutable? upload, string? uploadDirectory)
+    public static string CommandLine(AgentRequest request, bool quiet, LocalExecutable? upload, string? uploadDirectory)
     {
         string[] arguments =
         [
-            Protocol.Messages.Hello.CurrentVersion.ToString(), Version, upload?.Sha256 ?? "none", (upload?.Size ?? 0).ToString(),
-            upload?.Platform ?? LocalExecutable.UnamePlatform, role, path,
-            ((int)busyTimeout.TotalSeconds).ToString(), quiet ? "-q" : "", uploadDirectory ?? "",
+            SyncAgent.ProtocolVersion.ToString(), Version, upload?.Sha256 ?? "none", (upload?.Size ?? 0).ToString(),
+            upload?.Platform ?? LocalExecutable.UnamePlatform, request.RoleArgument, request.Path,
+            ((int)request.BusyTimeout.TotalSeconds).ToString(), quiet ? "-q" : "", uploadDirectory ?? "",
         ];
         var quoted = arguments.Select(AgentCommandLine.Quote).ToArray();
-        quoted[DatabaseArgument] = AgentCommandLine.QuotePath(path);
+        quoted[DatabaseArgument] = AgentCommandLine.QuotePath(request.Path);
         return $"exec /bin/sh -c {AgentCommandLine.Quote(Script)} {ScriptName} " + string.Join(' ', quoted);
     }
 
@@ -104,7 +104,7 @@ internal static class AgentBootstrap
                     break;
                 case 'N':
                     throw new SyncException(SyncFailure.Transport, uploadForbidden
-                        ? $"no sqlrsync of protocol {Protocol.Messages.Hello.CurrentVersion} on {host}, and --no-upload (AllowUpload = false) forbids bringing one: install it there or name it with --exe (RemoteProgram)"
+                        ? $"no sqlrsync of protocol {SyncAgent.ProtocolVersion} on {host}, and --no-upload (AllowUpload = false) forbids bringing one: install it there or name it with --exe (RemoteProgram)"
                         : $"sqlrsync not found on {host}: install it there, name it with --exe (RemoteProgram), or run the native single-file sqlrsync, which copies itself there");
                 case 'A':
                     throw new SyncException(SyncFailure.Transport,

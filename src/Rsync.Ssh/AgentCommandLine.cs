@@ -1,4 +1,3 @@
-using System.Globalization;
 using System.Text;
 
 namespace SqlRsync.Ssh;
@@ -19,13 +18,10 @@ namespace SqlRsync.Ssh;
 /// <remarks>
 /// The bootstrap form (<see cref="AgentBootstrap"/>) is read back too, when its script is exactly ours:
 /// <see cref="Bootstrapped"/> then says the client waits for the script's "agent follows" answer.
+/// The words after the program are the agent's arguments, whose grammar is <see cref="AgentRequest.FromArguments"/>.
 /// </remarks>
-internal sealed record AgentCommandLine(bool IsOrigin, string Path, int BusyTimeoutSeconds, bool Quiet, bool Bootstrapped = false,
-    bool WalOnly = false, bool Sqlite3Rsync = false, bool CommCheck = false, bool Directory = false)
+internal sealed record AgentCommandLine(AgentRequest Request, bool Bootstrapped = false)
 {
-    /// <summary>The first word of an agent's arguments: a role for one database, or for a directory session.</summary>
-    public static bool IsRole(string word) => word is "--origin" or "--replica" or "--origin-dir" or "--replica-dir";
-
     /// <summary>What sqlite3_rsync's client appends to the remote command unless it is verbose.</summary>
     private const string StderrDiscarded = " 2>/dev/null";
 
@@ -33,15 +29,18 @@ internal sealed record AgentCommandLine(bool IsOrigin, string Path, int BusyTime
     /// The text for ssh to run a remote sqlite3_rsync (or a sqlrsync serving as one), in its own
     /// argument shape: the other side's name comes along, as sqlite3_rsync passes it.
     /// </summary>
-    public static string WriteForSqlite3Rsync(string exe, bool isOrigin, string path, string otherName, bool walOnly) =>
-        "PATH=\"$PATH:$HOME/bin:/usr/local/bin\" " +
-        $"{Quote(exe)} {(isOrigin ? "--origin" : "--replica")}{(walOnly ? " --wal-only" : "")} " +
-        (isOrigin ? $"{QuotePath(path)} {Quote(otherName)}" : $"{Quote(otherName)} {QuotePath(path)}");
+    public static string WriteForSqlite3Rsync(string exe, AgentRequest request)
+    {
+        bool isOrigin = request.Role == AgentRole.Origin;
+        return "PATH=\"$PATH:$HOME/bin:/usr/local/bin\" " +
+            $"{Quote(exe)} {request.RoleArgument}{(request.WalOnly ? " --wal-only" : "")} " +
+            (isOrigin ? $"{QuotePath(request.Path)} {Quote(request.OtherName)}" : $"{Quote(request.OtherName)} {QuotePath(request.Path)}");
+    }
 
     /// <summary>The text for ssh to run remotely.</summary>
-    public static string Write(string exe, string role, string path, TimeSpan busyTimeout, bool quiet) =>
+    public static string Write(string exe, AgentRequest request, bool quiet) =>
         "PATH=\"$PATH:$HOME/.dotnet/tools:/usr/local/bin\" " +
-        $"{Quote(exe)} {role} {QuotePath(path)} --busy-timeout {(int)busyTimeout.TotalSeconds}" + (quiet ? " -q" : "");
+        $"{Quote(exe)} {request.RoleArgument} {QuotePath(request.Path)} --busy-timeout {(int)request.BusyTimeout.TotalSeconds}" + (quiet ? " -q" : "");
 
     /// <summary>
     /// Quotes a remote path for sh, all but a leading ~/ or ~USER/ (or a bare ~ or ~USER), which the
@@ -87,71 +86,16 @@ internal sealed record AgentCommandLine(bool IsOrigin, string Path, int BusyTime
         }
         // exec /bin/sh -c SCRIPT sqlrsync-bootstrap PROTOCOL VERSION SHA SIZE PLATFORM ROLE DATABASE BUSY QUIET UPLOAD_DIR (unused here: --serve runs the agent itself)
         if (words is ["exec", "/bin/sh", "-c", AgentBootstrap.Script, AgentBootstrap.ScriptName, _, _, _, _, _, var role, { Length: > 0 } database, var busy, "" or "-q", _]
-            && IsRole(role) && int.TryParse(busy, NumberStyles.None, CultureInfo.InvariantCulture, out int seconds))
+            && AgentRequest.FromArguments([role, database, "--busy-timeout", busy, .. (words[13] == "-q" ? ["-q"] : Array.Empty<string>())]) is { Sqlite3Rsync: false } bootstrapped)
         {
-            return new AgentCommandLine(role.StartsWith("--origin", StringComparison.Ordinal), database, seconds, words[13] == "-q", Bootstrapped: true, Directory: role.EndsWith("-dir", StringComparison.Ordinal));
+            return new AgentCommandLine(bootstrapped, Bootstrapped: true);
         }
         int at = 0;
         while (at < words.Count && IsAssignment(words[at]))
         {
             at++;
         }
-        return ParseArguments(words.Skip(at + 1).ToList());  // past the program
-    }
-
-    /// <summary>
-    /// An agent's arguments (after the program's name): ours, `--origin|--replica PATH [--busy-timeout N] [-q]`
-    /// (or `--origin-dir|--replica-dir DIR ...` for a directory session),
-    /// or sqlite3_rsync's, `--origin [--wal-only] [--commcheck] ORIGIN REPLICA_NAME` or
-    /// `--replica [...] ORIGIN_NAME REPLICA`; null when they are anything else.
-    /// </summary>
-    public static AgentCommandLine? ParseArguments(IReadOnlyList<string> words)
-    {
-        if (words.Count == 0 || !IsRole(words[0]))
-        {
-            return null;
-        }
-        bool isOrigin = words[0].StartsWith("--origin", StringComparison.Ordinal);
-        bool directory = words[0].EndsWith("-dir", StringComparison.Ordinal);
-        var paths = new List<string>();
-        int busyTimeout = 30;
-        bool quiet = false, walOnly = false, commCheck = false;
-        for (int at = 1; at < words.Count; at++)
-        {
-            string word = words[at];
-            if (word == "--busy-timeout" && at + 1 < words.Count && int.TryParse(words[at + 1], NumberStyles.None, CultureInfo.InvariantCulture, out busyTimeout))
-            {
-                at++;
-            }
-            else if (word is "-q" or "--quiet")
-            {
-                quiet = true;
-            }
-            else if (word == "--wal-only")
-            {
-                walOnly = true;
-            }
-            else if (word == "--commcheck")
-            {
-                commCheck = true;
-            }
-            else if (word.StartsWith('-') && at > 1)
-            {
-                return null;
-            }
-            else
-            {
-                // Right after the role, a word is a path even if it starts with '-': the client quotes it.
-                paths.Add(word);
-            }
-        }
-        return paths switch
-        {
-            [{ Length: > 0 } path] when !commCheck => new AgentCommandLine(isOrigin, path, busyTimeout, quiet, WalOnly: walOnly, Directory: directory),
-            [var origin, var replica] when !directory && (isOrigin ? origin : replica).Length > 0 =>
-                new AgentCommandLine(isOrigin, isOrigin ? origin : replica, busyTimeout, quiet, WalOnly: walOnly, Sqlite3Rsync: true, CommCheck: commCheck),
-            _ => null,
-        };
+        return AgentRequest.FromArguments(words.Skip(at + 1).ToList()) is { } request ? new AgentCommandLine(request) : null;  // past the program
     }
 
     /// <summary>Words as sh would split them, or null when the text holds anything but words, blanks and quotes.</summary>

@@ -23,7 +23,7 @@ internal sealed class OpenSshAgent : RemoteShellAgent
         _start = start;
         _givenPort = options.Port;
         _remotePath = remotePath;
-        _widenedPipeBytes = SqlRsync.Platform.WidePipes.OfThisProcess.Widen(process.StandardInput.BaseStream) + SqlRsync.Platform.WidePipes.OfThisProcess.Widen(process.StandardOutput.BaseStream);
+        _widenedPipeBytes = AgentPipes.Widen(process.StandardInput.BaseStream) + AgentPipes.Widen(process.StandardOutput.BaseStream);
     }
 
     /// <summary>ssh's stdin.</summary>
@@ -64,7 +64,7 @@ internal sealed class OpenSshAgent : RemoteShellAgent
         start.ArgumentList.Add("-T");
         // ssh takes IPv6 addresses without the brackets that keep their colons apart from the path.
         start.ArgumentList.Add(endpoint.Host.Replace("[", "").Replace("]", ""));
-        start.ArgumentList.Add(CommandLine(options.RemoteProgram, options.AllowUpload, options.UploadDirectory, request, endpoint.Path, options.Quiet));
+        start.ArgumentList.Add(CommandLine(options.RemoteProgram, options.AllowUpload, options.UploadDirectory, request, options.Quiet));
 
         OpenSshAgent agent;
         try
@@ -106,7 +106,7 @@ internal sealed class OpenSshAgent : RemoteShellAgent
             Kill();
         }
         _process.Dispose();
-        SqlRsync.Platform.WidePipes.OfThisProcess.Release(_widenedPipeBytes);
+        AgentPipes.Release(_widenedPipeBytes);
         _widenedPipeBytes = 0;
     }
 

@@ -19,7 +19,8 @@ public sealed class OpenSshEndpoint : RemoteEndpoint
     /// <summary>How ssh is run.</summary>
     public OpenSshOptions Options { get; }
 
-    internal override RemoteAgent StartAgent(AgentRequest request) => OpenSshAgent.Start(this, request);
+    /// <inheritdoc/>
+    public override RemoteAgent StartAgent(AgentRequest request) => OpenSshAgent.Start(this, request);
 }
 
 /// <summary>How <see cref="OpenSshEndpoint"/> runs ssh and the remote agent.</summary>

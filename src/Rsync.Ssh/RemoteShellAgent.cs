@@ -50,17 +50,16 @@ internal abstract class RemoteShellAgent : RemoteAgent
     private static string? Program(string? named, AgentRequest request) => named ?? (request.Sqlite3Rsync ? "sqlite3_rsync" : null);
 
     /// <summary>The remote command that starts the agent: the program <paramref name="named"/> (or sqlite3_rsync), else the bootstrap script.</summary>
-    protected static string CommandLine(string? named, bool allowUpload, string? uploadDirectory, AgentRequest request, string path, bool quiet)
+    protected static string CommandLine(string? named, bool allowUpload, string? uploadDirectory, AgentRequest request, bool quiet)
     {
         string? program = Program(named, request);
-        bool isOrigin = request.Role == AgentRole.Origin;
         if (request.Sqlite3Rsync)
         {
-            return AgentCommandLine.WriteForSqlite3Rsync(program!, isOrigin, path, request.OtherName, request.WalOnly);
+            return AgentCommandLine.WriteForSqlite3Rsync(program!, request);
         }
         return program is { } exe
-            ? AgentCommandLine.Write(exe, request.RoleArgument, path, request.BusyTimeout, quiet)
-            : AgentBootstrap.CommandLine(request.RoleArgument, path, request.BusyTimeout, quiet, allowUpload ? LocalExecutable.Current : null, uploadDirectory);
+            ? AgentCommandLine.Write(exe, request, quiet)
+            : AgentBootstrap.CommandLine(request, quiet, allowUpload ? LocalExecutable.Current : null, uploadDirectory);
     }
 
     /// <summary>With the bootstrap script (no program named): answers it, sending this executable if asked, until the agent runs.</summary>
@@ -149,7 +148,7 @@ internal abstract class RemoteShellAgent : RemoteAgent
         _fromAgent.CompleteFirstBytes();
         var first = _fromAgent.FirstBytes;
         // The bootstrap script answers with a NUL first; an agent says Hello (or Error); anything else came from a login script.
-        if (first.Length > 0 && first[0] != 0 && first[0] != (byte)Protocol.MessageType.Hello && first[0] != (byte)Protocol.MessageType.Error)
+        if (first.Length > 0 && first[0] != 0 && !SyncAgent.CanBeginAnAnswer(first[0]))
         {
             var text = new string(System.Text.Encoding.UTF8.GetString(first).TakeWhile(c => !char.IsControl(c)).ToArray()).Trim();
             return Transport($"{Host} printed \"{text}\" on stdout before sqlrsync started: a login script is noisy; make it print nothing for non-interactive shells");

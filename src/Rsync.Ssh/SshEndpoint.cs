@@ -19,5 +19,6 @@ public sealed class SshEndpoint : RemoteEndpoint
     /// <summary>How the host is reached.</summary>
     public SshConnection Connection { get; }
 
-    internal override RemoteAgent StartAgent(AgentRequest request) => SshNetAgent.Start(Connection, Path, request);
+    /// <inheritdoc/>
+    public override RemoteAgent StartAgent(AgentRequest request) => SshNetAgent.Start(Connection, request);
 }

@@ -28,7 +28,7 @@ internal sealed class SshNetAgent : RemoteShellAgent
     public override Stream ToAgent => _toAgent;
 
     /// <exception cref="SyncException">The key cannot be read, the host cannot be reached, its key is refused, or the login fails.</exception>
-    public static SshNetAgent Start(SshConnection connection, string path, AgentRequest request)
+    public static SshNetAgent Start(SshConnection connection, AgentRequest request)
     {
         var key = LoadKey(connection);
         var info = new ConnectionInfo(connection.Host, connection.Port, connection.User, new PrivateKeyAuthenticationMethod(connection.User, key))
@@ -57,7 +57,7 @@ internal sealed class SshNetAgent : RemoteShellAgent
                 _ => Transport($"cannot connect to {connection.Host} port {connection.Port}: {e.Message.TrimEnd('.')}"),
             };
         }
-        var command = client.CreateCommand(CommandLine(connection.RemoteProgram, connection.AllowUpload, connection.UploadDirectory, request, path, quiet: connection.RemoteMessages is null));
+        var command = client.CreateCommand(CommandLine(connection.RemoteProgram, connection.AllowUpload, connection.UploadDirectory, request, quiet: connection.RemoteMessages is null));
         var execution = command.BeginExecute();
         var agent = new SshNetAgent(client, command, command.CreateInputStream(), execution, connection);
         try

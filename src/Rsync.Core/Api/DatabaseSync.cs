@@ -1,5 +1,6 @@
 using SqlRsync.Dialects;
 using SqlRsync.Engine;
+using SqlRsync.Engine.Safety;
 using SqlRsync.Engine.Sqlite;
 using SqlRsync.Platform;
 using SqlRsync.Topologies;
@@ -23,7 +24,7 @@ public static class DatabaseSync
     /// <returns>What this side saw (for a local sync, the origin's side).</returns>
     /// <exception cref="SyncException">The sync failed; <see cref="SyncException.Reason"/> says why.</exception>
     /// <exception cref="OperationCanceledException">The sync was cancelled.</exception>
-    /// <exception cref="ArgumentException">Both endpoints are remote.</exception>
+    /// <exception cref="ArgumentException">Both endpoints are remote, or they are the same file.</exception>
     public static Task<SyncResult> RunAsync(SyncEndpoint origin, SyncEndpoint replica, SyncOptions? options = null,
         IProgress<SyncProgress>? progress = null, CancellationToken cancellationToken = default)
     {
@@ -33,7 +34,9 @@ public static class DatabaseSync
         {
             throw new ArgumentException($"both {origin} and {replica} are remote; one side must be a local path", nameof(replica));
         }
+        RefuseSameFile(origin, replica, nameof(replica));
         var settings = options ?? new SyncOptions();
+        WarnAboutFilesystems(settings, origin, [replica]);
         return Start(cancellationToken, () => Run(origin, replica, settings, new ProgressTracker(progress, cancellationToken)));
     }
 
@@ -50,7 +53,7 @@ public static class DatabaseSync
     /// <param name="options">How to sync; null for the defaults.</param>
     /// <param name="progress">Receives the origin's progress: hashing once, then sending to all.</param>
     /// <param name="cancellationToken">Cancels every replica that has not begun its commit.</param>
-    /// <exception cref="ArgumentException">The origin is remote, or no replica is given.</exception>
+    /// <exception cref="ArgumentException">The origin is remote, no replica is given, or one is given twice (or is the origin).</exception>
     public static Task<IReadOnlyList<ReplicaOutcome>> RunToManyAsync(SyncEndpoint origin, IReadOnlyList<SyncEndpoint> replicas, SyncOptions? options = null,
         IProgress<SyncProgress>? progress = null, CancellationToken cancellationToken = default)
     {
@@ -64,8 +67,22 @@ public static class DatabaseSync
         {
             throw new ArgumentException("give at least one replica", nameof(replicas));
         }
+        if (replicas.GroupBy(replica => replica.ToString()).FirstOrDefault(group => group.Count() > 1) is { } repeated)
+        {
+            throw new ArgumentException($"{repeated.Key} is named twice; name each replica once", nameof(replicas));
+        }
+        var locals = replicas.Where(replica => replica is not RemoteEndpoint && File.Exists(replica.Path)).ToList();
+        foreach (var replica in locals)
+        {
+            RefuseSameFile(origin, replica, nameof(replicas));
+            if (locals.FirstOrDefault(other => other != replica && FileIdentity.IsSameFile(other.Path, replica.Path)) is { } twin)
+            {
+                throw new ArgumentException($"{replica.Path} and {twin.Path} are the same file; name each replica once", nameof(replicas));
+            }
+        }
         // The origin and every local replica hash in this process, at the same time.
         var settings = (options ?? new SyncOptions()).SharingCores(replicas.Count(replica => replica is not RemoteEndpoint));
+        WarnAboutFilesystems(settings, origin, replicas);
         return Start(cancellationToken, () => FanOutSync.Run(origin.Path, replicas, settings, new ProgressTracker(progress, cancellationToken)));
     }
 
@@ -93,6 +110,10 @@ public static class DatabaseSync
         if (origin is RemoteEndpoint && replica is RemoteEndpoint)
         {
             throw new ArgumentException($"both {origin} and {replica} are remote; one side must be a local directory", nameof(replica));
+        }
+        if (origin is not RemoteEndpoint && replica is not RemoteEndpoint && Directory.Exists(replica.Path) && FileIdentity.IsSameFile(origin.Path, replica.Path))
+        {
+            throw new ArgumentException($"origin and replica are the same directory ({origin.Path}); name a different replica directory", nameof(replica));
         }
         var settings = options ?? new SyncOptions();
         var choice = selection ?? new DirectoryOptions();
@@ -150,6 +171,12 @@ public static class DatabaseSync
         return NativeSqlite.Version;
     }
 
+    /// <summary>The version of the SQLite sqlrsync runs on, such as "3.54.1".</summary>
+    public static string SqliteVersion => NativeSqlite.Version;
+
+    /// <summary>Whether that SQLite has sqlite_dbpage, without which it cannot sync (a broken build).</summary>
+    public static bool SqliteHasDbpage => NativeSqlite.HasDbpage;
+
     private static SyncResult Run(SyncEndpoint origin, SyncEndpoint replica, SyncOptions options, ProgressTracker progress)
     {
         if (origin is RemoteEndpoint || replica is RemoteEndpoint)
@@ -158,11 +185,29 @@ public static class DatabaseSync
         }
         PathChecks.Origin(origin.Path);
         PathChecks.Replica(replica.Path);
-        if (File.Exists(replica.Path) && FileIdentity.IsSameFile(origin.Path, replica.Path))
-        {
-            throw new SyncException(SyncFailure.Incompatible, $"origin and replica are the same file ({origin.Path}); name a different replica");
-        }
         return LocalSync.Run(origin.Path, replica.Path, options.ForLink(acrossNetwork: false).SharingCores(replicas: 1), progress);
+    }
+
+    /// <summary>A local replica that is the origin's own file (by name, link or hard link) is a mistake in the call.</summary>
+    private static void RefuseSameFile(SyncEndpoint origin, SyncEndpoint replica, string parameter)
+    {
+        if (origin is not RemoteEndpoint && replica is not RemoteEndpoint && File.Exists(replica.Path) && FileIdentity.IsSameFile(origin.Path, replica.Path))
+        {
+            throw new ArgumentException($"origin and replica are the same file ({replica.Path}); name a different replica", parameter);
+        }
+    }
+
+    /// <summary>Tells <see cref="SyncOptions.Warnings"/> about each side on this machine that lives on a network filesystem.</summary>
+    private static void WarnAboutFilesystems(SyncOptions options, SyncEndpoint origin, IEnumerable<SyncEndpoint> replicas)
+    {
+        if (origin is not RemoteEndpoint)
+        {
+            UnsafeFilesystem.Warn(options.Warnings, "origin", origin.Path);
+        }
+        foreach (var replica in replicas.Where(replica => replica is not RemoteEndpoint))
+        {
+            UnsafeFilesystem.Warn(options.Warnings, "replica", replica.Path);
+        }
     }
 
     /// <summary>Runs a side on a thread of its own (it blocks on SQLite and on its streams); a failure after cancellation is the cancellation.</summary>

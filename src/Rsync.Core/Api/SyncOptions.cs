@@ -22,6 +22,9 @@ public sealed record SyncOptions
     /// <summary>Compare and report what would change; send no pages and write nothing.</summary>
     public bool DryRun { get; init; }
 
+    /// <summary>Receives each warning line about a side on this machine (a database on a network filesystem, where SQLite's locks do not reach other hosts); null, the default, drops them.</summary>
+    public Action<string>? Warnings { get; init; }
+
     /// <summary>Overwrite a replica even when another process has it open and sqlrsync never wrote it, or another program changed it since sqlrsync last wrote it.</summary>
     public bool Force { get; init; }
 

@@ -96,9 +96,6 @@ internal static partial class Libc
     /// </summary>
     public static int SetPipeSize(int fd, int bytes) => Fcntl(fd, 1031, bytes);
 
-    /// <summary>fcntl(2) F_GETPIPE_SZ: how many bytes the pipe of <paramref name="fd"/> holds, or -1.</summary>
-    public static int PipeSize(int fd) => Fcntl(fd, 1032, 0);
-
     [LibraryImport("libc", EntryPoint = "close")]
     public static partial int Close(int fd);
 

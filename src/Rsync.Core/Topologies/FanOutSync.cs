@@ -183,7 +183,7 @@ internal static class FanOutSync
             Step(() =>
             {
                 _link = replica is RemoteEndpoint remote
-                    ? PeerLink.ToAgent(remote, new AgentRequest(AgentRole.Replica, _options.BusyTimeout))
+                    ? PeerLink.ToAgent(remote, new AgentRequest(AgentRole.Replica, remote.Path) { BusyTimeout = _options.BusyTimeout })
                     : PeerLink.InProcess((input, output) => ReplicaRole.Run(replica.Path, input, output, _options, new ProgressTracker(cancellation: _replicaCancellation.Token)));
                 Peer = new PeerConnection(_link.FromPeer, _link.ToPeer, Role.Origin);
             });

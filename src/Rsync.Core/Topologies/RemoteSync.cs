@@ -38,7 +38,7 @@ internal static class RemoteSync
             return WithSqlite3Rsync(remote, role, localPath, options, progress, (byte)version);
         }
         options = options.ForLink(acrossNetwork: true);
-        var request = new AgentRequest(role, options.BusyTimeout);
+        var request = new AgentRequest(role, remote.Path) { BusyTimeout = options.BusyTimeout };
         using (var link = PeerLink.ToAgent(remote, request))
         {
             try
@@ -57,7 +57,7 @@ internal static class RemoteSync
 
     private static SyncResult WithSqlite3Rsync(RemoteEndpoint remote, AgentRole role, string localPath, SyncOptions options, ProgressTracker progress, byte version)
     {
-        var request = new AgentRequest(role, options.BusyTimeout, Sqlite3Rsync: true, OtherName: Path.GetFileName(localPath), WalOnly: options.WalOnly);
+        var request = new AgentRequest(role, remote.Path) { BusyTimeout = options.BusyTimeout, Sqlite3Rsync = true, OtherName = Path.GetFileName(localPath), WalOnly = options.WalOnly };
         using var link = PeerLink.ToAgent(remote, request);
         return Converse(link, progress, () => role == AgentRole.Origin
             ? Sqlite3RsyncReplica.Run(localPath, link.FromPeer, link.ToPeer, options, progress, version)

@@ -27,7 +27,7 @@ public class LayerTests
     ];
 
     /// <summary>The types of the public surface that start syncs: only the public surface itself may use them.</summary>
-    private static readonly string[] EntryPoints = ["SqlRsync.DatabaseSync"];
+    private static readonly string[] EntryPoints = ["SqlRsync.DatabaseSync", "SqlRsync.SyncAgent"];
 
     public static TheoryData<string> LayeredNamespaces => [.. Layers.SelectMany(row => row)];
 
@@ -60,6 +60,29 @@ public class LayerTests
         var failing = Failing("SqlRsync", [.. TypesIn(Layers.Take(3).SelectMany(row => row))], except: EntryPoints);
 
         Assert.True(failing.Count == 0, $"the public vocabulary uses what it must not:\n{string.Join('\n', failing)}");
+    }
+
+    /// <summary>
+    /// The program and the ssh transports use the library as outside code would: only its public API
+    /// (no assembly but the tests and benchmarks sees its internals), and never the protocol assembly.
+    /// </summary>
+    [Fact]
+    public void TheProgramAndTheTransportsUseOnlyThePublicApi()
+    {
+        var program = typeof(SqlRsync.Cli.Program).Assembly;
+        var transports = typeof(SqlRsync.Ssh.OpenSshEndpoint).Assembly;
+        var protocol = typeof(Protocol.ProtocolException).Assembly;
+
+        foreach (var library in new[] { Core, protocol, transports })
+        {
+            var friends = library.GetCustomAttributes<System.Runtime.CompilerServices.InternalsVisibleToAttribute>().Select(friend => friend.AssemblyName).ToList();
+            Assert.DoesNotContain(program.GetName().Name, friends);
+            Assert.DoesNotContain(transports.GetName().Name, friends);
+        }
+        foreach (var user in new[] { program, transports })
+        {
+            Assert.DoesNotContain(protocol.GetName().Name, user.GetReferencedAssemblies().Select(reference => reference.Name));
+        }
     }
 
     /// <summary>The rule can fail: the dialects do use the engine, and the check sees it.</summary>

@@ -1,4 +1,3 @@
-using SqlRsync.Cli;
 using SqlRsync.Ssh;
 using SqlRsync.Tests.Support;
 
@@ -13,13 +12,17 @@ public class AgentCommandTests
     [InlineData("~/app.db")]
     public void TheClientsOwnRemoteCommandIsReadBack(string path)
     {
-        foreach (var role in new[] { "--origin", "--replica", "--origin-dir", "--replica-dir" })
+        foreach (var role in new[] { AgentRole.Origin, AgentRole.Replica })
         {
-            var text = AgentCommandLine.Write("sqlrsync", role, path, TimeSpan.FromSeconds(17), quiet: true);
+            foreach (bool directory in new[] { false, true })
+            {
+                var request = new AgentRequest(role, path) { BusyTimeout = TimeSpan.FromSeconds(17), Directory = directory };
+                var text = AgentCommandLine.Write("sqlrsync", request, quiet: true);
 
-            var command = AgentCommandLine.Parse(text);
+                var command = AgentCommandLine.Parse(text);
 
-            Assert.Equal(new AgentCommandLine(role.StartsWith("--origin"), path, 17, Quiet: true, Directory: role.EndsWith("-dir")), command);
+                Assert.Equal(new AgentCommandLine(request with { Quiet = true }), command);
+            }
         }
     }
 
@@ -28,23 +31,25 @@ public class AgentCommandTests
     [InlineData("/srv/it's $(x).db", false)]
     public void TheBootstrapCommandIsReadBackOnlyWithItsOwnScript(string path, bool isOrigin)
     {
-        var text = AgentBootstrap.CommandLine(isOrigin ? "--origin" : "--replica", path, TimeSpan.FromSeconds(9), quiet: true, upload: null, uploadDirectory: null);
+        var request = new AgentRequest(isOrigin ? AgentRole.Origin : AgentRole.Replica, path) { BusyTimeout = TimeSpan.FromSeconds(9) };
+        var text = AgentBootstrap.CommandLine(request, quiet: true, upload: null, uploadDirectory: null);
 
-        Assert.Equal(new AgentCommandLine(isOrigin, path, 9, Quiet: true, Bootstrapped: true), AgentCommandLine.Parse(text));
+        Assert.Equal(new AgentCommandLine(request with { Quiet = true }, Bootstrapped: true), AgentCommandLine.Parse(text));
         Assert.Null(AgentCommandLine.Parse(text.Replace("exec \"$1\"", "exec \"$2\"")));
         Assert.Null(AgentCommandLine.Parse(text + " ; touch x"));
     }
 
     [Theory]
-    [InlineData("'sqlrsync' '--origin' '/srv/app.db' 'app.db' 2>/dev/null", true, "/srv/app.db", false)]
-    [InlineData("PATH=$HOME/bin:/usr/local/bin:/opt/homebrew/bin:/opt/local/bin:$PATH sqlrsync --replica --wal-only app.db '/srv/copy.db'", false, "/srv/copy.db", true)]
-    public void Sqlite3RsyncsRemoteCommandIsReadInItsShape(string text, bool isOrigin, string path, bool walOnly)
+    [InlineData("'sqlrsync' '--origin' '/srv/app.db' 'app.db' 2>/dev/null", true, "/srv/app.db", "app.db", false)]
+    [InlineData("PATH=$HOME/bin:/usr/local/bin:/opt/homebrew/bin:/opt/local/bin:$PATH sqlrsync --replica --wal-only app.db '/srv/copy.db'", false, "/srv/copy.db", "app.db", true)]
+    public void Sqlite3RsyncsRemoteCommandIsReadInItsShape(string text, bool isOrigin, string path, string otherName, bool walOnly)
     {
         var command = AgentCommandLine.Parse(text);
 
-        Assert.Equal(new AgentCommandLine(isOrigin, path, 30, Quiet: false, WalOnly: walOnly, Sqlite3Rsync: true), command);
-        var written = AgentCommandLine.WriteForSqlite3Rsync("sqlite3_rsync", isOrigin, path, "other.db", walOnly);
-        Assert.Equal(new AgentCommandLine(isOrigin, path, 30, Quiet: false, WalOnly: walOnly, Sqlite3Rsync: true), AgentCommandLine.Parse(written));
+        var request = new AgentRequest(isOrigin ? AgentRole.Origin : AgentRole.Replica, path) { WalOnly = walOnly, Sqlite3Rsync = true, OtherName = otherName };
+        Assert.Equal(new AgentCommandLine(request), command);
+        var written = AgentCommandLine.WriteForSqlite3Rsync("sqlite3_rsync", request with { OtherName = "other.db" });
+        Assert.Equal(new AgentCommandLine(request with { OtherName = "other.db" }), AgentCommandLine.Parse(written));
     }
 
     [Theory]
@@ -80,9 +85,9 @@ public class AgentCommandTests
         Assert.Equal(Path.Combine(allowed, "a.db"), directories.Confine($"{allowed}/x/../a.db", home));
         foreach (var outside in new[] { "~/a.db", "backups/../../secret/a.db", "backups/escape/a.db", "backups/dangling.db", "~root/a.db", "/etc/passwd" })
         {
-            Assert.Throws<FormatException>(() => directories.Confine(outside, home));
+            Assert.Equal(SyncFailure.Refused, Assert.Throws<SyncException>(() => directories.Confine(outside, home)).Reason);
         }
-        Assert.Throws<FormatException>(() => AllowedDirectories.Resolve([dir.File("no-such-dir")]));
+        Assert.Throws<ArgumentException>(() => AllowedDirectories.Resolve([dir.File("no-such-dir")]));
     }
 
     [Theory]

@@ -1,4 +1,4 @@
-using SqlRsync.Cli;
+using SqlRsync.Engine.Safety;
 using SqlRsync.Tests.Support;
 
 namespace SqlRsync.Tests.Cli;

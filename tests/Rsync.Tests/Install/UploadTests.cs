@@ -273,7 +273,7 @@ public sealed class UploadTests(UploadTests.Host host) : IClassFixture<UploadTes
         File.WriteAllText(Path.Combine(fakeBin, "uname"), "#!/bin/sh\necho 'Linux aarch64'\n");
         BareHost.Chmod(Path.Combine(fakeBin, "uname"), 0b111_101_101);
         var upload = new LocalExecutable("/nonexistent", 1234, new string('a', 64), "Linux x86_64");
-        var command = AgentBootstrap.CommandLine("--replica", _dir.File("r.db"), TimeSpan.FromSeconds(30), quiet: false, upload, uploadDirectory: null);
+        var command = AgentBootstrap.CommandLine(new AgentRequest(AgentRole.Replica, _dir.File("r.db")), quiet: false, upload, uploadDirectory: null);
 
         var run = ExternalProgram.Run("env", ["-i", $"PATH={BareHost.NoInstalledSqlrsync}:{fakeBin}:/usr/bin:/bin", $"HOME={_dir.Path}", "/bin/sh", "-c", command]);
         var stream = new ActivityStream(new MemoryStream(System.Text.Encoding.UTF8.GetBytes(run.StandardOutput)));

@@ -99,12 +99,13 @@ public class PageAccessTests
     }
 
     [Fact]
-    public void NewReplicaTakesTheOriginsPageSizeAndJournalMode()
+    public void AnEmptyReplicaFileTakesTheOriginsPageSizeAndJournalMode()
     {
         using var dir = new TempDirectory();
         var origin = dir.File("origin.db");
         var replica = dir.File("new.db");
         TestDatabase.Create(origin, rows: 1000, "wal", pageSize: 8192);
+        File.WriteAllBytes(replica, []);
 
         CopyAllPages(origin, replica);
 
@@ -153,19 +154,14 @@ public class PageAccessTests
         Assert.Equal(before, SnapshotFiles(replica));
     }
 
+    /// <summary>A missing replica is a <see cref="NewReplicaFile"/>'s to make: the sink opens only a file that exists.</summary>
     [Fact]
-    public void RolledBackSinkRemovesTheFileItCreated()
+    public void SinkNeverCreatesAMissingFile()
     {
         using var dir = new TempDirectory();
-        var origin = dir.File("origin.db");
         var replica = dir.File("new.db");
-        TestDatabase.Create(origin, rows: 100);
 
-        using (var source = PageSource.OpenSnapshot(origin, BusyTimeout))
-        using (var sink = PageSink.Open(replica, source.PageSize, BusyTimeout))
-        {
-            sink.WritePage(1, source.ReadPage(1));
-        }
+        Assert.Throws<SqliteCallException>(() => PageSink.Open(replica, 4096, BusyTimeout));
 
         Assert.False(File.Exists(replica));
     }

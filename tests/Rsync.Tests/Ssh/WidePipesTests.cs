@@ -21,9 +21,9 @@ public class WidePipesTests
             foreach (var stream in new[] { child.StandardInput.BaseStream, child.StandardOutput.BaseStream })
             {
                 int fd = (int)((PipeStream)stream).SafePipeHandle.DangerousGetHandle();
-                Assert.Equal(LinuxDefault, Libc.PipeSize(fd));
+                Assert.Equal(LinuxDefault, PipeSize.Of(fd));
                 Assert.Equal(WidePipes.Bytes, pipes.Widen(stream));
-                Assert.Equal(WidePipes.Bytes, Libc.PipeSize(fd));
+                Assert.Equal(WidePipes.Bytes, PipeSize.Of(fd));
             }
         }
         finally
@@ -59,10 +59,10 @@ public class WidePipesTests
         Assert.Equal(WidePipes.Bytes, pipes.Widen(first));
         Assert.Equal(WidePipes.Bytes, pipes.Widen(second));
         Assert.Equal(0, pipes.Widen(third));
-        Assert.Equal(LinuxDefault, Libc.PipeSize(thirdFd));
+        Assert.Equal(LinuxDefault, PipeSize.Of(thirdFd));
 
         pipes.Release(WidePipes.Bytes);
         Assert.Equal(WidePipes.Bytes, pipes.Widen(third));
-        Assert.Equal(WidePipes.Bytes, Libc.PipeSize(thirdFd));
+        Assert.Equal(WidePipes.Bytes, PipeSize.Of(thirdFd));
     }
 }

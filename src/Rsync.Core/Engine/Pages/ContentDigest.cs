@@ -34,8 +34,6 @@ internal sealed class ContentDigest(int pageSize)
     /// <summary>Adds everything another digest holds (of other pages of the same database).</summary>
     public void Add(ContentDigest other) => _sum += other._sum;
 
-    public void Remove(ContentDigest other) => _sum -= other._sum;
-
     public ContentDigest Copy() => new(pageSize) { _sum = _sum };
 
     /// <summary>The digest of every page of <paramref name="database"/>, read in one scan.</summary>

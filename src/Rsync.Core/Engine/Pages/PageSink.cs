@@ -6,8 +6,8 @@ namespace SqlRsync.Engine.Pages;
 /// The replica's side: one write transaction (BEGIN IMMEDIATE) that is held from opening until
 /// <see cref="Commit"/> or disposal, so the pages read for comparison are the pages overwritten, and
 /// readers see either the old database or the new one. Pages go in through sqlite_dbpage; the
-/// commit is durable (synchronous=FULL). Disposing without committing rolls back, and removes the
-/// file again when this sink created it.
+/// commit is durable (synchronous=FULL). Disposing without committing rolls back. It opens only a
+/// file that exists (a new replica is a <see cref="NewReplicaFile"/>).
 /// Until the first write, pages are read through a second connection, read-only and memory-mapped
 /// (SQLite maps no pages for a connection that holds the write lock, and pread is 4-5 times slower):
 /// as we hold the write lock, its read transaction sees exactly what ours does. It ends before the
@@ -26,17 +26,15 @@ internal sealed class PageSink : IPageScanner, IPageWriter, IDisposable
     private readonly SqliteDatabase _database;
     private readonly DbpageReader _reader;
     private readonly SqliteStatement _writePage;
-    private readonly bool _created;
     private readonly TimeSpan _busyTimeout;
     private PageSource? _comparing;
     private byte[]? _pageOne;  // written at the commit
     private uint _highestPageWritten;
     private bool _committed;
 
-    private PageSink(SqliteDatabase database, bool created, TimeSpan busyTimeout)
+    private PageSink(SqliteDatabase database, TimeSpan busyTimeout)
     {
         _database = database;
-        _created = created;
         _busyTimeout = busyTimeout;
         _reader = new DbpageReader(database);
         FileMode = SqlRsync.Platform.Permissions.Of(database.Path);
@@ -56,7 +54,7 @@ internal sealed class PageSink : IPageScanner, IPageWriter, IDisposable
     public bool IsWal { get; private set; }
 
     /// <summary>
-    /// Opens (creating when missing) <paramref name="path"/> and takes its write lock, waiting up to
+    /// Opens the existing file <paramref name="path"/> and takes its write lock, waiting up to
     /// <paramref name="busyTimeout"/> for another writer (calling <paramref name="waiting"/> first when
     /// it must wait, which <paramref name="cancellation"/> ends). An empty database takes
     /// <paramref name="pageSizeIfEmpty"/>; a non-empty one keeps its own page size.
@@ -64,8 +62,7 @@ internal sealed class PageSink : IPageScanner, IPageWriter, IDisposable
     /// <exception cref="SqliteCallException">Cannot open, not a database, or the lock was not had in time.</exception>
     public static PageSink Open(string path, int pageSizeIfEmpty, TimeSpan busyTimeout, Action? waiting = null, CancellationToken cancellation = default)
     {
-        bool created = !File.Exists(path);
-        var database = SqliteDatabase.OpenAttached(path, "replica", create: true);
+        var database = SqliteDatabase.OpenAttached(path, "replica", create: false);
         PageSink? sink = null;
         try
         {
@@ -74,7 +71,7 @@ internal sealed class PageSink : IPageScanner, IPageWriter, IDisposable
             database.Execute("PRAGMA replica.synchronous = FULL");
             // Only takes effect while the file is still empty.
             database.Execute($"PRAGMA replica.page_size = {pageSizeIfEmpty}");
-            sink = new PageSink(database, created, busyTimeout);
+            sink = new PageSink(database, busyTimeout);
             sink.Begin(waiting, cancellation);
             if (sink.PageCount > 0)
             {
@@ -91,7 +88,6 @@ internal sealed class PageSink : IPageScanner, IPageWriter, IDisposable
             else
             {
                 database.Dispose();
-                DeleteIfCreated(path, created);
             }
             throw;
         }
@@ -252,26 +248,9 @@ internal sealed class PageSink : IPageScanner, IPageWriter, IDisposable
         {
             return;
         }
-        if (_created)
-        {
-            DeleteIfCreated(Path, _created);
-        }
-        else if (_highestPageWritten > 0 && !IsWal)
+        if (_highestPageWritten > 0 && !IsWal)
         {
             HotJournal.RollBack(Path, (long)PageCount * PageSize, _busyTimeout);
-        }
-    }
-
-    private static void DeleteIfCreated(string path, bool created)
-    {
-        if (!created)
-        {
-            return;
-        }
-        // Our connection is closed, so no SQLite lock of this process is on these files any more.
-        foreach (var file in SqlRsync.Engine.Sqlite.CompanionFiles.OfSqlite.Select(suffix => path + suffix).Prepend(path))
-        {
-            SqlRsync.Platform.NoSymlinks.Delete(file);
         }
     }
 }

@@ -1,4 +1,4 @@
-namespace SqlRsync.Cli;
+namespace SqlRsync.Links;
 
 /// <summary>A read-only stream that gives one byte already read (unless it was the end, -1) before the rest of <paramref name="inner"/>.</summary>
 internal sealed class PutBackStream(Stream inner, int first) : Stream

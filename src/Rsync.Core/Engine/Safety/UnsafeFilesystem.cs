@@ -1,6 +1,6 @@
 using SqlRsync.Platform;
 
-namespace SqlRsync.Cli;
+namespace SqlRsync.Engine.Safety;
 
 /// <summary>
 /// Spots a database on a network or pass-through filesystem, where SQLite's locks and WAL shared
@@ -34,19 +34,14 @@ internal static class UnsafeFilesystem
 
     public static string? KindOf(long filesystemType) => Names.GetValueOrDefault(filesystemType);
 
-    /// <summary>The one warning line for <paramref name="side"/> at <paramref name="path"/>, or null when its filesystem is safe.</summary>
-    public static string? Warning(string side, string path) => Kind(path) is { } kind
-        ? $"sqlrsync: warning: {side} {path} is on {kind}: a WAL database is not safe to share across hosts there " +
-          "(its locks and shared memory do not reach other machines); keep the live database on a local disk " +
-          "and give other hosts copies made with sqlrsync (-q hides this)"
-        : null;
-
-    /// <summary>Prints the warning when <paramref name="path"/> is on an unsafe filesystem, unless quiet.</summary>
-    public static void WarnIfOn(OutputSettings output, string side, string path)
+    /// <summary>Tells <paramref name="warnings"/> (unless null) when <paramref name="side"/> at <paramref name="path"/> is on an unsafe filesystem.</summary>
+    public static void Warn(Action<string>? warnings, string side, string path)
     {
-        if (!output.Quiet && Warning(side, path) is { } warning)
+        if (warnings is not null && Kind(path) is { } kind)
         {
-            Console.Error.WriteLine(warning);
+            warnings($"sqlrsync: warning: {side} {path} is on {kind}: a WAL database is not safe to share across hosts there " +
+                     "(its locks and shared memory do not reach other machines); keep the live database on a local disk " +
+                     "and give other hosts copies made with sqlrsync (-q hides this)");
         }
     }
 }
