@@ -1,15 +1,20 @@
 #!/usr/bin/env bash
-# After changing a library's public surface on purpose: adds every public symbol the build reports as
-# undeclared (PublicApiAnalyzers' RS0016) to that project's PublicAPI.Unshipped.txt. Review the diff;
-# symbols you removed must be deleted from the file by hand (the build names them, RS0017).
+# After changing a library's public surface on purpose: brings each project's PublicAPI.Unshipped.txt in
+# line with what the build reports, adding the public symbols it finds undeclared (PublicApiAnalyzers'
+# RS0016) and removing the declared ones that are gone (RS0017). Review the diff.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 for project in src/Rsync.Core src/Rsync.Ssh; do
-  added=$(dotnet build "$project" -c Release 2>&1 | grep -E "error RS0016" | grep "$project/" \
-    | sed -E "s/.*Symbol '(.*)' is not part of the declared public API.*/\1/" | sort -u || true)
-  if [[ -n "$added" ]]; then
-    { cat "$project/PublicAPI.Unshipped.txt"; echo "$added"; } | awk 'NR == 1 || !seen[$0]++' >"$project/PublicAPI.Unshipped.txt.new"
-    mv "$project/PublicAPI.Unshipped.txt.new" "$project/PublicAPI.Unshipped.txt"
-    echo "$project: $(echo "$added" | wc -l) symbols added to PublicAPI.Unshipped.txt"
-  fi
+  report=$(dotnet build "$project" -c Release 2>&1 | grep -E "error RS001[67]" | grep "$project/" || true)
+  added=$(grep "RS0016" <<<"$report" | sed -E "s/.*Symbol '(.*)' is not part of the declared public API.*/\1/" | sort -u || true)
+  removed=$(grep "RS0017" <<<"$report" | sed -E "s/.*Symbol '(.*)' is part of the declared API.*/\1/" | sort -u || true)
+  [[ -n "$added$removed" ]] || continue
+  python3 - "$project/PublicAPI.Unshipped.txt" "$added" "$removed" <<'PY'
+import sys
+path, added, removed = sys.argv[1], [l for l in sys.argv[2].splitlines() if l], set(l for l in sys.argv[3].splitlines() if l)
+lines = [l for l in open(path).read().splitlines() if l not in removed]
+lines += [l for l in added if l not in lines]
+open(path, "w").write("\n".join(lines) + "\n")
+PY
+  echo "$project: $(grep -c . <<<"$added" || true) symbols added, $(grep -c . <<<"$removed" || true) removed in PublicAPI.Unshipped.txt"
 done

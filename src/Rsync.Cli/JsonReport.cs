@@ -8,77 +8,75 @@ namespace SqlRsync.Cli;
 /// </summary>
 internal static class JsonReport
 {
-    public static string ForSuccess(string origin, string replica, SyncResult result, TimeSpan elapsed, bool check) =>
-        Write(json => SuccessFields(json, origin, replica, result, elapsed, check));
+    /// <summary>
+    /// A sync that ran. ORIGIN REPLICA: the sync's fields. Several replicas: outcome "synced" (or
+    /// "dry_run", "checked") when all succeeded, "partial" when some failed, "failed" when all did, and
+    /// "replicas" holds one object per replica, in the order given, each as a single sync reports it. A
+    /// directory: its outcome and counts, the names only the replica side has, and one object per database.
+    /// </summary>
+    public static string For(SyncRequest request, RunOutcome run, TimeSpan elapsed, bool dryRun)
+    {
+        string origin = request.Origin.ToString();
+        string replica = request.ReplicaText;
+        bool check = request.Output.Check;
+        int failed = run.Outcomes.Count(outcome => !outcome.Succeeded);
+        return request.Shape switch
+        {
+            SyncShape.One => Write(json => SuccessFields(json, origin, replica, run.Outcomes[0].Result!, elapsed, check)),
+            SyncShape.Many => Write(json =>
+            {
+                json.WriteString("outcome", Overall(run.Outcomes.Count, failed, check, dryRun));
+                json.WriteString("origin", origin);
+                json.WriteNumber("replicas_synced", run.Outcomes.Count - failed);
+                json.WriteNumber("replicas_failed", failed);
+                json.WriteNumber("elapsed_seconds", Seconds(elapsed));
+                json.WriteStartArray("replicas");
+                foreach (var outcome in run.Outcomes)
+                {
+                    json.WriteStartObject();
+                    OneFields(json, origin, outcome.Name, outcome.Result, outcome.Failure, elapsed, check);
+                    json.WriteEndObject();
+                }
+                json.WriteEndArray();
+            }),
+            _ => Write(json =>
+            {
+                var directory = run.Directory!;
+                json.WriteString("outcome", Overall(run.Outcomes.Count, failed, check, dryRun));
+                json.WriteString("origin", origin);
+                json.WriteString("replica", replica);
+                json.WriteNumber("databases_synced", run.Outcomes.Count - failed);
+                json.WriteNumber("databases_failed", failed);
+                json.WriteNumber("elapsed_seconds", Seconds(elapsed));
+                Names(json, "only_on_replica", directory.OnlyOnReplica);
+                Names(json, "deleted", directory.Deletions.Where(deletion => deletion.Succeeded).Select(deletion => deletion.Name));
+                Names(json, "left_out", directory.Refused);
+                json.WriteStartArray("databases");
+                foreach (var database in run.Outcomes)
+                {
+                    json.WriteStartObject();
+                    json.WriteString("name", database.Name);
+                    OneFields(json, origin, replica, database.Result, database.Failure, elapsed, check);
+                    json.WriteEndObject();
+                }
+                json.WriteEndArray();
+            }),
+        };
+    }
 
+    /// <summary>A sync that failed as a whole (or was interrupted).</summary>
     public static string ForFailure(string origin, string replica, string error, TimeSpan elapsed) =>
         Write(json => FailureFields(json, origin, replica, error, elapsed));
 
-    /// <summary>
-    /// One origin, several replicas: outcome "synced" (or "dry_run", "checked") when all succeeded,
-    /// "partial" when some failed, "failed" when all did; "replicas" holds one object per replica, in
-    /// the order given, each as a single sync reports it.
-    /// </summary>
-    public static string ForMany(string origin, IReadOnlyList<(string Replica, ReplicaOutcome Outcome)> replicas, TimeSpan elapsed, bool check) =>
-        Write(json =>
+    private static void Names(Utf8JsonWriter json, string property, IEnumerable<string> names)
+    {
+        json.WriteStartArray(property);
+        foreach (var name in names)
         {
-            int failed = replicas.Count(replica => !replica.Outcome.Succeeded);
-            bool dryRun = replicas.Any(replica => replica.Outcome.Result?.DryRun == true);
-            json.WriteString("outcome", Overall(replicas.Count, failed, check, dryRun));
-            json.WriteString("origin", origin);
-            json.WriteNumber("replicas_synced", replicas.Count - failed);
-            json.WriteNumber("replicas_failed", failed);
-            json.WriteNumber("elapsed_seconds", Seconds(elapsed));
-            json.WriteStartArray("replicas");
-            foreach (var (replica, outcome) in replicas)
-            {
-                json.WriteStartObject();
-                OneFields(json, origin, replica, outcome.Result, outcome.Failure, elapsed, check);
-                json.WriteEndObject();
-            }
-            json.WriteEndArray();
-        });
-
-    /// <summary>A directory of databases: its outcome and counts, the names only the replica side has, and one object per database.</summary>
-    public static string ForDirectory(string origin, string replica, DirectorySyncResult result, TimeSpan elapsed, bool check, bool dryRun) =>
-        Write(json =>
-        {
-            var databases = result.Databases;
-            int failed = databases.Count(database => !database.Succeeded);
-            json.WriteString("outcome", Overall(databases.Count, failed, check, dryRun));
-            json.WriteString("origin", origin);
-            json.WriteString("replica", replica);
-            json.WriteNumber("databases_synced", databases.Count - failed);
-            json.WriteNumber("databases_failed", failed);
-            json.WriteNumber("elapsed_seconds", Seconds(elapsed));
-            json.WriteStartArray("only_on_replica");
-            foreach (var name in result.OnlyOnReplica)
-            {
-                json.WriteStringValue(name);
-            }
-            json.WriteEndArray();
-            json.WriteStartArray("deleted");
-            foreach (var deletion in result.Deletions.Where(deletion => deletion.Succeeded))
-            {
-                json.WriteStringValue(deletion.Name);
-            }
-            json.WriteEndArray();
-            json.WriteStartArray("left_out");
-            foreach (var refused in result.Refused)
-            {
-                json.WriteStringValue(refused);
-            }
-            json.WriteEndArray();
-            json.WriteStartArray("databases");
-            foreach (var database in databases)
-            {
-                json.WriteStartObject();
-                json.WriteString("name", database.Name);
-                OneFields(json, origin, replica, database.Result, database.Failure, elapsed, check);
-                json.WriteEndObject();
-            }
-            json.WriteEndArray();
-        });
+            json.WriteStringValue(name);
+        }
+        json.WriteEndArray();
+    }
 
     /// <summary>The outcome of a run of several: failed when all failed, partial when some did.</summary>
     private static string Overall(int count, int failed, bool check, bool dryRun) =>

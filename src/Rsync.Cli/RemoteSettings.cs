@@ -7,40 +7,11 @@ namespace SqlRsync.Cli;
 /// ~/.ssh/config, agent and ProxyJump) or, with --ssh-client builtin, through SSH.NET inside this
 /// process with a key file and a known_hosts file.
 /// </summary>
-internal sealed record RemoteSettings(bool Builtin, string SshCommand, bool SshCommandGiven, int? Port, string? Exe, bool AllowUpload, string? UploadDirectory, TimeSpan Timeout,
+internal sealed record RemoteSettings(bool Builtin, string SshCommand, int? Port, string? Exe, bool AllowUpload, string? UploadDirectory, TimeSpan Timeout,
     OutputSettings Output, string? Identity, string? KnownHosts, bool AcceptNewHostKey)
 {
     /// <summary>Read by --ssh-client builtin only: a secret is never taken from the command line, where `ps` shows it.</summary>
     public const string PassphraseVariable = "SQLRSYNC_SSH_PASSPHRASE";
-
-    /// <exception cref="FormatException">Options that belong to the other client, or an --ssh that does not split.</exception>
-    public void Check()
-    {
-        if (Builtin && SshCommandGiven)
-        {
-            throw new FormatException("--ssh names the program of --ssh-client openssh; --ssh-client builtin takes --identity, --known-hosts and -p instead");
-        }
-        if (!Builtin && (Identity is not null || KnownHosts is not null || AcceptNewHostKey))
-        {
-            throw new FormatException("--identity, --known-hosts and --accept-new-host-key go with --ssh-client builtin; for ssh, put them in --ssh or ~/.ssh/config");
-        }
-        if (!Builtin)
-        {
-            SshCommandWords.Split(SshCommand);
-        }
-        if (Exe is not null && !AllowUpload)
-        {
-            throw new FormatException("--exe names the remote program, so nothing is copied anyway; give --exe or --no-upload, not both");
-        }
-        if (UploadDirectory is not null && (Exe is not null || !AllowUpload))
-        {
-            throw new FormatException("--upload-dir says where sqlrsync copies itself to; with --exe or --no-upload it copies nothing");
-        }
-        if (UploadDirectory is not null && (UploadDirectory.Length == 0 || UploadDirectory.Any(char.IsControl)))
-        {
-            throw new FormatException("--upload-dir needs a directory name, without control characters");
-        }
-    }
 
     /// <summary>A line for -v when sqlrsync copied itself to the host.</summary>
     private Action<string>? Notices => Output.Verbosity > 0 ? Console.Error.WriteLine : null;

@@ -32,7 +32,7 @@ public static class DatabaseSync
         ArgumentNullException.ThrowIfNull(replica);
         if (origin is RemoteEndpoint && replica is RemoteEndpoint)
         {
-            throw new ArgumentException($"both {origin} and {replica} are remote; one side must be a local path", nameof(replica));
+            throw new ArgumentException($"both {origin} and {replica} are remote; one side must be a local path (write ./NAME for a local file whose name has a ':')", nameof(replica));
         }
         RefuseSameFile(origin, replica, nameof(replica));
         var settings = options ?? new SyncOptions();
@@ -46,7 +46,7 @@ public static class DatabaseSync
     /// hashed once, and each replica is compared against that and sent its own differing pages,
     /// several at once (<see cref="SyncOptions.Jobs"/>). A replica that fails (its host down, its disk
     /// full, its lock busy) is left exactly as it was and does not stop the others; each gets its
-    /// <see cref="ReplicaOutcome"/>, in the order given. A failure of the origin itself fails them all.
+    /// <see cref="SyncOutcome"/>, in the order given. A failure of the origin itself fails them all.
     /// </summary>
     /// <param name="origin">The local database to copy from.</param>
     /// <param name="replicas">The databases to make copies, at least one; no two the same.</param>
@@ -54,14 +54,14 @@ public static class DatabaseSync
     /// <param name="progress">Receives the origin's progress: hashing once, then sending to all.</param>
     /// <param name="cancellationToken">Cancels every replica that has not begun its commit.</param>
     /// <exception cref="ArgumentException">The origin is remote, no replica is given, or one is given twice (or is the origin).</exception>
-    public static Task<IReadOnlyList<ReplicaOutcome>> RunToManyAsync(SyncEndpoint origin, IReadOnlyList<SyncEndpoint> replicas, SyncOptions? options = null,
+    public static Task<IReadOnlyList<SyncOutcome>> RunToManyAsync(SyncEndpoint origin, IReadOnlyList<SyncEndpoint> replicas, SyncOptions? options = null,
         IProgress<SyncProgress>? progress = null, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(origin);
         ArgumentNullException.ThrowIfNull(replicas);
         if (origin is RemoteEndpoint)
         {
-            throw new ArgumentException($"with several replicas the origin must be local, not {origin}", nameof(origin));
+            throw new ArgumentException($"with several replicas the origin must be a local path, not {origin}", nameof(origin));
         }
         if (replicas.Count == 0)
         {

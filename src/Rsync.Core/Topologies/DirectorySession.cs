@@ -111,7 +111,7 @@ internal static class DirectorySession
 
         var origins = (localIsOrigin ? local : remote).Where(selection.Takes).ToList();
         var replicas = (localIsOrigin ? remote : local).Where(selection.Takes).ToHashSet(StringComparer.Ordinal);
-        var outcomes = new List<DatabaseOutcome>(origins.Count);
+        var outcomes = new List<SyncOutcome>(origins.Count);
         foreach (var name in origins)
         {
             cancellation.ThrowIfCancellationRequested();
@@ -127,7 +127,7 @@ internal static class DirectorySession
             {
                 failure = FailureText.FromHost(agentHost, failure);
             }
-            outcomes.Add(new DatabaseOutcome(name, result, failure));
+            outcomes.Add(new SyncOutcome(name, result, failure));
         }
         var onlyOnReplica = replicas.Except(origins, StringComparer.Ordinal).Order(StringComparer.Ordinal).ToList();
         var deletions = selection.Delete ? Delete(onlyOnReplica, origins.Count, localDirectory, localIsOrigin, reader, writer, options, agentHost) : [];
@@ -137,15 +137,15 @@ internal static class DirectorySession
     }
 
     /// <summary>--delete: each database only the replica side has, deleted there (here, or by the agent), or why not.</summary>
-    private static List<DatabaseOutcome> Delete(List<string> names, int originCount, string localDirectory, bool localIsOrigin,
+    private static List<SyncOutcome> Delete(List<string> names, int originCount, string localDirectory, bool localIsOrigin,
         FrameReader reader, FrameWriter writer, SyncOptions options, string? agentHost)
     {
         if (originCount == 0 && names.Count > 0)
         {
-            return [new DatabaseOutcome("--delete", null, new SyncException(SyncFailure.Refused,
+            return [new SyncOutcome("--delete", null, new SyncException(SyncFailure.Refused,
                 $"the origin side has no database at all (an unmounted disk?); none of the {names.Count} databases only the replica side has was deleted"))];
         }
-        var deletions = new List<DatabaseOutcome>(names.Count);
+        var deletions = new List<SyncOutcome>(names.Count);
         foreach (var name in names)
         {
             SyncException? failure = null;
@@ -173,7 +173,7 @@ internal static class DirectorySession
                 }
                 ExpectedFrame.Check(type, MessageType.DatabaseEnd, payload.Span);
             }
-            deletions.Add(new DatabaseOutcome(name, null, failure));
+            deletions.Add(new SyncOutcome(name, null, failure));
         }
         return deletions;
     }

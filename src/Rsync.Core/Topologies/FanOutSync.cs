@@ -18,7 +18,7 @@ namespace SqlRsync.Topologies;
 /// </summary>
 internal static class FanOutSync
 {
-    public static IReadOnlyList<ReplicaOutcome> Run(string originPath, IReadOnlyList<SyncEndpoint> replicas, SyncOptions options, ProgressTracker progress)
+    public static IReadOnlyList<SyncOutcome> Run(string originPath, IReadOnlyList<SyncEndpoint> replicas, SyncOptions options, ProgressTracker progress)
     {
         originPath = PathChecks.Origin(originPath);
         var branches = replicas.Select(replica => new Branch(replica, options, progress.Cancellation)).ToList();
@@ -203,9 +203,9 @@ internal static class FanOutSync
         public bool IsAlive => _failure is null && !_finished;
 
         /// <summary>How this replica ended; read once the whole fan-out is over (the origin's figures are shared).</summary>
-        public ReplicaOutcome Outcome => _failure is not null ? new(_replica, null, _failure)
-            : _finished ? new(_replica, Peer.ResultOf(Run), null)
-            : new(_replica, null, new SyncException(SyncFailure.Other, $"replica {_replica}: the sync did not finish"));
+        public SyncOutcome Outcome => _failure is not null ? new(_replica.ToString(), null, _failure)
+            : _finished ? new(_replica.ToString(), Peer.ResultOf(Run), null)
+            : new(_replica.ToString(), null, new SyncException(SyncFailure.Other, $"replica {_replica}: the sync did not finish"));
 
         public void Greet(OriginFile file)
         {

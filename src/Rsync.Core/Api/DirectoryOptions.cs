@@ -32,21 +32,3 @@ public sealed record DirectoryOptions
     private static bool Matches(string glob, string name) =>
         FileSystemName.MatchesSimpleExpression(glob, glob.Contains('/') ? name : name[(name.LastIndexOf('/') + 1)..], ignoreCase: false);
 }
-
-/// <summary>How one database of a directory sync ended.</summary>
-/// <param name="Name">Its name relative to the directories, '/' between subdirectories.</param>
-/// <param name="Result">Its figures when it synced; null when it failed.</param>
-/// <param name="Failure">Why it failed (the replica's copy is then exactly as it was); null when it synced.</param>
-public sealed record DatabaseOutcome(string Name, SyncResult? Result, SyncException? Failure)
-{
-    /// <summary>Whether the replica's copy now holds a snapshot of the origin's (or, in a dry run, was compared).</summary>
-    public bool Succeeded => Failure is null;
-}
-
-/// <summary>What a directory sync did.</summary>
-/// <param name="Databases">Every database taken on the origin side, in name order, each synced from its own snapshot.</param>
-/// <param name="OnlyOnReplica">Databases the replica side has and the origin side does not (among those the options take): reported, and deleted only with <see cref="DirectoryOptions.Delete"/>.</param>
-/// <param name="Refused">Files that look like databases but were left out, each with why (a newline in the name).</param>
-/// <param name="Deletions">With <see cref="DirectoryOptions.Delete"/>: each database of <paramref name="OnlyOnReplica"/> deleted (no failure) or not (why).</param>
-public sealed record DirectorySyncResult(IReadOnlyList<DatabaseOutcome> Databases, IReadOnlyList<string> OnlyOnReplica, IReadOnlyList<string> Refused,
-    IReadOnlyList<DatabaseOutcome> Deletions);
