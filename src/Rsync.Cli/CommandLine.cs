@@ -81,7 +81,7 @@ internal sealed class CommandLine
     private static class Defaults
     {
         public static readonly TimeSpan BusyTimeout = new SyncOptions().BusyTimeout;
-        public static readonly TimeSpan SilenceTimeout = new OpenSshOptions().SilenceTimeout;
+        public static readonly TimeSpan SilenceTimeout = new RemoteAgentOptions().SilenceTimeout;
     }
 
     public RootCommand Root { get; }

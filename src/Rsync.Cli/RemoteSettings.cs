@@ -18,20 +18,19 @@ internal sealed record RemoteSettings(bool Builtin, string SshCommand, int? Port
 
     public RemoteEndpoint EndpointFor(Endpoint endpoint)
     {
+        var agent = new RemoteAgentOptions
+        {
+            RemoteProgram = Exe,
+            AllowUpload = AllowUpload,
+            UploadDirectory = UploadDirectory,
+            Notices = Notices,
+            SilenceTimeout = Timeout,
+            Quiet = Output.Quiet,
+            RemoteMessages = Output.Quiet ? null : Console.Error.WriteLine,
+        };
         if (!Builtin)
         {
-            return new OpenSshEndpoint(endpoint.Host!, endpoint.Path, new OpenSshOptions
-            {
-                SshCommand = SshCommandWords.Split(SshCommand),
-                Port = Port,
-                RemoteProgram = Exe,
-                AllowUpload = AllowUpload,
-                UploadDirectory = UploadDirectory,
-                Notices = Notices,
-                SilenceTimeout = Timeout,
-                Quiet = Output.Quiet,
-                RemoteMessages = Output.Quiet ? null : Console.Error.WriteLine,
-            });
+            return new OpenSshEndpoint(endpoint.Host!, endpoint.Path, new OpenSshOptions { SshCommand = SshCommandWords.Split(SshCommand), Port = Port, Agent = agent });
         }
         // [USER@]HOST, where HOST may be a bracketed IPv6 address.
         string host = endpoint.Host!;
@@ -39,21 +38,16 @@ internal sealed record RemoteSettings(bool Builtin, string SshCommand, int? Port
         string user = at > 0 ? host[..at] : Environment.UserName;
         host = host[(at + 1)..].Trim('[', ']');
         string home = Environment.GetFolderPath(Environment.SpecialFolder.UserProfile);
-        var connection = new SshConnection(host, user)
+        var connection = new SshNetConnection(host, user)
         {
             Port = Port ?? 22,
             PrivateKeyFile = Identity ?? DefaultKey(home),
             Passphrase = Environment.GetEnvironmentVariable(PassphraseVariable),
             KnownHostsFile = KnownHosts ?? Path.Combine(home, ".ssh", "known_hosts"),
             AcceptNewHostKey = AcceptNewHostKey,
-            RemoteProgram = Exe,
-            AllowUpload = AllowUpload,
-            UploadDirectory = UploadDirectory,
-            Notices = Notices,
-            SilenceTimeout = Timeout,
-            RemoteMessages = Output.Quiet ? null : Console.Error.WriteLine,
+            Agent = agent,
         };
-        return new SshEndpoint(connection, endpoint.Path);
+        return new SshNetEndpoint(connection, endpoint.Path);
     }
 
     /// <summary>The first default key that exists, as ssh tries them.</summary>

@@ -17,7 +17,7 @@ internal sealed class OpenSshAgent : RemoteShellAgent
     private int _widenedPipeBytes;  // given back once, on Dispose
 
     private OpenSshAgent(Process process, ProcessStartInfo start, string host, string remotePath, OpenSshOptions options)
-        : base(host, options.RemoteProgram, process.StandardOutput.BaseStream, process.StandardError.BaseStream, options.SilenceTimeout, options.RemoteMessages)
+        : base(host, options.Agent, process.StandardOutput.BaseStream, process.StandardError.BaseStream)
     {
         _process = process;
         _start = start;
@@ -64,7 +64,7 @@ internal sealed class OpenSshAgent : RemoteShellAgent
         start.ArgumentList.Add("-T");
         // ssh takes IPv6 addresses without the brackets that keep their colons apart from the path.
         start.ArgumentList.Add(endpoint.Host.Replace("[", "").Replace("]", ""));
-        start.ArgumentList.Add(CommandLine(options.RemoteProgram, options.AllowUpload, options.UploadDirectory, request, options.Quiet));
+        start.ArgumentList.Add(CommandLine(options.Agent, request));
 
         OpenSshAgent agent;
         try
@@ -77,7 +77,7 @@ internal sealed class OpenSshAgent : RemoteShellAgent
         }
         try
         {
-            agent.BringUp(options.RemoteProgram, request, options.AllowUpload, options.Notices);
+            agent.BringUp(options.Agent, request);
             return agent;
         }
         catch

@@ -28,13 +28,13 @@ internal abstract class RemoteShellAgent : RemoteAgent
     private volatile bool _timedOut;
     private bool _isSqlite3Rsync;
 
-    /// <summary>Watches an agent already started: <paramref name="namedProgram"/> is the remote program the user named (--exe), or null.</summary>
-    protected RemoteShellAgent(string host, string? namedProgram, Stream stdout, Stream stderr, TimeSpan silenceLimit, Action<string>? messages)
+    /// <summary>Watches an agent already started as <paramref name="options"/> say (the remote program the user named, --exe, among them).</summary>
+    protected RemoteShellAgent(string host, RemoteAgentOptions options, Stream stdout, Stream stderr)
     {
         Host = host;
-        _namedProgram = namedProgram;
-        _silenceLimit = silenceLimit;
-        _messages = messages;
+        _namedProgram = options.RemoteProgram;
+        _silenceLimit = options.SilenceTimeout;
+        _messages = options.RemoteMessages;
         _fromAgent = new ActivityStream(stdout);
         _stderrRelay = new Thread(() => RelayStandardError(stderr)) { IsBackground = true, Name = "agent stderr" };
         _stderrRelay.Start();
@@ -49,31 +49,31 @@ internal abstract class RemoteShellAgent : RemoteAgent
     /// <summary>The program to run remotely: the one named, else sqlite3_rsync for its protocol, else null (the bootstrap script finds or brings sqlrsync).</summary>
     private static string? Program(string? named, AgentRequest request) => named ?? (request.Sqlite3Rsync ? "sqlite3_rsync" : null);
 
-    /// <summary>The remote command that starts the agent: the program <paramref name="named"/> (or sqlite3_rsync), else the bootstrap script.</summary>
-    protected static string CommandLine(string? named, bool allowUpload, string? uploadDirectory, AgentRequest request, bool quiet)
+    /// <summary>The remote command that starts the agent: the program named (or sqlite3_rsync), else the bootstrap script.</summary>
+    protected static string CommandLine(RemoteAgentOptions options, AgentRequest request)
     {
-        string? program = Program(named, request);
+        string? program = Program(options.RemoteProgram, request);
         if (request.Sqlite3Rsync)
         {
             return AgentCommandLine.WriteForSqlite3Rsync(program!, request);
         }
         return program is { } exe
-            ? AgentCommandLine.Write(exe, request, quiet)
-            : AgentBootstrap.CommandLine(request, quiet, allowUpload ? LocalExecutable.Current : null, uploadDirectory);
+            ? AgentCommandLine.Write(exe, request, options.Quiet)
+            : AgentBootstrap.CommandLine(request, options.Quiet, options.AllowUpload ? LocalExecutable.Current : null, options.UploadDirectory);
     }
 
     /// <summary>With the bootstrap script (no program named): answers it, sending this executable if asked, until the agent runs.</summary>
-    protected void BringUp(string? named, AgentRequest request, bool allowUpload, Action<string>? notices)
+    protected void BringUp(RemoteAgentOptions options, AgentRequest request)
     {
-        if (Program(named, request) is not null)
+        if (Program(options.RemoteProgram, request) is not null)
         {
             return;
         }
-        var upload = allowUpload ? LocalExecutable.Current : null;
-        long sent = AgentBootstrap.Converse(_fromAgent, ToAgent, upload, !allowUpload, Host);
+        var upload = options.AllowUpload ? LocalExecutable.Current : null;
+        long sent = AgentBootstrap.Converse(_fromAgent, ToAgent, upload, !options.AllowUpload, Host);
         if (sent > 0)
         {
-            notices?.Invoke($"sqlrsync copied itself to {Host} ({sent:N0} bytes, into its upload directory there)");
+            options.Notices?.Invoke($"sqlrsync copied itself to {Host} ({sent:N0} bytes, into its upload directory there)");
         }
     }
 

@@ -16,8 +16,8 @@ internal sealed class SshNetAgent : RemoteShellAgent
     private readonly Stream _toAgent;
     private readonly IAsyncResult _execution;
 
-    private SshNetAgent(SshClient client, SshCommand command, Stream toAgent, IAsyncResult execution, SshConnection connection)
-        : base(connection.Host, connection.RemoteProgram, command.OutputStream, command.ExtendedOutputStream, connection.SilenceTimeout, connection.RemoteMessages)
+    private SshNetAgent(SshClient client, SshCommand command, Stream toAgent, IAsyncResult execution, SshNetConnection connection)
+        : base(connection.Host, connection.Agent, command.OutputStream, command.ExtendedOutputStream)
     {
         _client = client;
         _command = command;
@@ -28,7 +28,7 @@ internal sealed class SshNetAgent : RemoteShellAgent
     public override Stream ToAgent => _toAgent;
 
     /// <exception cref="SyncException">The key cannot be read, the host cannot be reached, its key is refused, or the login fails.</exception>
-    public static SshNetAgent Start(SshConnection connection, AgentRequest request)
+    public static SshNetAgent Start(SshNetConnection connection, AgentRequest request)
     {
         var key = LoadKey(connection);
         var info = new ConnectionInfo(connection.Host, connection.Port, connection.User, new PrivateKeyAuthenticationMethod(connection.User, key))
@@ -57,12 +57,12 @@ internal sealed class SshNetAgent : RemoteShellAgent
                 _ => Transport($"cannot connect to {connection.Host} port {connection.Port}: {e.Message.TrimEnd('.')}"),
             };
         }
-        var command = client.CreateCommand(CommandLine(connection.RemoteProgram, connection.AllowUpload, connection.UploadDirectory, request, quiet: connection.RemoteMessages is null));
+        var command = client.CreateCommand(CommandLine(connection.Agent, request));
         var execution = command.BeginExecute();
         var agent = new SshNetAgent(client, command, command.CreateInputStream(), execution, connection);
         try
         {
-            agent.BringUp(connection.RemoteProgram, request, connection.AllowUpload, connection.Notices);
+            agent.BringUp(connection.Agent, request);
             return agent;
         }
         catch
@@ -93,7 +93,7 @@ internal sealed class SshNetAgent : RemoteShellAgent
     protected override int? WaitForExit(TimeSpan limit) => _execution.AsyncWaitHandle.WaitOne(limit) ? _command.ExitStatus : null;
 
     /// <summary>Null when the key may be trusted; otherwise the one line that says why not and what to do.</summary>
-    private static string? CheckHostKey(SshConnection connection, byte[] key)
+    private static string? CheckHostKey(SshNetConnection connection, byte[] key)
     {
         string file = connection.KnownHostsFile;
         string name = KnownHosts.NameFor(connection.Host, connection.Port);
@@ -118,7 +118,7 @@ internal sealed class SshNetAgent : RemoteShellAgent
         }
     }
 
-    private static PrivateKeyFile LoadKey(SshConnection connection)
+    private static PrivateKeyFile LoadKey(SshNetConnection connection)
     {
         string source = connection.PrivateKeyFile ?? "the private key text";
         try

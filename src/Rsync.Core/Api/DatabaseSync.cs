@@ -137,7 +137,7 @@ public static class DatabaseSync
         IProgress<SyncProgress>? progress = null, CancellationToken cancellationToken = default)
     {
         var settings = options ?? new SyncOptions();
-        return Start(cancellationToken, () => OriginRole.Run(originPath, input, output, settings, new ProgressTracker(progress, cancellationToken)));
+        return Start(cancellationToken, () => SqlRsyncOrigin.Run(originPath, input, output, settings, new ProgressTracker(progress, cancellationToken)));
     }
 
     /// <summary>Plays the replica's side of a sync over a pair of streams, for a transport of your own (see <see cref="RunOriginAsync"/>).</summary>
@@ -154,7 +154,7 @@ public static class DatabaseSync
         IProgress<SyncProgress>? progress = null, CancellationToken cancellationToken = default)
     {
         var settings = options ?? new SyncOptions();
-        return Start(cancellationToken, () => ReplicaRole.Run(replicaPath, input, output, settings, new ProgressTracker(progress, cancellationToken)));
+        return Start(cancellationToken, () => SqlRsyncReplica.Run(replicaPath, input, output, settings, new ProgressTracker(progress, cancellationToken)));
     }
 
     /// <summary>
@@ -167,15 +167,15 @@ public static class DatabaseSync
     /// <exception cref="SyncException">The application already set another SQLite through SQLitePCLRaw (<see cref="SyncFailure.Incompatible"/>).</exception>
     public static string InitializeSqlite()
     {
-        NativeSqlite.ShareWithSqlitePclRaw();
-        return NativeSqlite.Version;
+        SqliteLibrary.ShareWithSqlitePclRaw();
+        return SqliteLibrary.Version;
     }
 
     /// <summary>The version of the SQLite sqlrsync runs on, such as "3.54.1".</summary>
-    public static string SqliteVersion => NativeSqlite.Version;
+    public static string SqliteVersion => SqliteLibrary.Version;
 
     /// <summary>Whether that SQLite has sqlite_dbpage, without which it cannot sync (a broken build).</summary>
-    public static bool SqliteHasDbpage => NativeSqlite.HasDbpage;
+    public static bool SqliteHasDbpage => SqliteLibrary.HasDbpage;
 
     private static SyncResult Run(SyncEndpoint origin, SyncEndpoint replica, SyncOptions options, ProgressTracker progress)
     {

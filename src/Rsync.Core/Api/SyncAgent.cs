@@ -84,7 +84,7 @@ public static class SyncAgent
             {
                 _ = request.Sqlite3Rsync
                     ? Sqlite3RsyncOrigin.Run(request.Path, input, output, sync, new ProgressTracker(), Sqlite3RsyncProtocol.LatestVersion)
-                    : OriginRole.Run(request.Path, input, output, sync, new ProgressTracker());
+                    : SqlRsyncOrigin.Run(request.Path, input, output, sync, new ProgressTracker());
             }
             else
             {
@@ -92,7 +92,7 @@ public static class SyncAgent
                 var peer = new PutBackStream(input, first);
                 _ = Sqlite3RsyncProtocol.StartsConversation(first)
                     ? Sqlite3RsyncReplica.Run(request.Path, peer, output, sync, new ProgressTracker(), Sqlite3RsyncProtocol.LatestVersion)
-                    : ReplicaRole.Run(request.Path, peer, output, sync, new ProgressTracker());
+                    : SqlRsyncReplica.Run(request.Path, peer, output, sync, new ProgressTracker());
             }
         }
         catch (Exception e) when (e is IOException or ProtocolException)
@@ -123,7 +123,7 @@ public static class SyncAgent
             else
             {
                 var writer = new FrameWriter(output);
-                ErrorMessage.Write(writer, (byte)SyncFailure.Refused, reason);
+                new Error((byte)SyncFailure.Refused, reason).WriteTo(writer);
                 writer.Flush();
             }
         }

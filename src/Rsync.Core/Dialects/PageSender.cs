@@ -15,7 +15,7 @@ namespace SqlRsync.Dialects;
 /// differ from the replica's, after a round trip per batch that fetches the replica's block hashes.
 /// Keeps the digest of the page stream (whole pages, as the replica rebuilds them) for Done.
 /// </summary>
-internal sealed class PageSender(PeerConnection peer, int pageSize, OptionFlags agreed, SyncRun run)
+internal sealed class PageSender(SqlRsyncConversation peer, int pageSize, OptionFlags agreed, SyncRun run)
 {
     private readonly FrameWriter _writer = peer.Writer;
     private readonly uint _lockBytePage = LockBytePage.For(pageSize);
@@ -95,7 +95,7 @@ internal sealed class PageSender(PeerConnection peer, int pageSize, OptionFlags 
         int length = PageBlocks.Gather(data, mask, _blocks);
         _bytesSavedByDeltas += data.Length - length;
         var body = Encode(_blocks.AsSpan(0, length), out var encoding);
-        PageDeltaMessage.Write(_writer, pageNumber, mask, encoding, body);
+        new PageDelta(pageNumber, mask, encoding, body).WriteTo(_writer);
         Sent(pageNumber, data, body.Length);
     }
 
@@ -106,7 +106,7 @@ internal sealed class PageSender(PeerConnection peer, int pageSize, OptionFlags 
             return;
         }
         var body = Encode(data, out var encoding);
-        PageMessage.Write(_writer, pageNumber, encoding, body);
+        new Page(pageNumber, encoding, body).WriteTo(_writer);
         Sent(pageNumber, data, body.Length);
     }
 

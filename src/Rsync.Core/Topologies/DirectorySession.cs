@@ -77,7 +77,7 @@ internal static class DirectorySession
                     }
                     catch (SyncException refused)
                     {
-                        ErrorMessage.Write(writer, (byte)refused.Reason, refused.Message);
+                        new Error((byte)refused.Reason, refused.Message).WriteTo(writer);
                     }
                     writer.Write(MessageType.DatabaseEnd, []);
                     writer.Flush();
@@ -167,7 +167,7 @@ internal static class DirectorySession
                 var (type, payload) = reader.Read();
                 if (type == MessageType.Error)
                 {
-                    var refused = (SyncException)FailureText.Normalize(ErrorMessage.Parse(payload.Span));
+                    var refused = (SyncException)FailureText.Normalize(Error.Parse(payload.Span).ToException());
                     failure = agentHost is null ? refused : FailureText.FromHost(agentHost, refused);
                     (type, payload) = reader.Read();
                 }
@@ -187,7 +187,7 @@ internal static class DirectorySession
     {
         result = null;
         SyncException? failure = null;
-        var peer = new PeerConnection(reader, writer, isOrigin ? Role.Origin : Role.Replica);
+        var peer = new SqlRsyncConversation(reader, writer, isOrigin ? Role.Origin : Role.Replica);
         try
         {
             string path;
@@ -201,7 +201,7 @@ internal static class DirectorySession
                 peer.TrySendError(refused);
                 throw;
             }
-            result = isOrigin ? OriginRole.Run(path, peer, options, progress) : ReplicaRole.Run(path, peer, options, progress);
+            result = isOrigin ? SqlRsyncOrigin.Run(path, peer, options, progress) : SqlRsyncReplica.Run(path, peer, options, progress);
         }
         catch (SyncException e)
         {

@@ -88,7 +88,7 @@ internal static class FanOutSync
         });
         foreach (var branch in branches)
         {
-            branch.Step(() => OriginRole.SendSnapshotInfo(source, branch.Peer, branch.Run));
+            branch.Step(() => SqlRsyncOrigin.SendSnapshotInfo(source, branch.Peer, branch.Run));
         }
         var pages = new SharedPages(source, source.PageSize);
         HashTree? tree = null;
@@ -113,7 +113,7 @@ internal static class FanOutSync
         Parallel.ForEach(branches.Where(branch => branch.IsAlive), new ParallelOptions { MaxDegreeOfParallelism = jobs }, branch =>
         {
             branch.Run.OriginHashing = hashing;
-            branch.Step(() => OriginRole.CompareAndSend(pages, source.PageSize, branch.ReplicaPageCount > 0 ? tree : null,
+            branch.Step(() => SqlRsyncOrigin.CompareAndSend(pages, source.PageSize, branch.ReplicaPageCount > 0 ? tree : null,
                 branch.Peer, branch.Agreed, branch.Run, releaseSnapshot: branch.LeaveSnapshot), onFailure: branch.LeaveSnapshot);
             branch.Step(branch.Finish);
         });
@@ -184,8 +184,8 @@ internal static class FanOutSync
             {
                 _link = replica is RemoteEndpoint remote
                     ? PeerLink.ToAgent(remote, new AgentRequest(AgentRole.Replica, remote.Path) { BusyTimeout = _options.BusyTimeout })
-                    : PeerLink.InProcess((input, output) => ReplicaRole.Run(replica.Path, input, output, _options, new ProgressTracker(cancellation: _replicaCancellation.Token)));
-                Peer = new PeerConnection(_link.FromPeer, _link.ToPeer, Role.Origin);
+                    : PeerLink.InProcess((input, output) => SqlRsyncReplica.Run(replica.Path, input, output, _options, new ProgressTracker(cancellation: _replicaCancellation.Token)));
+                Peer = new SqlRsyncConversation(_link.FromPeer, _link.ToPeer, Role.Origin);
             });
         }
 
@@ -194,7 +194,7 @@ internal static class FanOutSync
         /// <summary>Says that this replica needs the origin's snapshot no more (its last page has left, or it failed).</summary>
         public Action LeaveSnapshot { get; set; } = () => { };
 
-        public PeerConnection Peer { get; private set; } = null!;
+        public SqlRsyncConversation Peer { get; private set; } = null!;
 
         public OptionFlags Agreed { get; private set; }
 
@@ -209,7 +209,7 @@ internal static class FanOutSync
 
         public void Greet(OriginFile file)
         {
-            (Agreed, var replica) = OriginRole.Greet(Peer, file, _options, Run);
+            (Agreed, var replica) = SqlRsyncOrigin.Greet(Peer, file, _options, Run);
             ReplicaPageCount = replica.PageCount;
         }
 

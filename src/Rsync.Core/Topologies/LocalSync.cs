@@ -19,7 +19,7 @@ internal static class LocalSync
     {
         using var replicaCancellation = new PeerCancellation(progress);
         var replicaProgress = new ProgressTracker(cancellation: replicaCancellation.Token);
-        using var link = PeerLink.InProcess((input, output) => ReplicaRole.Run(replicaPath, input, output, options, replicaProgress));
-        return link.Converse(() => OriginRole.Run(originPath, link.FromPeer, link.ToPeer, options, progress));
+        using var link = PeerLink.InProcess((input, output) => SqlRsyncReplica.Run(replicaPath, input, output, options, replicaProgress));
+        return link.Converse(() => SqlRsyncOrigin.Run(originPath, link.FromPeer, link.ToPeer, options, progress));
     }
 }

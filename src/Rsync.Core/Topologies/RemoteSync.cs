@@ -44,8 +44,8 @@ internal static class RemoteSync
             try
             {
                 return Converse(link, progress, () => pull
-                    ? ReplicaRole.Run(localPath, link.FromPeer, link.ToPeer, options, progress)
-                    : OriginRole.Run(localPath, link.FromPeer, link.ToPeer, options, progress));
+                    ? SqlRsyncReplica.Run(localPath, link.FromPeer, link.ToPeer, options, progress)
+                    : SqlRsyncOrigin.Run(localPath, link.FromPeer, link.ToPeer, options, progress));
             }
             catch (SyncException) when (link.Agent.IsSqlite3Rsync)
             {

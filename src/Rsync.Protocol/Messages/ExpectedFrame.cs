@@ -8,7 +8,7 @@ internal static class ExpectedFrame
     {
         if (actual == MessageType.Error)
         {
-            throw ErrorMessage.Parse(payload);
+            throw Error.Parse(payload).ToException();
         }
         if (actual != expected)
         {

@@ -23,20 +23,4 @@ internal readonly record struct HashingFigures(ulong Microseconds, ulong Bytes)
 
     internal static HashingFigures Read(ref PayloadReader reader) =>
         new(BinaryPrimitives.ReadUInt64LittleEndian(reader.Bytes(8)), BinaryPrimitives.ReadUInt64LittleEndian(reader.Bytes(8)));
-
-    /// <summary>Committed carries the replica's figures and nothing else.</summary>
-    public void WriteCommitted(FrameWriter writer)
-    {
-        Span<byte> payload = stackalloc byte[Length];
-        Write(payload);
-        writer.Write(MessageType.Committed, payload);
-    }
-
-    public static HashingFigures ParseCommitted(ReadOnlySpan<byte> payload)
-    {
-        var reader = new PayloadReader(payload, MessageType.Committed);
-        var figures = Read(ref reader);
-        reader.End();
-        return figures;
-    }
 }

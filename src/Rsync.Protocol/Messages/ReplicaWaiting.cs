@@ -6,9 +6,13 @@ namespace SqlRsync.Protocol.Messages;
 /// hello announced <see cref="Capabilities.WaitNotice"/>: it lets the side the user watches say what
 /// the sync waits for.
 /// </summary>
-internal static class ReplicaWaiting
+internal readonly record struct ReplicaWaiting
 {
-    public static void Write(FrameWriter writer) => writer.Write(MessageType.ReplicaWaiting, []);
+    public void WriteTo(FrameWriter writer) => writer.Write(MessageType.ReplicaWaiting, []);
 
-    public static void Parse(ReadOnlySpan<byte> payload) => new PayloadReader(payload, MessageType.ReplicaWaiting).End();
+    public static ReplicaWaiting Parse(ReadOnlySpan<byte> payload)
+    {
+        new PayloadReader(payload, MessageType.ReplicaWaiting).End();
+        return default;
+    }
 }

@@ -91,7 +91,7 @@ public class LayerTests
     {
         var failing = Failing("SqlRsync.Dialects", ["SqlRsync.Engine.ReplicaSession"]);
 
-        Assert.Contains(failing, line => line.StartsWith("SqlRsync.Dialects.ReplicaRole", StringComparison.Ordinal));
+        Assert.Contains(failing, line => line.StartsWith("SqlRsync.Dialects.SqlRsyncReplica", StringComparison.Ordinal));
     }
 
     /// <summary>Types of namespace <paramref name="name"/> (exactly) that depend on any of <paramref name="forbidden"/>, with why.</summary>

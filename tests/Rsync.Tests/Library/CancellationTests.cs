@@ -77,7 +77,7 @@ public sealed class CancellationTests : IDisposable
             Sync.SyncMatrixTests.Change(Path.Join(origins, name), Sync.SyncMatrixTests.Situation.ThirtyPercentChanged);
         }
         var b = File.ReadAllBytes(Path.Join(replicas, "b.db"));
-        var agent = new OpenSshEndpoint("host", replicas, new OpenSshOptions { SshCommand = [LocalSsh.Script(_dir)], RemoteProgram = LocalSsh.Agent(_dir) });
+        var agent = new OpenSshEndpoint("host", replicas, new OpenSshOptions { SshCommand = [LocalSsh.Script(_dir)], Agent = new RemoteAgentOptions { RemoteProgram = LocalSsh.Agent(_dir) } });
         using var reader = new SqliteShell(Path.Join(replicas, "a.db"));
         reader.Run("BEGIN; SELECT count(*) FROM items;");
         using var source = new CancellationTokenSource();

@@ -19,12 +19,12 @@ public sealed class SshNetTests(SshSyncTests.Server server) : IClassFixture<SshS
     public void Dispose() => _dir.Dispose();
 
     /// <summary>A connection to the test sshd as this user with its authorized key, checking <paramref name="knownHosts"/>.</summary>
-    private SshConnection Connection(string knownHosts, string? key = null) => new("127.0.0.1", Environment.UserName)
+    private SshNetConnection Connection(string knownHosts, string? key = null) => new("127.0.0.1", Environment.UserName)
     {
         Port = Ssh.Port,
         PrivateKeyFile = key ?? Ssh.UserKey,
         KnownHostsFile = knownHosts,
-        RemoteProgram = Ssh.Exe,
+        Agent = new RemoteAgentOptions { RemoteProgram = Ssh.Exe },
     };
 
     /// <summary>A known_hosts file that lists the test sshd's real key under <paramref name="name"/>.</summary>
@@ -47,17 +47,17 @@ public sealed class SshNetTests(SshSyncTests.Server server) : IClassFixture<SshS
         TestDatabase.Create(origin, rows: 3000);
         var connection = Connection(KnownHostsListing($"[127.0.0.1]:{Ssh.Port}"));
 
-        var push = Run(SyncEndpoint.Local(origin), new SshEndpoint(connection, remote));
+        var push = Run(SyncEndpoint.Local(origin), new SshNetEndpoint(connection, remote));
         Assert.Equal(push.OriginPageCount - (push.OriginPageCount >= 262145 ? 1u : 0u), push.PagesSent);
         Sync.SyncMatrixTests.AssertSynced(origin, remote, 4096);
 
         Sync.SyncMatrixTests.Change(origin, Sync.SyncMatrixTests.Situation.OnePercentChanged);
-        var update = Run(SyncEndpoint.Local(origin), new SshEndpoint(connection, remote));
+        var update = Run(SyncEndpoint.Local(origin), new SshNetEndpoint(connection, remote));
         Assert.True(update.PagesSent < update.OriginPageCount / 2);
         Sync.SyncMatrixTests.AssertSynced(origin, remote, 4096);
 
         var pulled = _dir.File("pulled.db");
-        Run(new SshEndpoint(connection, remote), SyncEndpoint.Local(pulled));
+        Run(new SshNetEndpoint(connection, remote), SyncEndpoint.Local(pulled));
         Sync.SyncMatrixTests.AssertSynced(remote, pulled, 4096);
     }
 
@@ -72,7 +72,7 @@ public sealed class SshNetTests(SshSyncTests.Server server) : IClassFixture<SshS
         var origin = _dir.File("origin.db");
         TestDatabase.Create(origin, rows: 300);
 
-        Run(SyncEndpoint.Local(origin), new SshEndpoint(Connection(knownHosts), _dir.File("remote.db")));
+        Run(SyncEndpoint.Local(origin), new SshNetEndpoint(Connection(knownHosts), _dir.File("remote.db")));
 
         Sync.SyncMatrixTests.AssertSynced(origin, _dir.File("remote.db"), 4096);
     }
@@ -89,7 +89,7 @@ public sealed class SshNetTests(SshSyncTests.Server server) : IClassFixture<SshS
         var knownHosts = _dir.File("known_hosts");
         File.WriteAllText(knownHosts, $"[127.0.0.1]:{Ssh.Port} ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIDGo8VJ8uRBLmyhJgS4Fl0CA0xXq2ybTmMO4yrcZJq3M\n");
 
-        var error = Assert.Throws<SyncException>(() => Run(SyncEndpoint.Local(origin), new SshEndpoint(Connection(knownHosts), replica)));
+        var error = Assert.Throws<SyncException>(() => Run(SyncEndpoint.Local(origin), new SshNetEndpoint(Connection(knownHosts), replica)));
 
         Assert.Equal(SyncFailure.Transport, error.Reason);
         Assert.StartsWith($"the host key of [127.0.0.1]:{Ssh.Port} has changed (ssh-ed25519 SHA256:", error.Message);
@@ -104,7 +104,7 @@ public sealed class SshNetTests(SshSyncTests.Server server) : IClassFixture<SshS
         var origin = _dir.File("origin.db");
         TestDatabase.Create(origin, rows: 300);
         var knownHosts = _dir.File("ssh/known_hosts");
-        var remote = new SshEndpoint(Connection(knownHosts), _dir.File("remote.db"));
+        var remote = new SshNetEndpoint(Connection(knownHosts), _dir.File("remote.db"));
 
         var error = Assert.Throws<SyncException>(() => Run(SyncEndpoint.Local(origin), remote));
         Assert.StartsWith($"the host key of [127.0.0.1]:{Ssh.Port} (ssh-ed25519 SHA256:", error.Message);
@@ -112,9 +112,9 @@ public sealed class SshNetTests(SshSyncTests.Server server) : IClassFixture<SshS
         Assert.False(File.Exists(knownHosts));
         Assert.False(File.Exists(_dir.File("remote.db")));
 
-        var acceptNew = new SshEndpoint(new SshConnection("127.0.0.1", Environment.UserName)
+        var acceptNew = new SshNetEndpoint(new SshNetConnection("127.0.0.1", Environment.UserName)
         {
-            Port = Ssh.Port, PrivateKeyFile = Ssh.UserKey, KnownHostsFile = knownHosts, RemoteProgram = Ssh.Exe, AcceptNewHostKey = true,
+            Port = Ssh.Port, PrivateKeyFile = Ssh.UserKey, KnownHostsFile = knownHosts, Agent = new RemoteAgentOptions { RemoteProgram = Ssh.Exe }, AcceptNewHostKey = true,
         }, _dir.File("remote.db"));
         Run(SyncEndpoint.Local(origin), acceptNew);
         Assert.Equal($"[127.0.0.1]:{Ssh.Port} {Ssh.HostPublicKey}\n", File.ReadAllText(knownHosts));
@@ -137,13 +137,13 @@ public sealed class SshNetTests(SshSyncTests.Server server) : IClassFixture<SshS
         var key = Ssh.AddUserKey($"key-{type}-{Guid.NewGuid():N}", type, passphrase);
         var origin = _dir.File("origin.db");
         TestDatabase.Create(origin, rows: 300);
-        var connection = new SshConnection("127.0.0.1", Environment.UserName)
+        var connection = new SshNetConnection("127.0.0.1", Environment.UserName)
         {
             Port = Ssh.Port, PrivateKey = File.ReadAllText(key), Passphrase = passphrase.Length > 0 ? passphrase : null,
-            KnownHostsFile = KnownHostsListing($"[127.0.0.1]:{Ssh.Port}"), RemoteProgram = Ssh.Exe,
+            KnownHostsFile = KnownHostsListing($"[127.0.0.1]:{Ssh.Port}"), Agent = new RemoteAgentOptions { RemoteProgram = Ssh.Exe },
         };
 
-        Run(SyncEndpoint.Local(origin), new SshEndpoint(connection, _dir.File("remote.db")));
+        Run(SyncEndpoint.Local(origin), new SshNetEndpoint(connection, _dir.File("remote.db")));
 
         Sync.SyncMatrixTests.AssertSynced(origin, _dir.File("remote.db"), 4096);
         Assert.DoesNotContain("BEGIN", connection.ToString());
@@ -159,11 +159,11 @@ public sealed class SshNetTests(SshSyncTests.Server server) : IClassFixture<SshS
         TestDatabase.Create(origin, rows: 100);
         var knownHosts = KnownHostsListing($"[127.0.0.1]:{Ssh.Port}");
 
-        var missing = Assert.Throws<SyncException>(() => Run(SyncEndpoint.Local(origin), new SshEndpoint(Connection(knownHosts, key), _dir.File("remote.db"))));
+        var missing = Assert.Throws<SyncException>(() => Run(SyncEndpoint.Local(origin), new SshNetEndpoint(Connection(knownHosts, key), _dir.File("remote.db"))));
         Assert.Contains("has a passphrase; give it (SQLRSYNC_SSH_PASSPHRASE)", missing.Message);
 
-        var wrong = new SshConnection("127.0.0.1", Environment.UserName) { Port = Ssh.Port, PrivateKeyFile = key, Passphrase = "not " + Passphrase, KnownHostsFile = knownHosts };
-        var error = Assert.Throws<SyncException>(() => Run(SyncEndpoint.Local(origin), new SshEndpoint(wrong, _dir.File("remote.db"))));
+        var wrong = new SshNetConnection("127.0.0.1", Environment.UserName) { Port = Ssh.Port, PrivateKeyFile = key, Passphrase = "not " + Passphrase, KnownHostsFile = knownHosts };
+        var error = Assert.Throws<SyncException>(() => Run(SyncEndpoint.Local(origin), new SshNetEndpoint(wrong, _dir.File("remote.db"))));
         Assert.Contains($"cannot read {key}", error.Message);
         Assert.DoesNotContain(Passphrase, error.ToString());
         Assert.DoesNotContain(Passphrase, wrong.ToString());
@@ -179,7 +179,7 @@ public sealed class SshNetTests(SshSyncTests.Server server) : IClassFixture<SshS
         TestDatabase.Create(origin, rows: 100);
 
         var error = Assert.Throws<SyncException>(() =>
-            Run(SyncEndpoint.Local(origin), new SshEndpoint(Connection(KnownHostsListing($"[127.0.0.1]:{Ssh.Port}"), stranger), _dir.File("remote.db"))));
+            Run(SyncEndpoint.Local(origin), new SshNetEndpoint(Connection(KnownHostsListing($"[127.0.0.1]:{Ssh.Port}"), stranger), _dir.File("remote.db"))));
 
         Assert.Equal(SyncFailure.Transport, error.Reason);
         Assert.StartsWith($"ssh to 127.0.0.1 as {Environment.UserName} failed: the server did not accept the key", error.Message);
@@ -230,14 +230,14 @@ public sealed class SshNetTests(SshSyncTests.Server server) : IClassFixture<SshS
         var replica = _dir.File("remote.db");
         TestDatabase.Create(origin, rows: 300);
         var connection = Connection(KnownHostsListing($"[127.0.0.1]:{Ssh.Port}"));
-        Run(SyncEndpoint.Local(origin), new SshEndpoint(connection, replica));
+        Run(SyncEndpoint.Local(origin), new SshNetEndpoint(connection, replica));
         using var holder = new SqliteShell(replica);
         holder.Run("BEGIN IMMEDIATE;");
 
-        var busy = Assert.Throws<SyncException>(() => Run(SyncEndpoint.Local(origin), new SshEndpoint(connection, replica), new SyncOptions { BusyTimeout = TimeSpan.FromSeconds(1) }));
+        var busy = Assert.Throws<SyncException>(() => Run(SyncEndpoint.Local(origin), new SshNetEndpoint(connection, replica), new SyncOptions { BusyTimeout = TimeSpan.FromSeconds(1) }));
         holder.Run("COMMIT;");
         TestDatabase.Sqlite3Cli(replica, "DELETE FROM items WHERE id < 10");
-        var refused = Assert.Throws<SyncException>(() => Run(SyncEndpoint.Local(origin), new SshEndpoint(connection, replica)));
+        var refused = Assert.Throws<SyncException>(() => Run(SyncEndpoint.Local(origin), new SshNetEndpoint(connection, replica)));
 
         Assert.Equal(SyncFailure.Busy, busy.Reason);
         Assert.StartsWith($"127.0.0.1: replica {replica} is locked by another writer", busy.Message);

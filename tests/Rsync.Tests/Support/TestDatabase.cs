@@ -9,7 +9,7 @@ public static class TestDatabase
     /// <summary>An open connection without pooling, so closing it really closes the file.</summary>
     public static SqliteConnection Connect(string path, bool readOnly = false)
     {
-        NativeSqlite.ShareWithSqlitePclRaw();
+        SqliteLibrary.ShareWithSqlitePclRaw();
         var builder = new SqliteConnectionStringBuilder
         {
             DataSource = path,

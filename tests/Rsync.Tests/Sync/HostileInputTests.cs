@@ -234,7 +234,7 @@ public class HostileInputTests
         var replica = dir.File("replica.db");
         var (stream, writer) = StartOriginTranscript();
         new SendPlan(1, default).WriteTo(writer);
-        PageMessage.Write(writer, pageNumber, PageEncoding.Raw, new byte[4096]);
+        new Page(pageNumber, PageEncoding.Raw, new byte[4096]).WriteTo(writer);
         writer.Flush();
 
         var error = Assert.Throws<SyncException>(() => Syncs.Replica(replica, new MemoryStream(stream.ToArray()), Stream.Null, Settings));
@@ -252,7 +252,7 @@ public class HostileInputTests
         var replica = dir.File("replica.db");
         var (stream, writer) = StartOriginTranscript();
         new SendPlan(1, default).WriteTo(writer);
-        PageMessage.Write(writer, 2, PageEncoding.Raw, new byte[length]);
+        new Page(2, PageEncoding.Raw, new byte[length]).WriteTo(writer);
         writer.Flush();
 
         var error = Assert.Throws<SyncException>(() => Syncs.Replica(replica, new MemoryStream(stream.ToArray()), Stream.Null, Settings));
@@ -271,7 +271,7 @@ public class HostileInputTests
         new SendPlan(plannedPages, default).WriteTo(writer);
         for (uint page = 1; page <= pagesSent; page++)
         {
-            PageMessage.Write(writer, page, PageEncoding.Raw, new byte[4096]);
+            new Page(page, PageEncoding.Raw, new byte[4096]).WriteTo(writer);
         }
         writer.Flush();
 
@@ -367,7 +367,7 @@ public class HostileInputTests
         new SendPlan(2, default).WriteTo(writer);
         if (pageWrittenFirst > 0)
         {
-            PageMessage.Write(writer, pageWrittenFirst, PageEncoding.Raw, new byte[4096]);
+            new Page(pageWrittenFirst, PageEncoding.Raw, new byte[4096]).WriteTo(writer);
         }
         BlockMessages.WriteRequest(writer, pages ?? [.. Enumerable.Range(1, 4097).Select(page => (uint)page)], seed: 1);
         writer.Flush();

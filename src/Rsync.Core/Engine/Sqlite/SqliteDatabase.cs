@@ -48,7 +48,7 @@ internal sealed class SqliteDatabase : IDisposable
 
     private static nint OpenConnection(string path, bool create)
     {
-        NativeSqlite.EnsureDbpage();
+        SqliteLibrary.EnsureDbpage();
         // READWRITE falls back to read-only by itself when the file is write-protected. NOFOLLOW: the
         // paths sqlrsync opens are resolved already (PathPolicy); a link that appears since is refused.
         int flags = SqliteNative.OpenReadWrite | SqliteNative.OpenNoMutex | SqliteNative.OpenNoFollow;

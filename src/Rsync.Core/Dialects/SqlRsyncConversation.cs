@@ -8,11 +8,11 @@ namespace SqlRsync.Dialects;
 /// One side's end of a sync conversation: frames in and out, the hello exchange, and telling the
 /// peer why we gave up.
 /// </summary>
-internal sealed class PeerConnection(FrameReader reader, FrameWriter writer, Role role)
+internal sealed class SqlRsyncConversation(FrameReader reader, FrameWriter writer, Role role)
 {
     private bool _helloSent;
 
-    public PeerConnection(Stream input, Stream output, Role role)
+    public SqlRsyncConversation(Stream input, Stream output, Role role)
         : this(new FrameReader(input), new FrameWriter(output), role)
     {
     }
@@ -102,7 +102,7 @@ internal sealed class PeerConnection(FrameReader reader, FrameWriter writer, Rol
             {
                 SendHello(OptionFlags.None);
             }
-            ErrorMessage.Write(Writer, (byte)failure.Reason, failure.Message);
+            new Error((byte)failure.Reason, failure.Message).WriteTo(Writer);
             Writer.Flush();
         }
         catch (Exception e) when (e is IOException or ObjectDisposedException or OperationCanceledException)

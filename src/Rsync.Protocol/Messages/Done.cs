@@ -7,7 +7,7 @@ namespace SqlRsync.Protocol.Messages;
 /// everything sent (each page number and its uncompressed bytes). The replica commits only when
 /// all three match what it received: a garbled or partial page stream is never committed.
 /// </summary>
-internal readonly record struct DoneMessage(uint PageCount, uint PagesSent, UInt128 Digest)
+internal readonly record struct Done(uint PageCount, uint PagesSent, UInt128 Digest)
 {
     public const int Length = 24;
 
@@ -20,10 +20,10 @@ internal readonly record struct DoneMessage(uint PageCount, uint PagesSent, UInt
         writer.Write(MessageType.Done, payload);
     }
 
-    public static DoneMessage Parse(ReadOnlySpan<byte> payload)
+    public static Done Parse(ReadOnlySpan<byte> payload)
     {
         var reader = new PayloadReader(payload, MessageType.Done);
-        var done = new DoneMessage(reader.U32(), reader.U32(), BinaryPrimitives.ReadUInt128LittleEndian(reader.Bytes(16)));
+        var done = new Done(reader.U32(), reader.U32(), BinaryPrimitives.ReadUInt128LittleEndian(reader.Bytes(16)));
         reader.End();
         return done;
     }

@@ -20,14 +20,14 @@ namespace SqlRsync.Dialects;
 /// and sqlrsync has no record of it) or that another program changed since sqlrsync last wrote it is
 /// refused before anything is written (<see cref="ReplicaGuard"/>).
 /// </summary>
-internal static class ReplicaRole
+internal static class SqlRsyncReplica
 {
     /// <summary>Runs the replica's side of one sync over a pair of streams.</summary>
     public static SyncResult Run(string replicaPath, Stream input, Stream output, SyncOptions options, ProgressTracker progress) =>
-        Run(replicaPath, new PeerConnection(input, output, Role.Replica), options, progress);
+        Run(replicaPath, new SqlRsyncConversation(input, output, Role.Replica), options, progress);
 
     /// <summary>Runs the replica's side of one sync over <paramref name="peer"/> (which a directory session shares between databases).</summary>
-    public static SyncResult Run(string replicaPath, PeerConnection peer, SyncOptions options, ProgressTracker progress)
+    public static SyncResult Run(string replicaPath, SqlRsyncConversation peer, SyncOptions options, ProgressTracker progress)
     {
         var run = new SyncRun(progress);
         ReplicaSession? replica = null;
@@ -43,7 +43,7 @@ internal static class ReplicaRole
                 progress.Enter(SyncPhase.Waiting);
                 if (peer.PeerCapabilities.HasFlag(Capabilities.WaitNotice))
                 {
-                    ReplicaWaiting.Write(peer.Writer);
+                    default(ReplicaWaiting).WriteTo(peer.Writer);
                     peer.Writer.Flush();
                 }
             }, run);
@@ -71,7 +71,7 @@ internal static class ReplicaRole
                 run.PageBytesRaw = (long)plan.Pages * info.PageSize;
             }
 
-            run.ReplicaHashing.WriteCommitted(peer.Writer);
+            new Committed(run.ReplicaHashing).WriteTo(peer.Writer);
             peer.Writer.Flush();
             run.RoundTrips++;
             progress.Enter(SyncPhase.Finished);
@@ -102,7 +102,7 @@ internal static class ReplicaRole
     }
 
     /// <summary>Sends the top level of the tree, then the children of each node the origin asks about, level by level.</summary>
-    private static void AnswerHashQuestions(HashTree tree, PeerConnection peer, SyncRun run)
+    private static void AnswerHashQuestions(HashTree tree, SqlRsyncConversation peer, SyncRun run)
     {
         run.Progress.Enter(SyncPhase.Comparing);
         var shape = tree.Shape;
@@ -133,7 +133,7 @@ internal static class ReplicaRole
     /// place a page number or length from the peer is checked — until Done, and checks Done; answers
     /// the origin's block requests on the way. In a dry run no page may come.
     /// </summary>
-    private static void ReceivePages(ReplicaSession replica, uint originPageCount, bool deltas, PeerConnection peer, SyncRun run)
+    private static void ReceivePages(ReplicaSession replica, uint originPageCount, bool deltas, SqlRsyncConversation peer, SyncRun run)
     {
         int pageSize = replica.Info.PageSize;
         uint expectedPages = replica.Writes ? run.PagesSent : 0;
@@ -165,12 +165,19 @@ internal static class ReplicaRole
             ReadOnlySpan<byte> body;
             if (type == MessageType.Page)
             {
-                pageNumber = PageMessage.Parse(payload.Span, out encoding, out body);
+                var whole = Page.Parse(payload.Span);
+                pageNumber = whole.PageNumber;
+                encoding = whole.Encoding;
+                body = whole.Body;
                 awaitingDelta.Remove(pageNumber);
             }
             else
             {
-                pageNumber = PageDeltaMessage.Parse(payload.Span, out mask, out encoding, out body);
+                var delta = PageDelta.Parse(payload.Span);
+                pageNumber = delta.PageNumber;
+                mask = delta.Mask;
+                encoding = delta.Encoding;
+                body = delta.Blocks;
                 if (!awaitingDelta.Remove(pageNumber))
                 {
                     throw new ProtocolException($"the origin sent a delta of page {pageNumber}, whose blocks it did not ask for");
@@ -192,7 +199,7 @@ internal static class ReplicaRole
                 var old = replica.Existing!.ReadPage(pageNumber);
                 oldLeaf = PageHasher.Hash(pageNumber, old, lockBytePage);
                 old.CopyTo(page);
-                PageBlocks.Apply(page, mask, Decode(pageNumber, encoding, body, blocks.AsSpan(0, PageDeltaMessage.BlocksLength(mask, pageSize))));
+                PageBlocks.Apply(page, mask, Decode(pageNumber, encoding, body, blocks.AsSpan(0, PageDelta.BlocksLength(mask, pageSize))));
                 data = page;
             }
             else
@@ -206,7 +213,7 @@ internal static class ReplicaRole
             run.Progress.Advance(1, body.Length);
         }
 
-        var done = DoneMessage.Parse(peer.Expect(MessageType.Done).Span);
+        var done = Done.Parse(peer.Expect(MessageType.Done).Span);
         if (done.PageCount != originPageCount || done.PagesSent != digest.Pages || digest.Pages != expectedPages || done.Digest != digest.Value)
         {
             throw new ProtocolException($"the page stream does not match the origin's digest ({digest.Pages} pages received, {done.PagesSent} sent): nothing was committed");
@@ -240,7 +247,7 @@ internal static class ReplicaRole
     /// leaves them in <paramref name="awaitingDelta"/>: only they may come as deltas. Returns the
     /// highest page asked about.
     /// </summary>
-    private static uint AnswerBlockRequest(IPageScanner replica, uint after, uint lastPage, uint lockBytePage, PeerConnection peer, HashSet<uint> awaitingDelta)
+    private static uint AnswerBlockRequest(IPageScanner replica, uint after, uint lastPage, uint lockBytePage, SqlRsyncConversation peer, HashSet<uint> awaitingDelta)
     {
         var (pages, seed) = BlockMessages.ReadRequest(peer.Reader, after, lastPage);
         if (pages.Contains(lockBytePage))

@@ -10,7 +10,7 @@ namespace SqlRsync.Engine.Sqlite;
 /// one SQLite per process, because two copies drop each other's POSIX locks on a file both have open
 /// (seed 001).
 /// </summary>
-internal static class NativeSqlite
+internal static class SqliteLibrary
 {
     /// <summary>The SQLite library version, such as "3.54.1".</summary>
     public static string Version => SqliteNative.LibraryVersion();
@@ -35,12 +35,12 @@ internal static class NativeSqlite
     /// <exception cref="SyncException">The application's SQLitePCLRaw provider is another SQLite.</exception>
     public static void ShareWithSqlitePclRaw()
     {
-        lock (typeof(NativeSqlite))
+        lock (typeof(SqliteLibrary))
         {
             NoSymlinkVfs.EnsureInstalled();
             if (!ProviderIsSet())
             {
-                var library = NativeLibrary.Load(SqliteNative.Library, typeof(NativeSqlite).Assembly, null);
+                var library = NativeLibrary.Load(SqliteNative.Library, typeof(SqliteLibrary).Assembly, null);
                 SQLite3Provider_dynamic_cdecl.Setup(SqliteNative.Library, new Exports(library));
                 raw.SetProvider(new SQLite3Provider_dynamic_cdecl());
             }

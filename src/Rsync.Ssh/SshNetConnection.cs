@@ -1,14 +1,14 @@
 namespace SqlRsync.Ssh;
 
 /// <summary>
-/// How <see cref="SshEndpoint"/> reaches a host with SSH.NET: the host, the user and a private key
+/// How <see cref="SshNetEndpoint"/> reaches a host with SSH.NET: the host, the user and a private key
 /// (ed25519, ecdsa or rsa; OpenSSH or PEM format), checked against an OpenSSH known_hosts file as
 /// strictly as ssh checks it. <see cref="ToString"/> never shows the key or its passphrase.
 /// </summary>
-public sealed class SshConnection
+public sealed class SshNetConnection
 {
     /// <summary>The host to connect to, and the user to log in as.</summary>
-    public SshConnection(string host, string user)
+    public SshNetConnection(string host, string user)
     {
         ArgumentException.ThrowIfNullOrEmpty(host);
         ArgumentException.ThrowIfNullOrEmpty(user);
@@ -43,36 +43,11 @@ public sealed class SshConnection
     /// </summary>
     public bool AcceptNewHostKey { get; init; }
 
-    /// <summary>
-    /// The sqlrsync program to run on the remote host. Null, the default: a sqlrsync of this protocol
-    /// installed there (on PATH, ~/.dotnet/tools or /usr/local/bin), or one cached or brought along.
-    /// </summary>
-    public string? RemoteProgram { get; init; }
-
-    /// <summary>
-    /// Whether a native sqlrsync may copy itself to a host that has none of its protocol, into an
-    /// upload directory there (<see cref="UploadDirectory"/>; checked by SHA-256 before it runs). Default true.
-    /// </summary>
-    public bool AllowUpload { get; init; } = true;
-
-    /// <summary>
-    /// The directory on the remote host where a native sqlrsync keeps the copy it brings: the user's
-    /// own (made 0700), where programs may run. Null, the default: ~/.cache/sqlrsync, or where that is
-    /// mounted noexec, /var/tmp/sqlrsync-UID, then /tmp/sqlrsync-UID.
-    /// </summary>
-    public string? UploadDirectory { get; init; }
-
-    /// <summary>Receives a line when sqlrsync was copied to the host; null drops it.</summary>
-    public Action<string>? Notices { get; init; }
-
     /// <summary>How long to wait for the connection. Default 30 s.</summary>
     public TimeSpan ConnectTimeout { get; init; } = TimeSpan.FromSeconds(30);
 
-    /// <summary>Give up when the remote side stays silent this long. Default 120 s.</summary>
-    public TimeSpan SilenceTimeout { get; init; } = TimeSpan.FromSeconds(120);
-
-    /// <summary>Receives each line the remote side prints on stderr (warnings), prefixed with the host; null drops them.</summary>
-    public Action<string>? RemoteMessages { get; init; }
+    /// <summary>How the agent is found or brought, and watched.</summary>
+    public RemoteAgentOptions Agent { get; init; } = new();
 
     /// <summary>USER@HOST:PORT, without any secret.</summary>
     public override string ToString() => $"{User}@{Host}:{Port}";

@@ -5,29 +5,37 @@ namespace SqlRsync.Protocol.Messages;
 
 /// <summary>
 /// PageDelta: page number (u32), block mask (u32: bit i set when block i follows), encoding (u8),
-/// then the blocks that differ, in order, raw or compressed. Block i is bytes
+/// then the blocks that differ, in order, raw or compressed (<see cref="Blocks"/>). Block i is bytes
 /// [i × size, (i + 1) × size) of the page, size being the page size / <see cref="ProtocolLimits.BlocksPerPage"/>.
 /// </summary>
-internal static class PageDeltaMessage
+internal readonly ref struct PageDelta(uint pageNumber, uint mask, PageEncoding encoding, ReadOnlySpan<byte> blocks)
 {
     public const int HeadLength = 9;
 
-    public static void Write(FrameWriter writer, uint pageNumber, uint mask, PageEncoding encoding, ReadOnlySpan<byte> blocks)
+    public uint PageNumber { get; } = pageNumber;
+
+    public uint Mask { get; } = mask;
+
+    public PageEncoding Encoding { get; } = encoding;
+
+    /// <summary>The blocks that differ, still raw or compressed as <see cref="Encoding"/> says.</summary>
+    public ReadOnlySpan<byte> Blocks { get; } = blocks;
+
+    public void WriteTo(FrameWriter writer)
     {
         Span<byte> head = stackalloc byte[HeadLength];
-        BinaryPrimitives.WriteUInt32LittleEndian(head, pageNumber);
-        BinaryPrimitives.WriteUInt32LittleEndian(head[4..], mask);
-        head[8] = (byte)encoding;
-        writer.Write(MessageType.PageDelta, head, blocks);
+        BinaryPrimitives.WriteUInt32LittleEndian(head, PageNumber);
+        BinaryPrimitives.WriteUInt32LittleEndian(head[4..], Mask);
+        head[8] = (byte)Encoding;
+        writer.Write(MessageType.PageDelta, head, Blocks);
     }
 
-    /// <summary>Splits a PageDelta payload; <paramref name="blocks"/> is still raw or compressed as <paramref name="encoding"/> says.</summary>
-    public static uint Parse(ReadOnlySpan<byte> payload, out uint mask, out PageEncoding encoding, out ReadOnlySpan<byte> blocks)
+    public static PageDelta Parse(ReadOnlySpan<byte> payload)
     {
         var reader = new PayloadReader(payload, MessageType.PageDelta);
         uint pageNumber = reader.U32();
-        mask = reader.U32();
-        encoding = (PageEncoding)reader.U8();
+        uint mask = reader.U32();
+        var encoding = (PageEncoding)reader.U8();
         if (!Enum.IsDefined(encoding))
         {
             throw new ProtocolException($"page {pageNumber} has unknown encoding {(byte)encoding}");
@@ -36,8 +44,7 @@ internal static class PageDeltaMessage
         {
             throw new ProtocolException($"the origin sent a delta of page {pageNumber} that changes no block");
         }
-        blocks = reader.Rest();
-        return pageNumber;
+        return new PageDelta(pageNumber, mask, encoding, reader.Rest());
     }
 
     /// <summary>The length of the blocks <paramref name="mask"/> names, for pages of <paramref name="pageSize"/> bytes.</summary>

@@ -14,14 +14,14 @@ namespace SqlRsync.Dialects;
 /// this process's memory. The snapshot is held only while pages are read: in rollback-journal mode it
 /// blocks the origin's writers, so it is never held while the replica waits for its own lock or readers.
 /// </summary>
-internal static class OriginRole
+internal static class SqlRsyncOrigin
 {
     /// <summary>Runs the origin's side of one sync over a pair of streams.</summary>
     public static SyncResult Run(string originPath, Stream input, Stream output, SyncOptions options, ProgressTracker progress) =>
-        Run(originPath, new PeerConnection(input, output, Role.Origin), options, progress);
+        Run(originPath, new SqlRsyncConversation(input, output, Role.Origin), options, progress);
 
     /// <summary>Runs the origin's side of one sync over <paramref name="peer"/> (which a directory session shares between databases).</summary>
-    public static SyncResult Run(string originPath, PeerConnection peer, SyncOptions options, ProgressTracker progress)
+    public static SyncResult Run(string originPath, SqlRsyncConversation peer, SyncOptions options, ProgressTracker progress)
     {
         OriginSession? origin = null;
         return peer.Run(originPath, options.BusyTimeout, () =>
@@ -38,7 +38,7 @@ internal static class OriginRole
         });
     }
 
-    private static void Sync(OriginSession origin, PeerConnection peer, SyncOptions options, SyncRun run)
+    private static void Sync(OriginSession origin, SqlRsyncConversation peer, SyncOptions options, SyncRun run)
     {
         var source = origin.Pages;
         var file = new OriginFile(source.ReadPageSize(), source.FileMode, OriginSession.NewHashSeed());
@@ -60,7 +60,7 @@ internal static class OriginRole
     /// sends once it holds its write lock: only then may the snapshot be pinned. The replica checks the
     /// peer's --wal-only itself.
     /// </summary>
-    internal static (OptionFlags Agreed, DatabaseInfo Replica) Greet(PeerConnection peer, OriginFile file, SyncOptions options, SyncRun run)
+    internal static (OptionFlags Agreed, DatabaseInfo Replica) Greet(SqlRsyncConversation peer, OriginFile file, SyncOptions options, SyncRun run)
     {
         var agreed = peer.ExchangeHello(options, then: file.WriteTo);
         run.DryRun = agreed.HasFlag(OptionFlags.DryRun);
@@ -77,7 +77,7 @@ internal static class OriginRole
     }
 
     /// <summary>OriginInfo: the pinned snapshot's page size, page count and journal mode.</summary>
-    internal static void SendSnapshotInfo(PageSource source, PeerConnection peer, SyncRun run)
+    internal static void SendSnapshotInfo(PageSource source, SqlRsyncConversation peer, SyncRun run)
     {
         new DatabaseInfo(source.PageSize, source.PageCount, source.IsWal).WriteTo(peer.Writer, MessageType.OriginInfo);
         peer.Writer.Flush();
@@ -90,7 +90,7 @@ internal static class OriginRole
     /// is not null), sends the pages that differ, calls <paramref name="releaseSnapshot"/> once the last
     /// has left, and waits for the commit.
     /// </summary>
-    internal static void CompareAndSend(IPageScanner pages, int pageSize, HashTree? tree, PeerConnection peer, OptionFlags agreed, SyncRun run, Action releaseSnapshot)
+    internal static void CompareAndSend(IPageScanner pages, int pageSize, HashTree? tree, SqlRsyncConversation peer, OptionFlags agreed, SyncRun run, Action releaseSnapshot)
     {
         var progress = run.Progress;
         List<uint>? different = null;  // null: every page, as the replica has nothing to compare with
@@ -115,7 +115,7 @@ internal static class OriginRole
         }
         // Once Done leaves, the replica may commit: from here on the sync is finished, not cancelled.
         progress.BeginCommit();
-        new DoneMessage(pages.PageCount, sender.Digest.Pages, sender.Digest.Value).WriteTo(peer.Writer);
+        new Done(pages.PageCount, sender.Digest.Pages, sender.Digest.Value).WriteTo(peer.Writer);
         peer.Writer.Flush();
         // Every page has left: the replica's commit (which may wait for its readers) must not hold up our writers.
         releaseSnapshot();
@@ -126,11 +126,11 @@ internal static class OriginRole
     }
 
     /// <summary>The replica's Committed; a connection lost now leaves the replica old or new, and the message says so.</summary>
-    private static HashingFigures AwaitCommit(PeerConnection peer)
+    private static HashingFigures AwaitCommit(SqlRsyncConversation peer)
     {
         try
         {
-            return HashingFigures.ParseCommitted(peer.Expect(MessageType.Committed).Span);
+            return Committed.Parse(peer.Expect(MessageType.Committed).Span).ReplicaHashing;
         }
         catch (Exception e) when (e is IOException or ProtocolException)
         {
@@ -140,7 +140,7 @@ internal static class OriginRole
     }
 
     /// <summary>Walks both hash trees top-down, asking the replica only for children of nodes that differ.</summary>
-    private static List<uint> FindDifferentPages(HashTree tree, PeerConnection peer, SyncRun run)
+    private static List<uint> FindDifferentPages(HashTree tree, SqlRsyncConversation peer, SyncRun run)
     {
         var shape = tree.Shape;
         int level = shape.TopLevel;
