@@ -10,7 +10,7 @@ namespace SqlRsync.Benchmarks;
 /// compressed sizes are printed once in GlobalSetup.
 /// </summary>
 [MemoryDiagnoser]
-public class CompressionBenchmarks
+public class CompressionBenchmarks : IDisposable
 {
     private readonly byte[] _page = new byte[4096];
     private readonly byte[] _output = new byte[4096];
@@ -44,5 +44,11 @@ public class CompressionBenchmarks
             deflate.Write(_page);
         }
         return _deflated.Length;
+    }
+
+    public void Dispose()
+    {
+        _deflated.Dispose();
+        GC.SuppressFinalize(this);
     }
 }

@@ -13,5 +13,5 @@ public class HashBenchmarks
     public void Setup() => new Random(1).NextBytes(_page);
 
     [Benchmark]
-    public UInt128 Xxh3_128_4KiB() => XxHash128.HashToUInt128(_page);
+    public UInt128 Xxh3Of4KiB() => XxHash128.HashToUInt128(_page);
 }

@@ -131,7 +131,10 @@ internal sealed class CommandLine
         var shape = parse.GetValue(_origin)!.EndsWith('/') ? SyncShape.Directory : replicas.Count > 1 ? SyncShape.Many : SyncShape.One;
         var selection = new DirectoryOptions
         {
-            Recursive = parse.GetValue(_recursive), Include = parse.GetValue(_include) ?? [], Exclude = parse.GetValue(_exclude) ?? [], Delete = parse.GetValue(_delete),
+            Recursive = parse.GetValue(_recursive),
+            Include = parse.GetValue(_include) ?? [],
+            Exclude = parse.GetValue(_exclude) ?? [],
+            Delete = parse.GetValue(_delete),
         };
         return new SyncRequest(shape, origin, replicas, selection, options, remote, output);
     }

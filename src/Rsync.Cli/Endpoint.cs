@@ -14,7 +14,7 @@ internal sealed record Endpoint(string Path, string? Host)
 
     public static Endpoint Parse(string text)
     {
-        if (text.StartsWith('/') || text.StartsWith("./") || text.StartsWith("../"))
+        if (text.StartsWith('/') || text.StartsWith("./", StringComparison.Ordinal) || text.StartsWith("../", StringComparison.Ordinal))
         {
             return new Endpoint(text, null);
         }

@@ -50,7 +50,10 @@ internal sealed record RemoteSettings(bool Builtin, string SshCommand, int? Port
         return new SshNetEndpoint(connection, endpoint.Path);
     }
 
+    /// <summary>The keys ssh tries when told none, in its order.</summary>
+    private static readonly string[] DefaultKeys = ["id_ed25519", "id_ecdsa", "id_rsa"];
+
     /// <summary>The first default key that exists, as ssh tries them.</summary>
     private static string? DefaultKey(string home) =>
-        new[] { "id_ed25519", "id_ecdsa", "id_rsa" }.Select(name => Path.Combine(home, ".ssh", name)).FirstOrDefault(File.Exists);
+        DefaultKeys.Select(name => Path.Combine(home, ".ssh", name)).FirstOrDefault(File.Exists);
 }

@@ -65,6 +65,6 @@ internal static class SshCommandWords
         }
         // A leading ~/ is expanded as a shell would, for "-i ~/.ssh/key".
         string home = Environment.GetFolderPath(Environment.SpecialFolder.UserProfile);
-        return words.ConvertAll(w => w.StartsWith("~/") ? home + w[1..] : w);
+        return words.ConvertAll(w => w.StartsWith("~/", StringComparison.Ordinal) ? home + w[1..] : w);
     }
 }

@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Text;
 
 namespace SqlRsync.Ssh;
@@ -65,9 +66,9 @@ internal static class AgentBootstrap
     {
         string[] arguments =
         [
-            SyncAgent.ProtocolVersion.ToString(), Version, upload?.Sha256 ?? "none", (upload?.Size ?? 0).ToString(),
+            SyncAgent.ProtocolVersion.ToString(CultureInfo.InvariantCulture), Version, upload?.Sha256 ?? "none", (upload?.Size ?? 0).ToString(CultureInfo.InvariantCulture),
             upload?.Platform ?? LocalExecutable.UnamePlatform, request.RoleArgument, request.Path,
-            ((int)request.BusyTimeout.TotalSeconds).ToString(), quiet ? "-q" : "", uploadDirectory ?? "",
+            ((int)request.BusyTimeout.TotalSeconds).ToString(CultureInfo.InvariantCulture), quiet ? "-q" : "", uploadDirectory ?? "",
         ];
         var quoted = arguments.Select(AgentCommandLine.Quote).ToArray();
         quoted[DatabaseArgument] = AgentCommandLine.QuotePath(request.Path);

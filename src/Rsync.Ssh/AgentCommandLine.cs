@@ -174,9 +174,13 @@ internal sealed record AgentCommandLine(AgentRequest Request, bool Bootstrapped 
         }
     }
 
+    /// <summary>What a shell variable's name is made of.</summary>
+    private static readonly System.Buffers.SearchValues<char> NameCharacters =
+        System.Buffers.SearchValues.Create("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_");
+
     private static bool IsAssignment(string word)
     {
         int equals = word.IndexOf('=');
-        return equals > 0 && (char.IsAsciiLetter(word[0]) || word[0] == '_') && word.AsSpan(0, equals).IndexOfAnyExcept("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_") < 0;
+        return equals > 0 && (char.IsAsciiLetter(word[0]) || word[0] == '_') && word.AsSpan(0, equals).IndexOfAnyExcept(NameCharacters) < 0;
     }
 }

@@ -141,7 +141,9 @@ internal static class KnownHosts
             {
                 return false;
             }
+#pragma warning disable CA5350 // OpenSSH's hashed host names are HMAC-SHA1 by definition (|1|salt|hash); nothing is protected by it here.
             return HMACSHA1.HashData(salt, Encoding.ASCII.GetBytes(name)).AsSpan().SequenceEqual(hash);
+#pragma warning restore CA5350
         }
         bool matched = false;
         foreach (var pattern in field.Split(','))

@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Globalization;
 
 namespace SqlRsync.Ssh;
 
@@ -54,7 +55,7 @@ internal sealed class OpenSshAgent : RemoteShellAgent
         if (options.Port is { } port)
         {
             start.ArgumentList.Add("-p");
-            start.ArgumentList.Add(port.ToString());
+            start.ArgumentList.Add(port.ToString(CultureInfo.InvariantCulture));
         }
         if (Console.IsInputRedirected)
         {

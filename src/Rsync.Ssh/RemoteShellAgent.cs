@@ -129,7 +129,7 @@ internal abstract class RemoteShellAgent : RemoteAgent
         }
         _stderrRelay.Join(TimeSpan.FromSeconds(2));
         string last = _lastStderrLine;
-        if (code == 127 || last.Contains("not found", StringComparison.OrdinalIgnoreCase) && !last.StartsWith("sqlrsync:")
+        if (code == 127 || last.Contains("not found", StringComparison.OrdinalIgnoreCase) && !last.StartsWith("sqlrsync:", StringComparison.Ordinal)
             || code == 126 && _namedProgram is not null)
         {
             return Transport(_namedProgram is { } named

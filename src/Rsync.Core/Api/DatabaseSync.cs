@@ -1,7 +1,7 @@
 using SqlRsync.Dialects;
-using SqlRsync.Engine;
 using SqlRsync.Engine.Safety;
 using SqlRsync.Engine.Sqlite;
+using SqlRsync.Engine;
 using SqlRsync.Platform;
 using SqlRsync.Topologies;
 
@@ -37,7 +37,7 @@ public static class DatabaseSync
         RefuseSameFile(origin, replica, nameof(replica));
         var settings = options ?? new SyncOptions();
         WarnAboutFilesystems(settings, origin, [replica]);
-        return Start(cancellationToken, () => Run(origin, replica, settings, new ProgressTracker(progress, cancellationToken)));
+        return Start(() => Run(origin, replica, settings, new ProgressTracker(progress, cancellationToken)), cancellationToken);
     }
 
     /// <summary>
@@ -83,7 +83,7 @@ public static class DatabaseSync
         // The origin and every local replica hash in this process, at the same time.
         var settings = (options ?? new SyncOptions()).SharingCores(replicas.Count(replica => replica is not RemoteEndpoint));
         WarnAboutFilesystems(settings, origin, replicas);
-        return Start(cancellationToken, () => FanOutSync.Run(origin.Path, replicas, settings, new ProgressTracker(progress, cancellationToken)));
+        return Start(() => FanOutSync.Run(origin.Path, replicas, settings, new ProgressTracker(progress, cancellationToken)), cancellationToken);
     }
 
     /// <summary>
@@ -117,7 +117,7 @@ public static class DatabaseSync
         }
         var settings = options ?? new SyncOptions();
         var choice = selection ?? new DirectoryOptions();
-        return Start(cancellationToken, () => DirectoryTransfer.Run(origin, replica, choice, settings, progress, cancellationToken));
+        return Start(() => DirectoryTransfer.Run(origin, replica, choice, settings, progress, cancellationToken), cancellationToken);
     }
 
     /// <summary>
@@ -137,7 +137,7 @@ public static class DatabaseSync
         IProgress<SyncProgress>? progress = null, CancellationToken cancellationToken = default)
     {
         var settings = options ?? new SyncOptions();
-        return Start(cancellationToken, () => SqlRsyncOrigin.Run(originPath, input, output, settings, new ProgressTracker(progress, cancellationToken)));
+        return Start(() => SqlRsyncOrigin.Run(originPath, input, output, settings, new ProgressTracker(progress, cancellationToken)), cancellationToken);
     }
 
     /// <summary>Plays the replica's side of a sync over a pair of streams, for a transport of your own (see <see cref="RunOriginAsync"/>).</summary>
@@ -154,7 +154,7 @@ public static class DatabaseSync
         IProgress<SyncProgress>? progress = null, CancellationToken cancellationToken = default)
     {
         var settings = options ?? new SyncOptions();
-        return Start(cancellationToken, () => SqlRsyncReplica.Run(replicaPath, input, output, settings, new ProgressTracker(progress, cancellationToken)));
+        return Start(() => SqlRsyncReplica.Run(replicaPath, input, output, settings, new ProgressTracker(progress, cancellationToken)), cancellationToken);
     }
 
     /// <summary>
@@ -211,7 +211,7 @@ public static class DatabaseSync
     }
 
     /// <summary>Runs a side on a thread of its own (it blocks on SQLite and on its streams); a failure after cancellation is the cancellation.</summary>
-    private static Task<T> Start<T>(CancellationToken cancellationToken, Func<T> sync) => Task.Factory.StartNew(() =>
+    private static Task<T> Start<T>(Func<T> sync, CancellationToken cancellationToken) => Task.Factory.StartNew(() =>
     {
         try
         {

@@ -1,11 +1,11 @@
-using SqlRsync.Engine;
 using SqlRsync.Engine.Compression;
 using SqlRsync.Engine.Deltas;
 using SqlRsync.Engine.HashTrees;
 using SqlRsync.Engine.Pages;
 using SqlRsync.Engine.Safety;
-using SqlRsync.Protocol;
+using SqlRsync.Engine;
 using SqlRsync.Protocol.Messages;
+using SqlRsync.Protocol;
 
 namespace SqlRsync.Dialects;
 
@@ -43,7 +43,7 @@ internal static class SqlRsyncReplica
                 progress.Enter(SyncPhase.Waiting);
                 if (peer.PeerCapabilities.HasFlag(Capabilities.WaitNotice))
                 {
-                    default(ReplicaWaiting).WriteTo(peer.Writer);
+                    ReplicaWaiting.WriteTo(peer.Writer);
                     peer.Writer.Flush();
                 }
             }, run);

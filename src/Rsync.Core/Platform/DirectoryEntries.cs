@@ -13,8 +13,8 @@ internal static class DirectoryEntries
         int fd = NoSymlinks.Open(directory, Libc.ReadOnly);
         if (fd >= 0)
         {
-            Libc.Fsync(fd);
-            Libc.Close(fd);
+            _ = Libc.Fsync(fd);
+            _ = Libc.Close(fd);
         }
     }
 }

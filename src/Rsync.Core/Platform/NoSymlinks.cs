@@ -163,14 +163,14 @@ internal static unsafe partial class NoSymlinks
             {
                 if (length >= component.Length)
                 {
-                    Close(directory);
+                    _ = Close(directory);
                     return Failed(NameTooLong);
                 }
                 whole.Slice(at, length).CopyTo(component);
                 component[length] = 0;
                 int child = OpenAt(directory, component, PathOnly | DirectoryFlag | NoFollowFlag | CloseOnExec, 0);
                 int errno = Marshal.GetLastPInvokeError();
-                Close(directory);
+                _ = Close(directory);
                 if (child == -1)
                 {
                     return Failed(errno);
@@ -187,7 +187,7 @@ internal static unsafe partial class NoSymlinks
     private static int Finish(int directory, int result, int errorIfFailed)
     {
         int errno = errorIfFailed != 0 ? errorIfFailed : Marshal.GetLastPInvokeError();
-        Close(directory);
+        _ = Close(directory);
         return result == -1 ? Failed(errno) : result;
     }
 

@@ -1,8 +1,8 @@
 using SqlRsync.Dialects;
-using SqlRsync.Engine;
 using SqlRsync.Engine.HashTrees;
 using SqlRsync.Engine.Pages;
 using SqlRsync.Engine.Sqlite;
+using SqlRsync.Engine;
 using SqlRsync.Links;
 using SqlRsync.Protocol.Messages;
 
@@ -90,7 +90,7 @@ internal static class FanOutSync
         {
             branch.Step(() => SqlRsyncOrigin.SendSnapshotInfo(source, branch.Peer, branch.Run));
         }
-        var pages = new SharedPages(source, source.PageSize);
+        using var pages = new SharedPages(source, source.PageSize);
         HashTree? tree = null;
         var hashing = default(HashingFigures);
         if (branches.Any(branch => branch is { IsAlive: true, ReplicaPageCount: > 0 }))

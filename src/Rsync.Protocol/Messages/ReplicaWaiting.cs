@@ -8,7 +8,8 @@ namespace SqlRsync.Protocol.Messages;
 /// </summary>
 internal readonly record struct ReplicaWaiting
 {
-    public void WriteTo(FrameWriter writer) => writer.Write(MessageType.ReplicaWaiting, []);
+    /// <summary>Writes the message; it has no fields, so no instance is needed.</summary>
+    public static void WriteTo(FrameWriter writer) => writer.Write(MessageType.ReplicaWaiting, []);
 
     public static ReplicaWaiting Parse(ReadOnlySpan<byte> payload)
     {

@@ -1,3 +1,4 @@
+using System.Globalization;
 using SqlRsync.Tests.Support;
 
 namespace SqlRsync.Tests.Cli;
@@ -53,14 +54,14 @@ public sealed class ClearErrorTests : IDisposable
         Skip.If(NativeProgram.Unavailable is not null, NativeProgram.Unavailable);
         using var reader = new OtherUser();
         Skip.If(reader.Unavailable is not null, reader.Unavailable);
-        var shared = reader.SharedDirectory(_dir, "theirs");
+        var shared = OtherUser.SharedDirectory(_dir, "theirs");
         var origin = _dir.File("hot.db");
         TestDatabase.Sqlite3Cli(origin, "PRAGMA journal_mode=delete; CREATE TABLE t(v); " +
             "WITH RECURSIVE c(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM c WHERE i < 500) INSERT INTO t SELECT randomblob(1000) FROM c;");
         using (var writer = new SqliteShell(origin))
         {
             writer.Run("PRAGMA cache_size = 10; BEGIN; UPDATE t SET v = randomblob(1000);");
-            ExternalProgram.Run("kill", ["-9", writer.ProcessId.ToString()]);
+            ExternalProgram.Run("kill", ["-9", writer.ProcessId.ToString(CultureInfo.InvariantCulture)]);
         }
         Assert.True(File.Exists(origin + "-journal"));
         File.SetUnixFileMode(origin, (UnixFileMode)0x1A4);  // 0644

@@ -1,3 +1,4 @@
+using System.Globalization;
 using SqlRsync.Tests.Remote;
 using SqlRsync.Tests.Support;
 
@@ -58,7 +59,7 @@ public sealed class NativeExecutableTests(SshSyncTests.Server server) : IClassFi
         var knownHosts = _dir.File("known_hosts");
         File.WriteAllText(knownHosts, $"[127.0.0.1]:{server.Ssh.Port} {server.Ssh.HostPublicKey}\n");
 
-        var push = NativeProgram.Run(origin, $"127.0.0.1:{remote}", "--ssh-client", "builtin", "-p", server.Ssh.Port.ToString(),
+        var push = NativeProgram.Run(origin, $"127.0.0.1:{remote}", "--ssh-client", "builtin", "-p", server.Ssh.Port.ToString(CultureInfo.InvariantCulture),
             "--identity", server.Ssh.UserKey, "--known-hosts", knownHosts, "--exe", NativeProgram.Path);
 
         Assert.True(push.ExitCode == 0, push.StandardError);

@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Text.Json;
 using SqlRsync.Cli;
 using SqlRsync.Tests.Support;
@@ -87,8 +88,8 @@ public class OutputTests
         var result = SqlRsyncProgram.Run("--help");
 
         Assert.Equal(0, result.ExitCode);
-        var examples = result.StandardOutput[result.StandardOutput.IndexOf("Examples:")..];
-        Assert.Equal(3, examples.Split('\n').Count(line => line.TrimStart().StartsWith("sqlrsync ")));
+        var examples = result.StandardOutput[result.StandardOutput.IndexOf("Examples:", StringComparison.Ordinal)..];
+        Assert.Equal(3, examples.Split('\n').Count(line => line.TrimStart().StartsWith("sqlrsync ", StringComparison.Ordinal)));
         Assert.Contains("--dry-run", result.StandardOutput);
         Assert.Contains("3 the databases differ (--check)", result.StandardOutput);
     }
@@ -133,8 +134,8 @@ public class OutputTests
             Assert.Matches(@"\nphases: hashing [\d.]+ s, comparing", result.StandardError);
             var counters = System.Text.RegularExpressions.Regex.Match(result.StandardError, @"\nhashes: ([\d,]+)  hash-rounds: (\d+)  page updates: ([\d,]+)  protocol: sqlrsync\n");
             Assert.True(counters.Success, result.StandardError);
-            Assert.True(int.Parse(counters.Groups[1].Value.Replace(",", "")) > 0);
-            Assert.True(int.Parse(counters.Groups[2].Value) > 0);
+            Assert.True(int.Parse(counters.Groups[1].Value.Replace(",", ""), CultureInfo.InvariantCulture) > 0);
+            Assert.True(int.Parse(counters.Groups[2].Value, CultureInfo.InvariantCulture) > 0);
             Assert.Matches($@"would change {counters.Groups[3].Value} of ", result.StandardError);
         }
     }

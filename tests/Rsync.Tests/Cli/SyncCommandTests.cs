@@ -1,3 +1,4 @@
+using System.Globalization;
 using SqlRsync.Tests.Support;
 
 namespace SqlRsync.Tests.Cli;
@@ -50,7 +51,7 @@ public class SyncCommandTests
 
         Assert.True(result.ExitCode == 0, result.StandardError);
         var bytes = System.Text.RegularExpressions.Regex.Match(result.StandardError, @"\(([\d,]+) bytes, ([\d,]+) on the wire\)");
-        Assert.True(long.Parse(bytes.Groups[2].Value.Replace(",", "")) < long.Parse(bytes.Groups[1].Value.Replace(",", "")), result.StandardError);
+        Assert.True(long.Parse(bytes.Groups[2].Value.Replace(",", ""), CultureInfo.InvariantCulture) < long.Parse(bytes.Groups[1].Value.Replace(",", ""), CultureInfo.InvariantCulture), result.StandardError);
         Sync.SyncMatrixTests.AssertSynced(origin, replica, 4096);
     }
 }

@@ -11,7 +11,7 @@ namespace SqlRsync.Tests.Install;
 /// </summary>
 public sealed class CronDocTests(UploadTests.Host host) : IClassFixture<UploadTests.Host>, IDisposable
 {
-    private readonly TempDirectory _dir = host.Bare.SharedDirectory();
+    private readonly TempDirectory _dir = BareHost.SharedDirectory();
 
     public void Dispose() => _dir.Dispose();
 

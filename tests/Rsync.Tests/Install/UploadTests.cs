@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Security.Cryptography;
 using SqlRsync.Ssh;
 using SqlRsync.Tests.Support;
@@ -19,7 +20,7 @@ public sealed class UploadTests(UploadTests.Host host) : IClassFixture<UploadTes
         public void Dispose() => Bare.Dispose();
     }
 
-    private readonly TempDirectory _dir = host.Bare.SharedDirectory();
+    private readonly TempDirectory _dir = BareHost.SharedDirectory();
 
     private BareHost Bare => host.Bare;
 
@@ -109,7 +110,7 @@ public sealed class UploadTests(UploadTests.Host host) : IClassFixture<UploadTes
         var knownHosts = _dir.File("known_hosts");
         File.WriteAllText(knownHosts, $"[127.0.0.1]:{Bare.Ssh.Port} {Bare.Ssh.HostPublicKey}\n");
 
-        var push = NativeProgram.Run(origin, $"{Bare.User}@127.0.0.1:{replica}", "-v", "--ssh-client", "builtin", "-p", Bare.Ssh.Port.ToString(),
+        var push = NativeProgram.Run(origin, $"{Bare.User}@127.0.0.1:{replica}", "-v", "--ssh-client", "builtin", "-p", Bare.Ssh.Port.ToString(CultureInfo.InvariantCulture),
             "--identity", Bare.Ssh.UserKey, "--known-hosts", knownHosts);
 
         Assert.True(push.ExitCode == 0, push.StandardError);

@@ -1,3 +1,4 @@
+using System.Globalization;
 using SqlRsync.Tests.Support;
 
 namespace SqlRsync.Tests.Interop;
@@ -53,6 +54,6 @@ public sealed class Sqlite3RsyncLiveWriterTests : IDisposable
         Assert.DoesNotContain("locked", errors);
         Assert.DoesNotContain("busy", errors, StringComparison.OrdinalIgnoreCase);
         Assert.True(next > Rounds, "the writer wrote nothing while the syncs ran");
-        Assert.Equal((next - 1).ToString(), TestDatabase.Sqlite3Cli(origin, "SELECT count(*) FROM log"));
+        Assert.Equal((next - 1).ToString(CultureInfo.InvariantCulture), TestDatabase.Sqlite3Cli(origin, "SELECT count(*) FROM log"));
     }
 }

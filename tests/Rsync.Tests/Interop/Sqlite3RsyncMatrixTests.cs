@@ -20,22 +20,22 @@ public sealed class Sqlite3RsyncMatrixTests(SshSyncTests.Server server) : IClass
 
     public enum Transport { Pipes, Sshd }
 
-    public enum Case { NewReplica, Identical, OnePercentChanged, OriginGrew, OriginShrank, PageSize512, PageSize65536, RollbackJournal }
+    public enum Scenario { NewReplica, Identical, OnePercentChanged, OriginGrew, OriginShrank, PageSize512, PageSize65536, RollbackJournal }
 
     private readonly TempDirectory _dir = new();
 
     public void Dispose() => _dir.Dispose();
 
-    public static TheoryData<Direction, Transport, int, Case> Matrix()
+    public static TheoryData<Direction, Transport, int, Scenario> Matrix()
     {
-        var data = new TheoryData<Direction, Transport, int, Case>();
+        var data = new TheoryData<Direction, Transport, int, Scenario>();
         foreach (var direction in Enum.GetValues<Direction>())
         {
-            foreach (var @case in Enum.GetValues<Case>())
+            foreach (var scenario in Enum.GetValues<Scenario>())
             {
-                data.Add(direction, Transport.Pipes, 1, @case);
-                data.Add(direction, Transport.Pipes, 2, @case);
-                data.Add(direction, Transport.Sshd, 2, @case);
+                data.Add(direction, Transport.Pipes, 1, scenario);
+                data.Add(direction, Transport.Pipes, 2, scenario);
+                data.Add(direction, Transport.Sshd, 2, scenario);
             }
         }
         return data;
@@ -43,15 +43,15 @@ public sealed class Sqlite3RsyncMatrixTests(SshSyncTests.Server server) : IClass
 
     [SkippableTheory]
     [MemberData(nameof(Matrix))]
-    public void EveryDirectionEndsIdenticalAndExchangesTheBytesSqlite3RsyncDoes(Direction direction, Transport transport, int protocol, Case @case)
+    public void EveryDirectionEndsIdenticalAndExchangesTheBytesSqlite3RsyncDoes(Direction direction, Transport transport, int protocol, Scenario scenario)
     {
         Skip.If(Sqlite3RsyncOracle.Unavailable is not null, Sqlite3RsyncOracle.Unavailable);
         Skip.If(transport == Transport.Sshd && server.Ssh.Unavailable is not null, server.Ssh.Unavailable);
-        int pageSize = @case switch { Case.PageSize512 => 512, Case.PageSize65536 => 65536, _ => 4096 };
+        int pageSize = scenario switch { Scenario.PageSize512 => 512, Scenario.PageSize65536 => 65536, _ => 4096 };
         var origin = _dir.File("origin.db");
         var replica = _dir.File("replica.db");
         var reference = _dir.File("reference.db");
-        Prepare(@case, origin, replica, pageSize);
+        Prepare(scenario, origin, replica, pageSize);
         if (File.Exists(replica))
         {
             File.Copy(replica, reference);
@@ -98,22 +98,22 @@ public sealed class Sqlite3RsyncMatrixTests(SshSyncTests.Server server) : IClass
     }
 
     /// <summary>Builds the origin (3,000 rows) and, but for a new replica, a replica copied from it before the case's change.</summary>
-    private static void Prepare(Case @case, string origin, string replica, int pageSize)
+    private static void Prepare(Scenario scenario, string origin, string replica, int pageSize)
     {
-        string journal = @case == Case.RollbackJournal ? "delete" : "wal";
+        string journal = scenario == Scenario.RollbackJournal ? "delete" : "wal";
         TestDatabase.Create(origin, rows: 3000, journalMode: journal, pageSize: pageSize);
-        if (@case == Case.NewReplica)
+        if (scenario == Scenario.NewReplica)
         {
             return;
         }
         TestDatabase.Checkpoint(origin);
         TestDatabase.CopyAsReplica(origin, replica);
-        if (@case != Case.Identical)
+        if (scenario != Scenario.Identical)
         {
-            Sync.SyncMatrixTests.Change(origin, @case switch
+            Sync.SyncMatrixTests.Change(origin, scenario switch
             {
-                Case.OriginGrew => Sync.SyncMatrixTests.Situation.OriginGrew,
-                Case.OriginShrank => Sync.SyncMatrixTests.Situation.OriginShrankAfterVacuum,
+                Scenario.OriginGrew => Sync.SyncMatrixTests.Situation.OriginGrew,
+                Scenario.OriginShrank => Sync.SyncMatrixTests.Situation.OriginShrankAfterVacuum,
                 _ => Sync.SyncMatrixTests.Situation.OnePercentChanged,
             });
         }
@@ -160,7 +160,7 @@ public sealed class Sqlite3RsyncMatrixTests(SshSyncTests.Server server) : IClass
         return push ? (sent, received) : (received, sent);
     }
 
-    private string Host(Transport transport) => transport == Transport.Sshd ? SshServer.Alias : "localhost";
+    private static string Host(Transport transport) => transport == Transport.Sshd ? SshServer.Alias : "localhost";
 
     private string AgentProgram(Transport transport) => transport == Transport.Sshd ? server.Ssh.Exe : LocalSsh.Agent(_dir);
 

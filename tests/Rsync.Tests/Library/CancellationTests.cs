@@ -1,3 +1,4 @@
+using System.Globalization;
 using SqlRsync.Engine.Pages;
 using SqlRsync.Ssh;
 using SqlRsync.Tests.Support;
@@ -138,7 +139,7 @@ public sealed class CancellationTests : IDisposable
         var error = sync.StandardError.ReadToEndAsync();
         var output = sync.StandardOutput.ReadToEndAsync();
         ProcWatch.WaitUntilOpened(replica, holder.ProcessId);
-        var kill = ExternalProgram.Run("kill", [$"-{signal}", sync.Id.ToString()]);
+        var kill = ExternalProgram.Run("kill", [$"-{signal}", sync.Id.ToString(CultureInfo.InvariantCulture)]);
         Skip.If(kill.ExitCode != 0, $"cannot send SIG{signal} here: {kill.StandardError}");
 
         Assert.True(sync.WaitForExit(TimeSpan.FromSeconds(30)), $"sqlrsync did not end after SIG{signal} while it waited for the replica's lock");

@@ -74,7 +74,7 @@ public sealed class LibraryPackageTests : IDisposable
     private static string NuspecOf(string package)
     {
         using var zip = ZipFile.OpenRead(package);
-        using var reader = new StreamReader(zip.Entries.Single(entry => entry.FullName.EndsWith(".nuspec")).Open());
+        using var reader = new StreamReader(zip.Entries.Single(entry => entry.FullName.EndsWith(".nuspec", StringComparison.Ordinal)).Open());
         return reader.ReadToEnd();
     }
 

@@ -317,9 +317,11 @@ public class PageAccessTests
         sink.Commit(source.PageCount);
     }
 
+    private static readonly string[] DatabaseAndJournals = ["", "-wal", "-journal"];
+
     /// <summary>The bytes of a database file and its -wal/-journal, read when no connection is open.</summary>
     private static Dictionary<string, string> SnapshotFiles(string path) =>
-        new[] { "", "-wal", "-journal" }
+        DatabaseAndJournals
             .Where(suffix => File.Exists(path + suffix))
             .ToDictionary(suffix => suffix, suffix => Convert.ToHexString(File.ReadAllBytes(path + suffix)));
 }

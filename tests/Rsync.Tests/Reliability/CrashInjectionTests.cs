@@ -12,6 +12,8 @@ namespace SqlRsync.Tests.Reliability;
 /// </summary>
 public sealed class CrashInjectionTests(ITestOutputHelper log) : IDisposable
 {
+    private static readonly string[] JournalModes = ["wal", "delete"];
+
     private readonly TempDirectory _dir = new();
 
     public void Dispose() => _dir.Dispose();
@@ -26,7 +28,7 @@ public sealed class CrashInjectionTests(ITestOutputHelper log) : IDisposable
         string newContent = Content(origin);
         var replica = _dir.File("replica.db");
 
-        var variants = new[] { "wal", "delete" }.Select(mode =>
+        var variants = JournalModes.Select(mode =>
         {
             // The old replica is one sqlrsync made (of another database), so it has its state record.
             var earlierOrigin = _dir.File($"earlier-{mode}.db");

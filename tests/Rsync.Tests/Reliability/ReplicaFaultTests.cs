@@ -1,3 +1,4 @@
+using System.Globalization;
 using SqlRsync.Engine.Pages;
 using SqlRsync.Tests.Support;
 
@@ -69,7 +70,7 @@ public class ReplicaFaultTests
         using (var writer = new SqliteShell(replica))
         {
             writer.Run("PRAGMA cache_size = 10; BEGIN; UPDATE t SET v = randomblob(1000); INSERT INTO t(v) SELECT v FROM t;");
-            ExternalProgram.Run("kill", ["-9", writer.ProcessId.ToString()]);
+            ExternalProgram.Run("kill", ["-9", writer.ProcessId.ToString(CultureInfo.InvariantCulture)]);
         }
         Assert.True(File.Exists(replica + "-journal"));
         Assert.NotEqual(original, File.ReadAllBytes(replica));

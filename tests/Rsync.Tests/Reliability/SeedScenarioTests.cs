@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Text.RegularExpressions;
 using SqlRsync.Tests.Support;
 
@@ -78,7 +79,7 @@ public class SeedScenarioTests
             var sync = SqlRsyncProgram.Run(origin, replica);
             Assert.True(sync.ExitCode == 0, sync.StandardError);
 
-            Assert.Equal((500 + 100 * round).ToString(), TestDatabase.Sqlite3Cli(replica, "SELECT count(*) FROM items"));
+            Assert.Equal((500 + 100 * round).ToString(CultureInfo.InvariantCulture), TestDatabase.Sqlite3Cli(replica, "SELECT count(*) FROM items"));
         }
         replicaReader.Finish();
     }

@@ -132,7 +132,7 @@ public sealed class ServeRaceTests : IDisposable
         // Put the directory back where the test left it.
         if (Directory.Exists(link) && new FileInfo(link).LinkTarget is null)
         {
-            RenameAt2(AtCurrentDirectory, sub, AtCurrentDirectory, link, RenameExchange);
+            _ = RenameAt2(AtCurrentDirectory, sub, AtCurrentDirectory, link, RenameExchange);
         }
         Assert.True(swaps > Tries, $"only {swaps} swaps happened");
         return (worked, refused);
@@ -153,6 +153,10 @@ public sealed class ServeRaceTests : IDisposable
     private const int AtCurrentDirectory = -100;
     private const uint RenameExchange = 2;
 
+    /// <summary>renameat2(2): paths go as NUL-terminated UTF-8, as the kernel takes them.</summary>
+    private static int RenameAt2(int fromDirectory, string from, int toDirectory, string to, uint flags) =>
+        RenameAt2(fromDirectory, System.Text.Encoding.UTF8.GetBytes(from + "\0"), toDirectory, System.Text.Encoding.UTF8.GetBytes(to + "\0"), flags);
+
     [DllImport("libc", EntryPoint = "renameat2", SetLastError = true)]
-    private static extern int RenameAt2(int fromDirectory, string from, int toDirectory, string to, uint flags);
+    private static extern int RenameAt2(int fromDirectory, byte[] from, int toDirectory, byte[] to, uint flags);
 }

@@ -1,3 +1,4 @@
+using System.Globalization;
 using SqlRsync.Tests.Support;
 
 namespace SqlRsync.Tests.Remote;
@@ -69,7 +70,7 @@ public sealed class SshSyncTests(SshSyncTests.Server server) : IClassFixture<Ssh
             Assert.True(sync.ExitCode == 0, sync.StandardError);
             Sync.SyncMatrixTests.AssertSynced(origin, replica, 4096);
             Assert.Contains("\"pages_changed\":40,", sync.StandardOutput);
-            long onWire = long.Parse(System.Text.RegularExpressions.Regex.Match(sync.StandardOutput, "\"page_bytes_on_wire\":(\\d+)").Groups[1].Value);
+            long onWire = long.Parse(System.Text.RegularExpressions.Regex.Match(sync.StandardOutput, "\"page_bytes_on_wire\":(\\d+)").Groups[1].Value, CultureInfo.InvariantCulture);
             Assert.InRange(onWire, 40 * minBytesPerPage, 40 * maxBytesPerPage);
         }
     }

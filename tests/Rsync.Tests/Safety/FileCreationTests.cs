@@ -1,3 +1,4 @@
+using System.Globalization;
 using SqlRsync.Tests.Remote;
 using SqlRsync.Tests.Support;
 
@@ -28,7 +29,7 @@ public sealed class FileCreationTests(SshSyncTests.Server server) : IClassFixtur
     {
         using var attacker = new OtherUser();
         Skip.If(attacker.Unavailable is not null, attacker.Unavailable);
-        var shared = attacker.SharedDirectory(_dir, "shared");
+        var shared = OtherUser.SharedDirectory(_dir, "shared");
         var secret = Directory.CreateDirectory(_dir.File("private")).FullName;
         File.SetUnixFileMode(secret, (UnixFileMode)0x1C0);  // 0700: root's alone
         var victim = Path.Combine(secret, "important");
@@ -39,7 +40,7 @@ public sealed class FileCreationTests(SshSyncTests.Server server) : IClassFixtur
         var replica = Path.Combine(shared, "app.db");
         Assert.Equal(0, SqlRsyncProgram.Run(origin, replica).ExitCode);
         Sync.SyncMatrixTests.Change(origin, Sync.SyncMatrixTests.Situation.OnePercentChanged);
-        int lastPid = int.Parse(File.ReadAllText("/proc/sys/kernel/ns_last_pid").Trim());
+        int lastPid = int.Parse(File.ReadAllText("/proc/sys/kernel/ns_last_pid").Trim(), CultureInfo.InvariantCulture);
         // One process plants them all, so that the pids it would use up stay free for the sync.
         attacker.Run("/usr/bin/python3", "-c", $"import os\nfor pid in range({lastPid + 1}, {lastPid + 3001}): os.symlink('{victim}', '{shared}/.app.db-sqlrsync.%d.tmp' % pid)\n" +
             $"os.symlink('{victim}', '{shared}/.app.db-sqlrsync.previous')");

@@ -21,7 +21,7 @@ public sealed class SymlinkTests : IDisposable
     {
         using var attacker = new OtherUser();
         Skip.If(attacker.Unavailable is not null, attacker.Unavailable);
-        var shared = attacker.SharedDirectory(_dir, "shared");
+        var shared = OtherUser.SharedDirectory(_dir, "shared");
         var secret = Directory.CreateDirectory(_dir.File("private")).FullName;
         File.SetUnixFileMode(secret, (UnixFileMode)0x1C0);  // 0700
         var important = Path.Combine(secret, "important.db");

@@ -1,3 +1,4 @@
+using System.Globalization;
 using SqlRsync.Ssh;
 using SqlRsync.Tests.Remote;
 using SqlRsync.Tests.Support;
@@ -114,7 +115,11 @@ public sealed class SshNetTests(SshSyncTests.Server server) : IClassFixture<SshS
 
         var acceptNew = new SshNetEndpoint(new SshNetConnection("127.0.0.1", Environment.UserName)
         {
-            Port = Ssh.Port, PrivateKeyFile = Ssh.UserKey, KnownHostsFile = knownHosts, Agent = new RemoteAgentOptions { RemoteProgram = Ssh.Exe }, AcceptNewHostKey = true,
+            Port = Ssh.Port,
+            PrivateKeyFile = Ssh.UserKey,
+            KnownHostsFile = knownHosts,
+            Agent = new RemoteAgentOptions { RemoteProgram = Ssh.Exe },
+            AcceptNewHostKey = true,
         }, _dir.File("remote.db"));
         Run(SyncEndpoint.Local(origin), acceptNew);
         Assert.Equal($"[127.0.0.1]:{Ssh.Port} {Ssh.HostPublicKey}\n", File.ReadAllText(knownHosts));
@@ -139,8 +144,11 @@ public sealed class SshNetTests(SshSyncTests.Server server) : IClassFixture<SshS
         TestDatabase.Create(origin, rows: 300);
         var connection = new SshNetConnection("127.0.0.1", Environment.UserName)
         {
-            Port = Ssh.Port, PrivateKey = File.ReadAllText(key), Passphrase = passphrase.Length > 0 ? passphrase : null,
-            KnownHostsFile = KnownHostsListing($"[127.0.0.1]:{Ssh.Port}"), Agent = new RemoteAgentOptions { RemoteProgram = Ssh.Exe },
+            Port = Ssh.Port,
+            PrivateKey = File.ReadAllText(key),
+            Passphrase = passphrase.Length > 0 ? passphrase : null,
+            KnownHostsFile = KnownHostsListing($"[127.0.0.1]:{Ssh.Port}"),
+            Agent = new RemoteAgentOptions { RemoteProgram = Ssh.Exe },
         };
 
         Run(SyncEndpoint.Local(origin), new SshNetEndpoint(connection, _dir.File("remote.db")));
@@ -193,13 +201,13 @@ public sealed class SshNetTests(SshSyncTests.Server server) : IClassFixture<SshS
         TestDatabase.Create(origin, rows: 100);
         var knownHosts = KnownHostsListing($"[127.0.0.1]:{Ssh.Port}");
 
-        var builtin = SqlRsyncProgram.Run(origin, $"127.0.0.1:{_dir.File("r.db")}", "--ssh-client", "builtin", "-p", Ssh.Port.ToString(),
+        var builtin = SqlRsyncProgram.Run(origin, $"127.0.0.1:{_dir.File("r.db")}", "--ssh-client", "builtin", "-p", Ssh.Port.ToString(CultureInfo.InvariantCulture),
             "--identity", Ssh.UserKey, "--known-hosts", knownHosts, "--exe", "/no/such/sqlrsync");
         var openssh = SqlRsyncProgram.Run(origin, $"{SshServer.Alias}:{_dir.File("r.db")}", "--ssh", Ssh.SshCommand, "--exe", "/no/such/sqlrsync");
 
         string expected = "--exe /no/such/sqlrsync: no such program on {0}, or it cannot run";
-        Assert.Contains(string.Format(expected, "127.0.0.1"), SqlRsyncProgram.AssertErrorLine(builtin, 1));
-        Assert.Contains(string.Format(expected, SshServer.Alias), SqlRsyncProgram.AssertErrorLine(openssh, 1));
+        Assert.Contains(string.Format(CultureInfo.InvariantCulture, expected, "127.0.0.1"), SqlRsyncProgram.AssertErrorLine(builtin, 1));
+        Assert.Contains(string.Format(CultureInfo.InvariantCulture, expected, SshServer.Alias), SqlRsyncProgram.AssertErrorLine(openssh, 1));
         Assert.False(File.Exists(_dir.File("r.db")));
     }
 
@@ -210,7 +218,7 @@ public sealed class SshNetTests(SshSyncTests.Server server) : IClassFixture<SshS
         var origin = _dir.File("origin.db");
         var remote = _dir.File("remote.db");
         TestDatabase.Create(origin, rows: 2000);
-        string[] builtin = ["--ssh-client", "builtin", "-p", Ssh.Port.ToString(), "--identity", Ssh.UserKey,
+        string[] builtin = ["--ssh-client", "builtin", "-p", Ssh.Port.ToString(CultureInfo.InvariantCulture), "--identity", Ssh.UserKey,
                             "--known-hosts", KnownHostsListing($"[127.0.0.1]:{Ssh.Port}"), "--exe", Ssh.Exe];
 
         var push = SqlRsyncProgram.Run([origin, $"{Environment.UserName}@127.0.0.1:{remote}", "-v", .. builtin]);

@@ -76,7 +76,7 @@ public sealed class BareHost : IDisposable
         Directory.Exists(directory) ? Directory.GetFiles(directory, "sqlrsync", SearchOption.AllDirectories) : [];
 
     /// <summary>A fresh directory the user may read and write, for its databases.</summary>
-    public TempDirectory SharedDirectory()
+    public static TempDirectory SharedDirectory()
     {
         var shared = new TempDirectory();
         Chmod(shared.Path, 0b111_111_111);

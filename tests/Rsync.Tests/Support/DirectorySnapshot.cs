@@ -21,11 +21,11 @@ public sealed record DirectorySnapshot(IReadOnlyDictionary<string, byte[]> Files
         foreach (var (name, bytes) in before.Files)
         {
             Assert.True(after.Files.ContainsKey(name), $"{name} was removed");
-            Assert.True(name.EndsWith("-shm") || bytes.AsSpan().SequenceEqual(after.Files[name]), $"{name} changed");
+            Assert.True(name.EndsWith("-shm", StringComparison.Ordinal) || bytes.AsSpan().SequenceEqual(after.Files[name]), $"{name} changed");
         }
         foreach (var (name, bytes) in after.Files.Where(file => !before.Files.ContainsKey(file.Key)))
         {
-            Assert.True(name.EndsWith("-shm") || (name.EndsWith("-wal") && bytes.Length == 0), $"{name} was created");
+            Assert.True(name.EndsWith("-shm", StringComparison.Ordinal) || (name.EndsWith("-wal", StringComparison.Ordinal) && bytes.Length == 0), $"{name} was created");
         }
     }
 }

@@ -30,7 +30,7 @@ public sealed class OtherUser : IDisposable
     }
 
     /// <summary>A directory that this user and the one running the tests may both write, as a group-writable backup directory is.</summary>
-    public string SharedDirectory(TempDirectory parent, string name)
+    public static string SharedDirectory(TempDirectory parent, string name)
     {
         var shared = Directory.CreateDirectory(parent.File(name)).FullName;
         File.SetUnixFileMode(parent.Path, (UnixFileMode)0x1ED);  // 0755: others may pass through

@@ -4,7 +4,7 @@ namespace SqlRsync.Tests.Support;
 public static class PythonXxhash
 {
     /// <summary>The XXH3-128 of each input with its seed, as 32 hex digits, in one python3 run.</summary>
-    public static string[] Xxh3_128(IReadOnlyList<(byte[] Data, long Seed)> inputs)
+    public static string[] Xxh3Digests(IReadOnlyList<(byte[] Data, long Seed)> inputs)
     {
         // One line per input: the seed as unsigned decimal and the data as hex; python prints one digest per line.
         var lines = string.Join('\n', inputs.Select(input => $"{(ulong)input.Seed} {Convert.ToHexString(input.Data)}"));

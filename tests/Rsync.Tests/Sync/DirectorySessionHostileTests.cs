@@ -1,5 +1,5 @@
-using SqlRsync.Protocol;
 using SqlRsync.Protocol.Messages;
+using SqlRsync.Protocol;
 using SqlRsync.Tests.Support;
 using SqlRsync.Topologies;
 
@@ -90,10 +90,10 @@ public sealed class DirectorySessionHostileTests : IDisposable
 
         var errors = Transcript.Frames(answer).Where(frame => frame[0] == (byte)MessageType.Error)
             .Select(frame => System.Text.Encoding.UTF8.GetString(frame, 6, frame.Length - 6)).ToList();
-        Assert.Contains(errors, error => error.StartsWith("unlisted.db not deleted: it is not a database this agent listed in this session"));
-        Assert.Contains(errors, error => error.StartsWith("notes.txt not deleted: it is not a database this agent listed"));
-        Assert.Contains(errors, error => error.StartsWith("app.conf not deleted: it is not a database this agent listed"));
-        Assert.Contains(errors, error => error.StartsWith("live.db-wal not deleted: it is not a database this agent listed"));
+        Assert.Contains(errors, error => error.StartsWith("unlisted.db not deleted: it is not a database this agent listed in this session", StringComparison.Ordinal));
+        Assert.Contains(errors, error => error.StartsWith("notes.txt not deleted: it is not a database this agent listed", StringComparison.Ordinal));
+        Assert.Contains(errors, error => error.StartsWith("app.conf not deleted: it is not a database this agent listed", StringComparison.Ordinal));
+        Assert.Contains(errors, error => error.StartsWith("live.db-wal not deleted: it is not a database this agent listed", StringComparison.Ordinal));
         Assert.Contains(errors, error => error.Contains("live.db is open in another process"));
         Assert.True(File.Exists(Path.Combine(replica, "notes.txt")) && File.Exists(Path.Combine(replica, "app.conf")) && File.Exists(Path.Combine(replica, "unlisted.db")));
         Assert.True(File.Exists(live + "-wal"));

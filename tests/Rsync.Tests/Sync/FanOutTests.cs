@@ -64,7 +64,7 @@ public sealed class FanOutTests : IDisposable
         var result = SqlRsyncProgram.Run([origin, local, $"host:{remote}", .. Remote]);
 
         Assert.True(result.ExitCode == 4, result.StandardError);
-        var line = Assert.Single(result.StandardError.Split('\n'), line => line.StartsWith("sqlrsync: error: "));
+        var line = Assert.Single(result.StandardError.Split('\n'), line => line.StartsWith("sqlrsync: error: ", StringComparison.Ordinal));
         Assert.StartsWith($"sqlrsync: error: host:{remote}: replica {remote} holds a database that sqlrsync never wrote", line);
     }
 

@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.IO.Hashing;
 using System.Runtime.InteropServices;
 using SqlRsync.Engine.HashTrees;
@@ -94,7 +95,7 @@ public class HashTreeTests
     private static UInt128[] PythonXxh3(byte[] file, int pageSize, long seed)
     {
         var pages = Enumerable.Range(0, file.Length / pageSize).Select(page => (Masked(file, pageSize, page), seed)).ToList();
-        return [.. PythonXxhash.Xxh3_128(pages).Select(hex => UInt128.Parse(hex, System.Globalization.NumberStyles.HexNumber))];
+        return [.. PythonXxhash.Xxh3Digests(pages).Select(hex => UInt128.Parse(hex, System.Globalization.NumberStyles.HexNumber, CultureInfo.InvariantCulture))];
     }
 
     private static byte[] Masked(byte[] file, int pageSize, int page)

@@ -1,6 +1,7 @@
 using System.Buffers.Binary;
-using SqlRsync.Protocol;
+using System.Globalization;
 using SqlRsync.Protocol.Messages;
+using SqlRsync.Protocol;
 using SqlRsync.Tests.Support;
 
 namespace SqlRsync.Tests.Sync;
@@ -149,7 +150,7 @@ public class HostileInputTests
         using var dir = new TempDirectory();
         var replica = dir.File("replica.db");
         TestDatabase.CreateReplica(replica, rows: 3000);
-        uint replicaPages = uint.Parse(TestDatabase.Sqlite3Cli(replica, "PRAGMA page_count"));
+        uint replicaPages = uint.Parse(TestDatabase.Sqlite3Cli(replica, "PRAGMA page_count"), CultureInfo.InvariantCulture);
 
         long honest = PeakResidentBytesOfAnAgentTold(replica, replicaPages);
         long hostile = PeakResidentBytesOfAnAgentTold(replica, 4_294_967_294);
@@ -356,7 +357,7 @@ public class HostileInputTests
         using var dir = new TempDirectory();
         var replica = dir.File("replica.db");
         TestDatabase.Create(replica, rows: 3000);
-        uint replicaPages = uint.Parse(TestDatabase.Sqlite3Cli(replica, "PRAGMA page_count"));
+        uint replicaPages = uint.Parse(TestDatabase.Sqlite3Cli(replica, "PRAGMA page_count"), CultureInfo.InvariantCulture);
         var before = File.ReadAllBytes(replica);
 
         var stream = new MemoryStream();

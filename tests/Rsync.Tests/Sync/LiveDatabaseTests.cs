@@ -1,3 +1,4 @@
+using System.Globalization;
 using SqlRsync.Tests.Support;
 
 namespace SqlRsync.Tests.Sync;
@@ -117,6 +118,6 @@ public class LiveDatabaseTests
     private static (long Count, long Max) CountAndMax(string path, string sql)
     {
         var parts = TestDatabase.Sqlite3Cli(path, sql).Split('|');
-        return (long.Parse(parts[0]), long.Parse(parts[1]));
+        return (long.Parse(parts[0], CultureInfo.InvariantCulture), long.Parse(parts[1], CultureInfo.InvariantCulture));
     }
 }

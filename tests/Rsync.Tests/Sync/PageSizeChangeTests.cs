@@ -45,7 +45,7 @@ public sealed class PageSizeChangeTests(SshSyncTests.Server server) : IClassFixt
         Assert.Equal((UnixFileMode)0x1A0, File.GetUnixFileMode(replica));
         // The reader that had the old file open still reads it, whole and unchanged, in its transaction and after.
         reader.Run("SELECT count(*) FROM items; PRAGMA integrity_check; COMMIT; SELECT count(*) FROM items; PRAGMA page_size;");
-        var lines = reader.Output[before.Length..].Split('\n', StringSplitOptions.RemoveEmptyEntries).Where(line => !line.StartsWith("sqlite-shell-marker")).ToList();
+        var lines = reader.Output[before.Length..].Split('\n', StringSplitOptions.RemoveEmptyEntries).Where(line => !line.StartsWith("sqlite-shell-marker", StringComparison.Ordinal)).ToList();
         Assert.Equal(["3000", "ok", "3000", "4096"], lines);
         Assert.Equal("", reader.Finish().Error);
         Assert.Equal("3001", TestDatabase.Sqlite3Cli(replica, "SELECT count(*) FROM items"));

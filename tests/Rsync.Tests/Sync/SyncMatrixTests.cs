@@ -1,3 +1,4 @@
+using System.Globalization;
 using SqlRsync.Tests.Support;
 
 namespace SqlRsync.Tests.Sync;
@@ -75,7 +76,7 @@ public class SyncMatrixTests
         Syncs.Local(origin, replica, Settings);
 
         AssertSynced(origin, replica, pageSize);
-        Assert.Equal(pageSize.ToString(), TestDatabase.Sqlite3Cli(replica, "PRAGMA page_size"));
+        Assert.Equal(pageSize.ToString(CultureInfo.InvariantCulture), TestDatabase.Sqlite3Cli(replica, "PRAGMA page_size"));
     }
 
     [Fact]
@@ -176,7 +177,9 @@ public class SyncMatrixTests
         }
     }
 
+    private static readonly string[] DatabaseAndLog = ["", "-wal"];
+
     private static Dictionary<string, string> ReadFiles(string path) =>
-        new[] { "", "-wal" }.Where(s => File.Exists(path + s))
+        DatabaseAndLog.Where(s => File.Exists(path + s))
             .ToDictionary(s => s, s => Convert.ToHexString(File.ReadAllBytes(path + s)));
 }

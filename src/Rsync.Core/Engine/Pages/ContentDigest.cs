@@ -1,4 +1,5 @@
 using System.Buffers.Binary;
+using System.Globalization;
 using System.IO.Hashing;
 
 namespace SqlRsync.Engine.Pages;
@@ -51,7 +52,7 @@ internal sealed class ContentDigest(int pageSize)
         Span<byte> folded = stackalloc byte[20];
         BinaryPrimitives.WriteUInt32LittleEndian(folded, pageCount);
         BinaryPrimitives.WriteUInt128LittleEndian(folded[4..], _sum);
-        return XxHash128.HashToUInt128(folded).ToString("x32");
+        return XxHash128.HashToUInt128(folded).ToString("x32", CultureInfo.InvariantCulture);
     }
 
     private static UInt128 Term(uint pageNumber, UInt128 leaf)

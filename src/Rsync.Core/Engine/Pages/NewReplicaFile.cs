@@ -68,7 +68,7 @@ internal sealed class NewReplicaFile : IPageWriter, IDisposable
         if (Libc.Owner(path) is { } owner)
         {
             // Best effort: only root may give a file to another user.
-            Libc.ChangeOwner((int)file._file.DangerousGetHandle(), owner.User, owner.Group);
+            _ = Libc.ChangeOwner((int)file._file.DangerousGetHandle(), owner.User, owner.Group);
         }
         return file;
     }

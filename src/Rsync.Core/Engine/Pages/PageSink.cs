@@ -66,7 +66,7 @@ internal sealed class PageSink : IPageScanner, IPageWriter, IDisposable
         PageSink? sink = null;
         try
         {
-            database.SetBusyTimeout(busyTimeout);
+            database.SetBusyTimeout(busyTimeout, cancellation);
             database.DisableAutoVacuum();
             database.Execute("PRAGMA replica.synchronous = FULL");
             // Only takes effect while the file is still empty.
@@ -97,7 +97,7 @@ internal sealed class PageSink : IPageScanner, IPageWriter, IDisposable
     {
         long countBefore = _database.QueryInt64("PRAGMA replica.page_count");
         // One try without waiting, so that a wait can be announced before it begins.
-        _database.SetBusyTimeout(TimeSpan.Zero);
+        _database.SetBusyTimeout(TimeSpan.Zero, CancellationToken.None);
         try
         {
             _database.Execute("BEGIN IMMEDIATE");
@@ -112,7 +112,7 @@ internal sealed class PageSink : IPageScanner, IPageWriter, IDisposable
             _database.SetBusyTimeout(_busyTimeout, cancellation);
             _database.Execute("BEGIN IMMEDIATE");
         }
-        _database.SetBusyTimeout(_busyTimeout);
+        _database.SetBusyTimeout(_busyTimeout, CancellationToken.None);
         PageSize = checked((int)_database.QueryInt64("PRAGMA replica.page_size"));
         long count = _database.QueryInt64("PRAGMA replica.page_count");
         // A write transaction on an empty file makes an in-memory page 1; the file is still empty.

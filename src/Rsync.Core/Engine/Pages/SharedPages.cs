@@ -5,7 +5,7 @@ namespace SqlRsync.Engine.Pages;
 /// the single SQLite connection happens under one lock and is copied out, so a thread holds the lock
 /// only while SQLite reads, never while it hashes, compresses or sends what it read.
 /// </summary>
-internal sealed class SharedPages(IPageScanner source, int pageSize) : IPageScanner
+internal sealed class SharedPages(IPageScanner source, int pageSize) : IPageScanner, IDisposable
 {
     /// <summary>Pages copied per turn of a scan: 1 MiB of 4 KiB pages.</summary>
     private const int ChunkPages = 256;
@@ -55,5 +55,11 @@ internal sealed class SharedPages(IPageScanner source, int pageSize) : IPageScan
                 }
             }
         }
+    }
+
+    public void Dispose()
+    {
+        _page.Dispose();
+        _chunk.Dispose();
     }
 }

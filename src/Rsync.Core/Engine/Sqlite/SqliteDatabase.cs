@@ -60,11 +60,11 @@ internal sealed class SqliteDatabase : IDisposable
         if (rc != SqliteNative.Ok)
         {
             string message = handle == 0 ? SqliteNative.ErrorString(rc) : SqliteNative.ErrorMessage(handle);
-            SqliteNative.Close(handle);
+            _ = SqliteNative.Close(handle);
             throw new SqliteCallException($"cannot open {path}: {message}", rc);
         }
         // Extended result codes tell "disk full" and "busy" apart from other I/O failures.
-        SqliteNative.ExtendedResultCodes(handle, 1);
+        _ = SqliteNative.ExtendedResultCodes(handle, 1);
         return handle;
     }
 
@@ -170,7 +170,7 @@ internal sealed class SqliteDatabase : IDisposable
         {
             Execute("ROLLBACK");
         }
-        SqliteNative.Close(_handle);
+        _ = SqliteNative.Close(_handle);
         _handle = 0;
         if (_busyWaitHandle.IsAllocated)
         {

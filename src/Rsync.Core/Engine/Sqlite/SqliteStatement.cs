@@ -42,7 +42,7 @@ internal sealed class SqliteStatement : IDisposable
         Reset();
     }
 
-    public void Reset() => SqliteNative.Reset(_statement);
+    public void Reset() => _ = SqliteNative.Reset(_statement);
 
     public long ColumnInt64(int index) => SqliteNative.ColumnInt64(_statement, index);
 
@@ -53,7 +53,7 @@ internal sealed class SqliteStatement : IDisposable
     {
         if (_statement != 0)
         {
-            SqliteNative.Finalize(_statement);
+            _ = SqliteNative.Finalize(_statement);
             _statement = 0;
         }
     }
