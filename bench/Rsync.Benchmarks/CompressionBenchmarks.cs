@@ -25,7 +25,10 @@ public class CompressionBenchmarks : IDisposable
         int offset = 100;
         while (offset < _page.Length - 40)
         {
-            var row = System.Text.Encoding.ASCII.GetBytes($"{random.Next(100000)}|{words[random.Next(words.Length)]}|{words[random.Next(words.Length)]}|{random.Next(1000)}.{random.Next(100)};");
+            int id = random.Next(100000);
+            string first = words[random.Next(words.Length)], second = words[random.Next(words.Length)];
+            string text = $"{id}|{first}|{second}|{random.Next(1000)}.{random.Next(100)};";
+            var row = System.Text.Encoding.ASCII.GetBytes(text);
             row.AsSpan(0, Math.Min(row.Length, _page.Length - offset)).CopyTo(_page.AsSpan(offset));
             offset += row.Length;
         }

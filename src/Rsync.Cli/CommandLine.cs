@@ -14,60 +14,159 @@ namespace SqlRsync.Cli;
 /// </summary>
 internal sealed class CommandLine
 {
-    private readonly Argument<string?> _origin = new("ORIGIN") { Description = "The database to copy from: PATH or [USER@]HOST:PATH.", Arity = ArgumentArity.ZeroOrOne };
-    private readonly Argument<string[]> _replicas = new("REPLICA") { Description = "The database to make an exact copy: PATH or [USER@]HOST:PATH. Several: each becomes a copy of one snapshot of ORIGIN.", Arity = ArgumentArity.ZeroOrMore };
-    private readonly Option<bool> _verbose = new("--verbose", "-v") { Description = "Print a summary: bytes sent and received, speedup, pages changed, round trips, time." };
+    private readonly Argument<string?> _origin = new("ORIGIN")
+    {
+        Description = "The database to copy from: PATH or [USER@]HOST:PATH.",
+        Arity = ArgumentArity.ZeroOrOne,
+    };
+    private readonly Argument<string[]> _replicas = new("REPLICA")
+    {
+        Description = "The database to make an exact copy: PATH or [USER@]HOST:PATH. Several: each becomes a copy of one snapshot of ORIGIN.",
+        Arity = ArgumentArity.ZeroOrMore,
+    };
+    private readonly Option<bool> _verbose = new("--verbose", "-v")
+    {
+        Description = "Print a summary: bytes sent and received, speedup, pages changed, round trips, time.",
+    };
     private readonly Option<bool> _veryVerbose = new("-vv") { Description = "The summary plus time per phase and each side's hashing rate." };
-    private readonly Option<bool> _mostVerbose = new("-vvv") { Description = "All of -vv plus sqlite3_rsync's counters: hashes, hash rounds, page updates." };
+    private readonly Option<bool> _mostVerbose = new("-vvv")
+    {
+        Description = "All of -vv plus sqlite3_rsync's counters: hashes, hash rounds, page updates.",
+    };
     private readonly Option<bool> _quiet = new("--quiet", "-q") { Description = "No progress line and no warnings; errors still print." };
     private readonly Option<bool> _noProgress = new("--no-progress") { Description = "No progress line (it is only ever drawn on a terminal)." };
     private readonly Option<bool> _json = new("--json") { Description = "Print one JSON object with every figure on stdout." };
     private readonly Option<bool> _dryRun = new("--dry-run", "-n") { Description = "Compare and report what would change; write nothing." };
     private readonly Option<bool> _check = new("--check") { Description = "Like --dry-run; exit 0 when identical, 3 when they differ." };
     private readonly Option<bool> _walOnly = new("--wal-only") { Description = "Refuse unless both databases are WAL databases." };
-    private readonly Option<bool> _force = new("--force") { Description = "Overwrite REPLICA even if another process has it open and sqlrsync did not make it, or another program changed it since sqlrsync last wrote it." };
-    private readonly Option<int> _busyTimeout = new Option<int>("--busy-timeout") { Description = "Seconds to wait for the replica's write lock (another sync or writer).", DefaultValueFactory = _ => (int)Defaults.BusyTimeout.TotalSeconds }
+    private readonly Option<bool> _force = new("--force")
+    {
+        Description = "Overwrite REPLICA even if another process has it open and sqlrsync did not make it, or another program changed " +
+            "it since sqlrsync last wrote it.",
+    };
+    private readonly Option<int> _busyTimeout = new Option<int>("--busy-timeout")
+    {
+        Description = "Seconds to wait for the replica's write lock (another sync or writer).",
+        DefaultValueFactory = _ => (int)Defaults.BusyTimeout.TotalSeconds,
+    }
         .WholeNumber(0, int.MaxValue / 1000, "give the seconds to wait, 0 or more");
-    private readonly Option<string> _compress = new Option<string>("--compress") { Description = "Compress pages: auto (on across ssh, off locally), on, off.", DefaultValueFactory = _ => "auto" }
+    private readonly Option<string> _compress = new Option<string>("--compress")
+    {
+        Description = "Compress pages: auto (on across ssh, off locally), on, off.",
+        DefaultValueFactory = _ => "auto",
+    }
         .OneOf("auto", "on", "off");
-    private readonly Option<string> _delta = new Option<string>("--delta") { Description = "Send only the changed blocks of changed pages (one more round trip): auto (on across ssh, off locally), on, off.", DefaultValueFactory = _ => "auto" }
+    private readonly Option<string> _delta = new Option<string>("--delta")
+    {
+        Description = "Send only the changed blocks of changed pages (one more round trip): auto (on across ssh, off locally), on, off.",
+        DefaultValueFactory = _ => "auto",
+    }
         .OneOf("auto", "on", "off");
-    private readonly Option<int> _jobs = new Option<int>("--jobs", "-j") { Description = "With several replicas: how many are compared and sent pages at once (default: all, up to 4 or the number of cores if more)." }
+    private readonly Option<int> _jobs = new Option<int>("--jobs", "-j")
+    {
+        Description = "With several replicas: how many are compared and sent pages at once (default: all, up to 4 or the number of cores if more).",
+    }
         .WholeNumber(1, 1024, "give how many replicas to send to at once, 1 or more");
-    private readonly Option<int> _hashThreads = new Option<int>("--hash-threads") { Description = "Threads each side here hashes with (default: this machine's cores, shared by the sides it runs, at most 8; a remote side uses its own)." }
+    private readonly Option<int> _hashThreads = new Option<int>("--hash-threads")
+    {
+        Description = "Threads each side here hashes with (default: this machine's cores, shared by the sides it runs, at most 8; a " +
+            "remote side uses its own).",
+    }
         .WholeNumber(1, 64, "give how many threads to hash with, 1 to 64");
     private readonly Option<bool> _recursive = new("--recursive", "-r") { Description = "With ORIGIN_DIR/: databases in subdirectories too." };
-    private readonly Option<string[]> _include = new("--include") { Description = "With ORIGIN_DIR/: only databases whose name matches this glob (may be repeated; a glob with '/' matches the relative path).", Arity = ArgumentArity.OneOrMore };
-    private readonly Option<string[]> _exclude = new("--exclude") { Description = "With ORIGIN_DIR/: leave out databases whose name matches this glob (may be repeated).", Arity = ArgumentArity.OneOrMore };
-    private readonly Option<bool> _delete = new("--delete") { Description = "With ORIGIN_DIR/: delete the replica side's databases that the origin side no longer has (only ones sqlrsync made, never one in use)." };
+    private readonly Option<string[]> _include = new("--include")
+    {
+        Description = "With ORIGIN_DIR/: only databases whose name matches this glob (may be repeated; a glob with '/' matches the relative path).",
+        Arity = ArgumentArity.OneOrMore,
+    };
+    private readonly Option<string[]> _exclude = new("--exclude")
+    {
+        Description = "With ORIGIN_DIR/: leave out databases whose name matches this glob (may be repeated).",
+        Arity = ArgumentArity.OneOrMore,
+    };
+    private readonly Option<bool> _delete = new("--delete")
+    {
+        Description = "With ORIGIN_DIR/: delete the replica side's databases that the origin side no longer has (only ones sqlrsync " +
+            "made, never one in use).",
+    };
     private readonly Option<bool> _version = new("--version") { Description = "Show the sqlrsync and SQLite versions." };
-    private readonly Option<string> _ssh = new("--ssh") { Description = "The ssh command, with its own arguments (e.g. \"ssh -i ~/.ssh/backup\").", DefaultValueFactory = _ => "ssh" };
-    private readonly Option<int?> _port = new Option<int?>("--port", "-p") { Description = "The remote host's ssh port." }
+    private readonly Option<string> _ssh = new("--ssh")
+    {
+        Description = "The ssh command, with its own arguments (e.g. \"ssh -i ~/.ssh/backup\").",
+        DefaultValueFactory = _ => "ssh",
+    };
+    private readonly Option<int?> _port = new Option<int?>("--port", "-p")
+    {
+        Description = "The remote host's ssh port.",
+    }
         .WholeNumber(1, 65535, "give a TCP port number, 1 to 65535");
-    private readonly Option<int?> _protocol = new Option<int?>("--protocol") { Description = "Speak sqlite3_rsync's protocol, version 1 or 2, to a remote sqlite3_rsync (implied, version 2, when --exe names sqlite3_rsync)." }
+    private readonly Option<int?> _protocol = new Option<int?>("--protocol")
+    {
+        Description = "Speak sqlite3_rsync's protocol, version 1 or 2, to a remote sqlite3_rsync (implied, version 2, when --exe " +
+            "names sqlite3_rsync).",
+    }
         .WholeNumber(1, SyncAgent.Sqlite3RsyncProtocolVersion, "sqlite3_rsync's protocol has versions 1 and 2");
-    private readonly Option<string?> _exe = new("--exe") { Description = "The sqlrsync program to run on the remote host (default: one installed there, or this native sqlrsync, which copies itself there)." };
+    private readonly Option<string?> _exe = new("--exe")
+    {
+        Description = "The sqlrsync program to run on the remote host (default: one installed there, or this native sqlrsync, which " +
+            "copies itself there).",
+    };
     private readonly Option<bool> _noUpload = new("--no-upload") { Description = "Never copy sqlrsync to the remote host; use one installed there." };
-    private readonly Option<string> _uploadDir = new("--upload-dir") { Description = "The directory on the remote host where sqlrsync keeps the copy it brings (yours, where programs may run). Default ~/.cache/sqlrsync, else /var/tmp/sqlrsync-UID or /tmp/sqlrsync-UID where the home is mounted noexec." };
-    private readonly Option<int> _timeout = new Option<int>("--timeout") { Description = "Seconds of silence from the remote side before giving up.", DefaultValueFactory = _ => (int)Defaults.SilenceTimeout.TotalSeconds }
+    private readonly Option<string> _uploadDir = new("--upload-dir")
+    {
+        Description = "The directory on the remote host where sqlrsync keeps the copy it brings (yours, where programs may run). " +
+            "Default ~/.cache/sqlrsync, else /var/tmp/sqlrsync-UID or /tmp/sqlrsync-UID where the home is mounted noexec.",
+    };
+    private readonly Option<int> _timeout = new Option<int>("--timeout")
+    {
+        Description = "Seconds of silence from the remote side before giving up.",
+        DefaultValueFactory = _ => (int)Defaults.SilenceTimeout.TotalSeconds,
+    }
         .WholeNumber(1, int.MaxValue / 1000, "give the seconds of silence to allow, at least 1");
-    private readonly Option<string> _sshClient = new Option<string>("--ssh-client") { Description = "openssh: the system's ssh (default); builtin: SSH.NET inside sqlrsync, no ssh program needed.", DefaultValueFactory = _ => "openssh" }
+    private readonly Option<string> _sshClient = new Option<string>("--ssh-client")
+    {
+        Description = "openssh: the system's ssh (default); builtin: SSH.NET inside sqlrsync, no ssh program needed.",
+        DefaultValueFactory = _ => "openssh",
+    }
         .OneOf("openssh", "builtin");
-    private readonly Option<string?> _identity = new("--identity") { Description = "With --ssh-client builtin: the private key file (default: the first of ~/.ssh/id_ed25519, id_ecdsa, id_rsa). A passphrase is read from SQLRSYNC_SSH_PASSPHRASE." };
-    private readonly Option<string?> _knownHosts = new("--known-hosts") { Description = "With --ssh-client builtin: the known_hosts file (default ~/.ssh/known_hosts)." };
-    private readonly Option<bool> _acceptNewHostKey = new("--accept-new-host-key") { Description = "With --ssh-client builtin: accept and record the key of a host not yet in known_hosts (never a changed key)." };
-    private readonly Option<bool> _serve = new("--serve") { Description = "Forced-command mode for authorized_keys (command=\"sqlrsync --serve --allow DIR\",restrict): serve only syncs of databases under --allow." };
-    private readonly Option<string[]> _allow = new("--allow") { Description = "With --serve: a directory whose databases this key may sync (may be repeated).", Arity = ArgumentArity.OneOrMore };
+    private readonly Option<string?> _identity = new("--identity")
+    {
+        Description = "With --ssh-client builtin: the private key file (default: the first of ~/.ssh/id_ed25519, id_ecdsa, id_rsa). A " +
+            "passphrase is read from SQLRSYNC_SSH_PASSPHRASE.",
+    };
+    private readonly Option<string?> _knownHosts = new("--known-hosts")
+    {
+        Description = "With --ssh-client builtin: the known_hosts file (default ~/.ssh/known_hosts).",
+    };
+    private readonly Option<bool> _acceptNewHostKey = new("--accept-new-host-key")
+    {
+        Description = "With --ssh-client builtin: accept and record the key of a host not yet in known_hosts (never a changed key).",
+    };
+    private readonly Option<bool> _serve = new("--serve")
+    {
+        Description = "Forced-command mode for authorized_keys (command=\"sqlrsync --serve --allow DIR\",restrict): serve only syncs " +
+            "of databases under --allow.",
+    };
+    private readonly Option<string[]> _allow = new("--allow")
+    {
+        Description = "With --serve: a directory whose databases this key may sync (may be repeated).",
+        Arity = ArgumentArity.OneOrMore,
+    };
     private readonly Option<bool> _readOnly = new("--read-only") { Description = "With --serve: this key may only pull (read databases here)." };
     private readonly Option<bool> _writeOnly = new("--write-only") { Description = "With --serve: this key may only push (write replicas here)." };
-    private readonly Option<bool> _allowDelete = new("--allow-delete") { Description = "With --serve: this key may delete replica databases whose origin is gone (a directory sync with --delete); off by default." };
+    private readonly Option<bool> _allowDelete = new("--allow-delete")
+    {
+        Description = "With --serve: this key may delete replica databases whose origin is gone (a directory sync with --delete); off by default.",
+    };
 
     public CommandLine()
     {
         Root = new RootCommand("sqlrsync: make REPLICA an exact, consistent copy of the live SQLite database ORIGIN, sending only the pages that differ.")
         {
-            _origin, _replicas, _verbose, _veryVerbose, _mostVerbose, _quiet, _noProgress, _json, _dryRun, _check, _walOnly, _force, _busyTimeout, _compress, _delta, _jobs, _hashThreads,
-            _recursive, _include, _exclude, _delete, _ssh, _sshClient, _identity, _knownHosts, _acceptNewHostKey, _port, _exe, _protocol, _noUpload, _uploadDir, _timeout,
+            _origin, _replicas, _verbose, _veryVerbose, _mostVerbose, _quiet, _noProgress, _json, _dryRun, _check, _walOnly, _force, _busyTimeout,
+                _compress, _delta, _jobs, _hashThreads,
+            _recursive, _include, _exclude, _delete, _ssh, _sshClient, _identity, _knownHosts, _acceptNewHostKey, _port, _exe, _protocol, _noUpload,
+                _uploadDir, _timeout,
             _serve, _allow, _readOnly, _writeOnly, _allowDelete,
         };
         Root.Options.Remove(Root.Options.OfType<VersionOption>().Single());
@@ -100,7 +199,9 @@ internal sealed class CommandLine
             Check: parse.GetValue(_check));
         if (parse.GetValue(_serve))
         {
-            var access = parse.GetValue(_readOnly) ? ForcedCommandAccess.ReadOnly : parse.GetValue(_writeOnly) ? ForcedCommandAccess.WriteOnly : ForcedCommandAccess.Both;
+            var access = parse.GetValue(_readOnly) ? ForcedCommandAccess.ReadOnly
+                : parse.GetValue(_writeOnly) ? ForcedCommandAccess.WriteOnly
+                : ForcedCommandAccess.Both;
             return new ServeRequest(new ForcedCommandRules(AllowedDirectories.Resolve(parse.GetValue(_allow)!))
             {
                 Access = access,
@@ -125,7 +226,8 @@ internal sealed class CommandLine
             HashThreads = parse.GetValue(_hashThreads),
         };
         var remote = new RemoteSettings(
-            parse.GetValue(_sshClient) == "builtin", parse.GetValue(_ssh)!, parse.GetValue(_port), parse.GetValue(_exe), !parse.GetValue(_noUpload), parse.GetValue(_uploadDir),
+            parse.GetValue(_sshClient) == "builtin", parse.GetValue(_ssh)!, parse.GetValue(_port), parse.GetValue(_exe), !parse.GetValue(_noUpload),
+                parse.GetValue(_uploadDir),
             TimeSpan.FromSeconds(parse.GetValue(_timeout)), output, parse.GetValue(_identity), parse.GetValue(_knownHosts), parse.GetValue(_acceptNewHostKey));
         // ORIGIN_DIR/: a trailing '/' asks for every database of a directory.
         var shape = parse.GetValue(_origin)!.EndsWith('/') ? SyncShape.Directory : replicas.Count > 1 ? SyncShape.Many : SyncShape.One;
@@ -171,7 +273,8 @@ internal sealed class CommandLine
             return origin is not null ? "--serve takes no paths: the ssh client names the database, and --allow the directories it may be in"
                 : command.GetValue(_allow) is not { Length: > 0 } ? "--serve needs at least one --allow DIR"
                 : command.GetValue(_readOnly) && command.GetValue(_writeOnly) ? "give --read-only or --write-only, not both"
-                : command.GetValue(_allowDelete) && command.GetValue(_readOnly) ? "--allow-delete lets a key delete replicas it pushes to; a --read-only key pushes nothing"
+                : command.GetValue(_allowDelete)
+                    && command.GetValue(_readOnly) ? "--allow-delete lets a key delete replicas it pushes to; a --read-only key pushes nothing"
                 : null;
         }
         if (Given(command, _allow, _readOnly, _writeOnly, _allowDelete) is not null)
@@ -198,10 +301,13 @@ internal sealed class CommandLine
         return !directory && Given(command, _recursive, _include, _exclude, _delete) is { } directoryOnly
                 ? $"{directoryOnly.Name} is for a directory of databases: write ORIGIN_DIR/ with its trailing '/'"
             : directory && replicas.Count > 1 ? $"a directory of databases goes to one REPLICA_DIR, not {replicas.Count}"
-            : directory && Given(command, _protocol) is not null ? "--protocol speaks to one remote sqlite3_rsync, which syncs one database; give a database, not ORIGIN_DIR/"
+            : directory && Given(command,
+                _protocol) is not null ? "--protocol speaks to one remote sqlite3_rsync, which syncs one database; give a database, not ORIGIN_DIR/"
             : replicas.Count > 1 && Given(command, _protocol) is not null ? "--protocol speaks to one remote sqlite3_rsync; give one REPLICA"
-            : allLocal && Given(command, _port, _ssh, _sshClient, _identity, _knownHosts, _acceptNewHostKey, _exe, _protocol, _noUpload, _uploadDir, _timeout) is { } remoteOnly
-                ? $"{remoteOnly.Name} is for a remote side, and {origin} and {string.Join(" and ", replicaWords)} are {(replicas.Count == 1 ? "both" : "all")} local (a remote side is [USER@]HOST:PATH)"
+            : allLocal && Given(command, _port, _ssh, _sshClient, _identity, _knownHosts, _acceptNewHostKey, _exe, _protocol, _noUpload, _uploadDir,
+                _timeout) is { } remoteOnly
+                ? $"{remoteOnly.Name} is for a remote side, and {origin} and {string.Join(" and ", replicaWords)} are " +
+                    $"{(replicas.Count == 1 ? "both" : "all")} local (a remote side is [USER@]HOST:PATH)"
             : RemoteRule(command);
     }
 
@@ -233,8 +339,10 @@ internal sealed class CommandLine
             }
         }
         return exe is not null && noUpload ? "--exe names the remote program, so nothing is copied anyway; give --exe or --no-upload, not both"
-            : uploadDirectory is not null && (exe is not null || noUpload) ? "--upload-dir says where sqlrsync copies itself to; with --exe or --no-upload it copies nothing"
-            : uploadDirectory is not null && (uploadDirectory.Length == 0 || uploadDirectory.Any(char.IsControl)) ? "--upload-dir needs a directory name, without control characters"
+            : uploadDirectory is not null && (exe is not null
+                || noUpload) ? "--upload-dir says where sqlrsync copies itself to; with --exe or --no-upload it copies nothing"
+            : uploadDirectory is not null && (uploadDirectory.Length == 0
+                || uploadDirectory.Any(char.IsControl)) ? "--upload-dir needs a directory name, without control characters"
             : null;
     }
 

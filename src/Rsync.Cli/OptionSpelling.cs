@@ -10,7 +10,8 @@ namespace SqlRsync.Cli;
 internal static class OptionSpelling
 {
     /// <summary>sqlite3_rsync's debugging options, which sqlrsync does not have.</summary>
-    private static readonly string[] Sqlite3RsyncOnly = ["--logfile", "--errorfile", "--debugfile", "--remote-errorfile", "--remote-debugfile", "--commcheck", "--arg-escape-check"];
+    private static readonly string[] Sqlite3RsyncOnly = ["--logfile", "--errorfile", "--debugfile", "--remote-errorfile", "--remote-debugfile",
+        "--commcheck", "--arg-escape-check"];
 
     /// <summary>
     /// <paramref name="args"/> in our spelling, or null with <paramref name="problem"/> naming the first

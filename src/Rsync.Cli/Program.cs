@@ -26,7 +26,8 @@ public static class Program
             // Agent mode, as our client or sqlite3_rsync's starts it: parsed by the same rules as --serve's commands.
             return AgentRequest.FromArguments(args) is { } agent
                 ? Outcome(() => SyncAgent.RunOnStandardStreams(agent, new AgentOptions { Warnings = Console.Error.WriteLine }))
-                : Usage($"agent mode takes --origin|--replica PATH [--busy-timeout N] [-q], or sqlite3_rsync's --origin|--replica [--wal-only] ORIGIN REPLICA; not \"{string.Join(' ', args)}\"");
+                : Usage($"agent mode takes --origin|--replica PATH [--busy-timeout N] [-q], or sqlite3_rsync's --origin|--replica [--wal-only] " +
+                    $"ORIGIN REPLICA; not \"{string.Join(' ', args)}\"");
         }
         if (args.FirstOrDefault(AgentRequest.IsRoleArgument) is { } agentMode)
         {
@@ -103,5 +104,6 @@ public static class Program
     }
 
     /// <summary>Some parser messages span lines; a message here is always one line.</summary>
-    private static string OneLine(string text) => string.Join(' ', text.Split((char[])['\n', '\r', '\t'], StringSplitOptions.RemoveEmptyEntries).Select(part => part.Trim()));
+    private static string OneLine(string text) => string.Join(' ', text.Split((char[])['\n', '\r', '\t'],
+        StringSplitOptions.RemoveEmptyEntries).Select(part => part.Trim()));
 }

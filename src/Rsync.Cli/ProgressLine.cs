@@ -48,8 +48,9 @@ internal sealed class ProgressLine : IProgress<SyncProgress>, IDisposable
     {
         if (phase == SyncPhase.Waiting)
         {
-            return string.Create(CultureInfo.InvariantCulture,
-                $"waiting for the replica's write lock, held by another process: {elapsed.TotalSeconds:0} s of up to {busyTimeout.TotalSeconds:0} s (--busy-timeout)");
+            string waited = elapsed.TotalSeconds.ToString("0", CultureInfo.InvariantCulture);
+            string most = busyTimeout.TotalSeconds.ToString("0", CultureInfo.InvariantCulture);
+            return $"waiting for the replica's write lock, held by another process: {waited} s of up to {most} s (--busy-timeout)";
         }
         var text = new System.Text.StringBuilder(phase.ToString().ToLowerInvariant());
         double seconds = Math.Max(elapsed.TotalSeconds, 0.001);

@@ -30,7 +30,8 @@ internal sealed record RemoteSettings(bool Builtin, string SshCommand, int? Port
         };
         if (!Builtin)
         {
-            return new OpenSshEndpoint(endpoint.Host!, endpoint.Path, new OpenSshOptions { SshCommand = SshCommandWords.Split(SshCommand), Port = Port, Agent = agent });
+            var options = new OpenSshOptions { SshCommand = SshCommandWords.Split(SshCommand), Port = Port, Agent = agent };
+            return new OpenSshEndpoint(endpoint.Host!, endpoint.Path, options);
         }
         // [USER@]HOST, where HOST may be a bracketed IPv6 address.
         string host = endpoint.Host!;

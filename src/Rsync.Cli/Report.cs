@@ -66,11 +66,13 @@ internal static class Report
         var deleted = directory.Deletions.Where(deletion => deletion.Succeeded).Select(deletion => deletion.Name).ToList();
         if (deleted.Count > 0)
         {
-            Console.Error.WriteLine($"sqlrsync: {(request.Options.DryRun ? "would delete" : "deleted")} from {request.ReplicaText}: {string.Join(", ", deleted)}");
+            Console.Error.WriteLine($"sqlrsync: {(request.Options.DryRun ? "would delete" : "deleted")} from {request.ReplicaText}: " +
+                $"{string.Join(", ", deleted)}");
         }
         else if (directory.OnlyOnReplica.Count > 0 && directory.Deletions.Count == 0)
         {
-            Console.Error.WriteLine($"sqlrsync: only in {request.ReplicaText}, not deleted: {string.Join(", ", directory.OnlyOnReplica)} (--delete deletes them)");
+            Console.Error.WriteLine($"sqlrsync: only in {request.ReplicaText}, not deleted: {string.Join(", ", directory.OnlyOnReplica)} (--delete " +
+                "deletes them)");
         }
     }
 
@@ -87,10 +89,12 @@ internal static class Report
         if (request.Shape == SyncShape.Many)
         {
             string snapshot = results.Count > 0 ? $" ({results[0].Result.OriginPageCount:N0} pages)" : "";
-            return $"sqlrsync: {results.Count} of {run.Outcomes.Count} replicas {(dryRun ? "compared with" : "hold")} one snapshot of {request.Origin}{snapshot}" +
+            return $"sqlrsync: {results.Count} of {run.Outcomes.Count} replicas {(dryRun ? "compared with" : "hold")} one snapshot of " +
+                $"{request.Origin}{snapshot}" +
                 (results.Count > 0 ? $": {string.Join(", ", results.Select(pair => pair.Name))}" : "") + failed;
         }
-        return $"sqlrsync: {(dryRun ? "compared" : "synced")} {results.Count} of {run.Outcomes.Count} databases from {request.Origin} to {request.ReplicaText}" + failed;
+        return $"sqlrsync: {(dryRun ? "compared" : "synced")} {results.Count} of {run.Outcomes.Count} databases from {request.Origin} to " +
+            $"{request.ReplicaText}" + failed;
     }
 
     /// <summary>How much summary to print: a dry run exists to report, so its summary shows without -v (not with -q or --json).</summary>

@@ -17,5 +17,6 @@ internal sealed record RunOutcome(IReadOnlyList<SyncOutcome> Outcomes, Directory
         Replicas?.ElementAtOrDefault(Outcomes.ToList().IndexOf(outcome)) is RemoteEndpoint remote ? remote.Host : null;
 
     /// <summary>The syncs that succeeded, each with its result.</summary>
-    public IEnumerable<(string Name, SyncResult Result)> Results => Outcomes.Where(outcome => outcome.Result is not null).Select(outcome => (outcome.Name, outcome.Result!));
+    public IEnumerable<(string Name,
+        SyncResult Result)> Results => Outcomes.Where(outcome => outcome.Result is not null).Select(outcome => (outcome.Name, outcome.Result!));
 }

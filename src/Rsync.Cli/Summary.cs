@@ -16,7 +16,8 @@ internal static class Summary
             yield return notice;
         }
         string dryRun = result.DryRun ? " (DRY RUN)" : "";
-        yield return $"sent {N(figures.BytesSent)} bytes  received {N(figures.BytesReceived)} bytes  {figures.BytesPerSecond.ToString("N2", CultureInfo.InvariantCulture)} bytes/sec";
+        yield return $"sent {N(figures.BytesSent)} bytes  received {N(figures.BytesReceived)} bytes  " +
+            $"{figures.BytesPerSecond.ToString("N2", CultureInfo.InvariantCulture)} bytes/sec";
         yield return $"total size is {N(figures.TotalSize)}  speedup is {figures.Speedup.ToString("0.00", CultureInfo.InvariantCulture)}{dryRun}";
         yield return PagesLine(result, elapsed);
         if (verbosity < 2)
@@ -38,7 +39,8 @@ internal static class Summary
     /// <summary>What a user must know of this sync beyond its figures (a replica made or rebuilt whole), or null.</summary>
     public static string? Notice(SyncResult result) =>
         result.ReplacedPageSize != 0
-            ? $"the origin's page size changed from {N(result.ReplacedPageSize)} to {N(result.PageSize)} bytes: the replica {(result.DryRun ? "would be" : "was")} rebuilt whole and swapped in " +
+            ? $"the origin's page size changed from {N(result.ReplacedPageSize)} to {N(result.PageSize)} bytes: the replica " +
+                $"{(result.DryRun ? "would be" : "was")} rebuilt whole and swapped in " +
               "(readers that had it open keep the old file until they reopen it)"
             : result.DryRun && result.ReplicaPageCountBefore == 0
                 ? $"the replica does not exist (or is empty): a sync would create it, sending all {N(result.OriginPageCount)} pages"
@@ -46,7 +48,8 @@ internal static class Summary
 
     /// <summary>The pages changed, the round trips and the time: the one line a sync of a directory's database shows at -v.</summary>
     public static string PagesLine(SyncResult result, TimeSpan elapsed) =>
-        $"{(result.DryRun ? "would change" : "changed")} {N(result.PagesSent)} of {N(result.OriginPageCount)} pages ({N(result.PageBytesRaw)} bytes, {N(result.PageBytesOnWire)} on the wire) " +
+        $"{(result.DryRun ? "would change" : "changed")} {N(result.PagesSent)} of {N(result.OriginPageCount)} pages ({N(result.PageBytesRaw)} " +
+            $"bytes, {N(result.PageBytesOnWire)} on the wire) " +
         $"in {result.RoundTrips} round trip{(result.RoundTrips == 1 ? "" : "s")}; {elapsed.TotalSeconds.ToString("0.000", CultureInfo.InvariantCulture)} s" +
         (result.Protocol == "sqlrsync" ? "" : $"; spoke {result.Protocol.Replace(" ", "'s protocol ")}");
 

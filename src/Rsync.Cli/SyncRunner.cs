@@ -18,9 +18,11 @@ internal static class SyncRunner
         var options = request.Options with { Warnings = output.Quiet ? null : Console.Error.WriteLine };
         var run = Attempt(request, clock, async (progress, cancellation) => request.Shape switch
         {
-            SyncShape.One => new RunOutcome([new SyncOutcome(request.ReplicaText, await DatabaseSync.RunAsync(origin, replicas[0], options, progress, cancellation), null)]),
+            SyncShape.One => new RunOutcome([new SyncOutcome(request.ReplicaText, await DatabaseSync.RunAsync(origin, replicas[0], options, progress,
+                cancellation), null)]),
             SyncShape.Many => new RunOutcome(
-                [.. (await DatabaseSync.RunToManyAsync(origin, replicas, options, progress, cancellation)).Select((outcome, at) => outcome with { Name = request.Replicas[at].ToString() })],
+                [.. (await DatabaseSync.RunToManyAsync(origin, replicas, options, progress, cancellation)).Select((outcome,
+                    at) => outcome with { Name = request.Replicas[at].ToString() })],
                 Replicas: replicas),
             _ => RunOutcome.Of(await DatabaseSync.RunDirectoryAsync(origin, replicas[0], request.Selection, options, progress, cancellation)),
         }, out int exitCode);
@@ -35,7 +37,8 @@ internal static class SyncRunner
     /// success or failure) and Ctrl+C and SIGTERM around it. Null when it failed or was interrupted: the
     /// error line (and the JSON report) is printed, and <paramref name="exitCode"/> says how it ended.
     /// </summary>
-    private static RunOutcome? Attempt(SyncRequest request, Stopwatch clock, Func<IProgress<SyncProgress>?, CancellationToken, Task<RunOutcome>> sync, out int exitCode)
+    private static RunOutcome? Attempt(SyncRequest request, Stopwatch clock, Func<IProgress<SyncProgress>?, CancellationToken,
+        Task<RunOutcome>> sync, out int exitCode)
     {
         var output = request.Output;
         string origin = request.Origin.ToString();
@@ -52,7 +55,8 @@ internal static class SyncRunner
         }
         catch (OperationCanceledException)
         {
-            Fail(output, origin, request.ReplicaText, $"{(interrupt.ByTerminate ? "stopped (SIGTERM)" : "interrupted")}; {LeftAs(request.Shape)}", clock.Elapsed);
+            Fail(output, origin, request.ReplicaText, $"{(interrupt.ByTerminate ? "stopped (SIGTERM)" : "interrupted")}; {LeftAs(request.Shape)}",
+                clock.Elapsed);
             exitCode = interrupt.ByTerminate ? Program.Terminated : Program.Interrupted;
         }
         return null;

@@ -6,7 +6,8 @@ namespace SqlRsync.Protocol;
 /// Writes frames: one type byte, a 4-byte little-endian payload length, then the payload.
 /// Frames are buffered; <see cref="Flush"/> sends them.
 /// </summary>
-[System.Diagnostics.CodeAnalysis.SuppressMessage("Design", "CA1001", Justification = "The buffer wraps a stream its caller owns, which disposing it would close; frames leave on Flush.")]
+[System.Diagnostics.CodeAnalysis.SuppressMessage("Design", "CA1001",
+    Justification = "The buffer wraps a stream its caller owns, which disposing it would close; frames leave on Flush.")]
 internal sealed class FrameWriter
 {
     private readonly Stream _stream;

@@ -72,7 +72,8 @@ internal enum MessageType : byte
     /// <summary>Either side of a directory session: its part of the current database's conversation is over.</summary>
     DatabaseEnd = 0x34,
 
-    /// <summary>Client of a directory session, to a replica-side agent: delete this database (flags u8: bit 0 force, bit 1 dry run; then its name). Answered by DatabaseEnd, after an Error if refused.</summary>
+    /// <summary>Client of a directory session, to a replica-side agent: delete this database (flags u8: bit 0 force, bit 1 dry run; then its name).
+    /// Answered by DatabaseEnd, after an Error if refused.</summary>
     DatabaseDelete = 0x36,
 
     /// <summary>Client of a directory session: no more databases.</summary>

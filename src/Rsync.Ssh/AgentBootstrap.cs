@@ -35,9 +35,11 @@ internal static class AgentBootstrap
         "m() { printf \"\\000%s\" \"$1\"; }; " +
         "run() { m R; exec \"$1\" \"$r\" \"$db\" --busy-timeout \"$bt\" $q; }; " +
         "ok() { [ -f \"$1\" ] && [ -x \"$1\" ] && [ \"$(s \"$1\" | cut -c1-64)\" = \"$h\" ]; }; " +
-        "own() { [ -h \"$1\" ] && return 1; mkdir -p \"$1\" 2>/dev/null; [ -d \"$1\" ] && [ ! -h \"$1\" ] && [ -O \"$1\" ] && chmod 700 \"$1\" 2>/dev/null; }; " +
+        "own() { [ -h \"$1\" ] && return 1; mkdir -p \"$1\" 2>/dev/null; [ -d \"$1\" ] && [ ! -h \"$1\" ] && [ -O \"$1\" ] && chmod 700 \"$1\" " +
+            "2>/dev/null; }; " +
         "if command -v sqlrsync >/dev/null 2>&1 && sqlrsync --version 2>/dev/null | grep -qx \"protocol $p\"; then run sqlrsync; fi; " +
-        "if [ -n \"$u\" ]; then set -- \"$u\"; else set -- \"${XDG_CACHE_HOME:-$HOME/.cache}/sqlrsync\" \"/var/tmp/sqlrsync-$(id -u)\" \"/tmp/sqlrsync-$(id -u)\"; fi; " +
+        "if [ -n \"$u\" ]; then set -- \"$u\"; else set -- \"${XDG_CACHE_HOME:-$HOME/.cache}/sqlrsync\" \"/var/tmp/sqlrsync-$(id -u)\" " +
+            "\"/tmp/sqlrsync-$(id -u)\"; fi; " +
         "for c in \"$@\"; do if ok \"$c/$v-$h/sqlrsync\"; then run \"$c/$v-$h/sqlrsync\"; fi; done; " +
         "if [ \"$n\" = 0 ]; then m N; exit 0; fi; " +
         "a=$(uname -sm); " +
@@ -47,11 +49,13 @@ internal static class AgentBootstrap
         "own \"$c\" && own \"$d\" || continue; " +
         "for o in \"$d\"/.upload-*; do [ -e \"$o\" ] || continue; k=${o##*.upload-}; kill -0 \"$k\" 2>/dev/null || rm -f \"$o\"; done; " +
         "if [ -z \"$g\" ]; then m U; head -c \"$n\" > \"$t\" 2>/dev/null; else cp \"$g\" \"$t\" 2>/dev/null; fi; " +
-        "if [ \"$(s \"$t\" | cut -c1-64)\" = \"$h\" ] && chmod 700 \"$t\" && mv -f \"$t\" \"$e\"; then g=\"$e\"; else rm -f \"$t\"; [ -n \"$g\" ] && continue; m E; printf \"cannot store sqlrsync in %s\\n\" \"$d\"; exit 0; fi; " +
+        "if [ \"$(s \"$t\" | cut -c1-64)\" = \"$h\" ] && chmod 700 \"$t\" && mv -f \"$t\" \"$e\"; then g=\"$e\"; else rm -f \"$t\"; [ -n \"$g\" ] " +
+            "&& continue; m E; printf \"cannot store sqlrsync in %s\\n\" \"$d\"; exit 0; fi; " +
         "( cd \"$c\" && ls -1dt -- [0-9]*.*-*/ 2>/dev/null | tail -n +3 | while read -r y; do rm -rf -- \"$y\"; done ); " +
         "if \"$e\" --version >/dev/null 2>&1; then run \"$e\"; fi; " +
         "done; " +
-        "m E; if [ -n \"$g\" ]; then printf \"sqlrsync was stored but cannot run in%s (a filesystem mounted noexec?)\\n\" \"$tried\"; else printf \"cannot create a directory of its own in%s\\n\" \"$tried\"; fi; exit 0";
+        "m E; if [ -n \"$g\" ]; then printf \"sqlrsync was stored but cannot run in%s (a filesystem mounted noexec?)\\n\" \"$tried\"; else printf " +
+            "\"cannot create a directory of its own in%s\\n\" \"$tried\"; fi; exit 0";
 
     private const int Limit = 1024;
 
@@ -66,7 +70,8 @@ internal static class AgentBootstrap
     {
         string[] arguments =
         [
-            SyncAgent.ProtocolVersion.ToString(CultureInfo.InvariantCulture), Version, upload?.Sha256 ?? "none", (upload?.Size ?? 0).ToString(CultureInfo.InvariantCulture),
+            SyncAgent.ProtocolVersion.ToString(CultureInfo.InvariantCulture), Version, upload?.Sha256 ?? "none", (upload?.Size
+                ?? 0).ToString(CultureInfo.InvariantCulture),
             upload?.Platform ?? LocalExecutable.UnamePlatform, request.RoleArgument, request.Path,
             ((int)request.BusyTimeout.TotalSeconds).ToString(CultureInfo.InvariantCulture), quiet ? "-q" : "", uploadDirectory ?? "",
         ];
@@ -105,21 +110,26 @@ internal static class AgentBootstrap
                     break;
                 case 'N':
                     throw new SyncException(SyncFailure.Transport, uploadForbidden
-                        ? $"no sqlrsync of protocol {SyncAgent.ProtocolVersion} on {host}, and --no-upload (AllowUpload = false) forbids bringing one: install it there or name it with --exe (RemoteProgram)"
-                        : $"sqlrsync not found on {host}: install it there, name it with --exe (RemoteProgram), or run the native single-file sqlrsync, which copies itself there");
+                        ? $"no sqlrsync of protocol {SyncAgent.ProtocolVersion} on {host}, and --no-upload (AllowUpload = false) forbids bringing " +
+                            "one: install it there or name it with --exe (RemoteProgram)"
+                        : $"sqlrsync not found on {host}: install it there, name it with --exe (RemoteProgram), or run the native single-file " +
+                            "sqlrsync, which copies itself there");
                 case 'A':
                     throw new SyncException(SyncFailure.Transport,
-                        $"remote {host} is {Line(fromAgent)}; this sqlrsync is a {upload?.Platform ?? LocalExecutable.UnamePlatform} executable only: install sqlrsync there or name it with --exe (RemoteProgram)");
+                        $"remote {host} is {Line(fromAgent)}; this sqlrsync is a {upload?.Platform ?? LocalExecutable.UnamePlatform} executable " +
+                            "only: install sqlrsync there or name it with --exe (RemoteProgram)");
                 case 'E':
                     throw new SyncException(SyncFailure.Transport,
-                        $"{host}: {Line(fromAgent)}; sqlrsync could not bring itself there (name a directory there that is yours and may hold programs with --upload-dir (UploadDirectory), install sqlrsync there, or name it with --exe (RemoteProgram))");
+                        $"{host}: {Line(fromAgent)}; sqlrsync could not bring itself there (name a directory there that is yours and may hold " +
+                            "programs with --upload-dir (UploadDirectory), install sqlrsync there, or name it with --exe (RemoteProgram))");
                 default:
                     throw new SyncException(SyncFailure.Protocol, $"{host} answered the start of sqlrsync with bytes it does not understand");
             }
         }
     }
 
-    private static string Version => typeof(AgentBootstrap).Assembly.GetName().Version is { } version ? $"{version.Major}.{version.Minor}.{version.Build}" : "0";
+    private static string Version =>
+        typeof(AgentBootstrap).Assembly.GetName().Version is { } version ? $"{version.Major}.{version.Minor}.{version.Build}" : "0";
 
     /// <summary>Sends the executable, counting each chunk as activity for the silence watchdog.</summary>
     private static long Send(LocalExecutable upload, ActivityStream fromAgent, Stream toAgent)

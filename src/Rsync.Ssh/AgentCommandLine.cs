@@ -84,9 +84,12 @@ internal sealed record AgentCommandLine(AgentRequest Request, bool Bootstrapped 
         {
             return null;
         }
-        // exec /bin/sh -c SCRIPT sqlrsync-bootstrap PROTOCOL VERSION SHA SIZE PLATFORM ROLE DATABASE BUSY QUIET UPLOAD_DIR (unused here: --serve runs the agent itself)
-        if (words is ["exec", "/bin/sh", "-c", AgentBootstrap.Script, AgentBootstrap.ScriptName, _, _, _, _, _, var role, { Length: > 0 } database, var busy, "" or "-q", _]
-            && AgentRequest.FromArguments([role, database, "--busy-timeout", busy, .. (words[13] == "-q" ? ["-q"] : Array.Empty<string>())]) is { Sqlite3Rsync: false } bootstrapped)
+        // exec /bin/sh -c SCRIPT sqlrsync-bootstrap PROTOCOL VERSION SHA SIZE PLATFORM ROLE DATABASE BUSY QUIET UPLOAD_DIR
+        // (the script is unused here: --serve runs the agent itself)
+        if (words is ["exec", "/bin/sh", "-c", AgentBootstrap.Script, AgentBootstrap.ScriptName, _, _, _, _, _, var role, { Length: > 0 } database,
+            var busy, "" or "-q", _]
+            && AgentRequest.FromArguments([role, database, "--busy-timeout", busy,
+                .. (words[13] == "-q" ? ["-q"] : Array.Empty<string>())]) is { Sqlite3Rsync: false } bootstrapped)
         {
             return new AgentCommandLine(bootstrapped, Bootstrapped: true);
         }

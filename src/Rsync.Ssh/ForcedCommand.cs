@@ -56,7 +56,12 @@ public static class ForcedCommand
             stdout.Write("\0R"u8);
         }
         // From here on this process follows no symbolic link and opens nothing outside the allowed directories.
-        SyncAgent.RunOnStandardStreams(request with { Path = path }, new AgentOptions { MayDelete = rules.AllowDelete, ConfinedTo = rules.Allowed, Warnings = rules.Warnings });
+        SyncAgent.RunOnStandardStreams(request with { Path = path }, new AgentOptions
+        {
+            MayDelete = rules.AllowDelete,
+            ConfinedTo = rules.Allowed,
+            Warnings = rules.Warnings,
+        });
     }
 
     /// <summary>Tells the client why, in its own protocol, so that it prints the reason as its own line.</summary>

@@ -81,7 +81,8 @@ internal static class KnownHosts
         return known ? HostKeyVerdict.Known : sameTypeDiffers ? HostKeyVerdict.Changed : otherTypes ? HostKeyVerdict.OtherTypesKnown : HostKeyVerdict.Unknown;
     }
 
-    /// <summary>Appends the host's key, as `ssh -o StrictHostKeyChecking=accept-new` would; creates the file (0600) and its directory (0700) if missing.</summary>
+    /// <summary>Appends the host's key, as `ssh -o StrictHostKeyChecking=accept-new` would; creates the file (0600) and its directory (0700) if
+    /// missing.</summary>
     public static void Add(string knownHostsFile, string host, int port, byte[] key)
     {
         var directory = Path.GetDirectoryName(Path.GetFullPath(knownHostsFile))!;
@@ -131,7 +132,8 @@ internal static class KnownHosts
         }
     }
 
-    /// <summary>Whether a line's host field names <paramref name="name"/>: one hashed name, or comma-separated patterns where a matching negation excludes the line.</summary>
+    /// <summary>Whether a line's host field names <paramref name="name"/>: one hashed name, or comma-separated patterns where a matching negation
+    /// excludes the line.</summary>
     private static bool HostMatches(string field, string name)
     {
         if (field.StartsWith("|1|", StringComparison.Ordinal))

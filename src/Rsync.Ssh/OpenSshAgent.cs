@@ -115,7 +115,8 @@ internal sealed class OpenSshAgent : RemoteShellAgent
 
     /// <summary>ssh exits 255 when it fails itself (cannot connect, host key refused, login refused).</summary>
     protected override SyncException? ExplainExit(int code, string lastStderrLine) =>
-        code == 255 ? Transport($"ssh to {Host} failed: {lastStderrLine.Trim()}{SshFailureHint.For(Host, _remotePath, lastStderrLine, _givenPort, ResolvedHost)}") : null;
+        code == 255 ? Transport($"ssh to {Host} failed: " +
+            $"{lastStderrLine.Trim()}{SshFailureHint.For(Host, _remotePath, lastStderrLine, _givenPort, ResolvedHost)}") : null;
 
     /// <summary>
     /// The host name and port ssh resolves the host to, from `ssh -G` with the same options (its
@@ -123,7 +124,13 @@ internal sealed class OpenSshAgent : RemoteShellAgent
     /// </summary>
     private (string HostName, int Port)? ResolvedHost()
     {
-        var query = new ProcessStartInfo(_start.FileName) { RedirectStandardOutput = true, RedirectStandardError = true, RedirectStandardInput = true, UseShellExecute = false };
+        var query = new ProcessStartInfo(_start.FileName)
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            RedirectStandardInput = true,
+            UseShellExecute = false,
+        };
         // The same words, but -G in place of the remote command.
         foreach (var word in _start.ArgumentList.Take(_start.ArgumentList.Count - 1))
         {
@@ -139,8 +146,10 @@ internal sealed class OpenSshAgent : RemoteShellAgent
             {
                 return null;
             }
-            var settings = output.Result.Split('\n').Select(line => line.Split(' ', 2)).Where(pair => pair.Length == 2).ToDictionary(pair => pair[0], pair => pair[1].Trim(), StringComparer.Ordinal);
-            return settings.TryGetValue("hostname", out var name) && settings.TryGetValue("port", out var port) && int.TryParse(port, out int number) ? (name, number) : null;
+            var settings = output.Result.Split('\n').Select(line => line.Split(' ', 2)).Where(pair => pair.Length == 2).ToDictionary(pair => pair[0],
+                pair => pair[1].Trim(), StringComparer.Ordinal);
+            return settings.TryGetValue("hostname", out var name) && settings.TryGetValue("port", out var port) && int.TryParse(port,
+                out int number) ? (name, number) : null;
         }
         catch (Exception e) when (e is System.ComponentModel.Win32Exception or InvalidOperationException or IOException)
         {

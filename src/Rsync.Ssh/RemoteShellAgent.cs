@@ -46,7 +46,8 @@ internal abstract class RemoteShellAgent : RemoteAgent
     /// <summary>The agent's stdout: bytes read here also keep the silence watchdog quiet.</summary>
     public override Stream FromAgent => _fromAgent;
 
-    /// <summary>The program to run remotely: the one named, else sqlite3_rsync for its protocol, else null (the bootstrap script finds or brings sqlrsync).</summary>
+    /// <summary>The program to run remotely: the one named, else sqlite3_rsync for its protocol, else null (the bootstrap script finds or brings
+    /// sqlrsync).</summary>
     private static string? Program(string? named, AgentRequest request) => named ?? (request.Sqlite3Rsync ? "sqlite3_rsync" : null);
 
     /// <summary>The remote command that starts the agent: the program named (or sqlite3_rsync), else the bootstrap script.</summary>
@@ -103,7 +104,8 @@ internal abstract class RemoteShellAgent : RemoteAgent
             _heldLines.Clear();
         }
         return explanation
-            ?? (said is null ? failure : new SyncException(failure.Reason, $"{failure.Message} ({Host} said: {said.Trim()})", failure.InnerException ?? failure));
+            ?? (said is null ? failure : new SyncException(failure.Reason, $"{failure.Message} ({Host} said: {said.Trim()})", failure.InnerException
+                ?? failure));
     }
 
     /// <summary>ssh's notice on a first connection, which explains no failure.</summary>
@@ -139,7 +141,8 @@ internal abstract class RemoteShellAgent : RemoteAgent
         if (code != 0 && IsSqlite3RsyncRefusal(_firstHeldLine))
         {
             _isSqlite3Rsync = true;
-            return new SyncException(SyncFailure.Incompatible, $"the remote program on {Host} is sqlite3_rsync, which does not speak sqlrsync's protocol ({_firstHeldLine})");
+            return new SyncException(SyncFailure.Incompatible,
+                $"the remote program on {Host} is sqlite3_rsync, which does not speak sqlrsync's protocol ({_firstHeldLine})");
         }
         if (ExplainExit(code, last) is { } transportFailure)
         {
@@ -151,7 +154,8 @@ internal abstract class RemoteShellAgent : RemoteAgent
         if (first.Length > 0 && first[0] != 0 && !SyncAgent.CanBeginAnAnswer(first[0]))
         {
             var text = new string(System.Text.Encoding.UTF8.GetString(first).TakeWhile(c => !char.IsControl(c)).ToArray()).Trim();
-            return Transport($"{Host} printed \"{text}\" on stdout before sqlrsync started: a login script is noisy; make it print nothing for non-interactive shells");
+            return Transport($"{Host} printed \"{text}\" on stdout before sqlrsync started: a login script is noisy; make it print nothing for " +
+                "non-interactive shells");
         }
         if (last.StartsWith(AgentErrorPrefix, StringComparison.Ordinal))
         {
@@ -161,7 +165,8 @@ internal abstract class RemoteShellAgent : RemoteAgent
         if (code != 0 && _firstHeldLine is { } complaint && !IsSshNotice(complaint))
         {
             // A program's first complaint says what is wrong; later lines tend to say "try --help".
-            return Transport($"the remote program on {Host} failed (exit code {code}): {complaint.TrimEnd('.')}" + (_namedProgram is null ? "" : "; is --exe (RemoteProgram) a sqlrsync program?"));
+            return Transport($"the remote program on {Host} failed (exit code {code}): {complaint.TrimEnd('.')}"
+                + (_namedProgram is null ? "" : "; is --exe (RemoteProgram) a sqlrsync program?"));
         }
         if (first.Length == 0)
         {

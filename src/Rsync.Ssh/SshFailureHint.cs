@@ -7,7 +7,8 @@ namespace SqlRsync.Ssh;
 /// </summary>
 internal static class SshFailureHint
 {
-    /// <summary>The hint for <paramref name="sshLine"/>, ssh's last line about <paramref name="host"/> (given with <paramref name="givenPort"/>, -p) and <paramref name="path"/>; <paramref name="resolve"/> asks ssh where the host is.</summary>
+    /// <summary>The hint for <paramref name="sshLine"/>, ssh's last line about <paramref name="host"/> (given with <paramref name="givenPort"/>, -p)
+    /// and <paramref name="path"/>; <paramref name="resolve"/> asks ssh where the host is.</summary>
     public static string For(string host, string path, string sshLine, int? givenPort, Func<(string HostName, int Port)?> resolve) => sshLine switch
     {
         _ when sshLine.Contains("Host key verification failed", StringComparison.Ordinal) => HostKey(host, givenPort, resolve()),
@@ -26,7 +27,9 @@ internal static class SshFailureHint
         string portOption = port == 22 ? "" : $"-p {port} ";
         string entry = port == 22 ? name : $"'[{name}]:{port}'";
         string connect = givenPort is { } given ? $"ssh -p {given} {host}" : $"ssh {host}";
-        return $" (known_hosts holds no key for {name}{(port == 22 ? "" : $" port {port}")}, or a different one: connect once with `{connect}` to check its key and accept it, " +
-               $"or add it with `ssh-keyscan {portOption}{name} >> ~/.ssh/known_hosts` after comparing fingerprints; if the key changed, find out why before `ssh-keygen -R {entry}`)";
+        return $" (known_hosts holds no key for {name}{(port == 22 ? "" : $" port {port}")}, or a different one: connect once with `{connect}` to " +
+            "check its key and accept it, " +
+               $"or add it with `ssh-keyscan {portOption}{name} >> ~/.ssh/known_hosts` after comparing fingerprints; if the key changed, find out " +
+                   $"why before `ssh-keygen -R {entry}`)";
     }
 }

@@ -136,7 +136,8 @@ internal sealed class SshNetAgent : RemoteShellAgent
         {
             throw new SyncException(SyncFailure.Transport, $"{source} has a passphrase; give it (SQLRSYNC_SSH_PASSPHRASE)", e);
         }
-        catch (Exception e) when (e is SshException or IOException or UnauthorizedAccessException or FormatException or ArgumentException or System.Security.Cryptography.CryptographicException)
+        catch (Exception e) when (e is SshException or IOException or UnauthorizedAccessException or FormatException or ArgumentException
+            or System.Security.Cryptography.CryptographicException)
         {
             // The message is the library's and names no secret; a wrong passphrase reads as a bad key.
             throw new SyncException(SyncFailure.Transport, $"cannot read {source}: {e.Message.TrimEnd('.')} (a wrong passphrase reads like this too)", e);

@@ -9,7 +9,8 @@ namespace SqlRsync;
 /// </summary>
 public static class AgentPipes
 {
-    /// <summary>Widens the pipe under <paramref name="pipe"/> (a pipe stream); the bytes to give back with <see cref="Release"/> once it is closed (0: left as it was).</summary>
+    /// <summary>Widens the pipe under <paramref name="pipe"/> (a pipe stream); the bytes to give back with <see cref="Release"/> once it is closed
+    /// (0: left as it was).</summary>
     public static int Widen(Stream pipe) => WidePipes.OfThisProcess.Widen(pipe);
 
     /// <summary>Gives back what <see cref="Widen"/> took, once its pipes are closed.</summary>

@@ -65,7 +65,8 @@ public sealed record AgentRequest(AgentRole Role, string Path)
         for (int at = 1; at < words.Count; at++)
         {
             string word = words[at];
-            if (word == "--busy-timeout" && at + 1 < words.Count && int.TryParse(words[at + 1], NumberStyles.None, CultureInfo.InvariantCulture, out busyTimeout))
+            if (word == "--busy-timeout" && at + 1 < words.Count && int.TryParse(words[at + 1], NumberStyles.None, CultureInfo.InvariantCulture,
+                out busyTimeout))
             {
                 at++;
             }

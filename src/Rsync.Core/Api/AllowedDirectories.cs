@@ -30,7 +30,8 @@ public sealed class AllowedDirectories
     /// <summary>The directories' real paths, comma-separated.</summary>
     public override string ToString() => string.Join(", ", _roots.Select(root => root.Real));
 
-    /// <summary>The path to open for <paramref name="requested"/> (relative paths and '~' start at <paramref name="home"/>), which must lie inside one of the directories.</summary>
+    /// <summary>The path to open for <paramref name="requested"/> (relative paths and '~' start at <paramref name="home"/>), which must lie inside
+    /// one of the directories.</summary>
     /// <exception cref="SyncException">Why it may not be used (<see cref="SyncFailure.Refused"/>).</exception>
     public string Confine(string requested, string home)
     {
@@ -68,7 +69,8 @@ public sealed class AllowedDirectories
             path = Path.Join(path, part);
             if (Libc.LinkStatus(path) is { IsLink: true })
             {
-                throw Refused($"{requested} is outside the directories this key may sync ({this}): it leads through the symbolic link {path}, and a key follows none");
+                throw Refused($"{requested} is outside the directories this key may sync ({this}): it leads through the symbolic link {path}, and " +
+                    "a key follows none");
             }
         }
         return path;

@@ -1,7 +1,7 @@
 using SqlRsync.Dialects;
+using SqlRsync.Engine;
 using SqlRsync.Engine.Safety;
 using SqlRsync.Engine.Sqlite;
-using SqlRsync.Engine;
 using SqlRsync.Platform;
 using SqlRsync.Topologies;
 
@@ -32,7 +32,8 @@ public static class DatabaseSync
         ArgumentNullException.ThrowIfNull(replica);
         if (origin is RemoteEndpoint && replica is RemoteEndpoint)
         {
-            throw new ArgumentException($"both {origin} and {replica} are remote; one side must be a local path (write ./NAME for a local file whose name has a ':')", nameof(replica));
+            throw new ArgumentException($"both {origin} and {replica} are remote; one side must be a local path (write ./NAME for a local file " +
+                "whose name has a ':')", nameof(replica));
         }
         RefuseSameFile(origin, replica, nameof(replica));
         var settings = options ?? new SyncOptions();
@@ -102,7 +103,8 @@ public static class DatabaseSync
     /// <param name="progress">Receives each database's progress in turn.</param>
     /// <param name="cancellationToken">Cancels the database under way (unless it has begun its commit) and those after it.</param>
     /// <exception cref="SyncException">The session itself failed: a directory is missing, the connection failed.</exception>
-    public static Task<DirectorySyncResult> RunDirectoryAsync(SyncEndpoint origin, SyncEndpoint replica, DirectoryOptions? selection = null, SyncOptions? options = null,
+    public static Task<DirectorySyncResult> RunDirectoryAsync(SyncEndpoint origin, SyncEndpoint replica, DirectoryOptions? selection = null,
+        SyncOptions? options = null,
         IProgress<SyncProgress>? progress = null, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(origin);
@@ -111,7 +113,8 @@ public static class DatabaseSync
         {
             throw new ArgumentException($"both {origin} and {replica} are remote; one side must be a local directory", nameof(replica));
         }
-        if (origin is not RemoteEndpoint && replica is not RemoteEndpoint && Directory.Exists(replica.Path) && FileIdentity.IsSameFile(origin.Path, replica.Path))
+        if (origin is not RemoteEndpoint && replica is not RemoteEndpoint && Directory.Exists(replica.Path) && FileIdentity.IsSameFile(origin.Path,
+            replica.Path))
         {
             throw new ArgumentException($"origin and replica are the same directory ({origin.Path}); name a different replica directory", nameof(replica));
         }

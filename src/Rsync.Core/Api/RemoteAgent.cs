@@ -38,7 +38,8 @@ public abstract class RemoteAgent : IDisposable
     internal SyncException ExplainFailure(SyncException failure) =>
         FailureText.IsRelayed(failure) ? FailureText.FromHost(Host, failure) : ExplainBreak(failure);
 
-    /// <summary>After a conversation that broke without the agent's reason: the transport's words, or <paramref name="failure"/> with what the remote side last said.</summary>
+    /// <summary>After a conversation that broke without the agent's reason: the transport's words, or <paramref name="failure"/> with what the
+    /// remote side last said.</summary>
     /// <param name="failure">How the conversation broke, as this side saw it.</param>
     protected abstract SyncException ExplainBreak(SyncException failure);
 

@@ -138,7 +138,8 @@ public static class SyncAgent
         bool isOrigin = request.Role == AgentRole.Origin;
         var writer = new Sqlite3RsyncWriter(output);
         writer.Write(isOrigin ? Sqlite3RsyncMessage.OriginMessage : Sqlite3RsyncMessage.ReplicaMessage);
-        writer.WriteText($"sqlrsync {LibraryVersion} as sqlite3_rsync's {(isOrigin ? "origin" : "replica")} for {request.Path}, protocol {Sqlite3RsyncProtocol.LatestVersion}");
+        writer.WriteText($"sqlrsync {LibraryVersion} as sqlite3_rsync's {(isOrigin ? "origin" : "replica")} for {request.Path}, protocol " +
+            $"{Sqlite3RsyncProtocol.LatestVersion}");
         writer.Write(isOrigin ? Sqlite3RsyncMessage.OriginEnd : Sqlite3RsyncMessage.ReplicaEnd);
         writer.Flush();
         input.CopyTo(Stream.Null);

@@ -1,6 +1,7 @@
 namespace SqlRsync;
 
-/// <summary>Why a sync failed, for a program that reacts differently to each; <see cref="Exception.Message"/> of the <see cref="SyncException"/> says it in words.</summary>
+/// <summary>Why a sync failed, for a program that reacts differently to each; <see cref="Exception.Message"/> of the <see cref="SyncException"/>
+/// says it in words.</summary>
 public enum SyncFailure
 {
     /// <summary>None of the others.</summary>

@@ -22,10 +22,12 @@ public sealed record SyncOptions
     /// <summary>Compare and report what would change; send no pages and write nothing.</summary>
     public bool DryRun { get; init; }
 
-    /// <summary>Receives each warning line about a side on this machine (a database on a network filesystem, where SQLite's locks do not reach other hosts); null, the default, drops them.</summary>
+    /// <summary>Receives each warning line about a side on this machine (a database on a network filesystem, where SQLite's locks do not reach other
+    /// hosts); null, the default, drops them.</summary>
     public Action<string>? Warnings { get; init; }
 
-    /// <summary>Overwrite a replica even when another process has it open and sqlrsync never wrote it, or another program changed it since sqlrsync last wrote it.</summary>
+    /// <summary>Overwrite a replica even when another process has it open and sqlrsync never wrote it, or another program changed it since sqlrsync
+    /// last wrote it.</summary>
     public bool Force { get; init; }
 
     /// <summary>
@@ -52,8 +54,8 @@ public sealed record SyncOptions
 
     /// <summary>
     /// The threads a side hashes <paramref name="pageCount"/> pages with here: no more than one per
-    /// 256 pages, as a thread's own connection costs about what hashing 1 MiB does (a directory of
-    /// small databases was 7% slower with a second thread each).
+    /// 256 pages, as a thread's own connection costs about what hashing 1 MiB does (docs/benchmarks.md,
+    /// "Hashing threads").
     /// </summary>
     internal int HashThreadsFor(uint pageCount, bool replica = false)
     {

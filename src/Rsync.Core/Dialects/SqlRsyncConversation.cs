@@ -73,7 +73,8 @@ internal sealed class SqlRsyncConversation(FrameReader reader, FrameWriter write
         }
         if (agreed.HasFlag(OptionFlags.DryRun) && !hello.Capabilities.HasFlag(Capabilities.DryRun))
         {
-            throw new SyncException(SyncFailure.Incompatible, "the other side's sqlrsync cannot do a dry run (--dry-run, --check); install the same release on both sides");
+            throw new SyncException(SyncFailure.Incompatible,
+                "the other side's sqlrsync cannot do a dry run (--dry-run, --check); install the same release on both sides");
         }
         return agreed;
     }
@@ -112,7 +113,8 @@ internal sealed class SqlRsyncConversation(FrameReader reader, FrameWriter write
 
     private void SendHello(OptionFlags options)
     {
-        new Hello(Hello.CurrentVersion, role, HashAlgorithm.Xxh3_128, Capabilities.Brotli | Capabilities.DryRun | Capabilities.WaitNotice | Capabilities.Delta, options).WriteTo(Writer);
+        new Hello(Hello.CurrentVersion, role, HashAlgorithm.Xxh3_128,
+            Capabilities.Brotli | Capabilities.DryRun | Capabilities.WaitNotice | Capabilities.Delta, options).WriteTo(Writer);
         _helloSent = true;
     }
 }

@@ -90,7 +90,8 @@ internal static class SqlRsyncOrigin
     /// is not null), sends the pages that differ, calls <paramref name="releaseSnapshot"/> once the last
     /// has left, and waits for the commit.
     /// </summary>
-    internal static void CompareAndSend(IPageScanner pages, int pageSize, HashTree? tree, SqlRsyncConversation peer, OptionFlags agreed, SyncRun run, Action releaseSnapshot)
+    internal static void CompareAndSend(IPageScanner pages, int pageSize, HashTree? tree, SqlRsyncConversation peer, OptionFlags agreed, SyncRun run,
+        Action releaseSnapshot)
     {
         var progress = run.Progress;
         List<uint>? different = null;  // null: every page, as the replica has nothing to compare with
@@ -135,7 +136,8 @@ internal static class SqlRsyncOrigin
         catch (Exception e) when (e is IOException or ProtocolException)
         {
             throw new SyncException(SyncFailure.ConnectionLost,
-                $"the connection was lost while the replica committed: it holds either its old content or the new one, whole (run the sync again to know which): {e.Message}", e);
+                "the connection was lost while the replica committed: it holds either its old content or the new one, whole (run the sync again " +
+                    $"to know which): {e.Message}", e);
         }
     }
 

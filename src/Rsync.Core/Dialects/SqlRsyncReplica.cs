@@ -1,11 +1,11 @@
+using SqlRsync.Engine;
 using SqlRsync.Engine.Compression;
 using SqlRsync.Engine.Deltas;
 using SqlRsync.Engine.HashTrees;
 using SqlRsync.Engine.Pages;
 using SqlRsync.Engine.Safety;
-using SqlRsync.Engine;
-using SqlRsync.Protocol.Messages;
 using SqlRsync.Protocol;
+using SqlRsync.Protocol.Messages;
 
 namespace SqlRsync.Dialects;
 
@@ -154,7 +154,8 @@ internal static class SqlRsyncReplica
                 {
                     throw new ProtocolException("the origin asks for block hashes, which only a sync with the delta option does");
                 }
-                highestPage = AnswerBlockRequest(replica.Existing!, highestPage, Math.Min(replica.Info.PageCount, originPageCount), lockBytePage, peer, awaitingDelta);
+                highestPage = AnswerBlockRequest(replica.Existing!, highestPage, Math.Min(replica.Info.PageCount, originPageCount), lockBytePage,
+                    peer, awaitingDelta);
                 run.RoundTrips++;
                 continue;
             }
@@ -216,7 +217,8 @@ internal static class SqlRsyncReplica
         var done = Done.Parse(peer.Expect(MessageType.Done).Span);
         if (done.PageCount != originPageCount || done.PagesSent != digest.Pages || digest.Pages != expectedPages || done.Digest != digest.Value)
         {
-            throw new ProtocolException($"the page stream does not match the origin's digest ({digest.Pages} pages received, {done.PagesSent} sent): nothing was committed");
+            throw new ProtocolException($"the page stream does not match the origin's digest ({digest.Pages} pages received, {done.PagesSent} " +
+                "sent): nothing was committed");
         }
     }
 
@@ -247,7 +249,8 @@ internal static class SqlRsyncReplica
     /// leaves them in <paramref name="awaitingDelta"/>: only they may come as deltas. Returns the
     /// highest page asked about.
     /// </summary>
-    private static uint AnswerBlockRequest(IPageScanner replica, uint after, uint lastPage, uint lockBytePage, SqlRsyncConversation peer, HashSet<uint> awaitingDelta)
+    private static uint AnswerBlockRequest(IPageScanner replica, uint after, uint lastPage, uint lockBytePage, SqlRsyncConversation peer,
+        HashSet<uint> awaitingDelta)
     {
         var (pages, seed) = BlockMessages.ReadRequest(peer.Reader, after, lastPage);
         if (pages.Contains(lockBytePage))

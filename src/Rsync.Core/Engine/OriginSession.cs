@@ -42,7 +42,9 @@ internal sealed class OriginSession : IDisposable
         }
         if (Pages.PageSize != announcedPageSize)
         {
-            throw new SyncException(SyncFailure.Incompatible, $"origin {Pages.Path} changed its page size from {announcedPageSize} to {Pages.PageSize} bytes while the sync started (a VACUUM); run it again");
+            throw new SyncException(SyncFailure.Incompatible,
+                $"origin {Pages.Path} changed its page size from {announcedPageSize} to {Pages.PageSize} bytes while the sync started (a VACUUM); " +
+                "run it again");
         }
     }
 

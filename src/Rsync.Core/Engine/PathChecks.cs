@@ -17,7 +17,9 @@ internal static class PathChecks
         RefuseCompanion("origin", path);
         if (Directory.Exists(path))
         {
-            throw new SyncException(SyncFailure.NotFound, $"origin {path} is a directory, not a database file; name the database file inside it, or write {path.TrimEnd('/')}/ to sync every database in it");
+            throw new SyncException(SyncFailure.NotFound,
+                $"origin {path} is a directory, not a database file; name the database file inside it, or write {path.TrimEnd('/')}/ to sync every " +
+                "database in it");
         }
         if (!File.Exists(path))
         {
@@ -43,7 +45,9 @@ internal static class PathChecks
         // Checked here so that a dry run fails where the real run would, and the real run before any page travels.
         if (directory is not null && !Libc.CanWrite(directory))
         {
-            throw new SyncException(SyncFailure.Access, $"the replica's directory {directory} is not writable (the replica, its journal and sqlrsync's record of it are written there): fix its permissions or choose another place");
+            throw new SyncException(SyncFailure.Access,
+                $"the replica's directory {directory} is not writable (the replica, its journal and sqlrsync's record of it are written there): " +
+                "fix its permissions or choose another place");
         }
         if (File.Exists(path) && !Libc.CanWrite(path))
         {
@@ -57,7 +61,8 @@ internal static class PathChecks
         if (CompanionFiles.IsCompanion(Path.GetFileName(path)))
         {
             throw new SyncException(SyncFailure.Refused,
-                $"{side} {path} is named like a file SQLite or sqlrsync keeps beside a database (-wal, -shm, -journal, -sqlrsync), not a database: name the database itself");
+                $"{side} {path} is named like a file SQLite or sqlrsync keeps beside a database (-wal, -shm, -journal, -sqlrsync), not a database: " +
+                    "name the database itself");
         }
     }
 }

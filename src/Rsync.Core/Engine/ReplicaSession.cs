@@ -99,12 +99,14 @@ internal sealed class ReplicaSession : IDisposable
         HashTree tree;
         using (var readers = replica.ForThreads(threads))
         {
-            tree = HashTrees.HashTree.Build(HashTreeShape.For(originPageCount), readers.Scanners, Info.PageSize, _run.Progress.Advance, content: Before, seed: seed);
+            tree = HashTrees.HashTree.Build(HashTreeShape.For(originPageCount), readers.Scanners, Info.PageSize, _run.Progress.Advance,
+                content: Before, seed: seed);
         }
         After.Add(Before);
         if (replica.PageCount > originPageCount)
         {
-            replica.ScanPages(originPageCount + 1, replica.PageCount, (pageNumber, data) => Before.Add(pageNumber, PageHasher.Hash(pageNumber, data, _lockBytePage)));
+            replica.ScanPages(originPageCount + 1, replica.PageCount, (pageNumber, data) => Before.Add(pageNumber, PageHasher.Hash(pageNumber, data,
+                _lockBytePage)));
         }
         _run.ReplicaHashing = _run.HashingSoFar;
         RefuseIfChanged();
@@ -149,7 +151,8 @@ internal sealed class ReplicaSession : IDisposable
         }
         catch (IOException e)
         {
-            throw new SyncException(SyncFailure.DiskFull, $"cannot write the replica: {e.Message}; it is unchanged (free some space or fix the disk, then retry)", e);
+            throw new SyncException(SyncFailure.DiskFull,
+                $"cannot write the replica: {e.Message}; it is unchanged (free some space or fix the disk, then retry)", e);
         }
     }
 
@@ -180,7 +183,9 @@ internal sealed class ReplicaSession : IDisposable
             }
             catch (Exception e) when (e is IOException or UnauthorizedAccessException)
             {
-                throw new SyncException(SyncFailure.Access, $"cannot record the replica's state in {ReplicaState.FileFor(Path)}: {e.Message}; the replica is unchanged (check that its directory is writable and has space)", e);
+                throw new SyncException(SyncFailure.Access,
+                    $"cannot record the replica's state in {ReplicaState.FileFor(Path)}: {e.Message}; the replica is unchanged (check that its " +
+                    "directory is writable and has space)", e);
             }
         }
         try
@@ -219,7 +224,8 @@ internal sealed class ReplicaSession : IDisposable
         }
         catch (IOException e)
         {
-            throw new SyncException(SyncFailure.DiskFull, $"cannot commit the replica: {e.Message}; it is unchanged (free some space or fix the disk, then retry)", e);
+            throw new SyncException(SyncFailure.DiskFull,
+                $"cannot commit the replica: {e.Message}; it is unchanged (free some space or fix the disk, then retry)", e);
         }
     }
 }

@@ -63,7 +63,8 @@ internal sealed class ReplicaTarget : IDisposable
         return state;
     }
 
-    /// <summary>The replica's content before the sync, for its record: <paramref name="hashed"/> (its pages as hashed), the replaced file's, or null for a new file.</summary>
+    /// <summary>The replica's content before the sync, for its record: <paramref name="hashed"/> (its pages as hashed), the replaced file's, or null
+    /// for a new file.</summary>
     public string? ContentBefore(Func<string> hashed) => Replaced?.Content ?? (IsNew ? null : hashed());
 
     /// <summary>

@@ -5,9 +5,9 @@ namespace SqlRsync.Links;
 /// <summary>
 /// The in-memory pipes that join two sides running in this process (a local sync, a local replica of
 /// a fan-out, a local directory session). The roles use them as blocking streams, so every time the
-/// writer pauses for the reader a thread blocks and another wakes: with Pipe's default 64 KiB pause
-/// threshold a 1 GiB new replica cost 32,000 such hand-offs and most of its time (5.8 s against
-/// 1.6 s with these). A few MiB in flight keeps both threads busy at little memory.
+/// writer pauses for the reader a thread blocks and another wakes, and with Pipe's default 64 KiB pause
+/// threshold those hand-offs took most of a new replica's time. A few MiB in flight keeps both threads
+/// busy at little memory (docs/benchmarks.md, "In-process pipes").
 /// </summary>
 internal static class InMemoryPipe
 {

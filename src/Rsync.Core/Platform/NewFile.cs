@@ -24,7 +24,8 @@ internal static class NewFile
 
     /// <summary>A hidden name beside <paramref name="path"/> for a temporary file of its: ".NAME.RANDOM.SUFFIX".</summary>
     public static string TemporaryNameFor(string path, string suffix) =>
-        Path.Combine(Path.GetDirectoryName(Path.GetFullPath(path))!, $".{Path.GetFileName(path)}.{Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(8))}.{suffix}");
+        Path.Combine(Path.GetDirectoryName(Path.GetFullPath(path))!,
+            $".{Path.GetFileName(path)}.{Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(8))}.{suffix}");
 
     /// <summary>Creates <paramref name="path"/>, which must not exist (not even as a symbolic link), for writing.</summary>
     /// <exception cref="IOException">It exists, or cannot be created.</exception>
@@ -47,7 +48,8 @@ internal static class NewFile
         {
             int errno = Marshal.GetLastPInvokeError();
             return errno == NoSuchFile ? null
-                : throw new IOException(errno == TooManyLinks ? $"{path} is (or lies under) a symbolic link, which sqlrsync never makes" : Marshal.GetPInvokeErrorMessage(errno));
+                : throw new IOException(errno == TooManyLinks ? $"{path} is (or lies under) a symbolic link, which sqlrsync never " +
+                    "makes" : Marshal.GetPInvokeErrorMessage(errno));
         }
         using var file = new FileStream(new SafeFileHandle(fd, ownsHandle: true), FileAccess.Read, 1);
         using var reader = new StreamReader(file, System.Text.Encoding.UTF8);

@@ -73,7 +73,8 @@ internal static unsafe partial class NoSymlinks
 
     /// <summary>A second name <paramref name="created"/> for the file <paramref name="existing"/>, in the same directory; fails if it exists.</summary>
     /// <exception cref="IOException">The link failed (EEXIST when the name is taken), or a symbolic link is on the way.</exception>
-    public static void Link(string existing, string created) => InDirectoryOf(existing, created, "cannot link", (directory, a, b) => LinkAt(directory, a, directory, b, 0));
+    public static void Link(string existing, string created) => InDirectoryOf(existing, created, "cannot link", (directory, a,
+        b) => LinkAt(directory, a, directory, b, 0));
 
     /// <summary>Gives the open file <paramref name="fd"/> (made with O_TMPFILE) the name <paramref name="path"/>; 0, or -1 with errno set.</summary>
     public static int Name(int fd, string path)
@@ -148,7 +149,8 @@ internal static unsafe partial class NoSymlinks
             end--;
         }
         int lastSlash = whole[..end].LastIndexOf((byte)'/');
-        int directory = whole.Length > 0 && whole[0] == (byte)'/' ? OpenAt(-100, "/\0"u8, PathOnly | DirectoryFlag | CloseOnExec, 0) : OpenAt(-100, ".\0"u8, PathOnly | DirectoryFlag | CloseOnExec, 0);
+        int directory = whole.Length > 0 && whole[0] == (byte)'/' ? OpenAt(-100, "/\0"u8, PathOnly | DirectoryFlag | CloseOnExec, 0) : OpenAt(-100,
+            ".\0"u8, PathOnly | DirectoryFlag | CloseOnExec, 0);
         if (directory == -1)
         {
             return Failed(Marshal.GetLastPInvokeError());
@@ -183,7 +185,8 @@ internal static unsafe partial class NoSymlinks
         return directory;
     }
 
-    /// <summary>Closes the walk's directory and returns <paramref name="result"/>, with the error the call left (or <paramref name="errorIfFailed"/>).</summary>
+    /// <summary>Closes the walk's directory and returns <paramref name="result"/>, with the error the call left (or <paramref
+    /// name="errorIfFailed"/>).</summary>
     private static int Finish(int directory, int result, int errorIfFailed)
     {
         int errno = errorIfFailed != 0 ? errorIfFailed : Marshal.GetLastPInvokeError();

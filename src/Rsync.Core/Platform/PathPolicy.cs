@@ -20,7 +20,8 @@ internal static class PathPolicy
     /// <summary>The directories this process is confined to (real paths), or null when it is not.</summary>
     public static IReadOnlyList<string>? Roots => s_roots;
 
-    /// <summary>From now on, for the rest of this process: no symbolic link is followed, and no path outside <paramref name="roots"/> (real paths) is used.</summary>
+    /// <summary>From now on, for the rest of this process: no symbolic link is followed, and no path outside <paramref name="roots"/> (real paths)
+    /// is used.</summary>
     public static void ConfineTo(IEnumerable<string> roots) => s_roots = [.. roots];
 
     /// <summary>Whether <paramref name="path"/> (absolute, resolved) lies inside one of the confining roots; always, when there are none.</summary>
@@ -68,7 +69,8 @@ internal static class PathPolicy
             {
                 throw Refused(side, path,
                     $"{candidate} is a symbolic link of another user's (uid {link.Owner}) in a directory of a third (uid {directoryOwner}): " +
-                    "sqlrsync follows a link only when you or the directory's owner made it, as the kernel's protected_symlinks does; use the path it leads to if you trust it");
+                    "sqlrsync follows a link only when you or the directory's owner made it, as the kernel's protected_symlinks does; use the path " +
+                        "it leads to if you trust it");
             }
             if (++links > MaxLinks)
             {

@@ -6,9 +6,8 @@ namespace SqlRsync.Platform;
 /// Pipes of 1 MiB (Linux's default most for a user) instead of 64 KiB between sqlrsync and the OpenSSH
 /// programs that carry its protocol: the agent's stdin and stdout under sshd, and the ssh client's on
 /// the calling side. OpenSSH copies a channel's data into a pipe a pipe's worth at a time and moves
-/// the rest to the front of its buffer after each copy, so a small pipe costs it a memmove per 64 KiB.
-/// Measured over ssh to 127.0.0.1: 42 MB reached the program on the far side in 1.5 s through a
-/// 1 MiB pipe against 2.5 s through 64 KiB, with the same session setup.
+/// the rest to the front of its buffer after each copy, so a small pipe costs it a memmove per 64 KiB
+/// (docs/benchmarks.md, "Wide pipes to OpenSSH").
 /// A user's pipes share a quota (fs.pipe-user-pages-soft, 64 MiB by default) beyond which Linux
 /// gives every new pipe of that user 8 KiB, so this process widens at most 16 MiB of pipes at a time
 /// (the ssh clients of eight replicas of a fan-out); a descriptor that is not a pipe keeps what it has.

@@ -67,7 +67,8 @@ internal static class DirectorySession
                     {
                         if (!mayDelete)
                         {
-                            throw new SyncException(SyncFailure.Refused, $"{doomed} not deleted: this key may not delete (its --serve line has no --allow-delete)");
+                            throw new SyncException(SyncFailure.Refused,
+                                $"{doomed} not deleted: this key may not delete (its --serve line has no --allow-delete)");
                         }
                         if (!listed.Contains(doomed))
                         {
@@ -178,7 +179,8 @@ internal static class DirectorySession
         return deletions;
     }
 
-    private static void SyncOne(string directory, string name, bool isOrigin, FrameReader reader, FrameWriter writer, SyncOptions options, ProgressTracker progress) =>
+    private static void SyncOne(string directory, string name, bool isOrigin, FrameReader reader, FrameWriter writer, SyncOptions options,
+        ProgressTracker progress) =>
         SyncOne(directory, name, isOrigin, reader, writer, options, progress, out _);
 
     /// <summary>One database's conversation, then DatabaseEnd both ways; its failure, or null.</summary>

@@ -20,10 +20,15 @@ internal static class DirectoryTransfer
         var sessionOptions = options;
         using var agent = remote is null
             ? PeerLink.InProcess((input, output) => DirectorySession.Serve(replica.Path, isOrigin: false, input, output, sessionOptions))
-            : PeerLink.ToAgent(remote, new AgentRequest(pull ? AgentRole.Origin : AgentRole.Replica, remote.Path) { BusyTimeout = options.BusyTimeout, Directory = true });
+            : PeerLink.ToAgent(remote, new AgentRequest(pull ? AgentRole.Origin : AgentRole.Replica, remote.Path)
+            {
+                BusyTimeout = options.BusyTimeout,
+                Directory = true,
+            });
         try
         {
-            return agent.Converse(() => DirectorySession.Run(local.Path, localIsOrigin: !pull, agent, sessionOptions, selection, progress, cancellation, (agent as AgentLink)?.Agent.Host));
+            return agent.Converse(() => DirectorySession.Run(local.Path, localIsOrigin: !pull, agent, sessionOptions, selection, progress,
+                cancellation, (agent as AgentLink)?.Agent.Host));
         }
         catch (Exception e) when (e is not (OperationCanceledException or SyncException) && FailureText.Normalize(e) is SyncException failure)
         {

@@ -1,8 +1,8 @@
 using SqlRsync.Dialects;
+using SqlRsync.Engine;
 using SqlRsync.Engine.HashTrees;
 using SqlRsync.Engine.Pages;
 using SqlRsync.Engine.Sqlite;
-using SqlRsync.Engine;
 using SqlRsync.Links;
 using SqlRsync.Protocol.Messages;
 
@@ -184,7 +184,8 @@ internal static class FanOutSync
             {
                 _link = replica is RemoteEndpoint remote
                     ? PeerLink.ToAgent(remote, new AgentRequest(AgentRole.Replica, remote.Path) { BusyTimeout = _options.BusyTimeout })
-                    : PeerLink.InProcess((input, output) => SqlRsyncReplica.Run(replica.Path, input, output, _options, new ProgressTracker(cancellation: _replicaCancellation.Token)));
+                    : PeerLink.InProcess((input, output) => SqlRsyncReplica.Run(replica.Path, input, output, _options,
+                        new ProgressTracker(cancellation: _replicaCancellation.Token)));
                 Peer = new SqlRsyncConversation(_link.FromPeer, _link.ToPeer, Role.Origin);
             });
         }

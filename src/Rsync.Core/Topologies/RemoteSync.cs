@@ -33,7 +33,8 @@ internal static class RemoteSync
         {
             if (version is < 1 or > Sqlite3RsyncProtocol.LatestVersion)
             {
-                throw new ArgumentOutOfRangeException(nameof(options), $"sqlite3_rsync's protocol has versions 1 and {Sqlite3RsyncProtocol.LatestVersion}, not {version}");
+                throw new ArgumentOutOfRangeException(nameof(options),
+                    $"sqlite3_rsync's protocol has versions 1 and {Sqlite3RsyncProtocol.LatestVersion}, not {version}");
             }
             return WithSqlite3Rsync(remote, role, localPath, options, progress, (byte)version);
         }
@@ -55,9 +56,16 @@ internal static class RemoteSync
         return WithSqlite3Rsync(remote, role, localPath, options, progress, Sqlite3RsyncProtocol.LatestVersion);
     }
 
-    private static SyncResult WithSqlite3Rsync(RemoteEndpoint remote, AgentRole role, string localPath, SyncOptions options, ProgressTracker progress, byte version)
+    private static SyncResult WithSqlite3Rsync(RemoteEndpoint remote, AgentRole role, string localPath, SyncOptions options,
+        ProgressTracker progress, byte version)
     {
-        var request = new AgentRequest(role, remote.Path) { BusyTimeout = options.BusyTimeout, Sqlite3Rsync = true, OtherName = Path.GetFileName(localPath), WalOnly = options.WalOnly };
+        var request = new AgentRequest(role, remote.Path)
+        {
+            BusyTimeout = options.BusyTimeout,
+            Sqlite3Rsync = true,
+            OtherName = Path.GetFileName(localPath),
+            WalOnly = options.WalOnly,
+        };
         using var link = PeerLink.ToAgent(remote, request);
         return Converse(link, progress, () => role == AgentRole.Origin
             ? Sqlite3RsyncReplica.Run(localPath, link.FromPeer, link.ToPeer, options, progress, version)

@@ -49,7 +49,8 @@ internal static class BlockMessages
                 uint previous = pages.Count > 0 ? pages[^1] : after;
                 if (page <= previous || page > lastPage)
                 {
-                    throw new ProtocolException($"the origin asks for the blocks of page {page}, which is out of order, already written or past the replica's {lastPage} pages");
+                    throw new ProtocolException($"the origin asks for the blocks of page {page}, which is out of order, already written or past " +
+                        $"the replica's {lastPage} pages");
                 }
                 pages.Add(page);
             }

@@ -40,7 +40,8 @@ internal readonly record struct DatabaseInfo(int PageSize, uint PageCount, bool 
         {
             throw new ProtocolException($"{type} has unknown flags 0x{flags:x2}");
         }
-        if (replacedPageSize != 0 && (type != MessageType.ReplicaInfo || !ProtocolLimits.IsPageSize(replacedPageSize) || replacedPageSize == pageSize || pageCount != 0))
+        if (replacedPageSize != 0 && (type != MessageType.ReplicaInfo || !ProtocolLimits.IsPageSize(replacedPageSize) || replacedPageSize == pageSize
+            || pageCount != 0))
         {
             throw new ProtocolException($"{type} announces a replaced file of page size {replacedPageSize}, which it cannot have");
         }

@@ -77,7 +77,8 @@ internal readonly record struct Hello(ushort Version, Role Role, HashAlgorithm H
         ushort version = reader.U16();
         if (version != CurrentVersion)
         {
-            throw new ProtocolException($"protocol version mismatch: this sqlrsync speaks version {CurrentVersion}, the peer speaks version {version}; install the same sqlrsync release on both sides");
+            throw new ProtocolException($"protocol version mismatch: this sqlrsync speaks version {CurrentVersion}, the peer speaks version " +
+                $"{version}; install the same sqlrsync release on both sides");
         }
         var hello = new Hello(version, (Role)reader.U8(), (HashAlgorithm)reader.U8(), (Capabilities)reader.U32(), (OptionFlags)reader.U32());
         reader.End();

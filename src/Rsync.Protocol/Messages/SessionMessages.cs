@@ -88,7 +88,8 @@ internal static class SessionMessages
         if (name.Length == 0 || name.Length > 4096 || name.StartsWith('/') || name.Any(char.IsControl)
             || name.Split('/').Any(part => part is "" or "." or ".."))
         {
-            throw new ProtocolException($"the peer names a database \"{new string([.. name.Take(80).Select(c => char.IsControl(c) ? '?' : c)])}\" that is not a plain relative path");
+            throw new ProtocolException($"the peer names a database \"{new string([.. name.Take(80).Select(c => char.IsControl(c) ? '?' : c)])}\" " +
+                "that is not a plain relative path");
         }
         return name;
     }

@@ -63,7 +63,8 @@ internal sealed class Sqlite3RsyncReader(Stream stream)
         }
         var text = new byte[length];
         ReadExactly(text);
-        return string.Join(' ', Encoding.UTF8.GetString(text).Split((char[])['\n', '\r', '\t'], StringSplitOptions.RemoveEmptyEntries).Select(part => part.Trim()))
+        return string.Join(' ', Encoding.UTF8.GetString(text).Split((char[])['\n', '\r', '\t'],
+            StringSplitOptions.RemoveEmptyEntries).Select(part => part.Trim()))
             .Replace('\0', ' ');
     }
 

@@ -5,7 +5,8 @@ using System.Text;
 namespace SqlRsync.Protocol.Sqlite3Rsync;
 
 /// <summary>Writes sqlite3_rsync's messages into a buffer that <see cref="Flush"/> sends; counts the bytes written.</summary>
-[System.Diagnostics.CodeAnalysis.SuppressMessage("Design", "CA1001", Justification = "The buffer wraps a stream its caller owns, which disposing it would close; messages leave on Flush.")]
+[System.Diagnostics.CodeAnalysis.SuppressMessage("Design", "CA1001",
+    Justification = "The buffer wraps a stream its caller owns, which disposing it would close; messages leave on Flush.")]
 internal sealed class Sqlite3RsyncWriter(Stream stream)
 {
     private readonly BufferedStream _buffer = new(stream, 64 * 1024);

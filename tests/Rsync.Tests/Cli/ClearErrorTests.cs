@@ -33,7 +33,8 @@ public sealed class ClearErrorTests : IDisposable
         var bytes = new byte[8192];
         new Random(7).NextBytes(bytes);
         File.WriteAllBytes(_dir.File("random.db"), bytes);
-        AssertClearError(1, "is not a SQLite database (or is encrypted or damaged); check that the path names the right file", _dir.File("random.db"), _replica);
+        AssertClearError(1, "is not a SQLite database (or is encrypted or damaged); check that the path names the right file",
+            _dir.File("random.db"), _replica);
     }
 
     [Fact]
@@ -68,10 +69,12 @@ public sealed class ClearErrorTests : IDisposable
         var before = DirectorySnapshot.Take(_dir.Path);
 
         var result = ExternalProgram.Run("runuser", ["-u", reader.Name, "--", NativeProgram.Path, origin, Path.Combine(shared, "copy.db")]);
-        Skip.If(result.StandardError.Contains("Permission denied") && !result.StandardError.Contains("sqlrsync:"), $"{reader.Name} cannot run {NativeProgram.Path} here");
+        Skip.If(result.StandardError.Contains("Permission denied") && !result.StandardError.Contains("sqlrsync:"),
+            $"{reader.Name} cannot run {NativeProgram.Path} here");
 
         var line = SqlRsyncProgram.AssertErrorLine(result, 1);
-        Assert.Contains($"origin {origin} has a hot journal (a writer stopped in the middle of a transaction), which must be rolled back before anyone can read it, and this user may not write", line);
+        Assert.Contains($"origin {origin} has a hot journal (a writer stopped in the middle of a transaction), which must be rolled back before " +
+            "anyone can read it, and this user may not write", line);
         DirectorySnapshot.AssertUnchanged(before, _dir.Path);
         Assert.False(File.Exists(Path.Combine(shared, "copy.db")));
     }
@@ -184,7 +187,8 @@ public sealed class ClearErrorTests : IDisposable
             TestDatabase.Scalar(reader, "SELECT count(*) FROM sqlite_schema");
             result = SqlRsyncProgram.Run(origin, _replica, "--busy-timeout", "1");
         }
-        AssertOneLine(result, 1, $"replica {_replica} is being read by another process, and a rollback-journal database cannot be written while it is read; gave up after 1 s");
+        AssertOneLine(result, 1,
+            $"replica {_replica} is being read by another process, and a rollback-journal database cannot be written while it is read; gave up after 1 s");
         DirectorySnapshot.AssertUnchanged(before, _dir.Path);
     }
 

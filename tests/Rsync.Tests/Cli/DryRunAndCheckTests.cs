@@ -37,7 +37,7 @@ public class DryRunAndCheckTests
         Assert.True(sync.ExitCode == 0, sync.StandardError);
         using var synced = JsonDocument.Parse(sync.StandardOutput);
         Assert.Equal(wouldChange, synced.RootElement.GetProperty("pages_changed").GetInt64());
-        Sync.SyncMatrixTests.AssertSynced(origin, replica, 4096);
+        TestDatabase.AssertSynced(origin, replica, 4096);
     }
 
     [Fact]

@@ -38,14 +38,14 @@ public sealed class NativeExecutableTests(SshSyncTests.Server server) : IClassFi
         TestDatabase.Create(origin, rows: 4000);
 
         var created = NativeProgram.Run(origin, replica, "--json");
-        Sync.SyncMatrixTests.Change(origin, Sync.SyncMatrixTests.Situation.OnePercentChanged);
+        TestDatabase.Change(origin, Situation.OnePercentChanged);
         var updated = NativeProgram.Run(origin, replica, "-v");
 
         Assert.True(created.ExitCode == 0, created.StandardError);
         Assert.Contains("\"outcome\":\"synced\"", created.StandardOutput);
         Assert.True(updated.ExitCode == 0, updated.StandardError);
         Assert.Matches(@"changed [\d,]+ of [\d,]+ pages", updated.StandardError);
-        Sync.SyncMatrixTests.AssertSynced(origin, replica, 4096);
+        TestDatabase.AssertSynced(origin, replica, 4096);
     }
 
     [SkippableFact]
@@ -63,6 +63,6 @@ public sealed class NativeExecutableTests(SshSyncTests.Server server) : IClassFi
             "--identity", server.Ssh.UserKey, "--known-hosts", knownHosts, "--exe", NativeProgram.Path);
 
         Assert.True(push.ExitCode == 0, push.StandardError);
-        Sync.SyncMatrixTests.AssertSynced(origin, remote, 4096);
+        TestDatabase.AssertSynced(origin, remote, 4096);
     }
 }

@@ -30,6 +30,6 @@ public class OperationsDocTests
             using var report = JsonDocument.Parse(result.StandardOutput);
             Assert.Equal("synced", report.RootElement.GetProperty("outcome").GetString());
         }
-        Sync.SyncMatrixTests.AssertSynced(origin, replica, 4096);
+        TestDatabase.AssertSynced(origin, replica, 4096);
     }
 }

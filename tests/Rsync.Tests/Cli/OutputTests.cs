@@ -132,7 +132,8 @@ public class OutputTests
             Assert.Equal(3, result.ExitCode);
             // All of -vv, then sqlite3_rsync's counters under its own names.
             Assert.Matches(@"\nphases: hashing [\d.]+ s, comparing", result.StandardError);
-            var counters = System.Text.RegularExpressions.Regex.Match(result.StandardError, @"\nhashes: ([\d,]+)  hash-rounds: (\d+)  page updates: ([\d,]+)  protocol: sqlrsync\n");
+            var counters = System.Text.RegularExpressions.Regex.Match(result.StandardError,
+                @"\nhashes: ([\d,]+)  hash-rounds: (\d+)  page updates: ([\d,]+)  protocol: sqlrsync\n");
             Assert.True(counters.Success, result.StandardError);
             Assert.True(int.Parse(counters.Groups[1].Value.Replace(",", ""), CultureInfo.InvariantCulture) > 0);
             Assert.True(int.Parse(counters.Groups[2].Value, CultureInfo.InvariantCulture) > 0);

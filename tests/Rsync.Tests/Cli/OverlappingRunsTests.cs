@@ -17,7 +17,7 @@ public class OverlappingRunsTests
         var replica = dir.File("replica.db");
         TestDatabase.Create(origin, rows: 3000);
         Assert.Equal(0, SqlRsyncProgram.Run(origin, replica).ExitCode);
-        Sync.SyncMatrixTests.Change(origin, Sync.SyncMatrixTests.Situation.OnePercentChanged);
+        TestDatabase.Change(origin, Situation.OnePercentChanged);
 
         // The first run: a real origin agent and replica agent, relayed by the test, paused once the
         // replica holds its write transaction (it announces its ReplicaInfo only after taking it).
@@ -28,7 +28,8 @@ public class OverlappingRunsTests
 
         var refused = SqlRsyncProgram.Run(origin, replica, "--busy-timeout", "1");
         Assert.Equal(1, refused.ExitCode);
-        Assert.Equal($"sqlrsync: error: replica {replica} is locked by another writer; gave up after 1 s (raise --busy-timeout or retry later)\n", refused.StandardError);
+        Assert.Equal($"sqlrsync: error: replica {replica} is locked by another writer; gave up after 1 s (raise --busy-timeout or retry later)\n",
+            refused.StandardError);
 
         using var patient = ExternalProgram.Start("dotnet", [SqlRsyncProgram.DllPath, origin, replica, "--busy-timeout", "60"]);
         var patientError = patient.StandardError.ReadToEndAsync();
@@ -41,7 +42,7 @@ public class OverlappingRunsTests
         Assert.True(patient.WaitForExit(TimeSpan.FromMinutes(1)), "the second run did not finish");
         Assert.True(patient.ExitCode == 0, await patientError);
         await Task.WhenAll(toReplica, toOrigin);
-        Sync.SyncMatrixTests.AssertSynced(origin, replica, 4096);
+        TestDatabase.AssertSynced(origin, replica, 4096);
     }
 
     /// <summary>Reads frames up to and including one of <paramref name="last"/>; returns them as bytes to pass on later.</summary>

@@ -51,7 +51,8 @@ public class SyncCommandTests
 
         Assert.True(result.ExitCode == 0, result.StandardError);
         var bytes = System.Text.RegularExpressions.Regex.Match(result.StandardError, @"\(([\d,]+) bytes, ([\d,]+) on the wire\)");
-        Assert.True(long.Parse(bytes.Groups[2].Value.Replace(",", ""), CultureInfo.InvariantCulture) < long.Parse(bytes.Groups[1].Value.Replace(",", ""), CultureInfo.InvariantCulture), result.StandardError);
-        Sync.SyncMatrixTests.AssertSynced(origin, replica, 4096);
+        Assert.True(long.Parse(bytes.Groups[2].Value.Replace(",", ""), CultureInfo.InvariantCulture) < long.Parse(bytes.Groups[1].Value.Replace(",",
+            ""), CultureInfo.InvariantCulture), result.StandardError);
+        TestDatabase.AssertSynced(origin, replica, 4096);
     }
 }

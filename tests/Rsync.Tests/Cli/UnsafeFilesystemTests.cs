@@ -50,7 +50,7 @@ public class UnsafeFilesystemTests
             var line = Assert.Single(warned.StandardError.Split('\n', StringSplitOptions.RemoveEmptyEntries));
             Assert.StartsWith($"sqlrsync: warning: origin {origin} is on FUSE", line);
             Assert.Contains("not safe to share across hosts", line);
-            Sync.SyncMatrixTests.AssertSynced(origin, dir.File("replica.db"), 4096);
+            TestDatabase.AssertSynced(origin, dir.File("replica.db"), 4096);
 
             var quiet = SqlRsyncProgram.Run(origin, dir.File("replica.db"), "-q");
             Assert.Equal(0, quiet.ExitCode);

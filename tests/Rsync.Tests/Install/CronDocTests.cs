@@ -57,7 +57,7 @@ public sealed class CronDocTests(UploadTests.Host host) : IClassFixture<UploadTe
         }
         var daily = Assert.Single(Directory.GetFiles(_dir.File("backup/daily"), "app-*.db"));
         Assert.Matches(@"app-(Mon|Tue|Wed|Thu|Fri|Sat|Sun)\.db$", daily);
-        Sync.SyncMatrixTests.AssertSynced(origin, _dir.File("backup/app.db"), 4096);
-        Sync.SyncMatrixTests.AssertSynced(origin, daily, 4096);
+        TestDatabase.AssertSynced(origin, _dir.File("backup/app.db"), 4096);
+        TestDatabase.AssertSynced(origin, daily, 4096);
     }
 }

@@ -61,11 +61,11 @@ public sealed class UploadTests(UploadTests.Host host) : IClassFixture<UploadTes
         Assert.EndsWith($"-{Sha256(NativeProgram.Path)}", Path.GetDirectoryName(copy));
         Assert.Equal((UnixFileMode)0b111_000_000, File.GetUnixFileMode(Path.GetDirectoryName(copy)!));
 
-        Sync.SyncMatrixTests.Change(origin, Sync.SyncMatrixTests.Situation.OnePercentChanged);
+        TestDatabase.Change(origin, Situation.OnePercentChanged);
         var second = Native(origin, $"{BareHost.Alias}:{replica}", "-v");
         Assert.True(second.ExitCode == 0, second.StandardError);
         Assert.DoesNotContain("copied itself", second.StandardError);
-        Sync.SyncMatrixTests.AssertSynced(origin, replica, 4096);
+        TestDatabase.AssertSynced(origin, replica, 4096);
     }
 
     [SkippableFact]
@@ -98,7 +98,7 @@ public sealed class UploadTests(UploadTests.Host host) : IClassFixture<UploadTes
 
         Assert.True(pull.ExitCode == 0, pull.StandardError);
         Assert.Contains("copied itself", pull.StandardError);
-        Sync.SyncMatrixTests.AssertSynced(origin, pulled, 4096);
+        TestDatabase.AssertSynced(origin, pulled, 4096);
     }
 
     [SkippableFact]
@@ -110,12 +110,13 @@ public sealed class UploadTests(UploadTests.Host host) : IClassFixture<UploadTes
         var knownHosts = _dir.File("known_hosts");
         File.WriteAllText(knownHosts, $"[127.0.0.1]:{Bare.Ssh.Port} {Bare.Ssh.HostPublicKey}\n");
 
-        var push = NativeProgram.Run(origin, $"{Bare.User}@127.0.0.1:{replica}", "-v", "--ssh-client", "builtin", "-p", Bare.Ssh.Port.ToString(CultureInfo.InvariantCulture),
+        var push = NativeProgram.Run(origin, $"{Bare.User}@127.0.0.1:{replica}", "-v", "--ssh-client", "builtin", "-p",
+            Bare.Ssh.Port.ToString(CultureInfo.InvariantCulture),
             "--identity", Bare.Ssh.UserKey, "--known-hosts", knownHosts);
 
         Assert.True(push.ExitCode == 0, push.StandardError);
         Assert.Contains("copied itself", push.StandardError);
-        Sync.SyncMatrixTests.AssertSynced(origin, replica, 4096);
+        TestDatabase.AssertSynced(origin, replica, 4096);
     }
 
     /// <summary>
@@ -146,7 +147,7 @@ public sealed class UploadTests(UploadTests.Host host) : IClassFixture<UploadTes
             var push = Native(origin, $"{BareHost.Alias}:{_dir.File("replica.db")}", "-v");
 
             Assert.True(push.ExitCode == 0, push.StandardError);
-            Sync.SyncMatrixTests.AssertSynced(origin, _dir.File("replica.db"), 4096);
+            TestDatabase.AssertSynced(origin, _dir.File("replica.db"), 4096);
             var copy = Assert.Single(BareHost.CopiesIn(Bare.FallbackDirectories[0]));
             Assert.Equal(Sha256(NativeProgram.Path), Sha256(copy));
             Assert.Equal((UnixFileMode)0b111_000_000, File.GetUnixFileMode(Bare.FallbackDirectories[0]));
@@ -260,8 +261,10 @@ public sealed class UploadTests(UploadTests.Host host) : IClassFixture<UploadTes
         var forbidden = Native(origin, $"{BareHost.Alias}:{_dir.File("replica.db")}", "--no-upload");
         var dotnetBuild = SqlRsyncProgram.Run(origin, $"{BareHost.Alias}:{_dir.File("replica.db")}", "--ssh", Bare.Ssh.SshCommand);
 
-        Assert.Contains($"no sqlrsync of protocol 4 on {BareHost.Alias}, and --no-upload (AllowUpload = false) forbids bringing one: install it there or name it with --exe (RemoteProgram)", SqlRsyncProgram.AssertErrorLine(forbidden, 1));
-        Assert.Contains($"sqlrsync not found on {BareHost.Alias}: install it there, name it with --exe (RemoteProgram), or run the native single-file sqlrsync, which copies itself there", SqlRsyncProgram.AssertErrorLine(dotnetBuild, 1));
+        Assert.Contains($"no sqlrsync of protocol 4 on {BareHost.Alias}, and --no-upload (AllowUpload = false) forbids bringing one: install it " +
+            "there or name it with --exe (RemoteProgram)", SqlRsyncProgram.AssertErrorLine(forbidden, 1));
+        Assert.Contains($"sqlrsync not found on {BareHost.Alias}: install it there, name it with --exe (RemoteProgram), or run the native " +
+            "single-file sqlrsync, which copies itself there", SqlRsyncProgram.AssertErrorLine(dotnetBuild, 1));
         Assert.Empty(Bare.CachedCopies);
     }
 
@@ -276,11 +279,13 @@ public sealed class UploadTests(UploadTests.Host host) : IClassFixture<UploadTes
         var upload = new LocalExecutable("/nonexistent", 1234, new string('a', 64), "Linux x86_64");
         var command = AgentBootstrap.CommandLine(new AgentRequest(AgentRole.Replica, _dir.File("r.db")), quiet: false, upload, uploadDirectory: null);
 
-        var run = ExternalProgram.Run("env", ["-i", $"PATH={BareHost.NoInstalledSqlrsync}:{fakeBin}:/usr/bin:/bin", $"HOME={_dir.Path}", "/bin/sh", "-c", command]);
+        var run = ExternalProgram.Run("env", ["-i", $"PATH={BareHost.NoInstalledSqlrsync}:{fakeBin}:/usr/bin:/bin", $"HOME={_dir.Path}", "/bin/sh",
+            "-c", command]);
         var stream = new ActivityStream(new MemoryStream(System.Text.Encoding.UTF8.GetBytes(run.StandardOutput)));
         var error = Assert.Throws<SyncException>(() => AgentBootstrap.Converse(stream, Stream.Null, upload, uploadForbidden: false, "armhost"));
 
-        Assert.Equal("remote armhost is Linux aarch64; this sqlrsync is a Linux x86_64 executable only: install sqlrsync there or name it with --exe (RemoteProgram)", error.Message);
+        Assert.Equal("remote armhost is Linux aarch64; this sqlrsync is a Linux x86_64 executable only: install sqlrsync there or name it with " +
+            "--exe (RemoteProgram)", error.Message);
         Assert.False(Directory.Exists(_dir.File(".cache")));
     }
 

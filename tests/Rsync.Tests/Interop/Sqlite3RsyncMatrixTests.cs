@@ -62,8 +62,8 @@ public sealed class Sqlite3RsyncMatrixTests(SshSyncTests.Server server) : IClass
         var expected = RunOracleClient(transport, protocol, push, origin, reference, Sqlite3RsyncOracle.Path);
         var actual = Run(direction, transport, protocol, origin, replica);
 
-        Sync.SyncMatrixTests.AssertSynced(origin, replica, pageSize);
-        Sync.SyncMatrixTests.AssertSynced(origin, reference, pageSize);
+        TestDatabase.AssertSynced(origin, replica, pageSize);
+        TestDatabase.AssertSynced(origin, reference, pageSize);
         Assert.Equal(expected, actual);
     }
 
@@ -93,7 +93,7 @@ public sealed class Sqlite3RsyncMatrixTests(SshSyncTests.Server server) : IClass
         var actual = Run(direction, Transport.Pipes, 2, origin, replica);
 
         Assert.True(new FileInfo(origin).Length > LockBytePage.Offset);
-        Sync.SyncMatrixTests.AssertSynced(origin, replica, pageSize);
+        TestDatabase.AssertSynced(origin, replica, pageSize);
         Assert.Equal(expected, actual);
     }
 
@@ -110,11 +110,11 @@ public sealed class Sqlite3RsyncMatrixTests(SshSyncTests.Server server) : IClass
         TestDatabase.CopyAsReplica(origin, replica);
         if (scenario != Scenario.Identical)
         {
-            Sync.SyncMatrixTests.Change(origin, scenario switch
+            TestDatabase.Change(origin, scenario switch
             {
-                Scenario.OriginGrew => Sync.SyncMatrixTests.Situation.OriginGrew,
-                Scenario.OriginShrank => Sync.SyncMatrixTests.Situation.OriginShrankAfterVacuum,
-                _ => Sync.SyncMatrixTests.Situation.OnePercentChanged,
+                Scenario.OriginGrew => Situation.OriginGrew,
+                Scenario.OriginShrank => Situation.OriginShrankAfterVacuum,
+                _ => Situation.OnePercentChanged,
             });
         }
     }
@@ -127,7 +127,8 @@ public sealed class Sqlite3RsyncMatrixTests(SshSyncTests.Server server) : IClass
     };
 
     /// <summary>Bytes (origin to replica, replica to origin) of a sqlite3_rsync client run, as its -v reports them.</summary>
-    private (long OriginToReplica, long ReplicaToOrigin) RunOracleClient(Transport transport, int protocol, bool push, string origin, string replica, string exe)
+    private (long OriginToReplica, long ReplicaToOrigin) RunOracleClient(Transport transport, int protocol, bool push, string origin, string replica,
+        string exe)
     {
         string host = Host(transport);
         var arguments = new List<string>
@@ -137,7 +138,8 @@ public sealed class Sqlite3RsyncMatrixTests(SshSyncTests.Server server) : IClass
             "--ssh", OracleSsh(transport), "--exe", exe, "--protocol", protocol.ToString(CultureInfo.InvariantCulture), "-v",
         };
         var run = ExternalProgram.Run(Sqlite3RsyncOracle.Path, arguments);
-        Assert.True(run.ExitCode == 0 && !run.StandardOutput.Contains("not synced"), $"sqlite3_rsync {string.Join(' ', arguments)}: {run.StandardOutput} {run.StandardError}");
+        Assert.True(run.ExitCode == 0 && !run.StandardOutput.Contains("not synced"),
+            $"sqlite3_rsync {string.Join(' ', arguments)}: {run.StandardOutput} {run.StandardError}");
         var figures = Regex.Match(run.StandardOutput, @"sent ([\d,]+) bytes, received ([\d,]+) bytes");
         Assert.True(figures.Success, run.StandardOutput);
         long sent = long.Parse(figures.Groups[1].Value, NumberStyles.AllowThousands, CultureInfo.InvariantCulture);

@@ -41,7 +41,8 @@ public sealed class CancellationTests : IDisposable
         using var source = new CancellationTokenSource();
 
         await Assert.ThrowsAnyAsync<OperationCanceledException>(() =>
-            DatabaseSync.RunAsync(SyncEndpoint.Local(origin), SyncEndpoint.Local(replica), progress: new CancelAt(phase, source), cancellationToken: source.Token));
+            DatabaseSync.RunAsync(SyncEndpoint.Local(origin), SyncEndpoint.Local(replica), progress: new CancelAt(phase, source),
+                cancellationToken: source.Token));
 
         DirectorySnapshot.AssertUnchanged(before, _dir.Path);
     }
@@ -57,7 +58,7 @@ public sealed class CancellationTests : IDisposable
 
         Assert.True(source.IsCancellationRequested);
         Assert.True(result.PagesSent > 0);
-        Sync.SyncMatrixTests.AssertSynced(origin, replica, 4096);
+        TestDatabase.AssertSynced(origin, replica, 4096);
     }
 
     /// <summary>
@@ -75,10 +76,14 @@ public sealed class CancellationTests : IDisposable
         {
             TestDatabase.Create(Path.Join(origins, name), rows: 3000, journalMode: "delete", seed: name[0]);
             Syncs.Local(Path.Join(origins, name), Path.Join(replicas, name));
-            Sync.SyncMatrixTests.Change(Path.Join(origins, name), Sync.SyncMatrixTests.Situation.ThirtyPercentChanged);
+            TestDatabase.Change(Path.Join(origins, name), Situation.ThirtyPercentChanged);
         }
         var b = File.ReadAllBytes(Path.Join(replicas, "b.db"));
-        var agent = new OpenSshEndpoint("host", replicas, new OpenSshOptions { SshCommand = [LocalSsh.Script(_dir)], Agent = new RemoteAgentOptions { RemoteProgram = LocalSsh.Agent(_dir) } });
+        var agent = new OpenSshEndpoint("host", replicas, new OpenSshOptions
+        {
+            SshCommand = [LocalSsh.Script(_dir)],
+            Agent = new RemoteAgentOptions { RemoteProgram = LocalSsh.Agent(_dir) },
+        });
         using var reader = new SqliteShell(Path.Join(replicas, "a.db"));
         reader.Run("BEGIN; SELECT count(*) FROM items;");
         using var source = new CancellationTokenSource();
@@ -91,7 +96,7 @@ public sealed class CancellationTests : IDisposable
         reader.Run("COMMIT;");
 
         await Assert.ThrowsAnyAsync<OperationCanceledException>(() => sync);
-        Sync.SyncMatrixTests.AssertSynced(Path.Join(origins, "a.db"), Path.Join(replicas, "a.db"), 4096);
+        TestDatabase.AssertSynced(Path.Join(origins, "a.db"), Path.Join(replicas, "a.db"), 4096);
         Assert.Equal(b, File.ReadAllBytes(Path.Join(replicas, "b.db")));
     }
 
@@ -104,7 +109,7 @@ public sealed class CancellationTests : IDisposable
         {
             Syncs.Local(origin, replica);
             TestDatabase.Checkpoint(replica);
-            Sync.SyncMatrixTests.Change(origin, Sync.SyncMatrixTests.Situation.ThirtyPercentChanged);
+            TestDatabase.Change(origin, Situation.ThirtyPercentChanged);
         }
         return (origin, replica);
     }
@@ -125,7 +130,7 @@ public sealed class CancellationTests : IDisposable
         TestDatabase.Create(origin, rows: 3000);
         Assert.Equal(0, SqlRsyncProgram.Run(origin, replica).ExitCode);
         TestDatabase.Checkpoint(replica);
-        Sync.SyncMatrixTests.Change(origin, Sync.SyncMatrixTests.Situation.ThirtyPercentChanged);
+        TestDatabase.Change(origin, Situation.ThirtyPercentChanged);
         var before = File.ReadAllBytes(replica);
         // Another writer holds the replica until the end, so the sync is surely still running when
         // the signal comes, however late .NET handles it on a loaded machine: the signal ends its wait.
@@ -134,7 +139,8 @@ public sealed class CancellationTests : IDisposable
 
         // A test run started in the background of a shell ignores SIGINT, and so would sqlrsync (as
         // every program started by nohup or "&" should): env gives it SIGINT's default back.
-        string[] arguments = ["--default-signal=INT", "dotnet", SqlRsyncProgram.DllPath, origin, replica, "--busy-timeout", "60", .. json ? new[] { "--json" } : []];
+        string[] arguments = ["--default-signal=INT", "dotnet", SqlRsyncProgram.DllPath, origin, replica, "--busy-timeout", "60",
+            .. json ? new[] { "--json" } : []];
         using var sync = ExternalProgram.Start("env", arguments);
         var error = sync.StandardError.ReadToEndAsync();
         var output = sync.StandardOutput.ReadToEndAsync();

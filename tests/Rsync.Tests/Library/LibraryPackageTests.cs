@@ -36,7 +36,8 @@ public sealed class LibraryPackageTests : IDisposable
         var feed = Directory.CreateDirectory(_dir.File("feed")).FullName;
         foreach (var project in new[] { "src/Rsync.Core", "src/Rsync.Ssh" })
         {
-            var pack = ExternalProgram.Run("dotnet", ["pack", Repository.File(project), "-c", "Release", "-o", feed, $"-p:Version={_version}", "-nologo"], timeoutSeconds: 300);
+            var pack = ExternalProgram.Run("dotnet", ["pack", Repository.File(project), "-c", "Release", "-o", feed, $"-p:Version={_version}",
+                "-nologo"], timeoutSeconds: 300);
             Assert.True(pack.ExitCode == 0, pack.StandardOutput + pack.StandardError);
         }
 

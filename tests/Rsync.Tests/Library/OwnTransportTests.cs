@@ -27,8 +27,8 @@ public sealed class OwnTransportTests : IDisposable
 
         Assert.Equal(push.OriginPageCount, push.PagesSent);
         Assert.Equal(pull.OriginPageCount, pull.PagesSent);
-        Sync.SyncMatrixTests.AssertSynced(origin, pushed, 4096);
-        Sync.SyncMatrixTests.AssertSynced(origin, pulled, 4096);
+        TestDatabase.AssertSynced(origin, pushed, 4096);
+        TestDatabase.AssertSynced(origin, pulled, 4096);
     }
 
     [Fact]
@@ -42,8 +42,8 @@ public sealed class OwnTransportTests : IDisposable
         var result = await DatabaseSync.RunDirectoryAsync(SyncEndpoint.Local(origins), new ThreadEndpoint("box", replicas));
 
         Assert.All(result.Databases, database => Assert.True(database.Succeeded, database.Failure?.Message));
-        Sync.SyncMatrixTests.AssertSynced(Path.Join(origins, "a.db"), Path.Join(replicas, "a.db"), 4096);
-        Sync.SyncMatrixTests.AssertSynced(Path.Join(origins, "b.db"), Path.Join(replicas, "b.db"), 4096);
+        TestDatabase.AssertSynced(Path.Join(origins, "a.db"), Path.Join(replicas, "a.db"), 4096);
+        TestDatabase.AssertSynced(Path.Join(origins, "b.db"), Path.Join(replicas, "b.db"), 4096);
     }
 
     [Fact]

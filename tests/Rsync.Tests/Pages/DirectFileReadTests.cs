@@ -132,14 +132,16 @@ public sealed class DirectFileReadTests : IDisposable
             for (int batch = 0; batch < 10 && !sync.IsCompleted; batch++)
             {
                 ExternalProgram.Run("sqlite3", [origin, batch % 2 == 0
-                    ? $"BEGIN; DELETE FROM items WHERE id % 5 = {batch % 5}; UPDATE meta SET n = (SELECT count(*) FROM items); COMMIT; PRAGMA wal_checkpoint(TRUNCATE);"
-                    : "BEGIN; INSERT INTO items(name, body) SELECT name || '+', randomblob(length(body)) FROM items LIMIT 2000; UPDATE meta SET n = (SELECT count(*) FROM items); COMMIT; PRAGMA wal_checkpoint(PASSIVE);"]);
+                    ? $"BEGIN; DELETE FROM items WHERE id % 5 = {batch % 5}; UPDATE meta SET n = (SELECT count(*) FROM items); COMMIT; PRAGMA " +
+                        "wal_checkpoint(TRUNCATE);"
+                    : "BEGIN; INSERT INTO items(name, body) SELECT name || '+', randomblob(length(body)) FROM items LIMIT 2000; UPDATE meta SET n " +
+                        "= (SELECT count(*) FROM items); COMMIT; PRAGMA wal_checkpoint(PASSIVE);"]);
             }
             await sync;
             TestDatabase.AssertIntegrityOk(replica);
             Assert.Equal("1", TestDatabase.Sqlite3Cli(replica, "SELECT (SELECT count(*) FROM items) = (SELECT n FROM meta)"));
         }
         Syncs.Local(origin, replica);
-        Sync.SyncMatrixTests.AssertSynced(origin, replica, 4096);
+        TestDatabase.AssertSynced(origin, replica, 4096);
     }
 }

@@ -212,7 +212,8 @@ public class PageAccessTests
         var error = Assert.Throws<SyncException>(() => second.Commit(source.PageCount));
 
         Assert.Equal(SyncFailure.Busy, error.Reason);
-        Assert.Equal($"replica {replica} was made by another sync (or program) while this one was building it; this sync wrote nothing (run it again to update the replica)", error.Message);
+        Assert.Equal($"replica {replica} was made by another sync (or program) while this one was building it; this sync wrote nothing (run it " +
+            "again to update the replica)", error.Message);
         TestDatabase.AssertPageIdentical(origin, replica, 4096);
     }
 

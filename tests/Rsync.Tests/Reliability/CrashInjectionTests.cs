@@ -61,8 +61,10 @@ public sealed class CrashInjectionTests(ITestOutputHelper log) : IDisposable
             using (var replicaAgent = new AgentProcess("--replica", replica))
             {
                 var victim = killReplica ? replicaAgent : originAgent;
-                var toReplica = StreamRelay.Start(originAgent.Output, killReplica ? new KillAfterBytesStream(replicaAgent.Input, limit, victim.Kill) : replicaAgent.Input);
-                var toOrigin = StreamRelay.Start(replicaAgent.Output, killReplica ? originAgent.Input : new KillAfterBytesStream(originAgent.Input, limit, victim.Kill));
+                var toReplica = StreamRelay.Start(originAgent.Output, killReplica ? new KillAfterBytesStream(replicaAgent.Input, limit,
+                    victim.Kill) : replicaAgent.Input);
+                var toOrigin = StreamRelay.Start(replicaAgent.Output, killReplica ? originAgent.Input : new KillAfterBytesStream(originAgent.Input,
+                    limit, victim.Kill));
                 originAgent.WaitForExit();
                 replicaAgent.WaitForExit();
                 await Task.WhenAll(toReplica, toOrigin);
@@ -72,7 +74,8 @@ public sealed class CrashInjectionTests(ITestOutputHelper log) : IDisposable
             Assert.True(content == variant.OldContent || content == newContent,
                 $"run {run}: killing the {(killReplica ? "replica" : "origin")} after {limit} bytes left a replica that is neither old nor new");
             var next = Record.Exception(() => Syncs.Local(origin, replica, new SyncOptions { DryRun = true }));
-            Assert.True(next is null, $"run {run}: after killing the {(killReplica ? "replica" : "origin")} after {limit} bytes, the next sync fails: {next?.Message}");
+            Assert.True(next is null,
+                $"run {run}: after killing the {(killReplica ? "replica" : "origin")} after {limit} bytes, the next sync fails: {next?.Message}");
             if (content == newContent)
             {
                 renewed++;

@@ -45,8 +45,10 @@ public sealed class FastReadTests : IDisposable
             for (int batch = 0; batch < 20 && !sync.IsCompleted; batch++)
             {
                 writer.Run(batch % 2 == 0
-                    ? $"BEGIN; DELETE FROM items WHERE id % 3 = {batch % 3}; UPDATE meta SET n = (SELECT count(*) FROM items); COMMIT; VACUUM; PRAGMA wal_checkpoint(TRUNCATE);"
-                    : "BEGIN; INSERT INTO items(name, body) SELECT name || '+', randomblob(length(body)) FROM items; UPDATE meta SET n = (SELECT count(*) FROM items); COMMIT;");
+                    ? $"BEGIN; DELETE FROM items WHERE id % 3 = {batch % 3}; UPDATE meta SET n = (SELECT count(*) FROM items); COMMIT; VACUUM; " +
+                        "PRAGMA wal_checkpoint(TRUNCATE);"
+                    : "BEGIN; INSERT INTO items(name, body) SELECT name || '+', randomblob(length(body)) FROM items; UPDATE meta SET n = (SELECT " +
+                        "count(*) FROM items); COMMIT;");
             }
             await sync;
             TestDatabase.AssertIntegrityOk(replica);
@@ -56,7 +58,7 @@ public sealed class FastReadTests : IDisposable
         Assert.Equal("", errors.Trim());
 
         Syncs.Local(origin, replica, settings);
-        Sync.SyncMatrixTests.AssertSynced(origin, replica, 4096);
+        TestDatabase.AssertSynced(origin, replica, 4096);
     }
 
     /// <summary>
@@ -71,7 +73,7 @@ public sealed class FastReadTests : IDisposable
         var replica = _dir.File("replica.db");
         TestDatabase.Create(origin, rows: 20000, journalMode: "delete");
         Syncs.Local(origin, replica);
-        Sync.SyncMatrixTests.Change(origin, Sync.SyncMatrixTests.Situation.ThirtyPercentChanged);
+        TestDatabase.Change(origin, Situation.ThirtyPercentChanged);
 
         // Bounded: waiting for itself, the sync would wait the busy timeout at every spill of the cache.
         var sync = Task.Run(() => Syncs.Local(origin, replica, new SyncOptions { BusyTimeout = TimeSpan.FromSeconds(2) }));
@@ -80,6 +82,6 @@ public sealed class FastReadTests : IDisposable
         // SQLite's default page cache holds 2,000 KiB: 500 pages of 4 KiB.
         Assert.True(result.PagesSent > 500, $"only {result.PagesSent} pages were sent");
         Assert.Equal("delete", TestDatabase.Sqlite3Cli(replica, "PRAGMA journal_mode"));
-        Sync.SyncMatrixTests.AssertSynced(origin, replica, 4096);
+        TestDatabase.AssertSynced(origin, replica, 4096);
     }
 }

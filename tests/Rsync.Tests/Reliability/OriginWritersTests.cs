@@ -44,7 +44,8 @@ public sealed class OriginWritersTests(SshSyncTests.Server server) : IClassFixtu
         // The snapshot was pinned after the lock was had, so the replica holds the writer's row.
         TestDatabase.AssertIntegrityOk(replica);
         Assert.Equal("1", TestDatabase.Sqlite3Cli(replica, "SELECT count(*) FROM log"));
-        Assert.Equal(TestDatabase.Sqlite3Cli(origin, "SELECT sum(length(name)) FROM items"), TestDatabase.Sqlite3Cli(replica, "SELECT sum(length(name)) FROM items"));
+        Assert.Equal(TestDatabase.Sqlite3Cli(origin, "SELECT sum(length(name)) FROM items"), TestDatabase.Sqlite3Cli(replica,
+            "SELECT sum(length(name)) FROM items"));
     }
 
     [SkippableTheory]
@@ -80,7 +81,7 @@ public sealed class OriginWritersTests(SshSyncTests.Server server) : IClassFixtu
         TestDatabase.Sqlite3Cli(origin, "CREATE TABLE log(n)");
         TestDatabase.CreateReplica(replica, rows: 10, journalMode: replicaMode, seed: 2);
         Syncs.Local(origin, replica, Settings);
-        Sync.SyncMatrixTests.Change(origin, Sync.SyncMatrixTests.Situation.OnePercentChanged);
+        TestDatabase.Change(origin, Situation.OnePercentChanged);
         return (origin, replica);
     }
 

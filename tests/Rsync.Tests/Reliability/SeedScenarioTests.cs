@@ -44,7 +44,8 @@ public class SeedScenarioTests
             // -ff: a file per thread, so that no call is split into "unfinished" and "resumed" lines
             // when two threads open files at once (the origin's and the replica's sides do).
             var trace = dir.File($"trace-{run}");
-            var result = ExternalProgram.Run("/usr/bin/strace", ["-ff", "-y", "-e", "trace=open,openat", "-o", trace, "dotnet", SqlRsyncProgram.DllPath, origin, replica]);
+            var result = ExternalProgram.Run("/usr/bin/strace", ["-ff", "-y", "-e", "trace=open,openat", "-o", trace, "dotnet",
+                SqlRsyncProgram.DllPath, origin, replica]);
             Skip.If(result.StandardError.Contains("ptrace"), $"strace cannot trace here: {result.StandardError.Trim()}");
             Assert.True(result.ExitCode == 0, result.StandardError);
             var opens = Directory.GetFiles(dir.Path, $"trace-{run}.*").SelectMany(File.ReadAllLines).ToArray();
@@ -55,7 +56,7 @@ public class SeedScenarioTests
 
         Assert.Equal(databaseBefore, File.ReadAllBytes(origin));
         Assert.Equal(walBefore, File.ReadAllBytes(origin + "-wal"));
-        Sync.SyncMatrixTests.AssertSynced(origin, replica, 4096);
+        TestDatabase.AssertSynced(origin, replica, 4096);
     }
 
     /// <summary>Seed 002: once sqlrsync returns, a reader that starts afterwards in another process sees the new data.</summary>

@@ -34,7 +34,8 @@ public sealed class RemoteMessagesTests(RemoteMessagesTests.Server server) : ICl
         var replicas = Directory.CreateDirectory(_dir.File("replicas")).FullName;
         var before = DirectorySnapshot.Take(_dir.Path);
 
-        var result = SqlRsyncProgram.Run([origin, $"{SshServer.Alias}:{replicas}{suffix}", "--ssh", Ssh.SshCommand, "--exe", Ssh.Exe, .. dryRun ? ["-n"] : Array.Empty<string>()]);
+        var result = SqlRsyncProgram.Run([origin, $"{SshServer.Alias}:{replicas}{suffix}", "--ssh", Ssh.SshCommand, "--exe", Ssh.Exe,
+            .. dryRun ? ["-n"] : Array.Empty<string>()]);
 
         var line = SqlRsyncProgram.AssertErrorLine(result, 1);
         Assert.Contains($"{SshServer.Alias}: replica {replicas}{suffix} is a directory; name the database file inside it", line);
@@ -103,7 +104,8 @@ public sealed class RemoteMessagesTests(RemoteMessagesTests.Server server) : ICl
             """);
 
         var silent = SqlRsyncProgram.Run(origin, $"host:{_dir.File("r.db")}", "--ssh", ssh, "--exe", "/bin/true");
-        Assert.Contains("the remote program /bin/true on host ended (exit code 0) without answering; is --exe (RemoteProgram) a sqlrsync program?", SqlRsyncProgram.AssertErrorLine(silent, 1));
+        Assert.Contains("the remote program /bin/true on host ended (exit code 0) without answering; is --exe (RemoteProgram) a sqlrsync program?",
+            SqlRsyncProgram.AssertErrorLine(silent, 1));
 
         var missing = SqlRsyncProgram.Run(origin, $"host:{_dir.File("r.db")}", "--ssh", ssh, "--exe", "/no/such/sqlrsync");
         var line = SqlRsyncProgram.AssertErrorLine(missing, 1);
@@ -130,8 +132,10 @@ public sealed class RemoteMessagesTests(RemoteMessagesTests.Server server) : ICl
         var line = SqlRsyncProgram.AssertErrorLine(result, 1);
         Assert.Contains($"ssh to {SshServer.Alias} failed: Host key verification failed.", line);
         // The alias and its port are ssh_config's: the commands name the host and port ssh resolves them to.
-        Assert.Contains($"known_hosts holds no key for 127.0.0.1 port {Ssh.Port}, or a different one: connect once with `ssh {SshServer.Alias}` to check its key and accept it, " +
-            $"or add it with `ssh-keyscan -p {Ssh.Port} 127.0.0.1 >> ~/.ssh/known_hosts` after comparing fingerprints; if the key changed, find out why before `ssh-keygen -R '[127.0.0.1]:{Ssh.Port}'`", line);
+        Assert.Contains($"known_hosts holds no key for 127.0.0.1 port {Ssh.Port}, or a different one: connect once with `ssh {SshServer.Alias}` to " +
+            "check its key and accept it, " +
+            $"or add it with `ssh-keyscan -p {Ssh.Port} 127.0.0.1 >> ~/.ssh/known_hosts` after comparing fingerprints; if the key changed, find " +
+                $"out why before `ssh-keygen -R '[127.0.0.1]:{Ssh.Port}'`", line);
         DirectorySnapshot.AssertUnchanged(before, _dir.Path);
     }
 

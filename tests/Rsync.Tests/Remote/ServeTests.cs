@@ -67,15 +67,15 @@ public sealed class ServeTests(ServeTests.Server server) : IClassFixture<ServeTe
 
         var push = Sqlrsync(origin, $"{PushOnly}:{replica}");
         Assert.True(push.ExitCode == 0, push.StandardError);
-        Sync.SyncMatrixTests.Change(origin, Sync.SyncMatrixTests.Situation.OnePercentChanged);
+        TestDatabase.Change(origin, Situation.OnePercentChanged);
         var update = Sqlrsync(origin, $"{PushOnly}:~/../{Path.GetRelativePath("/", replica)}");
         Assert.True(update.ExitCode == 0, update.StandardError);
-        Sync.SyncMatrixTests.AssertSynced(origin, replica, 4096);
+        TestDatabase.AssertSynced(origin, replica, 4096);
 
         var pulled = _local.File("pulled.db");
         var pull = Sqlrsync($"{PullOnly}:{replica}", pulled);
         Assert.True(pull.ExitCode == 0, pull.StandardError);
-        Sync.SyncMatrixTests.AssertSynced(replica, pulled, 4096);
+        TestDatabase.AssertSynced(replica, pulled, 4096);
     }
 
     public enum Escape { OutsidePath, DotDot, SymlinkedDirectory, SymlinkedFile }
@@ -155,7 +155,8 @@ public sealed class ServeTests(ServeTests.Server server) : IClassFixture<ServeTe
 
         Assert.Equal(1, result.ExitCode);
         var line = Assert.Single(result.StandardError.Split('\n', StringSplitOptions.RemoveEmptyEntries));
-        Assert.StartsWith(command.Length == 0 ? "sqlrsync: error: sqlrsync --serve is a forced command" : "sqlrsync: error: refused: this key may only run sqlrsync syncs", line);
+        Assert.StartsWith(command.Length == 0 ? "sqlrsync: error: sqlrsync --serve is a forced command" : "sqlrsync: error: refused: this key may " +
+            "only run sqlrsync syncs", line);
         Assert.Equal("", result.StandardOutput);
         Assert.False(File.Exists(marker), "a command ran");
         DirectorySnapshot.AssertUnchanged(allowedBefore, server.Allowed);
@@ -199,7 +200,7 @@ public sealed class ServeTests(ServeTests.Server server) : IClassFixture<ServeTe
         var push = Sqlrsync(origin + "/", $"{PushOnly}:{server.Allowed}");
 
         Assert.True(push.ExitCode == 0, push.StandardError);
-        Sync.SyncMatrixTests.AssertSynced(Path.Combine(origin, $"{_name}.db"), Allowed($"{_name}.db"), 4096);
+        TestDatabase.AssertSynced(Path.Combine(origin, $"{_name}.db"), Allowed($"{_name}.db"), 4096);
     }
 
     /// <summary>A -wal, -shm, -journal or -sqlrsync name is no database: refused as either side, through a key and locally, and nothing is made.</summary>
@@ -222,7 +223,8 @@ public sealed class ServeTests(ServeTests.Server server) : IClassFixture<ServeTe
 
         foreach (var refused in new[] { push, pull, local, localOrigin })
         {
-            Assert.Contains($"{name} is named like a file SQLite or sqlrsync keeps beside a database (-wal, -shm, -journal, -sqlrsync), not a database: name the database itself",
+            Assert.Contains($"{name} is named like a file SQLite or sqlrsync keeps beside a database (-wal, -shm, -journal, -sqlrsync), not a " +
+                "database: name the database itself",
                 SqlRsyncProgram.AssertErrorLine(refused, 1));
         }
         DirectorySnapshot.AssertUnchanged(allowedBefore, server.Allowed);

@@ -29,18 +29,18 @@ public sealed class SshSyncTests(SshSyncTests.Server server) : IClassFixture<Ssh
 
         var push = Sqlrsync(origin, $"{SshServer.Alias}:{replica}", "-v");
         Assert.True(push.ExitCode == 0, push.StandardError);
-        Sync.SyncMatrixTests.AssertSynced(origin, replica, 4096);
+        TestDatabase.AssertSynced(origin, replica, 4096);
 
-        Sync.SyncMatrixTests.Change(origin, Sync.SyncMatrixTests.Situation.OnePercentChanged);
+        TestDatabase.Change(origin, Situation.OnePercentChanged);
         var update = Sqlrsync(origin, $"{SshServer.Alias}:{replica}", "-v");
         Assert.True(update.ExitCode == 0, update.StandardError);
         Assert.Matches(@"changed [\d,]+ of [\d,]+ pages \([\d,]+ bytes, [\d,]+ on the wire\)", update.StandardError);
-        Sync.SyncMatrixTests.AssertSynced(origin, replica, 4096);
+        TestDatabase.AssertSynced(origin, replica, 4096);
 
         var pulled = dir.File("pulled.db");
         var pull = Sqlrsync($"{SshServer.Alias}:{replica}", pulled);
         Assert.True(pull.ExitCode == 0, pull.StandardError);
-        Sync.SyncMatrixTests.AssertSynced(replica, pulled, 4096);
+        TestDatabase.AssertSynced(replica, pulled, 4096);
     }
 
     /// <summary>
@@ -68,9 +68,10 @@ public sealed class SshSyncTests(SshSyncTests.Server server) : IClassFixture<Ssh
             TestDatabase.RewriteEveryHundredthRow(origin);
             var sync = Sqlrsync([.. arguments, "--json", "--compress", "off"]);
             Assert.True(sync.ExitCode == 0, sync.StandardError);
-            Sync.SyncMatrixTests.AssertSynced(origin, replica, 4096);
+            TestDatabase.AssertSynced(origin, replica, 4096);
             Assert.Contains("\"pages_changed\":40,", sync.StandardOutput);
-            long onWire = long.Parse(System.Text.RegularExpressions.Regex.Match(sync.StandardOutput, "\"page_bytes_on_wire\":(\\d+)").Groups[1].Value, CultureInfo.InvariantCulture);
+            long onWire = long.Parse(System.Text.RegularExpressions.Regex.Match(sync.StandardOutput,
+                "\"page_bytes_on_wire\":(\\d+)").Groups[1].Value, CultureInfo.InvariantCulture);
             Assert.InRange(onWire, 40 * minBytesPerPage, 40 * maxBytesPerPage);
         }
     }
@@ -84,7 +85,7 @@ public sealed class SshSyncTests(SshSyncTests.Server server) : IClassFixture<Ssh
         var replica = dir.File("replica.db");
         TestDatabase.Create(origin, rows: 2000);
         Assert.Equal(0, Sqlrsync(origin, $"{SshServer.Alias}:{replica}").ExitCode);
-        Sync.SyncMatrixTests.Change(origin, Sync.SyncMatrixTests.Situation.OnePercentChanged);
+        TestDatabase.Change(origin, Situation.OnePercentChanged);
         var before = DirectorySnapshot.Take(dir.Path);
 
         var push = Sqlrsync(origin, $"{SshServer.Alias}:{replica}", "--dry-run", "--json");
@@ -119,7 +120,8 @@ public sealed class SshSyncTests(SshSyncTests.Server server) : IClassFixture<Ssh
 
         Assert.True(push.ExitCode == 0, push.StandardError);
         Assert.True(File.Exists(replica), $"nothing at {replica}");
-        Assert.False(File.Exists(dir.File("MARKER")) || File.Exists(Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), "MARKER")), "a command in the path ran");
+        Assert.False(File.Exists(dir.File("MARKER")) || File.Exists(Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.UserProfile),
+            "MARKER")), "a command in the path ran");
         Assert.Equal("200", TestDatabase.Sqlite3Cli(replica, "SELECT count(*) FROM items"));
     }
 
@@ -136,7 +138,7 @@ public sealed class SshSyncTests(SshSyncTests.Server server) : IClassFixture<Ssh
 
         var push = SqlRsyncProgram.RunIn(dir.Path, origin, $"{SshServer.Alias}:{replica}", "--ssh", Ssh.SshCommand, "--exe", Ssh.Exe);
         Assert.True(push.ExitCode == 0, push.StandardError);
-        Sync.SyncMatrixTests.AssertSynced(origin, replica, 4096);
+        TestDatabase.AssertSynced(origin, replica, 4096);
 
         // The default --ssh: the real ssh runs (and finds no server on port 22 here, or no key).
         var bare = SqlRsyncProgram.RunIn(dir.Path, origin, $"127.0.0.1:{replica}", "-p", "1", "--timeout", "10");

@@ -39,17 +39,18 @@ public sealed class FileCreationTests(SshSyncTests.Server server) : IClassFixtur
         TestDatabase.Create(origin, rows: 500);
         var replica = Path.Combine(shared, "app.db");
         Assert.Equal(0, SqlRsyncProgram.Run(origin, replica).ExitCode);
-        Sync.SyncMatrixTests.Change(origin, Sync.SyncMatrixTests.Situation.OnePercentChanged);
+        TestDatabase.Change(origin, Situation.OnePercentChanged);
         int lastPid = int.Parse(File.ReadAllText("/proc/sys/kernel/ns_last_pid").Trim(), CultureInfo.InvariantCulture);
         // One process plants them all, so that the pids it would use up stay free for the sync.
-        attacker.Run("/usr/bin/python3", "-c", $"import os\nfor pid in range({lastPid + 1}, {lastPid + 3001}): os.symlink('{victim}', '{shared}/.app.db-sqlrsync.%d.tmp' % pid)\n" +
+        attacker.Run("/usr/bin/python3", "-c",
+            $"import os\nfor pid in range({lastPid + 1}, {lastPid + 3001}): os.symlink('{victim}', '{shared}/.app.db-sqlrsync.%d.tmp' % pid)\n" +
             $"os.symlink('{victim}', '{shared}/.app.db-sqlrsync.previous')");
 
         var sync = SqlRsyncProgram.Run(origin, replica);
 
         Assert.True(sync.ExitCode == 0, sync.StandardError);
         Assert.Equal("root's own", File.ReadAllText(victim));
-        Sync.SyncMatrixTests.AssertSynced(origin, replica, 4096);
+        TestDatabase.AssertSynced(origin, replica, 4096);
         Assert.StartsWith("sqlrsync replica state 1\n", File.ReadAllText(replica + "-sqlrsync"));
         Assert.Equal(0, SqlRsyncProgram.Run(origin, replica).ExitCode);
     }
@@ -65,7 +66,7 @@ public sealed class FileCreationTests(SshSyncTests.Server server) : IClassFixtur
         var elsewhere = _dir.File("elsewhere");
         File.Move(replica + "-sqlrsync", elsewhere);
         File.CreateSymbolicLink(replica + "-sqlrsync", elsewhere);
-        Sync.SyncMatrixTests.Change(origin, Sync.SyncMatrixTests.Situation.OnePercentChanged);
+        TestDatabase.Change(origin, Situation.OnePercentChanged);
         var before = DirectorySnapshot.Take(_dir.Path);
 
         var line = SqlRsyncProgram.AssertErrorLine(SqlRsyncProgram.Run(origin, replica), 1);
@@ -115,7 +116,7 @@ public sealed class FileCreationTests(SshSyncTests.Server server) : IClassFixtur
         Assert.Equal(0, SqlRsyncProgram.Run(origin, replica).ExitCode);
         File.SetUnixFileMode(replica, GroupRead);
         File.SetUnixFileMode(origin, (UnixFileMode)0x1B6);
-        Sync.SyncMatrixTests.Change(origin, Sync.SyncMatrixTests.Situation.OnePercentChanged);
+        TestDatabase.Change(origin, Situation.OnePercentChanged);
 
         var sync = SqlRsyncProgram.Run(origin, replica);
 

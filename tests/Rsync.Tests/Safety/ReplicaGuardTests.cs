@@ -52,7 +52,7 @@ public sealed class ReplicaGuardTests(SshSyncTests.Server server) : IClassFixtur
         TestDatabase.Create(origin, rows: 2000);
         Assert.Equal(0, SqlRsyncProgram.Run(origin, replica).ExitCode);
         TestDatabase.Sqlite3Cli(replica, "INSERT INTO items(name) VALUES ('written to the replica by hand')");
-        Sync.SyncMatrixTests.Change(origin, Sync.SyncMatrixTests.Situation.OnePercentChanged);
+        TestDatabase.Change(origin, Situation.OnePercentChanged);
         var before = DirectorySnapshot.Take(_dir.Path);
 
         foreach (var mode in new[] { "--verbose", "--dry-run", "--check" })
@@ -66,11 +66,11 @@ public sealed class ReplicaGuardTests(SshSyncTests.Server server) : IClassFixtur
 
         var forced = SqlRsyncProgram.Run(origin, replica, "--force");
         Assert.True(forced.ExitCode == 0, forced.StandardError);
-        Sync.SyncMatrixTests.AssertSynced(origin, replica, 4096);
-        Sync.SyncMatrixTests.Change(origin, Sync.SyncMatrixTests.Situation.OriginGrew);
+        TestDatabase.AssertSynced(origin, replica, 4096);
+        TestDatabase.Change(origin, Situation.OriginGrew);
         var next = SqlRsyncProgram.Run(origin, replica);
         Assert.True(next.ExitCode == 0, next.StandardError);
-        Sync.SyncMatrixTests.AssertSynced(origin, replica, 4096);
+        TestDatabase.AssertSynced(origin, replica, 4096);
     }
 
     [SkippableFact]
@@ -91,7 +91,7 @@ public sealed class ReplicaGuardTests(SshSyncTests.Server server) : IClassFixtur
         Assert.Contains($"{SshServer.Alias}: replica {replica} was changed by another program since sqlrsync last wrote it", line);
         Assert.Equal(before, File.ReadAllBytes(replica));
         Assert.Equal(0, SqlRsyncProgram.Run([origin, $"{SshServer.Alias}:{replica}", "--force", .. ssh]).ExitCode);
-        Sync.SyncMatrixTests.AssertSynced(origin, replica, 4096);
+        TestDatabase.AssertSynced(origin, replica, 4096);
     }
 
     [Fact]
@@ -109,14 +109,15 @@ public sealed class ReplicaGuardTests(SshSyncTests.Server server) : IClassFixtur
             reader.Run("SELECT count(*) FROM items; PRAGMA wal_checkpoint(TRUNCATE);");
             File.Copy(replica, _dir.File($"copied-{round}.db"));
             TestDatabase.Sqlite3Cli(replica, $".backup '{_dir.File($"backup-{round}.db")}'");
-            Sync.SyncMatrixTests.Change(origin, round == 1 ? Sync.SyncMatrixTests.Situation.OriginShrankAfterVacuum : Sync.SyncMatrixTests.Situation.OnePercentChanged);
+            TestDatabase.Change(origin,
+                round == 1 ? Situation.OriginShrankAfterVacuum : Situation.OnePercentChanged);
 
             var sync = SqlRsyncProgram.Run(origin, replica);
 
             Assert.True(sync.ExitCode == 0, $"round {round}: {sync.StandardError}");
         }
         Assert.Equal("", reader.Finish().Error.Trim());
-        Sync.SyncMatrixTests.AssertSynced(origin, replica, 4096);
+        TestDatabase.AssertSynced(origin, replica, 4096);
     }
 
     [Fact]
@@ -132,7 +133,7 @@ public sealed class ReplicaGuardTests(SshSyncTests.Server server) : IClassFixtur
             // Page 1 changes every time (new rows), and the replica keeps its WAL header bytes.
             var sync = SqlRsyncProgram.Run(origin, replica);
             Assert.True(sync.ExitCode == 0, $"round {round}: {sync.StandardError}");
-            Sync.SyncMatrixTests.Change(origin, Sync.SyncMatrixTests.Situation.OriginGrew);
+            TestDatabase.Change(origin, Situation.OriginGrew);
         }
         Assert.Equal("wal", TestDatabase.Sqlite3Cli(replica, "PRAGMA journal_mode"));
     }
@@ -145,19 +146,20 @@ public sealed class ReplicaGuardTests(SshSyncTests.Server server) : IClassFixtur
         TestDatabase.Create(origin, rows: 2000);
         TestDatabase.Checkpoint(origin);
         File.Copy(origin, copy);
-        Sync.SyncMatrixTests.Change(origin, Sync.SyncMatrixTests.Situation.ThirtyPercentChanged);
+        TestDatabase.Change(origin, Situation.ThirtyPercentChanged);
         var before = DirectorySnapshot.Take(_dir.Path);
 
         var refused = SqlRsyncProgram.Run(origin, copy);
 
-        Assert.Contains($"replica {copy} holds a database that sqlrsync never wrote (no copy.db-sqlrsync beside it)", SqlRsyncProgram.AssertErrorLine(refused, 1));
+        Assert.Contains($"replica {copy} holds a database that sqlrsync never wrote (no copy.db-sqlrsync beside it)",
+            SqlRsyncProgram.AssertErrorLine(refused, 1));
         Assert.Contains("if it is a copy of the origin (made by cp or sqlite3_rsync), pass --force once to take it over as a replica", refused.StandardError);
         DirectorySnapshot.AssertUnchanged(before, _dir.Path);
         var forced = SqlRsyncProgram.Run(origin, copy, "--force");
         Assert.True(forced.ExitCode == 0, forced.StandardError);
-        Sync.SyncMatrixTests.AssertSynced(origin, copy, 4096);
+        TestDatabase.AssertSynced(origin, copy, 4096);
         Assert.StartsWith("sqlrsync replica state 1\n", File.ReadAllText(copy + "-sqlrsync"));
-        Sync.SyncMatrixTests.Change(origin, Sync.SyncMatrixTests.Situation.OnePercentChanged);
+        TestDatabase.Change(origin, Situation.OnePercentChanged);
         var next = SqlRsyncProgram.Run(origin, copy);
         Assert.True(next.ExitCode == 0, next.StandardError);
     }
@@ -210,6 +212,6 @@ public sealed class ReplicaGuardTests(SshSyncTests.Server server) : IClassFixtur
         var sync = SqlRsyncProgram.Run(origin, replica);
 
         Assert.True(sync.ExitCode == 0, sync.StandardError);
-        Sync.SyncMatrixTests.AssertSynced(origin, replica, 4096);
+        TestDatabase.AssertSynced(origin, replica, 4096);
     }
 }

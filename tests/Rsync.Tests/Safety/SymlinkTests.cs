@@ -57,7 +57,7 @@ public sealed class SymlinkTests : IDisposable
         var sync = SqlRsyncProgram.Run(origin, link);
 
         Assert.True(sync.ExitCode == 0, sync.StandardError);
-        Sync.SyncMatrixTests.AssertSynced(origin, Path.Combine(real, "backup.db"), 4096);
+        TestDatabase.AssertSynced(origin, Path.Combine(real, "backup.db"), 4096);
         Assert.True(File.Exists(Path.Combine(real, "backup.db-sqlrsync")));
         Assert.Equal(0, SqlRsyncProgram.Run(origin, link).ExitCode);
     }

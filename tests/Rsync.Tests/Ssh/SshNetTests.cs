@@ -32,7 +32,8 @@ public sealed class SshNetTests(SshSyncTests.Server server) : IClassFixture<SshS
     private string KnownHostsListing(string name)
     {
         var file = _dir.File($"known_hosts-{Guid.NewGuid():N}");
-        File.WriteAllText(file, $"# comment\nother.example ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIDGo8VJ8uRBLmyhJgS4Fl0CA0xXq2ybTmMO4yrcZJq3M\n{name} {Ssh.HostPublicKey}\n");
+        File.WriteAllText(file, $"# comment\nother.example ssh-ed25519 " +
+            $"AAAAC3NzaC1lZDI1NTE5AAAAIDGo8VJ8uRBLmyhJgS4Fl0CA0xXq2ybTmMO4yrcZJq3M\n{name} {Ssh.HostPublicKey}\n");
         return file;
     }
 
@@ -50,16 +51,16 @@ public sealed class SshNetTests(SshSyncTests.Server server) : IClassFixture<SshS
 
         var push = Run(SyncEndpoint.Local(origin), new SshNetEndpoint(connection, remote));
         Assert.Equal(push.OriginPageCount - (push.OriginPageCount >= 262145 ? 1u : 0u), push.PagesSent);
-        Sync.SyncMatrixTests.AssertSynced(origin, remote, 4096);
+        TestDatabase.AssertSynced(origin, remote, 4096);
 
-        Sync.SyncMatrixTests.Change(origin, Sync.SyncMatrixTests.Situation.OnePercentChanged);
+        TestDatabase.Change(origin, Situation.OnePercentChanged);
         var update = Run(SyncEndpoint.Local(origin), new SshNetEndpoint(connection, remote));
         Assert.True(update.PagesSent < update.OriginPageCount / 2);
-        Sync.SyncMatrixTests.AssertSynced(origin, remote, 4096);
+        TestDatabase.AssertSynced(origin, remote, 4096);
 
         var pulled = _dir.File("pulled.db");
         Run(new SshNetEndpoint(connection, remote), SyncEndpoint.Local(pulled));
-        Sync.SyncMatrixTests.AssertSynced(remote, pulled, 4096);
+        TestDatabase.AssertSynced(remote, pulled, 4096);
     }
 
     [SkippableFact]
@@ -75,7 +76,7 @@ public sealed class SshNetTests(SshSyncTests.Server server) : IClassFixture<SshS
 
         Run(SyncEndpoint.Local(origin), new SshNetEndpoint(Connection(knownHosts), _dir.File("remote.db")));
 
-        Sync.SyncMatrixTests.AssertSynced(origin, _dir.File("remote.db"), 4096);
+        TestDatabase.AssertSynced(origin, _dir.File("remote.db"), 4096);
     }
 
     [SkippableFact]
@@ -126,9 +127,9 @@ public sealed class SshNetTests(SshSyncTests.Server server) : IClassFixture<SshS
         // ssh itself finds the added line (an oracle we did not write).
         Assert.Equal(0, ExternalProgram.Run("ssh-keygen", ["-F", $"[127.0.0.1]:{Ssh.Port}", "-f", knownHosts]).ExitCode);
 
-        Sync.SyncMatrixTests.Change(origin, Sync.SyncMatrixTests.Situation.OnePercentChanged);
+        TestDatabase.Change(origin, Situation.OnePercentChanged);
         Run(SyncEndpoint.Local(origin), remote);
-        Sync.SyncMatrixTests.AssertSynced(origin, _dir.File("remote.db"), 4096);
+        TestDatabase.AssertSynced(origin, _dir.File("remote.db"), 4096);
     }
 
     [SkippableTheory]
@@ -153,7 +154,7 @@ public sealed class SshNetTests(SshSyncTests.Server server) : IClassFixture<SshS
 
         Run(SyncEndpoint.Local(origin), new SshNetEndpoint(connection, _dir.File("remote.db")));
 
-        Sync.SyncMatrixTests.AssertSynced(origin, _dir.File("remote.db"), 4096);
+        TestDatabase.AssertSynced(origin, _dir.File("remote.db"), 4096);
         Assert.DoesNotContain("BEGIN", connection.ToString());
     }
 
@@ -167,10 +168,17 @@ public sealed class SshNetTests(SshSyncTests.Server server) : IClassFixture<SshS
         TestDatabase.Create(origin, rows: 100);
         var knownHosts = KnownHostsListing($"[127.0.0.1]:{Ssh.Port}");
 
-        var missing = Assert.Throws<SyncException>(() => Run(SyncEndpoint.Local(origin), new SshNetEndpoint(Connection(knownHosts, key), _dir.File("remote.db"))));
+        var missing = Assert.Throws<SyncException>(() => Run(SyncEndpoint.Local(origin), new SshNetEndpoint(Connection(knownHosts, key),
+            _dir.File("remote.db"))));
         Assert.Contains("has a passphrase; give it (SQLRSYNC_SSH_PASSPHRASE)", missing.Message);
 
-        var wrong = new SshNetConnection("127.0.0.1", Environment.UserName) { Port = Ssh.Port, PrivateKeyFile = key, Passphrase = "not " + Passphrase, KnownHostsFile = knownHosts };
+        var wrong = new SshNetConnection("127.0.0.1", Environment.UserName)
+        {
+            Port = Ssh.Port,
+            PrivateKeyFile = key,
+            Passphrase = "not " + Passphrase,
+            KnownHostsFile = knownHosts,
+        };
         var error = Assert.Throws<SyncException>(() => Run(SyncEndpoint.Local(origin), new SshNetEndpoint(wrong, _dir.File("remote.db"))));
         Assert.Contains($"cannot read {key}", error.Message);
         Assert.DoesNotContain(Passphrase, error.ToString());
@@ -201,7 +209,8 @@ public sealed class SshNetTests(SshSyncTests.Server server) : IClassFixture<SshS
         TestDatabase.Create(origin, rows: 100);
         var knownHosts = KnownHostsListing($"[127.0.0.1]:{Ssh.Port}");
 
-        var builtin = SqlRsyncProgram.Run(origin, $"127.0.0.1:{_dir.File("r.db")}", "--ssh-client", "builtin", "-p", Ssh.Port.ToString(CultureInfo.InvariantCulture),
+        var builtin = SqlRsyncProgram.Run(origin, $"127.0.0.1:{_dir.File("r.db")}", "--ssh-client", "builtin", "-p",
+            Ssh.Port.ToString(CultureInfo.InvariantCulture),
             "--identity", Ssh.UserKey, "--known-hosts", knownHosts, "--exe", "/no/such/sqlrsync");
         var openssh = SqlRsyncProgram.Run(origin, $"{SshServer.Alias}:{_dir.File("r.db")}", "--ssh", Ssh.SshCommand, "--exe", "/no/such/sqlrsync");
 
@@ -226,8 +235,8 @@ public sealed class SshNetTests(SshSyncTests.Server server) : IClassFixture<SshS
         var pull = SqlRsyncProgram.Run([$"127.0.0.1:{remote}", _dir.File("pulled.db"), .. builtin]);
         Assert.True(pull.ExitCode == 0, pull.StandardError);
 
-        Sync.SyncMatrixTests.AssertSynced(origin, remote, 4096);
-        Sync.SyncMatrixTests.AssertSynced(remote, _dir.File("pulled.db"), 4096);
+        TestDatabase.AssertSynced(origin, remote, 4096);
+        TestDatabase.AssertSynced(remote, _dir.File("pulled.db"), 4096);
     }
 
     [SkippableFact]
@@ -242,7 +251,8 @@ public sealed class SshNetTests(SshSyncTests.Server server) : IClassFixture<SshS
         using var holder = new SqliteShell(replica);
         holder.Run("BEGIN IMMEDIATE;");
 
-        var busy = Assert.Throws<SyncException>(() => Run(SyncEndpoint.Local(origin), new SshNetEndpoint(connection, replica), new SyncOptions { BusyTimeout = TimeSpan.FromSeconds(1) }));
+        var busy = Assert.Throws<SyncException>(() => Run(SyncEndpoint.Local(origin), new SshNetEndpoint(connection, replica),
+            new SyncOptions { BusyTimeout = TimeSpan.FromSeconds(1) }));
         holder.Run("COMMIT;");
         TestDatabase.Sqlite3Cli(replica, "DELETE FROM items WHERE id < 10");
         var refused = Assert.Throws<SyncException>(() => Run(SyncEndpoint.Local(origin), new SshNetEndpoint(connection, replica)));

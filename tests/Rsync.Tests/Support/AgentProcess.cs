@@ -19,7 +19,8 @@ public sealed class AgentProcess : IDisposable
 
     /// <summary>The most memory the agent has had resident so far (VmHWM in /proc/PID/status), in bytes.</summary>
     public long PeakResidentBytes =>
-        long.Parse(File.ReadAllLines($"/proc/{_process.Id}/status").Single(line => line.StartsWith("VmHWM:", StringComparison.Ordinal)).Split(' ', StringSplitOptions.RemoveEmptyEntries)[1], CultureInfo.InvariantCulture) * 1024;
+        long.Parse(File.ReadAllLines($"/proc/{_process.Id}/status").Single(line => line.StartsWith("VmHWM:", StringComparison.Ordinal)).Split(' ',
+            StringSplitOptions.RemoveEmptyEntries)[1], CultureInfo.InvariantCulture) * 1024;
 
     public Stream Input => _process.StandardInput.BaseStream;
 

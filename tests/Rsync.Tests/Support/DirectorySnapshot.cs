@@ -25,7 +25,8 @@ public sealed record DirectorySnapshot(IReadOnlyDictionary<string, byte[]> Files
         }
         foreach (var (name, bytes) in after.Files.Where(file => !before.Files.ContainsKey(file.Key)))
         {
-            Assert.True(name.EndsWith("-shm", StringComparison.Ordinal) || (name.EndsWith("-wal", StringComparison.Ordinal) && bytes.Length == 0), $"{name} was created");
+            Assert.True(name.EndsWith("-shm", StringComparison.Ordinal) || (name.EndsWith("-wal", StringComparison.Ordinal) && bytes.Length == 0),
+                $"{name} was created");
         }
     }
 }

@@ -33,7 +33,8 @@ public static class ExternalProgram
     }
 
     /// <summary>Runs <paramref name="fileName"/> to completion (at most <paramref name="timeoutSeconds"/>).</summary>
-    public static Result Run(string fileName, IEnumerable<string> arguments, string? standardInput = null, int timeoutSeconds = 120, string? workingDirectory = null)
+    public static Result Run(string fileName, IEnumerable<string> arguments, string? standardInput = null, int timeoutSeconds = 120,
+        string? workingDirectory = null)
     {
         using var process = Start(fileName, arguments, workingDirectory);
         var output = process.StandardOutput.ReadToEndAsync();

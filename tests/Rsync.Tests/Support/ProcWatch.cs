@@ -17,7 +17,8 @@ public static class ProcWatch
 
     /// <summary>Until a process other than <paramref name="except"/> holds a write lock on byte <paramref name="offset"/> of <paramref name="path"/>.</summary>
     public static void WaitUntilWriteLocked(string path, long offset, params int[] except) =>
-        WaitUntil(() => (LockHolders.Of(path) ?? []).Any(held => held.Write && !held.Waiting && held.Start <= offset && offset <= held.End && !except.Contains(held.ProcessId)),
+        WaitUntil(() => (LockHolders.Of(path) ?? []).Any(held => held.Write && !held.Waiting && held.Start <= offset && offset <= held.End
+            && !except.Contains(held.ProcessId)),
             $"no other process write-locked byte {offset} of {path}");
 
     private static void WaitUntil(Func<bool> reached, string failure)

@@ -19,7 +19,8 @@ public static class Sqlite3RsyncOracle
         var script = FindBuildScript();
         if (script is null)
         {
-            return (null, "sqlite3_rsync's build.sh is neither beside the repository (../shared/oracles/sqlite3_rsync/) nor in SQLRSYNC_ORACLES/sqlite3_rsync/");
+            return (null, "sqlite3_rsync's build.sh is neither beside the repository (../shared/oracles/sqlite3_rsync/) nor in " +
+                "SQLRSYNC_ORACLES/sqlite3_rsync/");
         }
         var build = ExternalProgram.Run(script, []);
         string path = build.StandardOutput.Trim().Split('\n').Last().Trim();

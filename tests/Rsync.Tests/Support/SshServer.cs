@@ -129,7 +129,8 @@ public sealed class SshServer : IDisposable
     public void AddHostAlias(string alias, string user) =>
         File.AppendAllText(ClientConfig, "\n" + HostEntry(alias, "user_key").Replace($"User {Environment.UserName}", $"User {user}"));
 
-    /// <summary>An ssh_config entry: <paramref name="alias"/> reaches this server with the key <paramref name="keyName"/>, checking its host key strictly.</summary>
+    /// <summary>An ssh_config entry: <paramref name="alias"/> reaches this server with the key <paramref name="keyName"/>, checking its host key
+    /// strictly.</summary>
     private string HostEntry(string alias, string keyName) => $"""
         Host {alias}
           HostName 127.0.0.1
@@ -144,7 +145,8 @@ public sealed class SshServer : IDisposable
           LogLevel ERROR
         """;
 
-    /// <summary>A new client key of <paramref name="type"/>; let in by authorized_keys unless <paramref name="authorized"/> is false. Returns its file.</summary>
+    /// <summary>A new client key of <paramref name="type"/>; let in by authorized_keys unless <paramref name="authorized"/> is false. Returns its
+    /// file.</summary>
     public string AddUserKey(string name, string type, string passphrase = "", bool authorized = true)
     {
         Keygen(name, type, passphrase);

@@ -161,4 +161,35 @@ public static class TestDatabase
         using var connection = Connect(path);
         Execute(connection, "PRAGMA wal_checkpoint(TRUNCATE)");
     }
+
+    /// <summary>The replica holds exactly the origin's pages (both checkpointed first), and Debian's sqlite3 finds it intact.</summary>
+    public static void AssertSynced(string origin, string replica, int pageSize)
+    {
+        Checkpoint(origin);
+        Checkpoint(replica);
+        AssertPageIdentical(origin, replica, pageSize);
+        AssertIntegrityOk(replica);
+    }
+
+    /// <summary>Changes a database of <see cref="Create"/> as <paramref name="situation"/> says.</summary>
+    public static void Change(string path, Situation situation)
+    {
+        using var connection = Connect(path);
+        switch (situation)
+        {
+            case Situation.OnePercentChanged:
+                Execute(connection, "UPDATE items SET name = name || '!' WHERE id % 100 = 0");
+                break;
+            case Situation.ThirtyPercentChanged:
+                Execute(connection, "UPDATE items SET body = randomblob(length(body)) WHERE id % 10 < 3");
+                break;
+            case Situation.OriginGrew:
+                InsertRows(connection, 4000, seed: 7);
+                break;
+            case Situation.OriginShrankAfterVacuum:
+                Execute(connection, "DELETE FROM items WHERE id % 2 = 0");
+                Execute(connection, "VACUUM");
+                break;
+        }
+    }
 }

@@ -27,13 +27,13 @@ public class AgentProcessTests
             Assert.True(originExit.ExitCode == 0, originExit.StandardError);
             Assert.True(replicaExit.ExitCode == 0, replicaExit.StandardError);
             await Task.WhenAll(toReplica, toOrigin).WaitAsync(TimeSpan.FromSeconds(30));
-            SyncMatrixTests.Change(origin, SyncMatrixTests.Situation.OnePercentChanged);
+            TestDatabase.Change(origin, Situation.OnePercentChanged);
         }
 
-        SyncMatrixTests.Change(origin, SyncMatrixTests.Situation.OriginGrew);
+        TestDatabase.Change(origin, Situation.OriginGrew);
         // The last change was made after the second sync: sync once more in-process to compare.
         Syncs.Local(origin, replica, Settings);
-        SyncMatrixTests.AssertSynced(origin, replica, 4096);
+        TestDatabase.AssertSynced(origin, replica, 4096);
     }
 
     public enum KillPoint { AfterHandshake, MidPageStream, JustBeforeCommit }

@@ -39,7 +39,8 @@ public sealed class ChangedSchemaTests : IDisposable
         Assert.True(sync.ExitCode == 0, sync.StandardError);
         TestDatabase.AssertPageIdentical(origin, replica, 4096);
         TestDatabase.AssertIntegrityOk(replica);
-        Assert.Equal(TestDatabase.Sqlite3Cli(origin, "SELECT group_concat(name) FROM sqlite_schema"), TestDatabase.Sqlite3Cli(replica, "SELECT group_concat(name) FROM sqlite_schema"));
+        Assert.Equal(TestDatabase.Sqlite3Cli(origin, "SELECT group_concat(name) FROM sqlite_schema"), TestDatabase.Sqlite3Cli(replica,
+            "SELECT group_concat(name) FROM sqlite_schema"));
         Assert.Equal(0, SqlRsyncProgram.Run(origin, replica, "--check").ExitCode);
     }
 }

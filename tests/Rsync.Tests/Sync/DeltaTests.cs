@@ -16,22 +16,22 @@ public sealed class DeltaTests : IDisposable
     public void Dispose() => _dir.Dispose();
 
     [Theory]
-    [InlineData(SyncMatrixTests.Situation.OnePercentChanged, "wal")]
-    [InlineData(SyncMatrixTests.Situation.ThirtyPercentChanged, "wal")]
-    [InlineData(SyncMatrixTests.Situation.ThirtyPercentChanged, "delete")]
-    [InlineData(SyncMatrixTests.Situation.OriginGrew, "wal")]
-    [InlineData(SyncMatrixTests.Situation.OriginShrankAfterVacuum, "delete")]
-    public void ReplicaEndsPageIdentical(SyncMatrixTests.Situation situation, string journalMode)
+    [InlineData(Situation.OnePercentChanged, "wal")]
+    [InlineData(Situation.ThirtyPercentChanged, "wal")]
+    [InlineData(Situation.ThirtyPercentChanged, "delete")]
+    [InlineData(Situation.OriginGrew, "wal")]
+    [InlineData(Situation.OriginShrankAfterVacuum, "delete")]
+    public void ReplicaEndsPageIdentical(Situation situation, string journalMode)
     {
         var origin = _dir.File("origin.db");
         var replica = _dir.File("replica.db");
         TestDatabase.Create(origin, rows: 6000, journalMode: journalMode);
         Syncs.Local(origin, replica);
-        SyncMatrixTests.Change(origin, situation);
+        TestDatabase.Change(origin, situation);
 
         var result = Syncs.Local(origin, replica, Deltas);
 
-        SyncMatrixTests.AssertSynced(origin, replica, 4096);
+        TestDatabase.AssertSynced(origin, replica, 4096);
         Assert.True(result.PagesSent > 0);
         Assert.True(result.PageBytesOnWire < result.PageBytesRaw, $"{result.PageBytesOnWire} bytes on the wire for {result.PageBytesRaw} bytes of pages");
     }
@@ -54,7 +54,7 @@ public sealed class DeltaTests : IDisposable
         var delta = Syncs.Local(origin, replica, Deltas);
         var pages = Syncs.Local(origin, whole, Deltas with { Delta = false });
 
-        SyncMatrixTests.AssertSynced(origin, replica, 4096);
+        TestDatabase.AssertSynced(origin, replica, 4096);
         Assert.Equal(80u, delta.PagesSent);
         Assert.Equal(80u * 4096, pages.PageBytesOnWire);
         Assert.InRange(delta.PageBytesOnWire, 80 * 1000, 80 * (1000 + 2 * 128));
@@ -83,13 +83,13 @@ public sealed class DeltaTests : IDisposable
         var results = fanOut.Select(outcome => outcome.Result ?? throw outcome.Failure!).ToList();
         foreach (var copy in copies)
         {
-            SyncMatrixTests.AssertSynced(origin, copy, 4096);
+            TestDatabase.AssertSynced(origin, copy, 4096);
         }
 
         TestDatabase.RewriteEveryHundredthRow(origin);
         var directory = await DatabaseSync.RunDirectoryAsync(SyncEndpoint.Local(origins), SyncEndpoint.Local(replicas), options: Deltas);
         results.Add(Assert.Single(directory.Databases).Result ?? throw directory.Databases[0].Failure!);
-        SyncMatrixTests.AssertSynced(origin, copies[0], 4096);
+        TestDatabase.AssertSynced(origin, copies[0], 4096);
 
         foreach (var result in results)
         {
@@ -119,7 +119,7 @@ public sealed class DeltaTests : IDisposable
         var delta = Syncs.Local(origin, replica, Deltas);
         var pages = Syncs.Local(origin, whole, Deltas with { Delta = false });
 
-        SyncMatrixTests.AssertSynced(origin, replica, 1024);
+        TestDatabase.AssertSynced(origin, replica, 1024);
         Assert.True(delta.PagesSent > 4096, $"{delta.PagesSent} pages sent");
         Assert.Equal(pages.RoundTrips + blockRequests, delta.RoundTrips);
     }
@@ -164,6 +164,6 @@ public sealed class DeltaTests : IDisposable
         Assert.Equal("", errors.Trim());
 
         Syncs.Local(origin, replica, settings);
-        SyncMatrixTests.AssertSynced(origin, replica, 4096);
+        TestDatabase.AssertSynced(origin, replica, 4096);
     }
 }

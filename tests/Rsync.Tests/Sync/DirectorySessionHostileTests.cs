@@ -1,5 +1,5 @@
-using SqlRsync.Protocol.Messages;
 using SqlRsync.Protocol;
+using SqlRsync.Protocol.Messages;
 using SqlRsync.Tests.Support;
 using SqlRsync.Topologies;
 
@@ -90,12 +90,14 @@ public sealed class DirectorySessionHostileTests : IDisposable
 
         var errors = Transcript.Frames(answer).Where(frame => frame[0] == (byte)MessageType.Error)
             .Select(frame => System.Text.Encoding.UTF8.GetString(frame, 6, frame.Length - 6)).ToList();
-        Assert.Contains(errors, error => error.StartsWith("unlisted.db not deleted: it is not a database this agent listed in this session", StringComparison.Ordinal));
+        Assert.Contains(errors, error => error.StartsWith("unlisted.db not deleted: it is not a database this agent listed in this session",
+            StringComparison.Ordinal));
         Assert.Contains(errors, error => error.StartsWith("notes.txt not deleted: it is not a database this agent listed", StringComparison.Ordinal));
         Assert.Contains(errors, error => error.StartsWith("app.conf not deleted: it is not a database this agent listed", StringComparison.Ordinal));
         Assert.Contains(errors, error => error.StartsWith("live.db-wal not deleted: it is not a database this agent listed", StringComparison.Ordinal));
         Assert.Contains(errors, error => error.Contains("live.db is open in another process"));
-        Assert.True(File.Exists(Path.Combine(replica, "notes.txt")) && File.Exists(Path.Combine(replica, "app.conf")) && File.Exists(Path.Combine(replica, "unlisted.db")));
+        Assert.True(File.Exists(Path.Combine(replica, "notes.txt")) && File.Exists(Path.Combine(replica, "app.conf"))
+            && File.Exists(Path.Combine(replica, "unlisted.db")));
         Assert.True(File.Exists(live + "-wal"));
         Assert.False(File.Exists(Path.Combine(replica, "gone.db")), "a listed database, forced, is deleted");
         writer.Run("INSERT INTO important VALUES (2);");
@@ -118,7 +120,8 @@ public sealed class DirectorySessionHostileTests : IDisposable
         }, mayDelete: false);
 
         var error = Transcript.Frames(answer).Single(frame => frame[0] == (byte)MessageType.Error);
-        Assert.StartsWith("gone.db not deleted: this key may not delete (its --serve line has no --allow-delete)", System.Text.Encoding.UTF8.GetString(error, 6, error.Length - 6));
+        Assert.StartsWith("gone.db not deleted: this key may not delete (its --serve line has no --allow-delete)",
+            System.Text.Encoding.UTF8.GetString(error, 6, error.Length - 6));
         DirectorySnapshot.AssertUnchanged(before, replica);
     }
 

@@ -16,7 +16,8 @@ public sealed class DirectorySyncTests : IDisposable
 
     private string[] Remote => ["--ssh", LocalSsh.Script(_dir), "--exe", LocalSsh.Agent(_dir)];
 
-    /// <summary>When every database fails (here: the replica side holds ones sqlrsync never wrote), the run ends with the lines that say so and exit 1 (it crashed before).</summary>
+    /// <summary>When every database fails (here: the replica side holds ones sqlrsync never wrote), the run ends with the lines that say so and exit
+    /// 1 (it crashed before).</summary>
     [Theory]
     [InlineData("local")]
     [InlineData("push")]

@@ -87,7 +87,8 @@ public sealed class FanOutTests : IDisposable
 
         Assert.True(result.ExitCode == 4, result.StandardError);
         // With --json, the JSON is the report: on stderr only the failed replica's line.
-        Assert.Equal($"sqlrsync: error: {unreachable}: ssh to downhost failed: ssh: connect to host downhost port 22: Connection refused (no ssh server listens there: check the host name and the port, -p)", SqlRsyncProgram.AssertErrorLine(result, 4));
+        Assert.Equal($"sqlrsync: error: {unreachable}: ssh to downhost failed: ssh: connect to host downhost port 22: Connection refused (no ssh " +
+            "server listens there: check the host name and the port, -p)", SqlRsyncProgram.AssertErrorLine(result, 4));
         foreach (var replica in good)
         {
             TestDatabase.AssertPageIdentical(origin, replica, 4096);
@@ -101,7 +102,8 @@ public sealed class FanOutTests : IDisposable
         // Without --json the summary says who holds the snapshot.
         var again = SqlRsyncProgram.Run(origin, good[0], unreachable, $"host:{good[1]}", "--ssh", downSsh, "--exe", LocalSsh.Agent(_dir));
         Assert.Equal(4, again.ExitCode);
-        Assert.EndsWith($"2 of 3 replicas hold one snapshot of {origin} ({new FileInfo(origin).Length / 4096:N0} pages): {good[0]}, host:{good[1]}; failed: {unreachable}\n", again.StandardError);
+        Assert.EndsWith($"2 of 3 replicas hold one snapshot of {origin} ({new FileInfo(origin).Length / 4096:N0} pages): {good[0]}, " +
+            $"host:{good[1]}; failed: {unreachable}\n", again.StandardError);
     }
 
     [Fact]
@@ -152,7 +154,8 @@ public sealed class FanOutTests : IDisposable
 
         Assert.Contains($"{replica} is named twice", SqlRsyncProgram.AssertErrorLine(SqlRsyncProgram.Run(origin, replica, replica), 2));
         Assert.Contains("same file", SqlRsyncProgram.AssertErrorLine(SqlRsyncProgram.Run(origin, replica, origin), 2));
-        Assert.Contains("the origin must be a local path", SqlRsyncProgram.AssertErrorLine(SqlRsyncProgram.Run([$"host:{origin}", replica, _dir.File("r2.db"), .. Remote]), 2));
+        Assert.Contains("the origin must be a local path", SqlRsyncProgram.AssertErrorLine(SqlRsyncProgram.Run([$"host:{origin}", replica,
+            _dir.File("r2.db"), .. Remote]), 2));
         Assert.False(File.Exists(replica));
     }
 }

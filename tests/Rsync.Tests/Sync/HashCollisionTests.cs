@@ -54,7 +54,7 @@ public class HashCollisionTests
         var result = Syncs.Local(origin, replica);
 
         Assert.Equal(1u, result.PagesSent);
-        SyncMatrixTests.AssertSynced(origin, replica, PageSize);
+        TestDatabase.AssertSynced(origin, replica, PageSize);
     }
 
     /// <summary>The page holding the blob, and the blob offset that lands on the start of <see cref="Block"/> in it.</summary>

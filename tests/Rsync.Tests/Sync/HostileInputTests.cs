@@ -1,7 +1,7 @@
 using System.Buffers.Binary;
 using System.Globalization;
-using SqlRsync.Protocol.Messages;
 using SqlRsync.Protocol;
+using SqlRsync.Protocol.Messages;
 using SqlRsync.Tests.Support;
 
 namespace SqlRsync.Tests.Sync;
@@ -24,7 +24,7 @@ public class HostileInputTests
 
         Syncs.Replica(replica, new MemoryStream(transcript), Stream.Null, Settings);
 
-        SyncMatrixTests.AssertSynced(origin, replica, 4096);
+        TestDatabase.AssertSynced(origin, replica, 4096);
     }
 
     [Fact]
@@ -111,7 +111,7 @@ public class HostileInputTests
             try
             {
                 Syncs.Replica(replica, new MemoryStream(mutated), Stream.Null, Settings);
-                SyncMatrixTests.AssertSynced(origin, replica, 4096);
+                TestDatabase.AssertSynced(origin, replica, 4096);
                 File.WriteAllBytes(replica, before);
                 File.Delete(stateFile);
                 if (stateBefore is not null)
@@ -155,10 +155,12 @@ public class HostileInputTests
         long honest = PeakResidentBytesOfAnAgentTold(replica, replicaPages);
         long hostile = PeakResidentBytesOfAnAgentTold(replica, 4_294_967_294);
 
-        Assert.True(hostile - honest < 24L << 20, $"told of 4,294,967,294 pages the agent peaked at {hostile >> 20} MiB, against {honest >> 20} MiB told of {replicaPages}");
+        Assert.True(hostile - honest < 24L << 20,
+            $"told of 4,294,967,294 pages the agent peaked at {hostile >> 20} MiB, against {honest >> 20} MiB told of {replicaPages}");
     }
 
-    /// <summary>Starts a replica agent, tells it of an origin of <paramref name="originPages"/> pages, and reads its peak memory once it has hashed its pages.</summary>
+    /// <summary>Starts a replica agent, tells it of an origin of <paramref name="originPages"/> pages, and reads its peak memory once it has hashed
+    /// its pages.</summary>
     private static long PeakResidentBytesOfAnAgentTold(string replica, uint originPages)
     {
         using var agent = new AgentProcess("--replica", replica);
@@ -204,7 +206,7 @@ public class HostileInputTests
         {
             Assert.DoesNotContain(Transcript.Frames(transcript.FromOrigin), frame => frame[0] == (byte)MessageType.Page);
         }
-        SyncMatrixTests.AssertSynced(origin, replica, 4096);
+        TestDatabase.AssertSynced(origin, replica, 4096);
     }
 
     [Fact]
@@ -333,7 +335,7 @@ public class HostileInputTests
 
         Syncs.Replica(replica, new MemoryStream(frames.SelectMany(f => f).ToArray()), Stream.Null, Settings);
 
-        SyncMatrixTests.AssertSynced(origin, replica, 4096);
+        TestDatabase.AssertSynced(origin, replica, 4096);
     }
 
     [Fact]
@@ -362,7 +364,8 @@ public class HostileInputTests
 
         var stream = new MemoryStream();
         var writer = new FrameWriter(stream);
-        new Hello(Hello.CurrentVersion, Role.Origin, HashAlgorithm.Xxh3_128, Capabilities.Delta, (deltaOption ? OptionFlags.Delta : OptionFlags.None) | OptionFlags.Force).WriteTo(writer);
+        new Hello(Hello.CurrentVersion, Role.Origin, HashAlgorithm.Xxh3_128, Capabilities.Delta,
+            (deltaOption ? OptionFlags.Delta : OptionFlags.None) | OptionFlags.Force).WriteTo(writer);
         new OriginFile(4096, 0x1A4, HashSeed: 7).WriteTo(writer);
         new DatabaseInfo(4096, replicaPages, IsWal: true).WriteTo(writer, MessageType.OriginInfo);
         new SendPlan(2, default).WriteTo(writer);

@@ -68,7 +68,8 @@ public class LiveDatabaseTests
         for (int round = 0; round < Rounds; round++)
         {
             TestDatabase.Sqlite3Cli(origin,
-                $"BEGIN; DELETE FROM items WHERE id % 7 = {round}; INSERT INTO items(name, body) SELECT name || '+', randomblob(300) FROM items WHERE id % 5 = 0; UPDATE meta SET n = (SELECT count(*) FROM items); COMMIT;");
+                $"BEGIN; DELETE FROM items WHERE id % 7 = {round}; INSERT INTO items(name, body) SELECT name || '+', randomblob(300) FROM items " +
+                    "WHERE id % 5 = 0; UPDATE meta SET n = (SELECT count(*) FROM items); COMMIT;");
             var sync = Task.Run(() => Syncs.Local(origin, replica, Settings));
             for (int i = 0; i < 300 && !sync.IsCompleted; i++)
             {

@@ -40,12 +40,13 @@ public sealed class PageSizeChangeTests(SshSyncTests.Server server) : IClassFixt
 
         Assert.True(sync.ExitCode == 0, sync.StandardError);
         Assert.Contains("the origin's page size changed from 4,096 to 8,192 bytes: the replica was rebuilt whole and swapped in", sync.StandardError);
-        SyncMatrixTests.AssertSynced(origin, replica, 8192);
+        TestDatabase.AssertSynced(origin, replica, 8192);
         Assert.Equal("8192", TestDatabase.Sqlite3Cli(replica, "PRAGMA page_size"));
         Assert.Equal((UnixFileMode)0x1A0, File.GetUnixFileMode(replica));
         // The reader that had the old file open still reads it, whole and unchanged, in its transaction and after.
         reader.Run("SELECT count(*) FROM items; PRAGMA integrity_check; COMMIT; SELECT count(*) FROM items; PRAGMA page_size;");
-        var lines = reader.Output[before.Length..].Split('\n', StringSplitOptions.RemoveEmptyEntries).Where(line => !line.StartsWith("sqlite-shell-marker", StringComparison.Ordinal)).ToList();
+        var lines = reader.Output[before.Length..].Split('\n',
+            StringSplitOptions.RemoveEmptyEntries).Where(line => !line.StartsWith("sqlite-shell-marker", StringComparison.Ordinal)).ToList();
         Assert.Equal(["3000", "ok", "3000", "4096"], lines);
         Assert.Equal("", reader.Finish().Error);
         Assert.Equal("3001", TestDatabase.Sqlite3Cli(replica, "SELECT count(*) FROM items"));

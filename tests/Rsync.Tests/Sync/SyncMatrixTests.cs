@@ -11,8 +11,6 @@ public class SyncMatrixTests
 {
     private static readonly SyncOptions Settings = new() { BusyTimeout = TimeSpan.FromSeconds(5) };
 
-    public enum Situation { NewReplica, Identical, OnePercentChanged, ThirtyPercentChanged, OriginGrew, OriginShrankAfterVacuum, Unrelated }
-
     [Theory]
     [InlineData(Situation.NewReplica)]
     [InlineData(Situation.Identical)]
@@ -38,11 +36,11 @@ public class SyncMatrixTests
                 Assert.True(Syncs.Local(origin, replica, Settings).PagesSent > 0);
             }
         }
-        Change(origin, situation);
+        TestDatabase.Change(origin, situation);
 
         var result = Syncs.Local(origin, replica, Settings);
 
-        AssertSynced(origin, replica, 4096);
+        TestDatabase.AssertSynced(origin, replica, 4096);
         if (situation == Situation.Identical)
         {
             Assert.Equal(0u, result.PagesSent);
@@ -71,11 +69,11 @@ public class SyncMatrixTests
         var replica = dir.File("replica.db");
         TestDatabase.Create(origin, rows: 3000, pageSize: pageSize);
         Syncs.Local(origin, replica, Settings);
-        Change(origin, Situation.OnePercentChanged);
+        TestDatabase.Change(origin, Situation.OnePercentChanged);
 
         Syncs.Local(origin, replica, Settings);
 
-        AssertSynced(origin, replica, pageSize);
+        TestDatabase.AssertSynced(origin, replica, pageSize);
         Assert.Equal(pageSize.ToString(CultureInfo.InvariantCulture), TestDatabase.Sqlite3Cli(replica, "PRAGMA page_size"));
     }
 
@@ -87,11 +85,11 @@ public class SyncMatrixTests
         var replica = dir.File("replica.db");
         TestDatabase.Create(origin, rows: 3000, journalMode: "delete");
         Syncs.Local(origin, replica, Settings);
-        Change(origin, Situation.ThirtyPercentChanged);
+        TestDatabase.Change(origin, Situation.ThirtyPercentChanged);
 
         Syncs.Local(origin, replica, Settings);
 
-        AssertSynced(origin, replica, 4096);
+        TestDatabase.AssertSynced(origin, replica, 4096);
         Assert.Equal("delete", TestDatabase.Sqlite3Cli(replica, "PRAGMA journal_mode"));
     }
 
@@ -144,37 +142,8 @@ public class SyncMatrixTests
         var second = Syncs.Local(origin, replica, Settings);
         Assert.True(second.PagesSent < 10, $"sent {second.PagesSent} pages");
 
-        AssertSynced(origin, replica, 65536);
+        TestDatabase.AssertSynced(origin, replica, 65536);
         Assert.Equal("changed", TestDatabase.Sqlite3Cli(replica, "SELECT x FROM small"));
-    }
-
-    internal static void AssertSynced(string origin, string replica, int pageSize)
-    {
-        TestDatabase.Checkpoint(origin);
-        TestDatabase.Checkpoint(replica);
-        TestDatabase.AssertPageIdentical(origin, replica, pageSize);
-        TestDatabase.AssertIntegrityOk(replica);
-    }
-
-    internal static void Change(string path, Situation situation)
-    {
-        using var connection = TestDatabase.Connect(path);
-        switch (situation)
-        {
-            case Situation.OnePercentChanged:
-                TestDatabase.Execute(connection, "UPDATE items SET name = name || '!' WHERE id % 100 = 0");
-                break;
-            case Situation.ThirtyPercentChanged:
-                TestDatabase.Execute(connection, "UPDATE items SET body = randomblob(length(body)) WHERE id % 10 < 3");
-                break;
-            case Situation.OriginGrew:
-                TestDatabase.InsertRows(connection, 4000, seed: 7);
-                break;
-            case Situation.OriginShrankAfterVacuum:
-                TestDatabase.Execute(connection, "DELETE FROM items WHERE id % 2 = 0");
-                TestDatabase.Execute(connection, "VACUUM");
-                break;
-        }
     }
 
     private static readonly string[] DatabaseAndLog = ["", "-wal"];

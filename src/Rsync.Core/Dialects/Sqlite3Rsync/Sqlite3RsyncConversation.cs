@@ -37,7 +37,8 @@ internal sealed class Sqlite3RsyncConversation(Stream input, Stream output, bool
                 case Sqlite3RsyncMessage.ReplicaError when !isReplica:
                     throw new PeerErrorException((byte)SyncFailure.Other, Reader.ReadText());
                 case Sqlite3RsyncMessage c when IsFromOrigin(c) != isReplica:
-                    throw new ProtocolException($"the peer sent {c} (0x{(byte)c:x2}), a message of the {(isReplica ? "replica" : "origin")} side, {Reader.BytesRead} bytes into the conversation");
+                    throw new ProtocolException($"the peer sent {c} (0x{(byte)c:x2}), a message of the {(isReplica ? "replica" : "origin")} side, " +
+                        $"{Reader.BytesRead} bytes into the conversation");
                 default:
                     return code;
             }

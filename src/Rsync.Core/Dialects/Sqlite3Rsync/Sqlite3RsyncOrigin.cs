@@ -143,7 +143,8 @@ internal static class Sqlite3RsyncOrigin
             run.Progress.Enter(SyncPhase.Comparing, _source.PageCount);
         }
 
-        /// <summary>Whether <paramref name="theirs"/> is the hash of the same pages of our snapshot; a range none of whose pages we have never matches.</summary>
+        /// <summary>Whether <paramref name="theirs"/> is the hash of the same pages of our snapshot; a range none of whose pages we have never
+        /// matches.</summary>
         private bool Matches(uint first, uint count, ReadOnlySpan<byte> theirs)
         {
             Span<byte> ours = stackalloc byte[Sqlite3RsyncHash.Length];

@@ -133,7 +133,8 @@ internal static class Sqlite3RsyncReplica
             reader.ReadExactly(data);
             if (pageNumber <= previous || pageNumber == lockBytePage || pageNumber > ProtocolLimits.MaxPageCount)
             {
-                throw new ProtocolException($"the origin sent page {pageNumber} after page {previous}; pages come once each, in order, never the lock-byte page");
+                throw new ProtocolException($"the origin sent page {pageNumber} after page {previous}; pages come once each, in order, never the " +
+                    "lock-byte page");
             }
             previous = pageNumber;
             pastOldEnd += pageNumber > oldPageCount ? 1u : 0u;
@@ -155,7 +156,8 @@ internal static class Sqlite3RsyncReplica
             : pageCount - oldPageCount - (lockBytePage > oldPageCount && lockBytePage <= pageCount ? 1u : 0u);
         if (pageCount == 0 || pageCount > ProtocolLimits.MaxPageCount || previous > pageCount || pastOldEnd != expectedPastOldEnd)
         {
-            throw new ProtocolException($"the origin's TXN says {pageCount} pages, but the pages it sent do not make such a database (last page {previous}, {pastOldEnd} past our {oldPageCount}): nothing was committed");
+            throw new ProtocolException($"the origin's TXN says {pageCount} pages, but the pages it sent do not make such a database (last page " +
+                $"{previous}, {pastOldEnd} past our {oldPageCount}): nothing was committed");
         }
         return pageCount;
     }

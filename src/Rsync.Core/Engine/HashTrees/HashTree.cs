@@ -50,7 +50,8 @@ internal sealed class HashTree
     /// bytes; it may throw to stop the build) and, if given, added to <paramref name="content"/>
     /// (hashed without a seed: a second hash of the page, while it is at hand, when the seed is not 0).
     /// </summary>
-    public static HashTree Build(HashTreeShape shape, IReadOnlyList<IPageScanner> scanners, int pageSize, Action<long, long>? advance = null, ContentDigest? content = null, long seed = 0)
+    public static HashTree Build(HashTreeShape shape, IReadOnlyList<IPageScanner> scanners, int pageSize, Action<long, long>? advance = null,
+        ContentDigest? content = null, long seed = 0)
     {
         var database = scanners[0];
         var levels = new UInt128[shape.TopLevel + 1][];
@@ -147,7 +148,8 @@ internal sealed class HashTree
     /// into as many runs as there are scanners, each run scanned on a thread of its own, holding one
     /// node's page hashes at a time.
     /// </summary>
-    private static UInt128[] HashLevelOne(HashTreeShape shape, IReadOnlyList<IPageScanner> scanners, int pageSize, uint stored, Action<long, long>? advance, ContentDigest? content, long seed)
+    private static UInt128[] HashLevelOne(HashTreeShape shape, IReadOnlyList<IPageScanner> scanners, int pageSize, uint stored, Action<long,
+        long>? advance, ContentDigest? content, long seed)
     {
         var nodes = new UInt128[stored];
         int runs = (int)Math.Min(scanners.Count, shape.NodeCount(1));

@@ -9,7 +9,7 @@ namespace SqlRsync.Engine.Pages;
 /// rollback-journal mode (the read lock keeps writers from changing the file), or in WAL mode while the
 /// snapshot holds no WAL frame (a checkpoint cannot write into the file while a reader that reads the
 /// file alone holds its lock). <see cref="PageSource"/> decides that. It reads what sqlite_dbpage would
-/// return, 3 to 8 times faster here (docs/benchmarks.md): one pread per run instead of one
+/// return, several times faster (docs/benchmarks.md, "Reading pages"): one pread per run instead of one
 /// virtual-table row per page. No new file handle is opened, so SQLite's POSIX locks are never
 /// dropped (seed 001).
 /// </summary>

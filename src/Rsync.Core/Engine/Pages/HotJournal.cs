@@ -13,7 +13,8 @@ namespace SqlRsync.Engine.Pages;
 /// </summary>
 internal static class HotJournal
 {
-    /// <summary>Rolls back a hot journal beside <paramref name="path"/>, if there is one, and checks the file is <paramref name="length"/> bytes again.</summary>
+    /// <summary>Rolls back a hot journal beside <paramref name="path"/>, if there is one, and checks the file is <paramref name="length"/> bytes
+    /// again.</summary>
     /// <exception cref="SyncException">SQLite could not roll it back: the replica is not as it was.</exception>
     public static void RollBack(string path, long length, TimeSpan busyTimeout)
     {

@@ -114,7 +114,8 @@ internal sealed class NewReplicaFile : IPageWriter, IDisposable
             if (errno == Libc.ErrorExists)
             {
                 throw new SyncException(SyncFailure.Busy,
-                    $"replica {Path} was made by another sync (or program) while this one was building it; this sync wrote nothing (run it again to update the replica)");
+                    $"replica {Path} was made by another sync (or program) while this one was building it; this sync wrote nothing (run it again " +
+                        "to update the replica)");
             }
             throw new IOException($"cannot put the new replica in place at {Path} ({Marshal.GetPInvokeErrorMessage(errno)})");
         }

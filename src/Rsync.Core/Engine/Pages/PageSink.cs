@@ -9,9 +9,10 @@ namespace SqlRsync.Engine.Pages;
 /// commit is durable (synchronous=FULL). Disposing without committing rolls back. It opens only a
 /// file that exists (a new replica is a <see cref="NewReplicaFile"/>).
 /// Until the first write, pages are read through a second connection, read-only and memory-mapped
-/// (SQLite maps no pages for a connection that holds the write lock, and pread is 4-5 times slower):
-/// as we hold the write lock, its read transaction sees exactly what ours does. It ends before the
-/// first write, since in rollback-journal mode our own read lock would keep us from writing.
+/// (SQLite maps no pages for a connection that holds the write lock, and pread is slower:
+/// docs/benchmarks.md, "Reading pages"): as we hold the write lock, its read transaction sees exactly
+/// what ours does. It ends before the first write, since in rollback-journal mode our own read lock
+/// would keep us from writing.
 /// A page 1 with another schema cookie (an index the origin lacks) makes SQLite re-read the schema
 /// from half-written pages before the next statement that checks it, and call the replica malformed.
 /// So page 1 is written last, at the commit, after every read; and the file is attached to an
@@ -121,7 +122,8 @@ internal sealed class PageSink : IPageScanner, IPageWriter, IDisposable
     }
 
     /// <summary>One page as it is now in this transaction; valid until the next read.</summary>
-    public ReadOnlySpan<byte> ReadPage(uint pageNumber) => _comparing is { } comparing ? comparing.ReadPage(pageNumber) : _reader.ReadPage(pageNumber, PageCount);
+    public ReadOnlySpan<byte> ReadPage(uint pageNumber) =>
+        _comparing is { } comparing ? comparing.ReadPage(pageNumber) : _reader.ReadPage(pageNumber, PageCount);
 
     /// <summary>Calls <paramref name="visit"/> for each page from <paramref name="first"/> to <paramref name="last"/>.</summary>
     public void ScanPages(uint first, uint last, PageVisitor visit)
@@ -232,7 +234,8 @@ internal sealed class PageSink : IPageScanner, IPageWriter, IDisposable
 
     private SyncException ReadersKeptUsWaiting(Exception? cause) => new(SyncFailure.Busy,
         $"replica {Path} is being read by another process, and a rollback-journal database cannot be written while it is read; " +
-        $"gave up after {_busyTimeout.TotalSeconds:0.###} s (keep its readers' transactions short, make the replica a WAL database, or raise --busy-timeout)", cause);
+        $"gave up after {_busyTimeout.TotalSeconds:0.###} s (keep its readers' transactions short, make the replica a WAL database, or raise " +
+            "--busy-timeout)", cause);
 
     /// <summary>Makes closing leave the WAL alone: no checkpoint, no -wal or -shm deleted (after the file was replaced under this name).</summary>
     public void KeepWalOnClose() => _database.SetConfig(SqliteNative.DbConfigNoCheckpointOnClose, true);

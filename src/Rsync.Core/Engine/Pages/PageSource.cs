@@ -17,7 +17,7 @@ internal sealed class PageSource : IPageScanner, IDisposable
     /// <summary>
     /// How much of the file SQLite maps into memory (our build's ceiling, 1 TiB) when pages must be read
     /// through sqlite_dbpage. Reading a page through the map costs a copy; through pread it costs a
-    /// system call as well, which made reading 4-5 times slower (1.1 against 5.0 GB/s). SQLite maps
+    /// system call as well, several times slower here (docs/benchmarks.md, "Reading pages"). SQLite maps
     /// read-only and reads pages in the WAL from the WAL, as without the map. The mapped pages count in
     /// the process's resident size, but they are the kernel's page cache, shared and reclaimable, not
     /// memory of ours. Reads straight from the file (<see cref="DatabaseFileReader"/>) go without the

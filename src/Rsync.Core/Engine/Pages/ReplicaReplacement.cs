@@ -33,7 +33,8 @@ internal sealed class ReplicaReplacement : IPageWriter, IDisposable
 
     public UnixFileMode FileMode => _new.FileMode;
 
-    /// <summary>Takes over <paramref name="old"/> (open, holding its write lock) to replace it with a file of <paramref name="pageSize"/> bytes a page.</summary>
+    /// <summary>Takes over <paramref name="old"/> (open, holding its write lock) to replace it with a file of <paramref name="pageSize"/> bytes a
+    /// page.</summary>
     public static ReplicaReplacement Start(PageSink old, int pageSize)
     {
         string content = ContentDigest.Of(old, old.PageSize);

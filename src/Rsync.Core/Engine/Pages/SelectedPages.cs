@@ -8,8 +8,8 @@ namespace SqlRsync.Engine.Pages;
 internal static class SelectedPages
 {
     /// <summary>
-    /// A scan is cheaper once at least one page in this many of the spanned range is wanted. Measured
-    /// on a 4 GiB database with 1% of rows changed: lookups for 1 page in 5 beat a scan (docs/benchmarks.md).
+    /// A scan is cheaper once at least one page in this many of the spanned range is wanted; below that,
+    /// lookups win (docs/benchmarks.md, "Scans or lookups").
     /// </summary>
     private const int DenseRatio = 2;
 

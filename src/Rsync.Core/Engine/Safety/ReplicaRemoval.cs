@@ -18,7 +18,8 @@ internal static class ReplicaRemoval
     {
         if (CompanionFiles.IsCompanion(Path.GetFileName(path)))
         {
-            throw new SyncException(SyncFailure.Refused, $"{path} is a file kept beside a database (-wal, -shm, -journal or -sqlrsync), not a database; not deleted");
+            throw new SyncException(SyncFailure.Refused,
+                $"{path} is a file kept beside a database (-wal, -shm, -journal or -sqlrsync), not a database; not deleted");
         }
         if (!IsDatabaseFile(path))
         {

@@ -39,7 +39,8 @@ internal static unsafe class NoSymlinkVfs
                 || Replace(vfs, "open\0"u8, (nint)(delegate* unmanaged[Cdecl]<byte*, int, int, int>)&Open) != SqliteOk
                 || Replace(vfs, "unlink\0"u8, (nint)(delegate* unmanaged[Cdecl]<byte*, int>)&Unlink) != SqliteOk)
             {
-                throw new InvalidOperationException("SQLite's default VFS lets no system call be replaced; this SQLite is not the one sqlrsync builds (native/sqlite)");
+                throw new InvalidOperationException("SQLite's default VFS lets no system call be replaced; this SQLite is not the one sqlrsync " +
+                    "builds (native/sqlite)");
             }
             s_installed = true;
         }

@@ -24,7 +24,8 @@ internal static class SqliteLibrary
         NoSymlinkVfs.EnsureInstalled();
         if (!HasDbpage)
         {
-            throw new SyncException(SyncFailure.Incompatible, $"this sqlrsync's SQLite ({Version}) was built without sqlite_dbpage; rebuild it (native/sqlite/build.sh)");
+            throw new SyncException(SyncFailure.Incompatible,
+                $"this sqlrsync's SQLite ({Version}) was built without sqlite_dbpage; rebuild it (native/sqlite/build.sh)");
         }
     }
 
@@ -47,7 +48,8 @@ internal static class SqliteLibrary
             else if (raw.sqlite3_compileoption_used("ENABLE_DBPAGE_VTAB") == 0)
             {
                 throw new SyncException(SyncFailure.Incompatible,
-                    $"the application already uses another SQLite ({raw.sqlite3_libversion().utf8_to_string()}, set through SQLitePCLRaw, without sqlite_dbpage); " +
+                    $"the application already uses another SQLite ({raw.sqlite3_libversion().utf8_to_string()}, set through SQLitePCLRaw, without " +
+                        "sqlite_dbpage); " +
                     "two SQLite copies in one process break each other's locks: reference Microsoft.Data.Sqlite.Core rather than Microsoft.Data.Sqlite, " +
                     "and call DatabaseSync.InitializeSqlite() before SQLitePCL.Batteries.Init() or any connection");
             }

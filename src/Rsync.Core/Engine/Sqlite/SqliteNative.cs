@@ -65,7 +65,8 @@ internal static partial class SqliteNative
     public static partial int FileControl(nint database, string schema, int operation, out nint result);
 
     [LibraryImport(Library, EntryPoint = "sqlite3_autovacuum_pages")]
-    public static unsafe partial int AutoVacuumPages(nint database, delegate* unmanaged[Cdecl]<nint, nint, uint, uint, uint, uint> pages, nint argument, nint destructor);
+    public static unsafe partial int AutoVacuumPages(nint database, delegate* unmanaged[Cdecl]<nint, nint, uint, uint, uint, uint> pages,
+        nint argument, nint destructor);
 
     [LibraryImport(Library, EntryPoint = "sqlite3_vfs_find")]
     public static partial nint FindVfs(nint name);

@@ -32,12 +32,13 @@ public sealed class ProgressTests : IDisposable
         var replica = _dir.File("replica.db");
         TestDatabase.Create(origin, rows: 3000);
         Syncs.Local(origin, replica);
-        Sync.SyncMatrixTests.Change(origin, Sync.SyncMatrixTests.Situation.OnePercentChanged);
+        TestDatabase.Change(origin, Situation.OnePercentChanged);
         var recorder = new PhaseRecorder();
 
         // Reported as they happen: the recorder is not a Progress<T>, which would post to the thread pool.
         await DatabaseSync.RunAsync(SyncEndpoint.Local(origin), SyncEndpoint.Local(replica), progress: recorder);
 
-        Assert.Equal([SyncPhase.Starting, SyncPhase.Hashing, SyncPhase.Comparing, SyncPhase.Sending, SyncPhase.Committing, SyncPhase.Finished], recorder.Phases);
+        Assert.Equal([SyncPhase.Starting, SyncPhase.Hashing, SyncPhase.Comparing, SyncPhase.Sending, SyncPhase.Committing, SyncPhase.Finished],
+            recorder.Phases);
     }
 }

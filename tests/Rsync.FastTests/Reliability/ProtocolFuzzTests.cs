@@ -73,7 +73,8 @@ public sealed class ProtocolFuzzTests(ITestOutputHelper log) : IDisposable
         Assert.True(counts.GetValueOrDefault("committed") > 0, "unmutated transcripts must commit");
     }
 
-    private static string RunCase(FuzzCase fuzzCase, string origin, byte[] originBytes, string replica, byte[] oldReplicaBytes, string oldRecord, Transcript update, Transcript created)
+    private static string RunCase(FuzzCase fuzzCase, string origin, byte[] originBytes, string replica, byte[] oldReplicaBytes, string oldRecord,
+        Transcript update, Transcript created)
     {
         byte[] input = fuzzCase.RandomBytes
             ? RandomInput(fuzzCase.RandomSeed)

@@ -1,4 +1,5 @@
 using System.Reflection;
+using System.Runtime.CompilerServices;
 using System.Text.RegularExpressions;
 using NetArchTest.Rules;
 
@@ -48,7 +49,8 @@ public class LayerTests
     {
         var placed = Layers.SelectMany(row => row).Append("SqlRsync").ToHashSet();
 
-        var unplaced = Core.GetTypes().Select(type => type.Namespace).OfType<string>().Where(name => name.StartsWith("SqlRsync", StringComparison.Ordinal)).Distinct()
+        var unplaced = Core.GetTypes().Select(type => type.Namespace).OfType<string>().Where(name => name.StartsWith("SqlRsync",
+            StringComparison.Ordinal)).Distinct()
             .Where(name => !placed.Contains(name)).ToList();
 
         Assert.True(unplaced.Count == 0, $"namespaces in no layer: {string.Join(", ", unplaced)}");
@@ -75,7 +77,7 @@ public class LayerTests
 
         foreach (var library in new[] { Core, protocol, transports })
         {
-            var friends = library.GetCustomAttributes<System.Runtime.CompilerServices.InternalsVisibleToAttribute>().Select(friend => friend.AssemblyName).ToList();
+            var friends = library.GetCustomAttributes<InternalsVisibleToAttribute>().Select(friend => friend.AssemblyName).ToList();
             Assert.DoesNotContain(program.GetName().Name, friends);
             Assert.DoesNotContain(transports.GetName().Name, friends);
         }

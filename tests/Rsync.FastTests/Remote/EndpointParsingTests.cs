@@ -1,0 +1,42 @@
+using SqlRsync.Cli;
+
+namespace SqlRsync.Tests.Remote;
+
+/// <summary>How the command line reads a side (PATH or [USER@]HOST:PATH) and an --ssh command.</summary>
+public class EndpointParsingTests
+{
+    [Theory]
+    [InlineData("app.db", null, "app.db")]
+    [InlineData("/srv/a:b.db", null, "/srv/a:b.db")]
+    [InlineData("./a:b.db", null, "./a:b.db")]
+    [InlineData("dir/a:b.db", null, "dir/a:b.db")]
+    [InlineData("db2:/srv/app.db", "db2", "/srv/app.db")]
+    [InlineData("backup@db2:/srv/app.db", "backup@db2", "/srv/app.db")]
+    [InlineData("db2:relative.db", "db2", "relative.db")]
+    [InlineData("[::1]:/srv/app.db", "[::1]", "/srv/app.db")]
+    [InlineData("me@[fe80::1]:/x.db", "me@[fe80::1]", "/x.db")]
+    public void ParsesLikeScp(string text, string? host, string path)
+    {
+        var endpoint = Endpoint.Parse(text);
+        Assert.Equal(host, endpoint.Host);
+        Assert.Equal(path, endpoint.Path);
+    }
+
+    [Theory]
+    [InlineData("db2:")]
+    [InlineData("@:/x.db")]
+    [InlineData("-oProxyCommand=x:/x.db")]
+    [InlineData("db2:/a\nb.db")]
+    public void RefusesWhatCannotBeAnEndpoint(string text)
+    {
+        Assert.Throws<FormatException>(() => Endpoint.Parse(text));
+    }
+
+    [Fact]
+    public void SplitsSshCommandsLikeAShell()
+    {
+        Assert.Equal(["ssh", "-i", "/k ey", "-o", "ConnectTimeout=5"], SshCommandWords.Split("ssh -i '/k ey' -o ConnectTimeout=5"));
+        Assert.Equal(["ssh", "-F", "a \"b\""], SshCommandWords.Split("ssh -F \"a \\\"b\\\"\""));
+        Assert.Throws<FormatException>(() => SshCommandWords.Split("ssh 'unclosed"));
+    }
+}
