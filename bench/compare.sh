@@ -4,10 +4,11 @@
 # best of 3; before each run of a case the replica is put back to the same state. Cases: a new replica
 # (limit: cp + fsync of the file), an identical replica (limits: one scan of sqlite_dbpage in C,
 # bench/dbpage-scan.c, and xxh128sum of the file), 1% of pages changed (as many random row updates as
-# 1% of the pages, as sync-bench.sh makes them; limit: that scan, and SQLite's own durable commit of
-# the same change, which a sync must also make), and that change pushed over ssh to 127.0.0.1; then
-# the bytes of that ssh push, sent and both ways. The database is sync-bench.sh's (made here if
-# missing). sqlrsync is the native single file.
+# 1% of the pages; limit: that scan, and SQLite's own durable commit of the same change, which a
+# sync must also make), and that change pushed over ssh to 127.0.0.1; then the bytes of that ssh
+# push, sent and both ways. The database, WORK_DIR/origin-SIZE.db (1,024 rows of 1,000 random
+# bytes per MiB of SIZE_MIB), is made here if missing; the other bench scripts use it too. sqlrsync is
+# the native single file.
 # Usage: bench/compare.sh [SIZE_MIB] [WORK_DIR]
 set -euo pipefail
 cd "$(dirname "$0")/.."

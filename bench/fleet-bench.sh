@@ -4,7 +4,7 @@
 #     connection, against a loop of COUNT single-database sqlrsync runs and a loop of COUNT
 #     sqlite3_rsync runs (built by ../shared/oracles/sqlite3_rsync/build.sh).
 #  2. Peak memory of the directory sync's client with COUNT and 10 x COUNT small databases (8 KiB).
-#  3. The 1 GiB origin of sync-bench.sh to 1 and to 4 replicas (1% of rows changed), over ssh: wall
+#  3. The 1 GiB origin of compare.sh to 1 and to 4 replicas (1% of rows changed), over ssh: wall
 #     time, and how many origin pages the one process read.
 # Every sqlrsync is the native single file. Usage: bench/fleet-bench.sh [COUNT] [WORK_DIR]
 set -euo pipefail
@@ -40,8 +40,11 @@ seconds() {  # command... -> its wall time; a failure ends the benchmark
 
 echo "## $count databases of about 100 KiB, 1% changed, pushed over ssh to 127.0.0.1"
 make_fleet "$work/origin" "$count" 100
-for tool in dir loop oracle; do cp -r "$work/origin" "$work/replica-$tool"; done
-"$native" "$work/origin/" "benchhost:$work/replica-dir" --ssh "$bench_ssh" --exe "$native" -q
+# The replicas start as copies of the origin, taken over once by a forced sync (which writes only
+# sqlrsync's records beside them); the loop's replicas are copies of those, records included.
+cp -r "$work/origin" "$work/replica-dir" && cp -r "$work/origin" "$work/replica-oracle"
+"$native" "$work/origin/" "benchhost:$work/replica-dir" --ssh "$bench_ssh" --exe "$native" -q --force
+cp -r "$work/replica-dir" "$work/replica-loop"
 change_one_percent "$work/origin"
 dir_s=$(seconds "$native" "$work/origin/" "benchhost:$work/replica-dir" --ssh "$bench_ssh" --exe "$native" -q)
 loop_s=$(seconds bash -c "for db in '$work/origin'/*.db; do '$native' \"\$db\" \"benchhost:$work/replica-loop/\${db##*/}\" --ssh '$bench_ssh' --exe '$native' -q || exit 1; done")

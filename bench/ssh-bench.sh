@@ -1,13 +1,13 @@
 #!/usr/bin/env bash
 # Times pushes over ssh to 127.0.0.1 through Debian's sshd (started here with throwaway keys):
-# new replica, identical replica, 1% of rows changed. Reuses the database of sync-bench.sh.
+# new replica, identical replica, 1% of rows changed. Reuses the database of bench/compare.sh.
 # Usage: bench/ssh-bench.sh [SIZE_MIB] [WORK_DIR]
 set -euo pipefail
 cd "$(dirname "$0")/.."
 size_mib="${1:-1024}"
 work="${2:-/tmp/sqlrsync-bench}"
 origin="$work/origin-$size_mib.db"
-[[ -f "$origin" ]] || { echo "run bench/sync-bench.sh $size_mib $work first" >&2; exit 1; }
+[[ -f "$origin" ]] || { echo "run bench/compare.sh $size_mib $work first" >&2; exit 1; }
 dotnet build -c Release src/Rsync.Cli -v quiet -nologo >/dev/null
 dll="$PWD/src/Rsync.Cli/bin/Release/net10.0/sqlrsync.dll"
 

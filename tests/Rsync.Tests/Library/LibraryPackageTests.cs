@@ -12,7 +12,7 @@ public sealed class LibraryPackageTests : IDisposable
 {
     private readonly TempDirectory _dir = new();
     // A version of its own, so NuGet's package cache never serves an older build of the same number.
-    private readonly string _version = $"0.2.0-test.{Guid.NewGuid():N}"[..24];
+    private readonly string _version = $"0.3.0-test.{Guid.NewGuid():N}"[..24];
 
     public void Dispose()
     {
