@@ -89,6 +89,51 @@ internal sealed class CommandLine
         Description = "With ORIGIN_DIR/: delete the replica side's databases that the origin side no longer has (only ones sqlrsync " +
             "made, never one in use).",
     };
+    private readonly Option<bool> _archive = new("--archive")
+    {
+        Description = "REPLICA is a snapshot archive (a directory): add a snapshot of ORIGIN to it, making it if it does not exist. An " +
+            "existing archive is recognised without it; as ORIGIN, an archive is restored from.",
+    };
+    private readonly Option<string?> _at = new("--at")
+    {
+        Description = "With an archive as ORIGIN: the snapshot to restore or --check: its id (or 4+ first digits), latest (the " +
+            "default), or a time (ISO 8601, UTC unless a zone is given; the last snapshot at or before it).",
+    };
+    private readonly Option<bool> _list = new("--list") { Description = "List the snapshots of the archive given as the one path (with --json: as JSON)." };
+    private readonly Option<bool> _verify = new("--verify")
+    {
+        Description = "Read everything the snapshots of the archive given as the one path need and check it; exit 0 when intact, 1 when damaged.",
+    };
+    private readonly Option<bool> _prune = new("--prune")
+    {
+        Description = "Remove the snapshots of the archive given as the one path that the --keep-* options do not keep, and the storage only " +
+            "they need (with --dry-run: say what would go).",
+    };
+    private readonly Option<int> _keepLast = new Option<int>("--keep-last") { Description = "With --prune: keep the newest N snapshots." }
+        .WholeNumber(1, 1_000_000, "give how many snapshots to keep, 1 or more");
+    private readonly Option<int> _keepDaily = new Option<int>("--keep-daily")
+    {
+        Description = "With --prune: keep the newest snapshot of each of the newest N days that have one (UTC).",
+    }
+        .WholeNumber(1, 1_000_000, "give how many days to keep a snapshot of, 1 or more");
+    private readonly Option<int> _keepWeekly = new Option<int>("--keep-weekly")
+    {
+        Description = "With --prune: keep the newest snapshot of each of the newest N weeks that have one.",
+    }
+        .WholeNumber(1, 1_000_000, "give how many weeks to keep a snapshot of, 1 or more");
+    private readonly Option<int> _keepMonthly = new Option<int>("--keep-monthly")
+    {
+        Description = "With --prune: keep the newest snapshot of each of the newest N months that have one.",
+    }
+        .WholeNumber(1, 1_000_000, "give how many months to keep a snapshot of, 1 or more");
+    private readonly Option<string?> _encryptionKey = new("--encryption-key")
+    {
+        Description = "The key file of an encrypted archive (sqlrsync --make-key FILE makes one): a new archive is encrypted with it.",
+    };
+    private readonly Option<string?> _makeKey = new("--make-key")
+    {
+        Description = "Write a new random archive encryption key to this file (which must not exist), readable by you only, and exit.",
+    };
     private readonly Option<bool> _version = new("--version") { Description = "Show the sqlrsync and SQLite versions." };
     private readonly Option<string> _ssh = new("--ssh")
     {
@@ -168,6 +213,7 @@ internal sealed class CommandLine
             _recursive, _include, _exclude, _delete, _ssh, _sshClient, _identity, _knownHosts, _acceptNewHostKey, _port, _exe, _protocol, _noUpload,
                 _uploadDir, _timeout,
             _serve, _allow, _readOnly, _writeOnly, _allowDelete,
+            _archive, _at, _list, _verify, _prune, _keepLast, _keepDaily, _keepWeekly, _keepMonthly, _encryptionKey, _makeKey,
         };
         Root.Options.Remove(Root.Options.OfType<VersionOption>().Single());
         Root.Options.Add(_version);
@@ -209,6 +255,24 @@ internal sealed class CommandLine
                 Warnings = output.Quiet ? null : Console.Error.WriteLine,
             }, output);
         }
+        if (parse.GetValue(_makeKey) is { } keyFile)
+        {
+            return new MakeKeyRequest(keyFile, output);
+        }
+        var archive = new ArchiveSettings(parse.GetValue(_archive), parse.GetValue(_at), parse.GetValue(_encryptionKey));
+        if (parse.GetValue(_list) || parse.GetValue(_verify) || parse.GetValue(_prune))
+        {
+            var command = parse.GetValue(_list) ? ArchiveCommand.List : parse.GetValue(_verify) ? ArchiveCommand.Verify : ArchiveCommand.Prune;
+            var retention = new SnapshotRetention
+            {
+                KeepLast = parse.GetValue(_keepLast),
+                KeepDaily = parse.GetValue(_keepDaily),
+                KeepWeekly = parse.GetValue(_keepWeekly),
+                KeepMonthly = parse.GetValue(_keepMonthly),
+            };
+            return new ArchiveRequest(command, Endpoint.Parse(parse.GetValue(_origin)!), archive, retention, parse.GetValue(_dryRun),
+                TimeSpan.FromSeconds(parse.GetValue(_busyTimeout)), output);
+        }
         var origin = Endpoint.Parse(parse.GetValue(_origin)!);
         var replicas = parse.GetValue(_replicas)!.Select(Endpoint.Parse).ToList();
         string compress = parse.GetValue(_compress)!;
@@ -238,7 +302,7 @@ internal sealed class CommandLine
             Exclude = parse.GetValue(_exclude) ?? [],
             Delete = parse.GetValue(_delete),
         };
-        return new SyncRequest(shape, origin, replicas, selection, options, remote, output);
+        return new SyncRequest(shape, origin, replicas, selection, options, remote, output) { Archive = archive };
     }
 
     /// <summary>The rules between options, each a usage error of one line; only the first broken one is reported.</summary>
@@ -281,6 +345,28 @@ internal sealed class CommandLine
         {
             return "--allow, --read-only, --write-only and --allow-delete go with --serve";
         }
+        if (command.GetValue(_makeKey) is { } keyFile)
+        {
+            return origin is not null || command.Children.OfType<OptionResult>().Count(option => !option.Implicit) > 1
+                ? "--make-key FILE writes a key and does nothing else: give it alone" : keyFile.Length == 0 ? "--make-key needs a file name" : null;
+        }
+        var keep = Given(command, _keepLast, _keepDaily, _keepWeekly, _keepMonthly);
+        if (keep is not null && !command.GetValue(_prune))
+        {
+            return $"{keep.Name} says which snapshots --prune keeps: give it with --prune ARCHIVE";
+        }
+        if (Given(command, _list, _verify, _prune) is { } archiveCommand)
+        {
+            var other = Given(command, [.. new[] { _list, _verify, _prune }.Where(option => option != archiveCommand)]);
+            bool pruning = archiveCommand == _prune;
+            return other is not null ? $"give one of --list, --verify and --prune, not {archiveCommand.Name} and {other.Name}"
+                : origin is null || replicaWords.Length > 0 ? $"{archiveCommand.Name} takes one path: the archive (sqlrsync {archiveCommand.Name} ARCHIVE)"
+                : (pruning ? Given(command, _archive, _at, _check, _force) : Given(command, _archive, _at, _dryRun, _check, _force)) is { } notHere
+                    ? $"{notHere.Name} is for a sync, not {archiveCommand.Name}"
+                : pruning && keep is null ? "--prune needs to know which snapshots to keep: give --keep-last, --keep-daily, --keep-weekly or " +
+                    "--keep-monthly N"
+                : null;
+        }
         if (origin is null || replicaWords.Length == 0)
         {
             return origin is null ? "give ORIGIN and REPLICA: sqlrsync ORIGIN REPLICA" : $"give a REPLICA after {origin}: sqlrsync ORIGIN REPLICA";
@@ -297,6 +383,10 @@ internal sealed class CommandLine
             return e.Message;
         }
         bool directory = origin.EndsWith('/');
+        if (Given(command, _archive) is not null && (directory || replicas.Count > 1 && !command.GetValue(_archive)))
+        {
+            return "--archive makes REPLICA an archive of one database: give one ORIGIN database";
+        }
         bool allLocal = !originEndpoint.IsRemote && replicas.All(replica => !replica.IsRemote);
         return !directory && Given(command, _recursive, _include, _exclude, _delete) is { } directoryOnly
                 ? $"{directoryOnly.Name} is for a directory of databases: write ORIGIN_DIR/ with its trailing '/'"

@@ -14,6 +14,50 @@ internal sealed record SyncRequest(SyncShape Shape, Endpoint Origin, IReadOnlyLi
 {
     /// <summary>The replica side as the user wrote it: one name, or several separated by spaces.</summary>
     public string ReplicaText => string.Join(' ', Replicas);
+
+    /// <summary>What says which sides are archives, and how to open them.</summary>
+    public ArchiveSettings Archive { get; init; } = new(false, null, null);
+}
+
+/// <summary>`--make-key FILE`: write a new archive encryption key.</summary>
+internal sealed record MakeKeyRequest(string Path, OutputSettings Output) : CommandRequest(Output);
+
+/// <summary>`--list`, `--verify` or `--prune ARCHIVE`: a command on an archive that is not a sync.</summary>
+/// <param name="Command">Which command.</param>
+/// <param name="Archive">The archive, as the user named it.</param>
+/// <param name="Settings">Its key file.</param>
+/// <param name="Retention">With --prune: which snapshots to keep.</param>
+/// <param name="DryRun">With --prune: say what would go, remove nothing.</param>
+/// <param name="BusyTimeout">How long to wait for the archive's lock.</param>
+/// <param name="Output">What to print.</param>
+internal sealed record ArchiveRequest(ArchiveCommand Command, Endpoint Archive, ArchiveSettings Settings, SnapshotRetention Retention, bool DryRun,
+    TimeSpan BusyTimeout, OutputSettings Output) : CommandRequest(Output);
+
+/// <summary>The commands on an archive that are not syncs.</summary>
+internal enum ArchiveCommand
+{
+    /// <summary>--list: its snapshots.</summary>
+    List,
+
+    /// <summary>--verify: read everything its snapshots need and check it.</summary>
+    Verify,
+
+    /// <summary>--prune: remove the snapshots the --keep-* options do not keep.</summary>
+    Prune,
+}
+
+/// <summary>
+/// --archive (the replica is an archive, made if missing), --at (the snapshot an archive origin
+/// restores) and --encryption-key (the key file).
+/// </summary>
+internal sealed record ArchiveSettings(bool ReplicaIsArchive, string? At, string? KeyFile)
+{
+    /// <summary>
+    /// The endpoint a local path names: an archive when it is one (a directory holding an archive) or
+    /// when <paramref name="asArchive"/> (--archive, for the replica); else a database.
+    /// </summary>
+    public SyncEndpoint Local(string path, bool asArchive) =>
+        asArchive || SnapshotArchives.Exists(path) ? new ArchiveEndpoint(path) { At = At, KeyFile = KeyFile } : SyncEndpoint.Local(path);
 }
 
 /// <summary>The three shapes of a sync, which report alike.</summary>

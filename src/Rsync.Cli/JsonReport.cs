@@ -131,7 +131,76 @@ internal static class JsonReport
         json.WriteNumber("origin_hash_bytes_per_second", Math.Round(result.OriginHashing.BytesPerSecond, 1));
         json.WriteNumber("replica_hashed_bytes", result.ReplicaHashing.Bytes);
         json.WriteNumber("replica_hash_bytes_per_second", Math.Round(result.ReplicaHashing.BytesPerSecond, 1));
+        if (result.Snapshot is { } snapshot)
+        {
+            json.WritePropertyName("snapshot");
+            SnapshotFields(json, snapshot);
+        }
     }
+
+    /// <summary>The snapshot an archive sync added or restored, or one of a list: its id, time, pages and what it added.</summary>
+    public static void SnapshotFields(Utf8JsonWriter json, SnapshotInfo snapshot)
+    {
+        json.WriteStartObject();
+        json.WriteString("id", snapshot.Id);
+        json.WriteString("time", snapshot.Time.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss.fff'Z'", System.Globalization.CultureInfo.InvariantCulture));
+        json.WriteString("database", snapshot.Database);
+        json.WriteNumber("pages", snapshot.PageCount);
+        json.WriteNumber("page_size", snapshot.PageSize);
+        json.WriteNumber("size", snapshot.DatabaseBytes);
+        json.WriteNumber("pages_added", snapshot.PagesAdded);
+        json.WriteNumber("bytes_added", snapshot.BytesAdded);
+        json.WriteEndObject();
+    }
+
+    /// <summary>An archive's snapshots, oldest first (sqlrsync --list --json).</summary>
+    public static string ForList(string archive, IReadOnlyList<SnapshotInfo> snapshots) => Write(json =>
+    {
+        json.WriteString("archive", archive);
+        json.WriteStartArray("snapshots");
+        foreach (var snapshot in snapshots)
+        {
+            SnapshotFields(json, snapshot);
+        }
+        json.WriteEndArray();
+    });
+
+    /// <summary>What sqlrsync --verify --json read and found: outcome "intact" or "damaged", and the problems.</summary>
+    public static string ForVerify(string archive, VerifyResult result) => Write(json =>
+    {
+        json.WriteString("outcome", result.IsIntact ? "intact" : "damaged");
+        json.WriteString("archive", archive);
+        json.WriteNumber("snapshots", result.Snapshots);
+        json.WriteNumber("packs", result.Packs);
+        json.WriteNumber("blobs", result.Blobs);
+        json.WriteNumber("bytes_read", result.BytesRead);
+        json.WriteStartArray("problems");
+        foreach (var problem in result.Problems)
+        {
+            json.WriteStringValue(problem);
+        }
+        json.WriteEndArray();
+    });
+
+    /// <summary>What sqlrsync --prune --json kept and removed: outcome "pruned" or "dry_run".</summary>
+    public static string ForPrune(string archive, PruneResult result) => Write(json =>
+    {
+        json.WriteString("outcome", result.DryRun ? "dry_run" : "pruned");
+        json.WriteString("archive", archive);
+        json.WriteNumber("packs_deleted", result.PacksDeleted);
+        json.WriteNumber("packs_written", result.PacksWritten);
+        json.WriteNumber("bytes_before", result.BytesBefore);
+        json.WriteNumber("bytes_after", result.BytesAfter);
+        foreach (var (name, snapshots) in new[] { ("kept", result.Kept), ("removed", result.Removed) })
+        {
+            json.WriteStartArray(name);
+            foreach (var snapshot in snapshots)
+            {
+                SnapshotFields(json, snapshot);
+            }
+            json.WriteEndArray();
+        }
+    });
 
     private static void FailureFields(Utf8JsonWriter json, string origin, string replica, string error, TimeSpan elapsed)
     {

@@ -7,7 +7,7 @@ namespace SqlRsync.Cli;
 /// The sqlrsync command line. Exit codes: 0 success, 1 the sync failed, 2 a usage error, 3 the
 /// databases differ (under --check), 4 some of several replicas failed (the others synced), 130
 /// interrupted by Ctrl+C, 143 stopped by SIGTERM. Every message goes to stderr as one line; nothing prints a
-/// stack trace. Only --json writes to stdout.
+/// stack trace. Only --json, --list and --version write to stdout.
 /// </summary>
 public static class Program
 {
@@ -62,6 +62,8 @@ public static class Program
             return commandLine.ToRequest(parse) switch
             {
                 ServeRequest serve => Outcome(() => ForcedCommand.Serve(Environment.GetEnvironmentVariable("SSH_ORIGINAL_COMMAND"), serve.Rules)),
+                MakeKeyRequest makeKey => Outcome(() => SnapshotArchives.MakeKey(makeKey.Path)),
+                ArchiveRequest archive => ArchiveCommands.Run(archive),
                 var sync => SyncRunner.Run((SyncRequest)sync),
             };
         }

@@ -36,9 +36,12 @@ internal static class Summary
         }
     }
 
-    /// <summary>What a user must know of this sync beyond its figures (a replica made or rebuilt whole), or null.</summary>
+    /// <summary>What a user must know of this sync beyond its figures (a snapshot added or restored, a replica made or rebuilt whole), or null.</summary>
     public static string? Notice(SyncResult result) =>
-        result.ReplacedPageSize != 0
+        result.Snapshot is { } snapshot
+            ? $"snapshot {snapshot.Id} of {snapshot.Time.UtcDateTime.ToString("yyyy-MM-dd HH:mm:ss", CultureInfo.InvariantCulture)} UTC: " +
+                $"{N(snapshot.PageCount)} pages; it added {N(snapshot.BytesAdded)} bytes ({N(snapshot.PagesAdded)} new pages) to the archive"
+        : result.ReplacedPageSize != 0
             ? $"the origin's page size changed from {N(result.ReplacedPageSize)} to {N(result.PageSize)} bytes: the replica " +
                 $"{(result.DryRun ? "would be" : "was")} rebuilt whole and swapped in " +
               "(readers that had it open keep the old file until they reopen it)"

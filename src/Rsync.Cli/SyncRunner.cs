@@ -12,8 +12,12 @@ internal static class SyncRunner
     {
         var output = request.Output;
         var clock = Stopwatch.StartNew();
-        var origin = ToSyncEndpoint(request.Origin, request.Remote);
-        var replicas = request.Replicas.Select(replica => ToSyncEndpoint(replica, request.Remote)).ToList();
+        var origin = ToSyncEndpoint(request.Origin, request, asArchive: false);
+        var replicas = request.Replicas.Select(replica => ToSyncEndpoint(replica, request, request.Archive.ReplicaIsArchive)).ToList();
+        if (ArchiveRule(request, origin, replicas) is { } problem)
+        {
+            return Program.Usage(problem);
+        }
         // Warnings about a side (a database on a network filesystem) go to stderr, unless quiet.
         var options = request.Options with { Warnings = output.Quiet ? null : Console.Error.WriteLine };
         var run = Attempt(request, clock, async (progress, cancellation) => request.Shape switch
@@ -29,8 +33,23 @@ internal static class SyncRunner
         return run is null ? exitCode : Report.Print(request, run, clock.Elapsed);
     }
 
-    private static SyncEndpoint ToSyncEndpoint(Endpoint endpoint, RemoteSettings remote) =>
-        endpoint.IsRemote ? remote.EndpointFor(endpoint) : SyncEndpoint.Local(endpoint.Path);
+    private static SyncEndpoint ToSyncEndpoint(Endpoint endpoint, SyncRequest request, bool asArchive) =>
+        endpoint.IsRemote ? request.Remote.EndpointFor(endpoint)
+            : request.Shape == SyncShape.Directory ? SyncEndpoint.Local(endpoint.Path)
+            : request.Archive.Local(endpoint.Path, asArchive);
+
+    /// <summary>What the archive options say about the sides, once it is known which sides are archives.</summary>
+    private static string? ArchiveRule(SyncRequest request, SyncEndpoint origin, List<SyncEndpoint> replicas)
+    {
+        bool any = origin is ArchiveEndpoint || replicas.Any(replica => replica is ArchiveEndpoint);
+        return request.Archive.At is not null && origin is not ArchiveEndpoint
+                ? $"--at names a snapshot to restore, and ORIGIN {request.Origin} is not an archive"
+            : request.Archive.KeyFile is not null && !any ? "--encryption-key is the key of an archive, and neither side is one"
+            : request.Archive.ReplicaIsArchive && replicas.Any(replica => replica is RemoteEndpoint)
+                ? "an archive over ssh (HOST:PATH) is not supported yet: give a local directory"
+            : origin is ArchiveEndpoint && replicas.Count > 1 ? "an archive restores into one REPLICA at a time"
+            : null;
+    }
 
     /// <summary>
     /// Runs <paramref name="sync"/> with the progress line (blanked before anything else prints, on

@@ -60,9 +60,9 @@ public static class DatabaseSync
     {
         ArgumentNullException.ThrowIfNull(origin);
         ArgumentNullException.ThrowIfNull(replicas);
-        if (origin is RemoteEndpoint)
+        if (origin is RemoteEndpoint or ArchiveEndpoint)
         {
-            throw new ArgumentException($"with several replicas the origin must be a local path, not {origin}", nameof(origin));
+            throw new ArgumentException($"with several replicas the origin must be a local database, not {origin}", nameof(origin));
         }
         if (replicas.Count == 0)
         {
@@ -182,6 +182,19 @@ public static class DatabaseSync
 
     private static SyncResult Run(SyncEndpoint origin, SyncEndpoint replica, SyncOptions options, ProgressTracker progress)
     {
+        if (origin is ArchiveEndpoint && replica is ArchiveEndpoint)
+        {
+            throw new ArgumentException($"both {origin} and {replica} are archives: restore the snapshot into a database, then add that to the other " +
+                "archive", nameof(replica));
+        }
+        if (replica is ArchiveEndpoint archive)
+        {
+            return ArchiveSync.Add(origin, archive, options, progress);
+        }
+        if (origin is ArchiveEndpoint snapshot)
+        {
+            return ArchiveSync.Restore(snapshot, replica, options, progress);
+        }
         if (origin is RemoteEndpoint || replica is RemoteEndpoint)
         {
             return RemoteSync.Run(origin, replica, options, progress);

@@ -2,7 +2,8 @@ namespace SqlRsync;
 
 /// <summary>
 /// One side of a sync: a database file on this machine (<see cref="Local"/>), or on another host
-/// (<see cref="RemoteEndpoint"/>; the SqlRsync.Ssh package reaches hosts over ssh).
+/// (<see cref="RemoteEndpoint"/>; the SqlRsync.Ssh package reaches hosts over ssh), or a snapshot
+/// archive (<see cref="Archive"/>).
 /// </summary>
 public abstract class SyncEndpoint
 {
@@ -17,6 +18,9 @@ public abstract class SyncEndpoint
 
     /// <summary>A database file on this machine. It need not exist yet when it is the replica.</summary>
     public static SyncEndpoint Local(string path) => new LocalEndpoint(path);
+
+    /// <summary>A snapshot archive in a directory on this machine; as the replica it need not exist yet (see <see cref="ArchiveEndpoint"/>).</summary>
+    public static ArchiveEndpoint Archive(string directory) => new(directory);
 
     /// <summary>The path, or HOST:PATH for a remote endpoint.</summary>
     public override string ToString() => Path;

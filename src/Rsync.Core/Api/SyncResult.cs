@@ -3,6 +3,9 @@ namespace SqlRsync;
 /// <summary>What one side saw of a finished sync (a local sync reports the origin's side).</summary>
 public sealed record SyncResult
 {
+    /// <summary>The snapshot a sync into an archive added, or the one a restore read; null for a sync between databases.</summary>
+    public SnapshotInfo? Snapshot { get; init; }
+
     /// <summary>Bytes per page of both databases.</summary>
     public int PageSize { get; init; }
 

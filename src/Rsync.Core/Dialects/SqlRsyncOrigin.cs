@@ -21,15 +21,22 @@ internal static class SqlRsyncOrigin
         Run(originPath, new SqlRsyncConversation(input, output, Role.Origin), options, progress);
 
     /// <summary>Runs the origin's side of one sync over <paramref name="peer"/> (which a directory session shares between databases).</summary>
-    public static SyncResult Run(string originPath, SqlRsyncConversation peer, SyncOptions options, ProgressTracker progress)
+    public static SyncResult Run(string originPath, SqlRsyncConversation peer, SyncOptions options, ProgressTracker progress) =>
+        Run(originPath, () => OriginSession.Open(PathChecks.Origin(originPath), options.BusyTimeout), peer, options, progress);
+
+    /// <summary>
+    /// Runs the origin's side of one sync from the origin <paramref name="open"/> opens (a database, or
+    /// a snapshot of an archive), named <paramref name="name"/> in messages.
+    /// </summary>
+    public static SyncResult Run(string name, Func<IOriginSession> open, SqlRsyncConversation peer, SyncOptions options, ProgressTracker progress)
     {
-        OriginSession? origin = null;
-        return peer.Run(originPath, options.BusyTimeout, () =>
+        IOriginSession? origin = null;
+        return peer.Run(name, options.BusyTimeout, () =>
         {
-            origin = OriginSession.Open(PathChecks.Origin(originPath), options.BusyTimeout);
+            origin = open();
             var run = new SyncRun(progress);
             Sync(origin, peer, options, run);
-            run.OriginPagesRead = origin.Pages.PagesRead;
+            run.OriginPagesRead = origin.PagesRead;
             return peer.ResultOf(run);
         }, undo: () =>
         {
@@ -38,20 +45,20 @@ internal static class SqlRsyncOrigin
         });
     }
 
-    private static void Sync(OriginSession origin, SqlRsyncConversation peer, SyncOptions options, SyncRun run)
+    private static void Sync(IOriginSession origin, SqlRsyncConversation peer, SyncOptions options, SyncRun run)
     {
-        var source = origin.Pages;
-        var file = new OriginFile(source.ReadPageSize(), source.FileMode, OriginSession.NewHashSeed());
+        var file = new OriginFile(origin.AnnouncedPageSize, origin.FileMode, origin.HashSeed);
         var (agreed, replica) = Greet(peer, file, options, run);
         origin.Pin(file.PageSize, options.WalOnly);
-        SendSnapshotInfo(source, peer, run);
+        var pages = origin.Pages;
+        SendSnapshotInfo(new DatabaseInfo(origin.PageSize, pages.PageCount, origin.IsWal), peer, run);
         HashTree? tree = null;
         if (replica.PageCount > 0)
         {
-            tree = origin.HashTree(file.HashSeed, options.HashThreadsFor(source.PageCount), run.Progress);
+            tree = origin.HashTree(SeedFor(file, replica), options.HashThreadsFor(pages.PageCount), run.Progress);
             run.OriginHashing = run.HashingSoFar;
         }
-        CompareAndSend(source, source.PageSize, tree, peer, agreed, run, releaseSnapshot: origin.Release);
+        CompareAndSend(pages, origin.PageSize, tree, peer, agreed, run, releaseSnapshot: origin.Release);
     }
 
     /// <summary>
@@ -76,13 +83,16 @@ internal static class SqlRsyncOrigin
         return (agreed, replica);
     }
 
+    /// <summary>The seed to hash our tree with for <paramref name="replica"/>: ours, unless its stored hashes have one of their own (an archive).</summary>
+    internal static long SeedFor(OriginFile file, DatabaseInfo replica) => replica.HashSeed != 0 ? replica.HashSeed : file.HashSeed;
+
     /// <summary>OriginInfo: the pinned snapshot's page size, page count and journal mode.</summary>
-    internal static void SendSnapshotInfo(PageSource source, SqlRsyncConversation peer, SyncRun run)
+    internal static void SendSnapshotInfo(DatabaseInfo snapshot, SqlRsyncConversation peer, SyncRun run)
     {
-        new DatabaseInfo(source.PageSize, source.PageCount, source.IsWal).WriteTo(peer.Writer, MessageType.OriginInfo);
+        snapshot.WriteTo(peer.Writer, MessageType.OriginInfo);
         peer.Writer.Flush();
-        run.PageSize = source.PageSize;
-        run.OriginPageCount = source.PageCount;
+        run.PageSize = snapshot.PageSize;
+        run.OriginPageCount = snapshot.PageCount;
     }
 
     /// <summary>

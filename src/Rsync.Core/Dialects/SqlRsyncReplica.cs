@@ -9,6 +9,9 @@ using SqlRsync.Protocol.Messages;
 
 namespace SqlRsync.Dialects;
 
+/// <summary>Opens the replica of one sync once the origin's file is known (see <see cref="IReplicaSession"/>).</summary>
+internal delegate IReplicaSession ReplicaOpener(OriginFile origin, ReplicaChoices choices, Action waiting, SyncRun run);
+
 /// <summary>
 /// The replica's half of a sync, read top to bottom: say hello, learn the origin's page size, take
 /// the replica's write lock (before the origin pins its snapshot), learn the origin's snapshot, hash
@@ -27,18 +30,26 @@ internal static class SqlRsyncReplica
         Run(replicaPath, new SqlRsyncConversation(input, output, Role.Replica), options, progress);
 
     /// <summary>Runs the replica's side of one sync over <paramref name="peer"/> (which a directory session shares between databases).</summary>
-    public static SyncResult Run(string replicaPath, SqlRsyncConversation peer, SyncOptions options, ProgressTracker progress)
+    public static SyncResult Run(string replicaPath, SqlRsyncConversation peer, SyncOptions options, ProgressTracker progress) =>
+        Run(replicaPath, (originFile, choices, waiting, run) => ReplicaSession.Open(replicaPath, originFile, choices, options.BusyTimeout, waiting, run),
+            peer, options, progress);
+
+    /// <summary>
+    /// Runs the replica's side of one sync into the replica <paramref name="open"/> opens (a database,
+    /// or an archive that takes a snapshot), named <paramref name="name"/> in messages.
+    /// </summary>
+    public static SyncResult Run(string name, ReplicaOpener open, SqlRsyncConversation peer, SyncOptions options, ProgressTracker progress)
     {
         var run = new SyncRun(progress);
-        ReplicaSession? replica = null;
-        return peer.Run(replicaPath, options.BusyTimeout, () =>
+        IReplicaSession? replica = null;
+        return peer.Run(name, options.BusyTimeout, () =>
         {
             var agreed = peer.ExchangeHello(options);
             var originFile = OriginFile.Parse(peer.Expect(MessageType.OriginFile).Span);
             // Our write lock (or, in a dry run, our read transaction) comes first: the origin pins its
             // snapshot only once it has our info, so it never holds it while we wait for the lock.
             var choices = new ReplicaChoices(agreed.HasFlag(OptionFlags.DryRun), agreed.HasFlag(OptionFlags.Force), agreed.HasFlag(OptionFlags.WalOnly));
-            replica = ReplicaSession.Open(replicaPath, originFile, choices, options.BusyTimeout, waiting: () =>
+            replica = open(originFile, choices, waiting: () =>
             {
                 progress.Enter(SyncPhase.Waiting);
                 if (peer.PeerCapabilities.HasFlag(Capabilities.WaitNotice))
@@ -54,10 +65,12 @@ internal static class SqlRsyncReplica
             var origin = DatabaseInfo.Parse(peer.Expect(MessageType.OriginInfo).Span, MessageType.OriginInfo);
             run.RoundTrips = 1;
             CheckCompatible(info, origin, agreed);
+            replica.OriginPinned(origin);
             run.OriginPageCount = origin.PageCount;
             if (info.PageCount > 0)
             {
-                var tree = replica.HashTree(origin.PageCount, originFile.HashSeed, options.HashThreadsFor(info.PageCount, replica: true));
+                long seed = info.HashSeed != 0 ? info.HashSeed : originFile.HashSeed;
+                var tree = replica.HashTree(origin.PageCount, seed, options.HashThreadsFor(info.PageCount, replica: true));
                 AnswerHashQuestions(tree, peer, run);
             }
             var plan = SendPlan.Parse(peer.Expect(MessageType.SendPlan).Span, origin.PageCount);
@@ -133,7 +146,7 @@ internal static class SqlRsyncReplica
     /// place a page number or length from the peer is checked — until Done, and checks Done; answers
     /// the origin's block requests on the way. In a dry run no page may come.
     /// </summary>
-    private static void ReceivePages(ReplicaSession replica, uint originPageCount, bool deltas, SqlRsyncConversation peer, SyncRun run)
+    private static void ReceivePages(IReplicaSession replica, uint originPageCount, bool deltas, SqlRsyncConversation peer, SyncRun run)
     {
         int pageSize = replica.Info.PageSize;
         uint expectedPages = replica.Writes ? run.PagesSent : 0;

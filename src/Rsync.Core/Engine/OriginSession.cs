@@ -11,12 +11,27 @@ namespace SqlRsync.Engine;
 /// hashed into a tree with the sync's seed, read, and released as soon as the last page has left. The
 /// origin is only ever read. It knows nothing of messages.
 /// </summary>
-internal sealed class OriginSession : IDisposable
+internal sealed class OriginSession : IOriginSession
 {
     private OriginSession(PageSource pages) => Pages = pages;
 
     /// <summary>The origin's pages: before <see cref="Pin"/>, only its page size and file mode may be read.</summary>
     public PageSource Pages { get; }
+
+    IPageScanner IOriginSession.Pages => Pages;
+
+    public int AnnouncedPageSize => Pages.ReadPageSize();
+
+    public int FileMode => Pages.FileMode;
+
+    /// <summary>A fresh random seed for this sync's hash tree.</summary>
+    public long HashSeed { get; } = NewHashSeed();
+
+    public int PageSize => Pages.PageSize;
+
+    public bool IsWal => Pages.IsWal;
+
+    public long PagesRead => Pages.PagesRead;
 
     /// <summary>Opens the origin at <paramref name="checkedPath"/>, which <see cref="PathChecks.Origin"/> returned.</summary>
     /// <exception cref="Sqlite.SqliteCallException">The file cannot be opened.</exception>

@@ -14,7 +14,7 @@ namespace SqlRsync.Engine;
 /// transaction). It knows nothing of messages. Disposing it before the commit rolls back: the replica
 /// stays exactly as it was.
 /// </summary>
-internal sealed class ReplicaSession : IDisposable
+internal sealed class ReplicaSession : IReplicaSession
 {
     private readonly ReplicaTarget _target;
     private readonly ReplicaState? _state;
@@ -84,6 +84,11 @@ internal sealed class ReplicaSession : IDisposable
             target.Dispose();
             throw;
         }
+    }
+
+    /// <summary>A database replica needs nothing of the origin's snapshot beyond what the dialect checks.</summary>
+    public void OriginPinned(DatabaseInfo origin)
+    {
     }
 
     /// <summary>

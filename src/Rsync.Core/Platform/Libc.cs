@@ -99,6 +99,14 @@ internal static partial class Libc
     [LibraryImport("libc", EntryPoint = "close")]
     public static partial int Close(int fd);
 
+    /// <summary>flock(2) without waiting: a shared or exclusive lock on the open file, 0, or -1 with errno set (EWOULDBLOCK: another holds it).</summary>
+    public static int TryLock(int fd, bool exclusive) => Flock(fd, (exclusive ? 2 : 1) | 4);
+
+    public const int WouldBlock = 11;  // EWOULDBLOCK
+
+    [LibraryImport("libc", EntryPoint = "flock", SetLastError = true)]
+    private static partial int Flock(int fd, int operation);
+
     /// <summary>access(2) with W_OK: whether this process may write the file or directory (false on a read-only filesystem, even for root).</summary>
     public static bool CanWrite(string path) => Access(path, 2) == 0;
 

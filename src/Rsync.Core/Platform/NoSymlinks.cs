@@ -22,6 +22,7 @@ internal static unsafe partial class NoSymlinks
     private const int SymlinkFollow = 0x400;     // AT_SYMLINK_FOLLOW
     private const int InvalidArgument = 22;      // EINVAL
     private const int NameTooLong = 36;          // ENAMETOOLONG
+    private const int NameExists = 17;           // EEXIST
 
     /// <summary>open(2) of <paramref name="path"/> with no symbolic link on the way: a descriptor, or -1 with errno set.</summary>
     public static int Open(byte* path, int flags, int mode)
@@ -75,6 +76,20 @@ internal static unsafe partial class NoSymlinks
     /// <exception cref="IOException">The link failed (EEXIST when the name is taken), or a symbolic link is on the way.</exception>
     public static void Link(string existing, string created) => InDirectoryOf(existing, created, "cannot link", (directory, a,
         b) => LinkAt(directory, a, directory, b, 0));
+
+    /// <summary>Like <see cref="Link"/>, but false, and nothing done, when <paramref name="created"/> exists.</summary>
+    /// <exception cref="IOException">The link failed otherwise, or a symbolic link is on the way.</exception>
+    public static bool LinkIfAbsent(string existing, string created)
+    {
+        bool taken = false;
+        InDirectoryOf(existing, created, "cannot link", (directory, a, b) =>
+        {
+            int result = LinkAt(directory, a, directory, b, 0);
+            taken = result != 0 && Marshal.GetLastPInvokeError() == NameExists;
+            return taken ? 0 : result;
+        });
+        return !taken;
+    }
 
     /// <summary>Gives the open file <paramref name="fd"/> (made with O_TMPFILE) the name <paramref name="path"/>; 0, or -1 with errno set.</summary>
     public static int Name(int fd, string path)

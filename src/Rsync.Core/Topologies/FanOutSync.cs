@@ -21,7 +21,7 @@ internal static class FanOutSync
     public static IReadOnlyList<SyncOutcome> Run(string originPath, IReadOnlyList<SyncEndpoint> replicas, SyncOptions options, ProgressTracker progress)
     {
         originPath = PathChecks.Origin(originPath);
-        var branches = replicas.Select(replica => new Branch(replica, options, progress.Cancellation)).ToList();
+        var branches = replicas.Select(replica => new Branch(replica, Path.GetFileName(originPath), options, progress.Cancellation)).ToList();
         try
         {
             OriginSession origin;
@@ -75,7 +75,7 @@ internal static class FanOutSync
     private static void SyncAll(OriginSession origin, List<Branch> branches, SyncOptions options, ProgressTracker progress)
     {
         var source = origin.Pages;
-        var file = new OriginFile(OriginStep(source, options, source.ReadPageSize), source.FileMode, OriginSession.NewHashSeed());
+        var file = new OriginFile(OriginStep(source, options, source.ReadPageSize), source.FileMode, origin.HashSeed);
         Parallel.ForEach(branches, branch => branch.Step(() => branch.Greet(file)));
         if (!branches.Any(branch => branch.IsAlive))
         {
@@ -88,18 +88,19 @@ internal static class FanOutSync
         });
         foreach (var branch in branches)
         {
-            branch.Step(() => SqlRsyncOrigin.SendSnapshotInfo(source, branch.Peer, branch.Run));
+            branch.Step(() => SqlRsyncOrigin.SendSnapshotInfo(new DatabaseInfo(source.PageSize, source.PageCount, source.IsWal), branch.Peer, branch.Run));
         }
         using var pages = new SharedPages(source, source.PageSize);
-        HashTree? tree = null;
+        // One tree per seed the replicas compare with: ours, and an archive's own (its stored hashes have it).
+        var trees = new Dictionary<long, HashTree>();
         var hashing = default(HashingFigures);
-        if (branches.Any(branch => branch is { IsAlive: true, ReplicaPageCount: > 0 }))
+        foreach (long seed in branches.Where(branch => branch is { IsAlive: true, ReplicaPageCount: > 0 }).Select(branch => branch.Seed).Distinct())
         {
-            tree = OriginStep(source, options, () =>
+            trees[seed] = OriginStep(source, options, () =>
             {
                 // Every thread of the build reads through a connection of its own; later reads share one.
                 using var readers = new ScannerGroup(pages, source.JoinMore(options.HashThreadsFor(source.PageCount) - 1));
-                return OriginSession.HashTree(readers, source.PageSize, file.HashSeed, progress);
+                return OriginSession.HashTree(readers, source.PageSize, seed, progress);
             });
             hashing = HashingFigures.From(progress.PhaseElapsed, progress.Bytes);
         }
@@ -113,7 +114,7 @@ internal static class FanOutSync
         Parallel.ForEach(branches.Where(branch => branch.IsAlive), new ParallelOptions { MaxDegreeOfParallelism = jobs }, branch =>
         {
             branch.Run.OriginHashing = hashing;
-            branch.Step(() => SqlRsyncOrigin.CompareAndSend(pages, source.PageSize, branch.ReplicaPageCount > 0 ? tree : null,
+            branch.Step(() => SqlRsyncOrigin.CompareAndSend(pages, source.PageSize, branch.ReplicaPageCount > 0 ? trees[branch.Seed] : null,
                 branch.Peer, branch.Agreed, branch.Run, releaseSnapshot: branch.LeaveSnapshot), onFailure: branch.LeaveSnapshot);
             branch.Step(branch.Finish);
         });
@@ -172,7 +173,10 @@ internal static class FanOutSync
         private bool _finished;
         private SyncException? _failure;
 
-        public Branch(SyncEndpoint replica, SyncOptions options, CancellationToken cancellation)
+        /// <summary>The snapshot an archive replica added.</summary>
+        private SnapshotInfo? _added;
+
+        public Branch(SyncEndpoint replica, string database, SyncOptions options, CancellationToken cancellation)
         {
             _replica = replica;
             // Pages cross ssh compressed by default, and a pipe in this process uncompressed, as in a single sync.
@@ -182,10 +186,14 @@ internal static class FanOutSync
             _replicaCancellation = new PeerCancellation(Run.Progress);
             Step(() =>
             {
-                _link = replica is RemoteEndpoint remote
-                    ? PeerLink.ToAgent(remote, new AgentRequest(AgentRole.Replica, remote.Path) { BusyTimeout = _options.BusyTimeout })
-                    : PeerLink.InProcess((input, output) => SqlRsyncReplica.Run(replica.Path, input, output, _options,
-                        new ProgressTracker(cancellation: _replicaCancellation.Token)));
+                _link = replica switch
+                {
+                    RemoteEndpoint remote => PeerLink.ToAgent(remote, new AgentRequest(AgentRole.Replica, remote.Path) { BusyTimeout = _options.BusyTimeout }),
+                    ArchiveEndpoint archive => PeerLink.InProcess((input, output) => ArchiveSync.Replica(archive, database, input, output, _options,
+                        new ProgressTracker(cancellation: _replicaCancellation.Token), snapshot => _added = snapshot)),
+                    _ => PeerLink.InProcess((input, output) => SqlRsyncReplica.Run(replica.Path, input, output, _options,
+                        new ProgressTracker(cancellation: _replicaCancellation.Token))),
+                };
                 Peer = new SqlRsyncConversation(_link.FromPeer, _link.ToPeer, Role.Origin);
             });
         }
@@ -205,13 +213,17 @@ internal static class FanOutSync
 
         /// <summary>How this replica ended; read once the whole fan-out is over (the origin's figures are shared).</summary>
         public SyncOutcome Outcome => _failure is not null ? new(_replica.ToString(), null, _failure)
-            : _finished ? new(_replica.ToString(), Peer.ResultOf(Run), null)
+            : _finished ? new(_replica.ToString(), Peer.ResultOf(Run) with { Snapshot = _added }, null)
             : new(_replica.ToString(), null, new SyncException(SyncFailure.Other, $"replica {_replica}: the sync did not finish"));
+
+        /// <summary>The seed this replica's hashes have (see <see cref="SqlRsyncOrigin.SeedFor"/>).</summary>
+        public long Seed { get; private set; }
 
         public void Greet(OriginFile file)
         {
             (Agreed, var replica) = SqlRsyncOrigin.Greet(Peer, file, _options, Run);
             ReplicaPageCount = replica.PageCount;
+            Seed = SqlRsyncOrigin.SeedFor(file, replica);
         }
 
         public void Finish()

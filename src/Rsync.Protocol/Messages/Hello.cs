@@ -50,7 +50,7 @@ internal enum OptionFlags : uint
 /// </summary>
 internal readonly record struct Hello(ushort Version, Role Role, HashAlgorithm HashAlgorithm, Capabilities Capabilities, OptionFlags Options)
 {
-    public const ushort CurrentVersion = 4;
+    public const ushort CurrentVersion = 5;
     public const int Length = 20;
 
     public static ReadOnlySpan<byte> Magic => "SQLRSYNC"u8;

@@ -21,14 +21,15 @@ public class LayerTests
         ["SqlRsync.Links"],
         ["SqlRsync.Dialects", "SqlRsync.Dialects.Sqlite3Rsync"],
         ["SqlRsync.Engine"],
-        ["SqlRsync.Engine.Safety", "SqlRsync.Engine.HashTrees", "SqlRsync.Engine.Deltas", "SqlRsync.Engine.Compression"],
+        ["SqlRsync.Engine.Safety", "SqlRsync.Engine.HashTrees", "SqlRsync.Engine.Deltas", "SqlRsync.Engine.Compression",
+            "SqlRsync.Engine.Archives"],
         ["SqlRsync.Engine.Pages"],
-        ["SqlRsync.Engine.Sqlite"],
+        ["SqlRsync.Engine.Sqlite", "SqlRsync.Storage"],
         ["SqlRsync.Platform"],
     ];
 
     /// <summary>The types of the public surface that start syncs: only the public surface itself may use them.</summary>
-    private static readonly string[] EntryPoints = ["SqlRsync.DatabaseSync", "SqlRsync.SyncAgent"];
+    private static readonly string[] EntryPoints = ["SqlRsync.DatabaseSync", "SqlRsync.SnapshotArchives", "SqlRsync.SyncAgent"];
 
     public static TheoryData<string> LayeredNamespaces => [.. Layers.SelectMany(row => row)];
 

@@ -90,6 +90,38 @@ public class HashTreeTests
         Assert.NotEqual(FullTree(file, 512, shape)[shape.TopLevel], tree.TopLevel.ToArray());
     }
 
+    /// <summary>
+    /// A tree over stored leaves (an archive's page map) is the tree over the pages those leaves hash:
+    /// every level and every node's children, for the map's own page count and for an origin with more
+    /// pages (whose tree the archive's must be shaped like).
+    /// </summary>
+    [Theory]
+    [InlineData(0)]
+    [InlineData(1)]
+    [InlineData(5000)]
+    public void ATreeOfStoredLeavesIsTheTreeOfTheirPages(int absentPages)
+    {
+        using var dir = new TempDirectory();
+        var path = dir.File("a.db");
+        TestDatabase.Create(path, rows: 3000, journalMode: "delete", pageSize: 512);
+        var file = File.ReadAllBytes(path);
+        uint pages = (uint)(file.Length / 512);
+        var shape = HashTreeShape.For(pages + (uint)absentPages);
+        const long seed = 0x0A5C_11FE_0000_0001;
+        var leaves = SeededLeaves(file, 512, seed);
+
+        using var source = PageSource.OpenSnapshot(path, TimeSpan.FromSeconds(5));
+        var fromPages = HashTree.Build(shape, [source], source.PageSize, seed: seed);
+        var fromLeaves = HashTree.FromLeaves(shape, pages, page => leaves[page - 1]);
+
+        Assert.Equal(fromPages.TopLevel.ToArray(), fromLeaves.TopLevel.ToArray());
+        for (int level = shape.TopLevel; level > 0; level--)
+        {
+            var everyNode = Enumerable.Range(0, (int)shape.NodeCount(level)).Select(node => (uint)node).ToList();
+            Assert.Equal(fromPages.ChildHashes(level, everyNode), fromLeaves.ChildHashes(level, everyNode));
+        }
+    }
+
     /// <summary>XXH3-128 of each page with <paramref name="seed"/> (page 1's header bytes masked as sqlrsync masks them).</summary>
     private static UInt128[] SeededLeaves(byte[] file, int pageSize, long seed) =>
         [.. Enumerable.Range(0, file.Length / pageSize).Select(page => XxHash128.HashToUInt128(Masked(file, pageSize, page), seed))];

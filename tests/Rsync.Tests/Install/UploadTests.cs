@@ -261,7 +261,7 @@ public sealed class UploadTests(UploadTests.Host host) : IClassFixture<UploadTes
         var forbidden = Native(origin, $"{BareHost.Alias}:{_dir.File("replica.db")}", "--no-upload");
         var dotnetBuild = SqlRsyncProgram.Run(origin, $"{BareHost.Alias}:{_dir.File("replica.db")}", "--ssh", Bare.Ssh.SshCommand);
 
-        Assert.Contains($"no sqlrsync of protocol 4 on {BareHost.Alias}, and --no-upload (AllowUpload = false) forbids bringing one: install it " +
+        Assert.Contains($"no sqlrsync of protocol 5 on {BareHost.Alias}, and --no-upload (AllowUpload = false) forbids bringing one: install it " +
             "there or name it with --exe (RemoteProgram)", SqlRsyncProgram.AssertErrorLine(forbidden, 1));
         Assert.Contains($"sqlrsync not found on {BareHost.Alias}: install it there, name it with --exe (RemoteProgram), or run the native " +
             "single-file sqlrsync, which copies itself there", SqlRsyncProgram.AssertErrorLine(dotnetBuild, 1));

@@ -1,14 +1,14 @@
 namespace SqlRsync.Tests.Support;
 
 /// <summary>
-/// Every file in a directory, by name, with its bytes, to prove that a run wrote nothing. Take it while
-/// no SQLite connection in this process has the files open.
+/// Every file in a directory and its subdirectories, by relative path, with its bytes, to prove that a
+/// run wrote nothing. Take it while no SQLite connection in this process has the files open.
 /// </summary>
 public sealed record DirectorySnapshot(IReadOnlyDictionary<string, byte[]> Files)
 {
     public static DirectorySnapshot Take(string directory) => new(
-        Directory.GetFiles(directory).Order(StringComparer.Ordinal)
-            .ToDictionary(path => Path.GetFileName(path), File.ReadAllBytes));
+        Directory.GetFiles(directory, "*", SearchOption.AllDirectories).Order(StringComparer.Ordinal)
+            .ToDictionary(path => Path.GetRelativePath(directory, path), File.ReadAllBytes));
 
     /// <summary>
     /// Every file is as it was, and nothing was added — except what any SQLite reader of a WAL database

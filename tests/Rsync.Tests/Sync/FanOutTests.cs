@@ -154,7 +154,7 @@ public sealed class FanOutTests : IDisposable
 
         Assert.Contains($"{replica} is named twice", SqlRsyncProgram.AssertErrorLine(SqlRsyncProgram.Run(origin, replica, replica), 2));
         Assert.Contains("same file", SqlRsyncProgram.AssertErrorLine(SqlRsyncProgram.Run(origin, replica, origin), 2));
-        Assert.Contains("the origin must be a local path", SqlRsyncProgram.AssertErrorLine(SqlRsyncProgram.Run([$"host:{origin}", replica,
+        Assert.Contains("the origin must be a local database", SqlRsyncProgram.AssertErrorLine(SqlRsyncProgram.Run([$"host:{origin}", replica,
             _dir.File("r2.db"), .. Remote]), 2));
         Assert.False(File.Exists(replica));
     }

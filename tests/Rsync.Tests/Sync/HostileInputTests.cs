@@ -218,7 +218,7 @@ public class HostileInputTests
         writer.Flush();
         using var dir = new TempDirectory();
         var error = Assert.Throws<SyncException>(() => Syncs.Replica(dir.File("x.db"), new MemoryStream(stream.ToArray()), Stream.Null, Settings));
-        Assert.Contains("speaks version 4, the peer speaks version 7", error.Message);
+        Assert.Contains("speaks version 5, the peer speaks version 7", error.Message);
         Assert.Equal(SyncFailure.Protocol, error.Reason);
 
         var junk = "Welcome to db2!\n"u8.ToArray();

@@ -18,7 +18,9 @@ namespace SqlRsync.Engine.HashTrees;
 internal sealed class HashTree
 {
     private readonly UInt128[][] _levels;
-    private readonly IPageScanner _database;
+    // Where page hashes come from when asked for: the pages (hashed again) or stored leaves.
+    private readonly IPageScanner? _database;
+    private readonly StoredLeaves? _stored;
     private readonly int _pageSize;
     // Page hashes under level-1 nodes, computed when first asked for: compared against several
     // replicas, the origin reads those pages once.
@@ -26,11 +28,13 @@ internal sealed class HashTree
     private readonly AbsentNodes _absent;
     private readonly long _seed;
 
-    private HashTree(HashTreeShape shape, UInt128[][] levels, IPageScanner database, int pageSize, AbsentNodes absent, long seed)
+    private HashTree(HashTreeShape shape, UInt128[][] levels, IPageScanner? database, int pageSize, AbsentNodes absent, long seed,
+        StoredLeaves? stored = null)
     {
         Shape = shape;
         _levels = levels;
         _database = database;
+        _stored = stored;
         _pageSize = pageSize;
         _absent = absent;
         _seed = seed;
@@ -73,6 +77,13 @@ internal sealed class HashTree
         {
             levels[1] = [.. Enumerable.Range(0, (int)shape.NodeCount(1)).Select(node => Node(levels[1], absent, 1, (uint)node))];
         }
+        BuildUpperLevels(shape, levels, absent);
+        return new HashTree(shape, levels, database, pageSize, absent, seed);
+    }
+
+    /// <summary>Levels 2 and up from level 1 (the top one complete, absent nodes included; the others only as far as nodes are present).</summary>
+    private static void BuildUpperLevels(HashTreeShape shape, UInt128[][] levels, AbsentNodes absent)
+    {
         for (int level = 2; level <= shape.TopLevel; level++)
         {
             var below = levels[level - 1];
@@ -90,7 +101,34 @@ internal sealed class HashTree
             }
             levels[level] = nodes;
         }
-        return new HashTree(shape, levels, database, pageSize, absent, seed);
+    }
+
+    /// <summary>
+    /// The tree of <paramref name="pageCount"/> pages whose leaves are stored (an archive's page map,
+    /// whose hashes have the seed the tree is compared with): only nodes are hashed, no page is read.
+    /// <paramref name="leaf"/> gives page N's leaf (0 for the lock-byte page).
+    /// </summary>
+    public static HashTree FromLeaves(HashTreeShape shape, uint pageCount, Func<uint, UInt128> leaf)
+    {
+        var stored = new StoredLeaves(pageCount, leaf);
+        var absent = new AbsentNodes(shape);
+        var levels = new UInt128[shape.TopLevel + 1][];
+        if (shape.TopLevel == 0)
+        {
+            levels[0] = stored.Leaves(1, shape.PageCount);
+            return new HashTree(shape, levels, null, 0, absent, 0, stored);
+        }
+        ulong present = Math.Min(shape.PageCount, pageCount);
+        var levelOne = new UInt128[(present + shape.Fanout - 1) / shape.Fanout];
+        for (uint node = 0; node < levelOne.Length; node++)
+        {
+            var (first, count) = shape.Children(1, node);
+            levelOne[node] = HashOfHashes(stored.Leaves(first + 1, (uint)count));
+        }
+        levels[1] = shape.TopLevel == 1 ? [.. Enumerable.Range(0, (int)shape.NodeCount(1)).Select(node => Node(levelOne, absent, 1, (uint)node))]
+            : levelOne;
+        BuildUpperLevels(shape, levels, absent);
+        return new HashTree(shape, levels, null, 0, absent, 0, stored);
     }
 
     private static UInt128 Node(UInt128[] stored, AbsentNodes absent, int level, uint node) =>
@@ -131,7 +169,7 @@ internal sealed class HashTree
                     pages.Add(child + 1);
                 }
             }
-            var hashes = PageHasher.Hash(_database, _pageSize, pages, _seed);
+            var hashes = _stored is not null ? [.. pages.Select(_stored.Leaf)] : PageHasher.Hash(_database!, _pageSize, pages, _seed);
             int at = 0;
             foreach (var node in missing)
             {
@@ -244,6 +282,22 @@ internal sealed class HashTree
     private static UInt128 HashOfHashes(ReadOnlySpan<UInt128> hashes) => XxHash128.HashToUInt128(MemoryMarshal.AsBytes(hashes));
 
     private static List<uint> AllPages(uint pageCount) => [.. Enumerable.Range(1, (int)pageCount).Select(page => (uint)page)];
+
+    /// <summary>Leaves kept elsewhere, for pages 1 to a count (0 past it).</summary>
+    private sealed class StoredLeaves(uint pageCount, Func<uint, UInt128> leaf)
+    {
+        public UInt128 Leaf(uint page) => page <= pageCount ? leaf(page) : 0;
+
+        public UInt128[] Leaves(uint first, uint count)
+        {
+            var leaves = new UInt128[count];
+            for (uint i = 0; i < count; i++)
+            {
+                leaves[i] = Leaf(first + i);
+            }
+            return leaves;
+        }
+    }
 
     /// <summary>
     /// The value of a node with no page of this side under it: all such nodes of a level but the last

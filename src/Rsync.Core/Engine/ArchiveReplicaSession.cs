@@ -1,0 +1,127 @@
+using SqlRsync.Engine.Archives;
+using SqlRsync.Engine.HashTrees;
+using SqlRsync.Engine.Pages;
+using SqlRsync.Protocol.Messages;
+
+namespace SqlRsync.Engine;
+
+/// <summary>
+/// One sync as a snapshot archive lives it: a new snapshot added after the newest one. The archive is
+/// locked (one writer at a time), the newest snapshot's page map stands for the replica's pages (its
+/// stored hashes have the archive's seed, which ReplicaInfo asks the origin to hash with, so no page is
+/// read to compare), the pages that differ are stored, and the commit writes the snapshot. The
+/// archive's history is only ever added to; disposing before the commit leaves no snapshot, only
+/// unnamed packs that prune removes.
+/// </summary>
+internal sealed class ArchiveReplicaSession : IReplicaSession
+{
+    private readonly SnapshotArchive _archive;
+    private readonly IDisposable _lock;
+    private readonly string _database;
+    private readonly UnixFileMode _fileMode;
+    private readonly PageMap _parentMap;
+    private readonly SnapshotAddition? _addition;
+    private readonly SyncRun _run;
+    private DatabaseInfo _origin;
+    private DateTimeOffset _pinned;
+
+    private ArchiveReplicaSession(SnapshotArchive archive, IDisposable heldLock, string database, OriginFile origin, bool dryRun, SyncRun run)
+    {
+        _archive = archive;
+        _lock = heldLock;
+        _database = database;
+        _fileMode = (UnixFileMode)origin.Mode;
+        _run = run;
+        var parent = archive.Latest();
+        // A snapshot of another page size shares nothing with this one: every page comes again.
+        bool continues = parent is not null && parent.PageSize == origin.PageSize;
+        _parentMap = continues ? archive.MapOf(parent!) : PageMap.Empty(origin.PageSize);
+        Existing = _parentMap.PageCount > 0 ? new SnapshotPages(archive, parent!, _parentMap) : null;
+        Info = new DatabaseInfo(origin.PageSize, _parentMap.PageCount, continues && parent!.IsWal, HashSeed: archive.CompareSeed);
+        _addition = dryRun ? null : new SnapshotAddition(archive, continues ? parent : null, _parentMap, origin.PageSize);
+        run.DryRun = dryRun;
+        run.PageSize = origin.PageSize;
+        run.ReplicaPageCountBefore = _parentMap.PageCount;
+    }
+
+    public DatabaseInfo Info { get; }
+
+    public IPageScanner? Existing { get; }
+
+    public bool Writes => _addition is not null;
+
+    /// <summary>The snapshot the commit added.</summary>
+    public SnapshotRecord? Added { get; private set; }
+
+    /// <summary>
+    /// Opens a sync into <paramref name="archive"/> of the database named <paramref name="database"/>:
+    /// takes the archive's lock (waiting up to <paramref name="busyTimeout"/>), then reads its newest snapshot.
+    /// </summary>
+    /// <exception cref="SyncException">The lock stayed taken, or the archive is damaged.</exception>
+    public static ArchiveReplicaSession Open(SnapshotArchive archive, string database, OriginFile origin, bool dryRun, TimeSpan busyTimeout,
+        SyncRun run)
+    {
+        var heldLock = ArchiveLock.Take(archive, exclusive: !dryRun, busyTimeout, run.Progress.Cancellation);
+        try
+        {
+            return new ArchiveReplicaSession(archive, heldLock, database, origin, dryRun, run);
+        }
+        catch
+        {
+            heldLock.Dispose();
+            throw;
+        }
+    }
+
+    public void OriginPinned(DatabaseInfo origin)
+    {
+        _origin = origin;
+        _pinned = DateTimeOffset.UtcNow;
+    }
+
+    public HashTree HashTree(uint originPageCount, long seed, int threads)
+    {
+        if (seed != _archive.CompareSeed)
+        {
+            throw new Protocol.ProtocolException("the origin hashed its pages with another seed than the archive asked for");
+        }
+        _run.Progress.Enter(SyncPhase.Hashing, 0);
+        var tree = HashTrees.HashTree.FromLeaves(HashTreeShape.For(originPageCount), _parentMap.PageCount, _parentMap.Leaf);
+        _run.ReplicaHashing = _run.HashingSoFar;
+        return tree;
+    }
+
+    public void WritePage(uint pageNumber, ReadOnlySpan<byte> data, UInt128? oldLeaf = null)
+    {
+        try
+        {
+            _addition!.AddPage(pageNumber, data);
+        }
+        catch (IOException e)
+        {
+            throw new SyncException(SyncFailure.DiskFull,
+                $"cannot write to archive {_archive.Location}: {e.Message}; it holds no new snapshot (free some space, then retry)", e);
+        }
+    }
+
+    public void Commit(uint pageCount)
+    {
+        _run.Progress.BeginCommit();
+        _run.Progress.Enter(SyncPhase.Committing);
+        if (_addition is null)
+        {
+            return;
+        }
+        try
+        {
+            Added = _addition.Commit(_database, pageCount, _origin.IsWal, _fileMode, _pinned);
+        }
+        catch (IOException e)
+        {
+            throw new SyncException(SyncFailure.DiskFull,
+                $"cannot write to archive {_archive.Location}: {e.Message}; it holds no new snapshot (free some space, then retry)", e);
+        }
+    }
+
+    public void Dispose() => _lock.Dispose();
+}

@@ -1,0 +1,152 @@
+namespace SqlRsync.Engine.Archives;
+
+/// <summary>
+/// Removes the snapshots a <see cref="SnapshotRetention"/> does not keep, and the storage only they
+/// needed, under the archive's exclusive lock. Nothing is deleted before what replaces it is durable,
+/// so an interruption at any point leaves every kept snapshot whole (docs/archive.md, "Pruning"):
+/// first the packs rewritten with the needed blobs of mostly unneeded packs, then one index listing
+/// every pack that stays, then the removed snapshots' records, then the older indexes, and last the
+/// packs no index lists and the temporary files of interrupted writes (which also removes what an
+/// interrupted add or prune left behind).
+/// </summary>
+internal static class ArchivePruning
+{
+    /// <summary>A pack whose still-needed blobs take less than this share of it is rewritten; a pack with more stays whole.</summary>
+    private const double RewriteBelow = 0.5;
+
+    /// <exception cref="SyncException">A snapshot that stays needs a blob no pack holds, or an object is damaged: nothing is deleted.</exception>
+    /// <exception cref="IOException">The store cannot be written.</exception>
+    public static PruneResult Run(SnapshotArchive archive, SnapshotRetention rule, bool dryRun)
+    {
+        var store = archive.Store;
+        var snapshots = archive.Snapshots();
+        var keep = Retention.Keep([.. snapshots.Select(snapshot => (snapshot.Id, snapshot.Time))], rule);
+        var kept = snapshots.Where(snapshot => keep.Contains(snapshot.Id)).ToList();
+        var removed = snapshots.Where(snapshot => !keep.Contains(snapshot.Id)).ToList();
+
+        var needed = new HashSet<BlobId>();
+        foreach (var snapshot in kept)
+        {
+            needed.UnionWith(snapshot.Map);
+            needed.UnionWith(archive.MapOf(snapshot).Blobs());
+        }
+
+        var packsInStore = store.List(Pack.Prefix).ToDictionary(stored => stored.Key, stored => stored.Size);
+        var indexes = store.List(PackIndex.Prefix);
+        var listed = ListedPacks(archive, packsInStore);
+        var plan = Plan(listed, needed);
+        if (plan.Missing > 0)
+        {
+            throw new SyncException(SyncFailure.Damaged, $"archive {archive.Location}: {plan.Missing} blobs that the snapshots to keep need are in no " +
+                "pack, so nothing was pruned (sqlrsync --verify names them)");
+        }
+
+        long indexBytes = indexes.Sum(index => index.Size);
+        long bytesBefore = packsInStore.Values.Sum() + indexBytes;
+        long rewrittenBytes = plan.Rewrite.Sum(pack => pack.Entries.Sum(entry => (long)entry.Length));
+        if (dryRun)
+        {
+            long estimate = plan.Whole.Sum(pack => pack.Length) + rewrittenBytes + indexBytes;
+            int packsToWrite = (int)((rewrittenBytes + Pack.TargetLength - 1) / Pack.TargetLength);
+            return Result(kept, removed, packsInStore.Count - plan.Whole.Count, packsToWrite, bytesBefore, estimate, dryRun: true);
+        }
+
+        var written = Rewrite(archive, plan.Rewrite);
+        var staying = plan.Whole.Concat(written).ToList();
+        var newIndex = PackIndex.Write(store, archive.Sealer, staying);
+        foreach (var snapshot in removed)
+        {
+            store.Delete(snapshot.Key);
+        }
+        foreach (var index in indexes.Where(index => index.Key != newIndex?.Key))
+        {
+            store.Delete(index.Key);
+        }
+        var stayingKeys = staying.Select(pack => pack.Key).ToHashSet();
+        var dropped = packsInStore.Keys.Where(key => !stayingKeys.Contains(key)).ToList();
+        foreach (var key in dropped)
+        {
+            store.Delete(key);
+        }
+        store.RemoveLeftovers();
+        long bytesAfter = staying.Sum(pack => pack.Length) + (newIndex?.Size ?? 0);
+        return Result(kept, removed, dropped.Count, written.Count, bytesBefore, bytesAfter, dryRun: false);
+    }
+
+    private static PruneResult Result(List<SnapshotRecord> kept, List<SnapshotRecord> removed, int packsDeleted, int packsWritten, long before,
+        long after, bool dryRun) =>
+        new([.. kept.Select(snapshot => snapshot.ToInfo())], [.. removed.Select(snapshot => snapshot.ToInfo())], packsDeleted, packsWritten, before,
+            after, dryRun);
+
+    /// <summary>Every pack some index lists and the store holds, once each.</summary>
+    private static List<PackRecord> ListedPacks(SnapshotArchive archive, Dictionary<string, long> packsInStore)
+    {
+        var listed = new Dictionary<string, PackRecord>();
+        try
+        {
+            foreach (var (_, packs) in PackIndex.ReadAll(archive.Store, archive.Sealer))
+            {
+                foreach (var pack in packs.Where(pack => packsInStore.ContainsKey(pack.Key)))
+                {
+                    listed.TryAdd(pack.Key, pack);
+                }
+            }
+        }
+        catch (InvalidDataException e)
+        {
+            throw new SyncException(SyncFailure.Damaged, $"archive {archive.Location}: {e.Message}, so nothing was pruned", e);
+        }
+        return [.. listed.Values];
+    }
+
+    private sealed record PrunePlan(List<PackRecord> Whole, List<PackRecord> Rewrite, int Missing);
+
+    /// <summary>
+    /// Which packs stay whole and which are rewritten with only their needed blobs (each needed blob
+    /// taken from the first pack that holds it); the packs in neither are deleted.
+    /// </summary>
+    private static PrunePlan Plan(List<PackRecord> packs, HashSet<BlobId> needed)
+    {
+        var found = new HashSet<BlobId>();
+        var whole = new List<PackRecord>();
+        var rewrite = new List<PackRecord>();
+        foreach (var pack in packs)
+        {
+            var wanted = pack.Entries.Where(entry => needed.Contains(entry.Id) && found.Add(entry.Id)).ToList();
+            long wantedBytes = wanted.Sum(entry => (long)entry.Length);
+            if (wantedBytes == 0)
+            {
+                continue;
+            }
+            if (wantedBytes < RewriteBelow * pack.Length)
+            {
+                rewrite.Add(pack with { Entries = wanted });
+            }
+            else
+            {
+                whole.Add(pack);
+            }
+        }
+        return new PrunePlan(whole, rewrite, needed.Count - found.Count);
+    }
+
+    /// <summary>Copies the listed blobs' stored bytes, as they are, into new packs; each source pack is checked against its id first.</summary>
+    private static IReadOnlyList<PackRecord> Rewrite(SnapshotArchive archive, List<PackRecord> sources)
+    {
+        var writer = new PackWriter(archive.Store, archive.Sealer);
+        foreach (var source in sources)
+        {
+            var bytes = archive.Store.Read(source.Key);
+            if (bytes is null || Pack.IdOfBytes(bytes) != source.Id)
+            {
+                throw new SyncException(SyncFailure.Damaged, $"archive {archive.Location}: pack {source.Key} is " +
+                    $"{(bytes is null ? "missing" : "damaged")}, so nothing was pruned (sqlrsync --verify names what it harms)");
+            }
+            foreach (var entry in source.Entries)
+            {
+                writer.Add(entry.Kind, entry.Id, bytes.AsSpan((int)entry.Offset, (int)entry.Length));
+            }
+        }
+        return writer.Finish();
+    }
+}

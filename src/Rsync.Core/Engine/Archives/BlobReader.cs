@@ -1,0 +1,56 @@
+using SqlRsync.Storage;
+
+namespace SqlRsync.Engine.Archives;
+
+/// <summary>Reads blobs from their packs and opens them, checking each is what its location says.</summary>
+internal sealed class BlobReader(ObjectStore store, Sealer sealer)
+{
+    /// <summary>The context a blob is sealed with: its kind and id, so that no stored blob opens as another.</summary>
+    public static byte[] ContextOf(BlobKind kind, BlobId id)
+    {
+        var context = new byte[1 + BlobId.Length];
+        context[0] = (byte)kind;
+        id.Write(context.AsSpan(1));
+        return context;
+    }
+
+    /// <summary>
+    /// The plain bytes of the blob at <paramref name="location"/>, at most <paramref name="maxLength"/>;
+    /// with <paramref name="checkId"/>, also checked to hash to its id (the stored bytes alone are
+    /// checked otherwise: their seal, their length, and for pages the caller's compare hash).
+    /// </summary>
+    /// <exception cref="InvalidDataException">The blob is damaged, or its pack is missing or cut short.</exception>
+    public byte[] Read(BlobLocation location, int maxLength, bool checkId)
+    {
+        byte[] stored;
+        try
+        {
+            stored = store.ReadRange(location.PackKey, location.Entry.Offset, (int)location.Entry.Length);
+        }
+        catch (IOException e)
+        {
+            throw new InvalidDataException($"pack {location.PackKey}: {e.Message}", e);
+        }
+        return Open(stored, location, maxLength, checkId);
+    }
+
+    /// <summary>Opens a blob's stored bytes, already read (a pack read whole).</summary>
+    public byte[] Open(ReadOnlySpan<byte> stored, BlobLocation location, int maxLength, bool checkId)
+    {
+        var entry = location.Entry;
+        byte[] plain;
+        try
+        {
+            plain = sealer.Open(stored, ContextOf(entry.Kind, entry.Id), maxLength);
+        }
+        catch (InvalidDataException e)
+        {
+            throw new InvalidDataException($"blob {entry.Id} in pack {location.PackKey}: {e.Message}", e);
+        }
+        if (checkId && sealer.IdOf(plain) != entry.Id)
+        {
+            throw new InvalidDataException($"blob {entry.Id} in pack {location.PackKey} holds other bytes than its id says");
+        }
+        return plain;
+    }
+}

@@ -1,0 +1,126 @@
+using System.Buffers.Binary;
+using System.Security.Cryptography;
+using SqlRsync.Storage;
+
+namespace SqlRsync.Engine.Archives;
+
+/// <summary>
+/// Index objects, "index/ID": which blobs each pack holds, so that a blob is found without reading
+/// packs. Each is written by one add or prune, for the packs it wrote, sealed with context "index":
+/// a version (u8, 1), a pack count (u32), then per pack its id, its length (u64) and its entries
+/// (a count and <see cref="PackEntry"/>s, as in the pack's header). The id is the SHA-256 of the
+/// stored bytes. A blob may be listed by more than one index (a prune that was interrupted); any
+/// listing whose pack exists is good.
+/// </summary>
+internal static class PackIndex
+{
+    public const string Prefix = "index/";
+    private static ReadOnlySpan<byte> Context => "index"u8;
+    private const byte Version = 1;
+    private const int MaxLength = 256 << 20;
+
+    /// <summary>Writes an index of <paramref name="packs"/>, durably; its key and length, or null when there were none.</summary>
+    public static StoredObject? Write(ObjectStore store, Sealer sealer, IReadOnlyList<PackRecord> packs)
+    {
+        if (packs.Count == 0)
+        {
+            return null;
+        }
+        using var plain = new MemoryStream();
+        plain.WriteByte(Version);
+        Span<byte> number = stackalloc byte[8];
+        BinaryPrimitives.WriteUInt32LittleEndian(number, (uint)packs.Count);
+        plain.Write(number[..4]);
+        Span<byte> id = stackalloc byte[BlobId.Length];
+        foreach (var pack in packs)
+        {
+            pack.Id.Write(id);
+            plain.Write(id);
+            BinaryPrimitives.WriteUInt64LittleEndian(number, (ulong)pack.Length);
+            plain.Write(number);
+            plain.Write(Pack.WriteEntries(pack.Entries));
+        }
+        var stored = sealer.Seal(plain.GetBuffer().AsSpan(0, (int)plain.Length), Context, compress: false);
+        var key = Prefix + Convert.ToHexStringLower(SHA256.HashData(stored));
+        store.Create(key, stored);
+        return new StoredObject(key, stored.Length);
+    }
+
+    /// <summary>The packs an index object lists.</summary>
+    /// <exception cref="InvalidDataException">It is damaged.</exception>
+    public static List<PackRecord> Read(ReadOnlySpan<byte> stored, Sealer sealer)
+    {
+        var plain = sealer.Open(stored, Context, MaxLength);
+        var reader = new ByteReader(plain);
+        if (reader.U8() != Version)
+        {
+            throw new InvalidDataException("unknown index version");
+        }
+        uint packCount = reader.U32();
+        var packs = new List<PackRecord>();
+        for (uint i = 0; i < packCount; i++)
+        {
+            var id = reader.Id();
+            ulong length = reader.U64();
+            if (length > Pack.MaxLength)
+            {
+                throw new InvalidDataException($"it lists a pack of {length} bytes, more than any pack may have");
+            }
+            uint count = reader.U32();
+            var entries = new List<PackEntry>();
+            for (uint j = 0; j < count; j++)
+            {
+                entries.Add(PackEntry.Read(reader.Bytes(PackEntry.Size), (long)length));
+            }
+            packs.Add(new PackRecord(id, (long)length, entries));
+        }
+        reader.End();
+        return packs;
+    }
+
+    /// <summary>
+    /// Where the blobs <paramref name="wanted"/> lie, read from every index object (those not found are
+    /// absent from the result). Memory follows the blobs wanted, not the archive's size.
+    /// </summary>
+    /// <exception cref="InvalidDataException">An index object is damaged (its key is in the message).</exception>
+    public static Dictionary<BlobId, BlobLocation> Locate(ObjectStore store, Sealer sealer, IReadOnlySet<BlobId> wanted)
+    {
+        var found = new Dictionary<BlobId, BlobLocation>();
+        foreach (var (key, packs) in ReadAll(store, sealer))
+        {
+            foreach (var pack in packs)
+            {
+                foreach (var entry in pack.Entries)
+                {
+                    if (wanted.Contains(entry.Id))
+                    {
+                        found.TryAdd(entry.Id, new BlobLocation(pack.Key, entry));
+                    }
+                }
+            }
+        }
+        return found;
+    }
+
+    /// <summary>Every index object with the packs it lists, one at a time.</summary>
+    public static IEnumerable<(string Key, List<PackRecord> Packs)> ReadAll(ObjectStore store, Sealer sealer)
+    {
+        foreach (var stored in store.List(Prefix))
+        {
+            var bytes = store.Read(stored.Key) ?? throw new InvalidDataException($"{stored.Key} went away while it was read");
+            List<PackRecord> packs;
+            try
+            {
+                packs = Read(bytes, sealer);
+            }
+            catch (InvalidDataException e)
+            {
+                throw new InvalidDataException($"{stored.Key}: {e.Message}", e);
+            }
+            yield return (stored.Key, packs);
+        }
+    }
+}
+
+/// <summary>A blob's pack (its object key) and its entry there.</summary>
+internal readonly record struct BlobLocation(string PackKey, PackEntry Entry);

@@ -1,0 +1,152 @@
+using SqlRsync.Engine.Pages;
+using SqlRsync.Storage;
+
+namespace SqlRsync.Engine.Archives;
+
+/// <summary>
+/// A snapshot's pages as the archive knows them without reading them: for each page, its compare hash
+/// (the hash-tree leaf under the archive's seed) and its blob id. Read from the snapshot's chain of
+/// map chunks: the full part lists every page of some earlier snapshot, and each later chunk the pages
+/// one snapshot changed; the last entry for a page wins, and pages past the snapshot's page count are
+/// cut. Every page but the lock-byte page must end with an entry. 48 bytes per page in memory.
+/// </summary>
+internal sealed class PageMap
+{
+    private readonly UInt128[] _leaves;
+    private readonly BlobId[] _ids;
+    private readonly bool[] _present;
+
+    private PageMap(uint pageCount, int pageSize)
+    {
+        PageCount = pageCount;
+        PageSize = pageSize;
+        _leaves = new UInt128[pageCount];
+        _ids = new BlobId[pageCount];
+        _present = new bool[pageCount];
+    }
+
+    public uint PageCount { get; }
+
+    /// <summary>How many entries the chunks after the full part hold: what a snapshot's map costs beyond a full one.</summary>
+    public long ChangeEntries { get; private set; }
+
+    public int PageSize { get; }
+
+    /// <summary>An empty map, for an archive with no snapshot yet.</summary>
+    public static PageMap Empty(int pageSize) => new(0, pageSize);
+
+    public UInt128 Leaf(uint page) => _leaves[page - 1];
+
+    public BlobId Id(uint page) => _ids[page - 1];
+
+    /// <summary>Whether the map holds <paramref name="page"/> (every page it covers but the lock-byte page).</summary>
+    public bool Holds(uint page) => page >= 1 && page <= PageCount && _present[page - 1];
+
+    /// <summary>Every blob id the map names, once each.</summary>
+    public HashSet<BlobId> Blobs()
+    {
+        var ids = new HashSet<BlobId>();
+        for (uint page = 1; page <= PageCount; page++)
+        {
+            if (_present[page - 1])
+            {
+                ids.Add(_ids[page - 1]);
+            }
+        }
+        return ids;
+    }
+
+    /// <summary>Reads the map of <paramref name="snapshot"/>, checking every chunk and that every page has an entry.</summary>
+    /// <exception cref="InvalidDataException">A chunk is missing or damaged, or a page has no entry.</exception>
+    public static PageMap Load(SnapshotRecord snapshot, ObjectStore store, Sealer sealer, IReadOnlyDictionary<BlobId, BlobLocation>? locations = null)
+    {
+        var map = new PageMap(snapshot.PageCount, snapshot.PageSize);
+        locations ??= PackIndex.Locate(store, sealer, snapshot.Map.ToHashSet());
+        var reader = new BlobReader(store, sealer);
+        for (int part = 0; part < snapshot.Map.Count; part++)
+        {
+            var chunk = snapshot.Map[part];
+            if (!locations.TryGetValue(chunk, out var location) || location.Entry.Kind != BlobKind.Map)
+            {
+                throw new InvalidDataException($"its page map's part {chunk} is in no pack");
+            }
+            var plain = reader.Read(location, PageMapChunk.MaxLength, checkId: true);
+            List<PageMapEntry> entries;
+            try
+            {
+                entries = PageMapChunk.Read(plain, uint.MaxValue);
+            }
+            catch (InvalidDataException e)
+            {
+                throw new InvalidDataException($"its page map's part {chunk}: {e.Message}", e);
+            }
+            if (part >= snapshot.FullChunks)
+            {
+                map.ChangeEntries += entries.Count;
+            }
+            foreach (var entry in entries)
+            {
+                if (entry.Page <= map.PageCount)
+                {
+                    map.Set(entry.Page, entry.Leaf, entry.Id);
+                }
+            }
+        }
+        uint lockBytePage = LockBytePage.For(snapshot.PageSize);
+        for (uint page = 1; page <= map.PageCount; page++)
+        {
+            if (!map._present[page - 1] && page != lockBytePage)
+            {
+                throw new InvalidDataException($"its page map has no entry for page {page}");
+            }
+        }
+        return map;
+    }
+
+    /// <summary>
+    /// This map with <paramref name="changes"/> applied, cut or grown to <paramref name="pageCount"/>
+    /// pages (a page it grew by must be among the changes).
+    /// </summary>
+    public PageMap With(uint pageCount, IEnumerable<PageMapEntry> changes)
+    {
+        var map = new PageMap(pageCount, PageSize);
+        uint kept = Math.Min(pageCount, PageCount);
+        Array.Copy(_leaves, map._leaves, kept);
+        Array.Copy(_ids, map._ids, kept);
+        Array.Copy(_present, map._present, kept);
+        foreach (var change in changes)
+        {
+            map.Set(change.Page, change.Leaf, change.Id);
+        }
+        return map;
+    }
+
+    /// <summary>Every page's entry, in chunks of at most <see cref="PageMapChunk.MaxEntries"/> (a full part).</summary>
+    public IEnumerable<PageMapEntry[]> FullChunks()
+    {
+        var chunk = new List<PageMapEntry>(PageMapChunk.MaxEntries);
+        for (uint page = 1; page <= PageCount; page++)
+        {
+            if (_present[page - 1])
+            {
+                chunk.Add(new PageMapEntry(page, _leaves[page - 1], _ids[page - 1]));
+                if (chunk.Count == PageMapChunk.MaxEntries)
+                {
+                    yield return [.. chunk];
+                    chunk.Clear();
+                }
+            }
+        }
+        if (chunk.Count > 0)
+        {
+            yield return [.. chunk];
+        }
+    }
+
+    private void Set(uint page, UInt128 leaf, BlobId id)
+    {
+        _leaves[page - 1] = leaf;
+        _ids[page - 1] = id;
+        _present[page - 1] = true;
+    }
+}

@@ -1,0 +1,116 @@
+using SqlRsync.Engine.Pages;
+
+namespace SqlRsync.Engine.Archives;
+
+/// <summary>
+/// One snapshot being added: the pages that differ from the parent (the newest snapshot) arrive, each
+/// is named by its blob id and stored once (a page the parent or this snapshot already holds, at any
+/// page number, is not stored again), and <see cref="Commit"/> writes, in this order and each durably,
+/// the packs, the map's new chunks (in the last pack), the index of those packs, and last the snapshot
+/// record. Until that record exists the snapshot does not; whatever an interruption leaves before it
+/// is garbage that no snapshot names, which prune removes.
+/// </summary>
+internal sealed class SnapshotAddition
+{
+    /// <summary>A new full part is written once the chain's change entries would pass this share of the pages (keeping reads of a map bounded).</summary>
+    private const double MaxChangeShare = 0.5;
+
+    /// <summary>...or once the chain has this many chunks.</summary>
+    private const int MaxChainChunks = 128;
+
+    private readonly SnapshotArchive _archive;
+    private readonly SnapshotRecord? _parent;
+    private readonly PageMap _parentMap;
+    private readonly HashSet<BlobId> _stored;
+    private readonly PackWriter _packs;
+    private readonly SortedDictionary<uint, PageMapEntry> _changes = [];
+    private readonly uint _lockBytePage;
+
+    /// <summary>
+    /// Starts a snapshot of pages of <paramref name="pageSize"/> bytes after <paramref name="parent"/>
+    /// (null for the first, or when the page size changed: then every page must come).
+    /// </summary>
+    public SnapshotAddition(SnapshotArchive archive, SnapshotRecord? parent, PageMap parentMap, int pageSize)
+    {
+        _archive = archive;
+        _parent = parent;
+        _parentMap = parentMap;
+        PageSize = pageSize;
+        _lockBytePage = LockBytePage.For(pageSize);
+        _stored = parentMap.Blobs();
+        _packs = new PackWriter(archive.Store, archive.Sealer);
+    }
+
+    public int PageSize { get; }
+
+    /// <summary>Pages stored by this snapshot (not found in the archive already).</summary>
+    public long PagesStored { get; private set; }
+
+    /// <summary>Takes one page of the new snapshot (any page the parent's map does not hold as it is).</summary>
+    /// <exception cref="IOException">A pack cannot be written.</exception>
+    public void AddPage(uint pageNumber, ReadOnlySpan<byte> data)
+    {
+        var id = _archive.Sealer.IdOf(data);
+        if (_stored.Add(id))
+        {
+            _packs.Add(BlobKind.Page, id, _archive.Sealer.Seal(data, BlobReader.ContextOf(BlobKind.Page, id)));
+            PagesStored++;
+        }
+        _changes[pageNumber] = new PageMapEntry(pageNumber, PageHasher.Hash(pageNumber, data, _lockBytePage, _archive.CompareSeed), id);
+    }
+
+    /// <summary>
+    /// Writes the snapshot of a database <paramref name="database"/> (its file name) of
+    /// <paramref name="pageCount"/> pages: everything not written yet, then its record. The record.
+    /// </summary>
+    /// <exception cref="IOException">Something cannot be written: the archive holds no new snapshot.</exception>
+    public SnapshotRecord Commit(string database, uint pageCount, bool isWal, UnixFileMode fileMode, DateTimeOffset time)
+    {
+        var map = _parentMap.With(pageCount, _changes.Values.Where(change => change.Page <= pageCount));
+        for (uint page = 1; page <= pageCount; page++)
+        {
+            if (!map.Holds(page) && page != _lockBytePage)
+            {
+                throw new InvalidOperationException($"page {page} of the new snapshot never came");
+            }
+        }
+        var changes = _changes.Values.Where(change => change.Page <= pageCount).ToArray();
+        bool fromParent = _parent is not null && _parent.PageSize == PageSize && _parent.PageCount > 0;
+        bool writeFull = !fromParent || _parentMap.ChangeEntries + changes.Length > MaxChangeShare * pageCount
+            || _parent!.Map.Count + (changes.Length + PageMapChunk.MaxEntries - 1) / PageMapChunk.MaxEntries > MaxChainChunks;
+        var chain = writeFull ? [] : new List<BlobId>(_parent!.Map);
+        var newChunks = writeFull ? map.FullChunks() : changes.Chunk(PageMapChunk.MaxEntries);
+        foreach (var chunk in newChunks)
+        {
+            var plain = PageMapChunk.Write(chunk);
+            var id = _archive.Sealer.IdOf(plain);
+            _packs.Add(BlobKind.Map, id, _archive.Sealer.Seal(plain, BlobReader.ContextOf(BlobKind.Map, id)));
+            chain.Add(id);
+        }
+        var packs = _packs.Finish();
+        long bytes = _packs.BytesWritten;
+        bytes += PackIndex.Write(_archive.Store, _archive.Sealer, packs)?.Size ?? 0;
+        var record = new SnapshotRecord(SnapshotRecord.NewId(), Truncate(time), database, PageSize, pageCount, isWal, fileMode, _parent?.Id,
+            writeFull ? chain.Count : _parent!.FullChunks, chain, PagesStored, bytes);
+        // The bytes added count the record itself, whose length grows with the digits of that count (it
+        // is stored uncompressed, so this settles in a step or two).
+        byte[] sealedRecord;
+        while (true)
+        {
+            sealedRecord = _archive.Sealer.Seal(record.ToPlainBytes(), System.Text.Encoding.ASCII.GetBytes(record.Key), compress: false);
+            if (record.BytesAdded == bytes + sealedRecord.Length)
+            {
+                break;
+            }
+            record = record with { BytesAdded = bytes + sealedRecord.Length };
+        }
+        if (!_archive.Store.Create(record.Key, sealedRecord))
+        {
+            throw new IOException($"a snapshot named {record.Key} exists already");
+        }
+        return record;
+    }
+
+    /// <summary>Times are kept to the millisecond, as the record's name holds them.</summary>
+    private static DateTimeOffset Truncate(DateTimeOffset time) => DateTimeOffset.FromUnixTimeMilliseconds(time.ToUnixTimeMilliseconds());
+}

@@ -1,0 +1,53 @@
+namespace SqlRsync.Storage;
+
+/// <summary>
+/// Immutable objects under keys (<see cref="ObjectKey"/>), as object storage offers them: an object is
+/// created whole under a key no object has, read whole or in part, listed by prefix, and deleted; it is
+/// never changed in place. A created object is durable when <see cref="Create"/> returns, and no reader
+/// ever sees part of one. Stores may be used from one thread at a time.
+/// </summary>
+internal abstract class ObjectStore : IDisposable
+{
+    /// <summary>Where the store is, as messages name it: a directory, HOST:PATH, a URL.</summary>
+    public abstract string Location { get; }
+
+    /// <summary>The whole object, or null when no object has this key.</summary>
+    /// <exception cref="IOException">It cannot be read.</exception>
+    public abstract byte[]? Read(string key);
+
+    /// <summary><paramref name="length"/> bytes of the object from <paramref name="offset"/>.</summary>
+    /// <exception cref="IOException">It cannot be read, does not exist, or is shorter.</exception>
+    public abstract byte[] ReadRange(string key, long offset, int length);
+
+    /// <summary>Creates an object, durably; false, and nothing written, when one has the key already.</summary>
+    /// <exception cref="IOException">It cannot be written (the store is then as it was, but for garbage a later clean-up removes).</exception>
+    public abstract bool Create(string key, ReadOnlySpan<byte> data);
+
+    /// <summary>The objects whose keys start with <paramref name="prefix"/> ("" or a key ending in '/'), in ordinal order of their keys.</summary>
+    public abstract IReadOnlyList<StoredObject> List(string prefix);
+
+    /// <summary>Removes an object, durably; nothing when it does not exist.</summary>
+    /// <exception cref="IOException">It cannot be removed.</exception>
+    /// <exception cref="UnauthorizedAccessException">This store may only be added to.</exception>
+    public abstract void Delete(string key);
+
+    /// <summary>
+    /// Takes the store's lock, shared (many holders) or exclusive (one), waiting up to
+    /// <paramref name="wait"/>; released when the result is disposed, or when the process ends.
+    /// </summary>
+    /// <exception cref="TimeoutException">Another holder kept it all that time.</exception>
+    public abstract IDisposable Lock(bool exclusive, TimeSpan wait, CancellationToken cancellation);
+
+    /// <summary>
+    /// Removes what interrupted writes left that is no object (a directory store's temporary files).
+    /// Only while holding the exclusive lock, when no write of another process can be under way.
+    /// </summary>
+    public virtual void RemoveLeftovers()
+    {
+    }
+
+    public virtual void Dispose() => GC.SuppressFinalize(this);
+}
+
+/// <summary>An object's key and size in bytes.</summary>
+internal readonly record struct StoredObject(string Key, long Size);
