@@ -11,7 +11,11 @@ internal static class ArchiveCommands
         {
             return Program.Usage("an archive over ssh (HOST:PATH) is not supported yet: give a local directory");
         }
-        var archive = new ArchiveEndpoint(request.Archive.Path) { KeyFile = request.Settings.KeyFile };
+        var archive = new ArchiveEndpoint(request.Archive.Path)
+        {
+            KeyFile = request.Settings.KeyFile,
+            At = request.Command == ArchiveCommand.Verify ? request.Settings.At : null,
+        };
         try
         {
             return request.Command switch

@@ -96,8 +96,8 @@ internal sealed class CommandLine
     };
     private readonly Option<string?> _at = new("--at")
     {
-        Description = "With an archive as ORIGIN: the snapshot to restore or --check: its id (or 4+ first digits), latest (the " +
-            "default), or a time (ISO 8601, UTC unless a zone is given; the last snapshot at or before it).",
+        Description = "With an archive as ORIGIN: the snapshot to restore, --check or --verify: its id (or 4+ first digits), latest " +
+            "(the default), or a time (ISO 8601, UTC unless a zone is given; the last snapshot at or before it).",
     };
     private readonly Option<bool> _list = new("--list") { Description = "List the snapshots of the archive given as the one path (with --json: as JSON)." };
     private readonly Option<bool> _verify = new("--verify")
@@ -361,7 +361,8 @@ internal sealed class CommandLine
             bool pruning = archiveCommand == _prune;
             return other is not null ? $"give one of --list, --verify and --prune, not {archiveCommand.Name} and {other.Name}"
                 : origin is null || replicaWords.Length > 0 ? $"{archiveCommand.Name} takes one path: the archive (sqlrsync {archiveCommand.Name} ARCHIVE)"
-                : (pruning ? Given(command, _archive, _at, _check, _force) : Given(command, _archive, _at, _dryRun, _check, _force)) is { } notHere
+                : (archiveCommand == _verify ? Given(command, _archive, _dryRun, _check, _force)
+                    : Given(command, _archive, _at, pruning ? _check : _dryRun, _check, _force)) is { } notHere
                     ? $"{notHere.Name} is for a sync, not {archiveCommand.Name}"
                 : pruning && keep is null ? "--prune needs to know which snapshots to keep: give --keep-last, --keep-daily, --keep-weekly or " +
                     "--keep-monthly N"

@@ -58,7 +58,7 @@ public static class SnapshotArchives
     /// Reads everything the snapshots of <paramref name="archive"/> need and checks it against its
     /// hashes (docs/archive.md, "Verifying"). Damage is reported in the result, not thrown.
     /// </summary>
-    /// <param name="archive">The archive, with its key if it is encrypted.</param>
+    /// <param name="archive">The archive, with its key if it is encrypted; with <see cref="ArchiveEndpoint.At"/>, only that snapshot.</param>
     /// <param name="busyTimeout">How long to wait while another sqlrsync adds to it or prunes it; null for 30 s.</param>
     /// <param name="cancellationToken">Stops the wait and the reading.</param>
     /// <exception cref="SyncException">It does not exist, or cannot be opened with the key given.</exception>
@@ -69,7 +69,7 @@ public static class SnapshotArchives
         {
             using var opened = ArchiveAccess.Open(archive);
             using var held = ArchiveLock.Take(opened, exclusive: false, busyTimeout ?? new SyncOptions().BusyTimeout, cancellationToken);
-            return ArchiveVerification.Run(opened, cancellationToken);
+            return ArchiveVerification.Run(opened, archive.At is null ? null : opened.Find(archive.At), cancellationToken);
         }, cancellationToken);
     }
 

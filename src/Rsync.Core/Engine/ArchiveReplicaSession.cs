@@ -10,8 +10,8 @@ namespace SqlRsync.Engine;
 /// locked (one writer at a time), the newest snapshot's page map stands for the replica's pages (its
 /// stored hashes have the archive's seed, which ReplicaInfo asks the origin to hash with, so no page is
 /// read to compare), the pages that differ are stored, and the commit writes the snapshot. The
-/// archive's history is only ever added to; disposing before the commit leaves no snapshot, only
-/// unnamed packs that prune removes.
+/// archive's history is only ever added to; disposing before the commit leaves no snapshot, and removes
+/// the packs it wrote (a kill leaves them, unnamed, for prune to remove).
 /// </summary>
 internal sealed class ArchiveReplicaSession : IReplicaSession
 {
@@ -123,5 +123,10 @@ internal sealed class ArchiveReplicaSession : IReplicaSession
         }
     }
 
-    public void Dispose() => _lock.Dispose();
+    public void Dispose()
+    {
+        // A sync that ended before its commit (failed, refused, cancelled) leaves the archive as it was.
+        _addition?.Abandon();
+        _lock.Dispose();
+    }
 }

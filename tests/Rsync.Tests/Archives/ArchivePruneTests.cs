@@ -120,13 +120,13 @@ public class ArchivePruneTests
         Assert.True((await SnapshotArchives.VerifyAsync(archive)).IsIntact);
         var packs = Directory.GetFiles(Path.Combine(archive.Path, "packs"), "*", SearchOption.AllDirectories).Order(StringComparer.Ordinal).ToList();
 
-        var damages = new (string What, Action Damage, string Expected)[]
+        var damages = new (string What, Action Damage, string[] Expected)[]
         {
-            ("a flipped byte in a pack", () => FlipByte(packs[0]), "is damaged"),
-            ("a missing pack", () => File.Delete(packs[^1]), "is missing"),
-            ("a pack cut short", () => Truncate(packs[0]), "packs/"),
-            ("a garbled index", () => FlipByte(Directory.GetFiles(Path.Combine(archive.Path, "index"))[0]), "index/"),
-            ("a garbled snapshot record", () => FlipByte(Directory.GetFiles(Path.Combine(archive.Path, "snapshots"))[0]), "snapshots/"),
+            ("a flipped byte in a pack", () => FlipByte(packs[0]), ["is damaged", "cannot be restored: "]),
+            ("a missing pack", () => File.Delete(packs[^1]), ["is missing", "cannot be restored: "]),
+            ("a pack cut short", () => Truncate(packs[0]), ["packs/", "cannot be restored: "]),
+            ("a garbled index", () => FlipByte(Directory.GetFiles(Path.Combine(archive.Path, "index"))[0]), ["index/"]),
+            ("a garbled snapshot record", () => FlipByte(Directory.GetFiles(Path.Combine(archive.Path, "snapshots"))[0]), ["snapshots/"]),
         };
         foreach (var (what, damage, expected) in damages)
         {
@@ -136,8 +136,11 @@ public class ArchivePruneTests
             var result = await SnapshotArchives.VerifyAsync(archive);
 
             Assert.False(result.IsIntact, what);
-            Assert.True(result.Problems.Any(problem => problem.Contains(expected, StringComparison.Ordinal)
-                && problem.StartsWith($"archive {archive.Path}", StringComparison.Ordinal)), $"{what}: {string.Join(" | ", result.Problems)}");
+            foreach (var words in expected)
+            {
+                Assert.True(result.Problems.Any(problem => problem.Contains(words, StringComparison.Ordinal)
+                    && problem.StartsWith($"archive {archive.Path}", StringComparison.Ordinal)), $"{what}, '{words}': {string.Join(" | ", result.Problems)}");
+            }
             var cli = SqlRsyncProgram.Run("--verify", archive.Path);
             Assert.Equal(1, cli.ExitCode);
             Assert.Contains("is damaged", cli.StandardError.Split('\n', StringSplitOptions.RemoveEmptyEntries)[^1], StringComparison.Ordinal);
@@ -145,6 +148,10 @@ public class ArchivePruneTests
         Restore(pristine, archive.Path);
         Assert.Contains("is intact: 6 snapshots", SqlRsyncProgram.Run("--verify", archive.Path).StandardOutput, StringComparison.Ordinal);
         Assert.Equal(states.Count, (await SnapshotArchives.VerifyAsync(archive)).Snapshots);
+        var one = await SnapshotArchives.VerifyAsync(new ArchiveEndpoint(archive.Path) { At = states.Keys.First() });
+        Assert.True(one.IsIntact && one.Snapshots == 1, $"{one}");
+        Assert.Contains("is intact: 1 snapshot,", SqlRsyncProgram.Run("--verify", archive.Path, "--at", states.Keys.First()).StandardOutput,
+            StringComparison.Ordinal);
     }
 
     [Fact]

@@ -53,7 +53,7 @@ internal static class ArchivePruning
 
         var written = Rewrite(archive, plan.Rewrite);
         var staying = plan.Whole.Concat(written).ToList();
-        var newIndex = PackIndex.Write(store, archive.Sealer, staying);
+        var newIndex = PackIndex.Write(store, archive.Sealer, staying, out _);
         foreach (var snapshot in removed)
         {
             store.Delete(snapshot.Key);

@@ -102,12 +102,16 @@ internal sealed class PackWriter(ObjectStore store, Sealer sealer)
     private readonly ArrayBufferWriter<byte> _pack = new(Pack.TargetLength + 65536);
     private readonly List<PackEntry> _entries = [];
     private readonly List<PackRecord> _written = [];
+    private readonly List<string> _created = [];
 
     /// <summary>Bytes of the packs written so far.</summary>
     public long BytesWritten { get; private set; }
 
     /// <summary>The packs written so far.</summary>
     public IReadOnlyList<PackRecord> Written => _written;
+
+    /// <summary>The keys of the packs this writer created (a pack of the same bytes may have been there already, and is not its own).</summary>
+    public IReadOnlyList<string> Created => _created;
 
     public void Add(BlobKind kind, BlobId id, ReadOnlySpan<byte> stored)
     {
@@ -143,7 +147,10 @@ internal sealed class PackWriter(ObjectStore store, Sealer sealer)
         var bytes = _pack.WrittenSpan;
         var record = new PackRecord(Pack.IdOfBytes(bytes), bytes.Length, [.. _entries]);
         // The same bytes under the same id: already there is as good as written.
-        store.Create(record.Key, bytes);
+        if (store.Create(record.Key, bytes))
+        {
+            _created.Add(record.Key);
+        }
         BytesWritten += bytes.Length;
         _written.Add(record);
         _pack.ResetWrittenCount();

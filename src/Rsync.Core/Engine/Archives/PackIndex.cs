@@ -19,9 +19,13 @@ internal static class PackIndex
     private const byte Version = 1;
     private const int MaxLength = 256 << 20;
 
-    /// <summary>Writes an index of <paramref name="packs"/>, durably; its key and length, or null when there were none.</summary>
-    public static StoredObject? Write(ObjectStore store, Sealer sealer, IReadOnlyList<PackRecord> packs)
+    /// <summary>
+    /// Writes an index of <paramref name="packs"/>, durably; its key and length, or null when there were
+    /// none. <paramref name="created"/>: false when an index of the same bytes was there already.
+    /// </summary>
+    public static StoredObject? Write(ObjectStore store, Sealer sealer, IReadOnlyList<PackRecord> packs, out bool created)
     {
+        created = false;
         if (packs.Count == 0)
         {
             return null;
@@ -42,7 +46,7 @@ internal static class PackIndex
         }
         var stored = sealer.Seal(plain.GetBuffer().AsSpan(0, (int)plain.Length), Context, compress: false);
         var key = Prefix + Convert.ToHexStringLower(SHA256.HashData(stored));
-        store.Create(key, stored);
+        created = store.Create(key, stored);
         return new StoredObject(key, stored.Length);
     }
 

@@ -25,6 +25,8 @@ internal sealed class SnapshotAddition
     private readonly PackWriter _packs;
     private readonly SortedDictionary<uint, PageMapEntry> _changes = [];
     private readonly uint _lockBytePage;
+    private string? _createdIndex;
+    private string? _recordKey;
 
     /// <summary>
     /// Starts a snapshot of pages of <paramref name="pageSize"/> bytes after <paramref name="parent"/>
@@ -89,7 +91,9 @@ internal sealed class SnapshotAddition
         }
         var packs = _packs.Finish();
         long bytes = _packs.BytesWritten;
-        bytes += PackIndex.Write(_archive.Store, _archive.Sealer, packs)?.Size ?? 0;
+        var index = PackIndex.Write(_archive.Store, _archive.Sealer, packs, out bool indexCreated);
+        _createdIndex = indexCreated ? index!.Value.Key : null;
+        bytes += index?.Size ?? 0;
         var record = new SnapshotRecord(SnapshotRecord.NewId(), Truncate(time), database, PageSize, pageCount, isWal, fileMode, _parent?.Id,
             writeFull ? chain.Count : _parent!.FullChunks, chain, PagesStored, bytes);
         // The bytes added count the record itself, whose length grows with the digits of that count (it
@@ -104,11 +108,50 @@ internal sealed class SnapshotAddition
             }
             record = record with { BytesAdded = bytes + sealedRecord.Length };
         }
+        _recordKey = record.Key;
         if (!_archive.Store.Create(record.Key, sealedRecord))
         {
             throw new IOException($"a snapshot named {record.Key} exists already");
         }
+        Committed = true;
         return record;
+    }
+
+    /// <summary>The snapshot's record is written: the snapshot exists.</summary>
+    public bool Committed { get; private set; }
+
+    /// <summary>
+    /// After a failure before the record: removes the index and the packs this addition created, as far
+    /// as the store lets it (on a full disk, deleting still works), so that the archive is as it was.
+    /// What cannot be removed stays as garbage, which no snapshot names and prune removes.
+    /// </summary>
+    public void Abandon()
+    {
+        if (Committed)
+        {
+            return;
+        }
+        try
+        {
+            // A record that was linked into place before its write failed (the directory's fsync) names
+            // everything: then the snapshot exists, and nothing of it may go.
+            if (_recordKey is not null && _archive.Store.Read(_recordKey) is not null)
+            {
+                return;
+            }
+            // The index first: it must never list a pack that is gone while it stays.
+            if (_createdIndex is not null)
+            {
+                _archive.Store.Delete(_createdIndex);
+            }
+            foreach (var key in _packs.Created)
+            {
+                _archive.Store.Delete(key);
+            }
+        }
+        catch (IOException)
+        {
+        }
     }
 
     /// <summary>Times are kept to the millisecond, as the record's name holds them.</summary>
