@@ -7,17 +7,12 @@ internal static class ArchiveCommands
 {
     public static int Run(ArchiveRequest request)
     {
-        if (request.Archive.IsRemote)
-        {
-            return Program.Usage("an archive over ssh (HOST:PATH) is not supported yet: give a local directory");
-        }
-        var archive = new ArchiveEndpoint(request.Archive.Path)
-        {
-            KeyFile = request.Settings.KeyFile,
-            At = request.Command == ArchiveCommand.Verify ? request.Settings.At : null,
-        };
+        string? at = request.Command == ArchiveCommand.Verify ? request.Settings.At : null;
         try
         {
+            var archive = request.Archive.IsRemote
+                ? new ArchiveEndpoint(request.Remote.EndpointFor(request.Archive)) { KeyFile = request.Settings.KeyFile, At = at }
+                : new ArchiveEndpoint(request.Archive.Path) { KeyFile = request.Settings.KeyFile, At = at };
             return request.Command switch
             {
                 ArchiveCommand.List => List(request, archive),
@@ -40,7 +35,7 @@ internal static class ArchiveCommands
         var snapshots = SnapshotArchives.ListAsync(archive, request.BusyTimeout).GetAwaiter().GetResult();
         if (request.Output.Json)
         {
-            Console.Out.WriteLine(JsonReport.ForList(archive.Path, snapshots));
+            Console.Out.WriteLine(JsonReport.ForList(archive.ToString(), snapshots));
             return Program.Success;
         }
         Console.Out.WriteLine($"{"id",-16}  {"time (UTC)",-19}  {"pages",12}  {"size",15}  {"added",15}");
@@ -59,7 +54,7 @@ internal static class ArchiveCommands
         var result = SnapshotArchives.VerifyAsync(archive, request.BusyTimeout).GetAwaiter().GetResult();
         if (request.Output.Json)
         {
-            Console.Out.WriteLine(JsonReport.ForVerify(archive.Path, result));
+            Console.Out.WriteLine(JsonReport.ForVerify(archive.ToString(), result));
             return result.IsIntact ? Program.Success : Program.SyncFailed;
         }
         string read = $"{Count(result.Snapshots, "snapshot")}, {Count(result.Packs, "pack")}, {N(result.Blobs)} blobs, {N(result.BytesRead)} bytes read";
@@ -67,7 +62,7 @@ internal static class ArchiveCommands
         {
             if (!request.Output.Quiet)
             {
-                Console.Out.WriteLine($"archive {archive.Path} is intact: {read}");
+                Console.Out.WriteLine($"archive {archive} is intact: {read}");
             }
             return Program.Success;
         }
@@ -75,7 +70,7 @@ internal static class ArchiveCommands
         {
             Console.Error.WriteLine($"sqlrsync: {problem}");
         }
-        return Program.Failed($"archive {archive.Path} is damaged ({read}); restore the snapshots it names from another copy, or prune them");
+        return Program.Failed($"archive {archive} is damaged ({read}); restore the snapshots it names from another copy, or prune them");
     }
 
     /// <summary>The snapshots removed (or that would be), then a line of what stayed and what it freed.</summary>
@@ -84,7 +79,7 @@ internal static class ArchiveCommands
         var result = SnapshotArchives.PruneAsync(archive, request.Retention, request.DryRun, request.BusyTimeout).GetAwaiter().GetResult();
         if (request.Output.Json)
         {
-            Console.Out.WriteLine(JsonReport.ForPrune(archive.Path, result));
+            Console.Out.WriteLine(JsonReport.ForPrune(archive.ToString(), result));
             return Program.Success;
         }
         if (request.Output.Quiet)

@@ -92,7 +92,8 @@ internal sealed class CommandLine
     private readonly Option<bool> _archive = new("--archive")
     {
         Description = "REPLICA is a snapshot archive (a directory): add a snapshot of ORIGIN to it, making it if it does not exist. An " +
-            "existing archive is recognised without it; as ORIGIN, an archive is restored from.",
+            "existing local archive is recognised without it (HOST:DIR needs it every time); an archive as ORIGIN is restored from (HOST:DIR " +
+            "with --at).",
     };
     private readonly Option<string?> _at = new("--at")
     {
@@ -203,6 +204,11 @@ internal sealed class CommandLine
     {
         Description = "With --serve: this key may delete replica databases whose origin is gone (a directory sync with --delete); off by default.",
     };
+    private readonly Option<bool> _appendOnly = new("--append-only")
+    {
+        Description = "With --serve: this key may only add snapshots to archives and read; it overwrites no database and deletes or " +
+            "rewrites nothing in an archive (no prune).",
+    };
 
     public CommandLine()
     {
@@ -212,7 +218,7 @@ internal sealed class CommandLine
                 _compress, _delta, _jobs, _hashThreads,
             _recursive, _include, _exclude, _delete, _ssh, _sshClient, _identity, _knownHosts, _acceptNewHostKey, _port, _exe, _protocol, _noUpload,
                 _uploadDir, _timeout,
-            _serve, _allow, _readOnly, _writeOnly, _allowDelete,
+            _serve, _allow, _readOnly, _writeOnly, _allowDelete, _appendOnly,
             _archive, _at, _list, _verify, _prune, _keepLast, _keepDaily, _keepWeekly, _keepMonthly, _encryptionKey, _makeKey,
         };
         Root.Options.Remove(Root.Options.OfType<VersionOption>().Single());
@@ -252,6 +258,7 @@ internal sealed class CommandLine
             {
                 Access = access,
                 AllowDelete = parse.GetValue(_allowDelete),
+                AppendOnly = parse.GetValue(_appendOnly),
                 Warnings = output.Quiet ? null : Console.Error.WriteLine,
             }, output);
         }
@@ -259,6 +266,10 @@ internal sealed class CommandLine
         {
             return new MakeKeyRequest(keyFile, output);
         }
+        var remote = new RemoteSettings(
+            parse.GetValue(_sshClient) == "builtin", parse.GetValue(_ssh)!, parse.GetValue(_port), parse.GetValue(_exe), !parse.GetValue(_noUpload),
+                parse.GetValue(_uploadDir),
+            TimeSpan.FromSeconds(parse.GetValue(_timeout)), output, parse.GetValue(_identity), parse.GetValue(_knownHosts), parse.GetValue(_acceptNewHostKey));
         var archive = new ArchiveSettings(parse.GetValue(_archive), parse.GetValue(_at), parse.GetValue(_encryptionKey));
         if (parse.GetValue(_list) || parse.GetValue(_verify) || parse.GetValue(_prune))
         {
@@ -271,7 +282,10 @@ internal sealed class CommandLine
                 KeepMonthly = parse.GetValue(_keepMonthly),
             };
             return new ArchiveRequest(command, Endpoint.Parse(parse.GetValue(_origin)!), archive, retention, parse.GetValue(_dryRun),
-                TimeSpan.FromSeconds(parse.GetValue(_busyTimeout)), output);
+                TimeSpan.FromSeconds(parse.GetValue(_busyTimeout)), output)
+            {
+                Remote = remote,
+            };
         }
         var origin = Endpoint.Parse(parse.GetValue(_origin)!);
         var replicas = parse.GetValue(_replicas)!.Select(Endpoint.Parse).ToList();
@@ -289,10 +303,6 @@ internal sealed class CommandLine
             Jobs = parse.GetValue(_jobs),
             HashThreads = parse.GetValue(_hashThreads),
         };
-        var remote = new RemoteSettings(
-            parse.GetValue(_sshClient) == "builtin", parse.GetValue(_ssh)!, parse.GetValue(_port), parse.GetValue(_exe), !parse.GetValue(_noUpload),
-                parse.GetValue(_uploadDir),
-            TimeSpan.FromSeconds(parse.GetValue(_timeout)), output, parse.GetValue(_identity), parse.GetValue(_knownHosts), parse.GetValue(_acceptNewHostKey));
         // ORIGIN_DIR/: a trailing '/' asks for every database of a directory.
         var shape = parse.GetValue(_origin)!.EndsWith('/') ? SyncShape.Directory : replicas.Count > 1 ? SyncShape.Many : SyncShape.One;
         var selection = new DirectoryOptions
@@ -339,11 +349,13 @@ internal sealed class CommandLine
                 : command.GetValue(_readOnly) && command.GetValue(_writeOnly) ? "give --read-only or --write-only, not both"
                 : command.GetValue(_allowDelete)
                     && command.GetValue(_readOnly) ? "--allow-delete lets a key delete replicas it pushes to; a --read-only key pushes nothing"
+                : command.GetValue(_allowDelete)
+                    && command.GetValue(_appendOnly) ? "--allow-delete lets a key delete; an --append-only key deletes nothing: give one"
                 : null;
         }
-        if (Given(command, _allow, _readOnly, _writeOnly, _allowDelete) is not null)
+        if (Given(command, _allow, _readOnly, _writeOnly, _allowDelete, _appendOnly) is not null)
         {
-            return "--allow, --read-only, --write-only and --allow-delete go with --serve";
+            return "--allow, --read-only, --write-only, --allow-delete and --append-only go with --serve";
         }
         if (command.GetValue(_makeKey) is { } keyFile)
         {

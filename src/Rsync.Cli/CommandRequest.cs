@@ -31,7 +31,11 @@ internal sealed record MakeKeyRequest(string Path, OutputSettings Output) : Comm
 /// <param name="BusyTimeout">How long to wait for the archive's lock.</param>
 /// <param name="Output">What to print.</param>
 internal sealed record ArchiveRequest(ArchiveCommand Command, Endpoint Archive, ArchiveSettings Settings, SnapshotRetention Retention, bool DryRun,
-    TimeSpan BusyTimeout, OutputSettings Output) : CommandRequest(Output);
+    TimeSpan BusyTimeout, OutputSettings Output) : CommandRequest(Output)
+{
+    /// <summary>How to reach an archive on another host.</summary>
+    public required RemoteSettings Remote { get; init; }
+}
 
 /// <summary>The commands on an archive that are not syncs.</summary>
 internal enum ArchiveCommand
@@ -58,6 +62,13 @@ internal sealed record ArchiveSettings(bool ReplicaIsArchive, string? At, string
     /// </summary>
     public SyncEndpoint Local(string path, bool asArchive) =>
         asArchive || SnapshotArchives.Exists(path) ? new ArchiveEndpoint(path) { At = At, KeyFile = KeyFile } : SyncEndpoint.Local(path);
+
+    /// <summary>
+    /// The endpoint a remote HOST:PATH names: an archive when <paramref name="asArchive"/> (--archive for
+    /// the replica, --at for the origin: a remote directory cannot be recognised from here); else a database.
+    /// </summary>
+    public SyncEndpoint Remote(RemoteEndpoint remote, bool asArchive) =>
+        asArchive ? new ArchiveEndpoint(remote) { At = At, KeyFile = KeyFile } : remote;
 }
 
 /// <summary>The three shapes of a sync, which report alike.</summary>

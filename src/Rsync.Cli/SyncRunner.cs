@@ -12,7 +12,8 @@ internal static class SyncRunner
     {
         var output = request.Output;
         var clock = Stopwatch.StartNew();
-        var origin = ToSyncEndpoint(request.Origin, request, asArchive: false);
+        // Over ssh an archive cannot be recognised from here: --at says the origin is one.
+        var origin = ToSyncEndpoint(request.Origin, request, asArchive: request.Origin.IsRemote && request.Archive.At is not null);
         var replicas = request.Replicas.Select(replica => ToSyncEndpoint(replica, request, request.Archive.ReplicaIsArchive)).ToList();
         if (ArchiveRule(request, origin, replicas) is { } problem)
         {
@@ -34,7 +35,7 @@ internal static class SyncRunner
     }
 
     private static SyncEndpoint ToSyncEndpoint(Endpoint endpoint, SyncRequest request, bool asArchive) =>
-        endpoint.IsRemote ? request.Remote.EndpointFor(endpoint)
+        endpoint.IsRemote ? request.Archive.Remote(request.Remote.EndpointFor(endpoint), asArchive)
             : request.Shape == SyncShape.Directory ? SyncEndpoint.Local(endpoint.Path)
             : request.Archive.Local(endpoint.Path, asArchive);
 
@@ -45,8 +46,6 @@ internal static class SyncRunner
         return request.Archive.At is not null && origin is not ArchiveEndpoint
                 ? $"--at names a snapshot to restore, and ORIGIN {request.Origin} is not an archive"
             : request.Archive.KeyFile is not null && !any ? "--encryption-key is the key of an archive, and neither side is one"
-            : request.Archive.ReplicaIsArchive && replicas.Any(replica => replica is RemoteEndpoint)
-                ? "an archive over ssh (HOST:PATH) is not supported yet: give a local directory"
             : origin is ArchiveEndpoint && replicas.Count > 1 ? "an archive restores into one REPLICA at a time"
             : null;
     }

@@ -79,6 +79,39 @@ internal enum MessageType : byte
     /// <summary>Client of a directory session: no more databases.</summary>
     SessionEnd = 0x35,
 
+    /// <summary>Client of an archive store: open it (version u16, flags u8: bit 0 make the directory if missing).</summary>
+    StoreOpen = 0x40,
+
+    /// <summary>Archive store agent: it is open (permissions u8: bit 0 may create objects, bit 1 may delete them).</summary>
+    StoreReady = 0x41,
+
+    /// <summary>Client of an archive store: send an object's bytes (offset u64, length u32 or 0xFFFFFFFF for the rest, key).</summary>
+    ObjectGet = 0x42,
+
+    /// <summary>Either side of an archive store: up to 64 KiB of an object's bytes.</summary>
+    ObjectChunk = 0x43,
+
+    /// <summary>Either side of an archive store: the end of a request's answer, or of an object's chunks (flag u8).</summary>
+    ObjectEnd = 0x44,
+
+    /// <summary>Client of an archive store: create an object (its key), whose chunks and an ObjectEnd follow.</summary>
+    ObjectPut = 0x45,
+
+    /// <summary>Client of an archive store: list the objects under a prefix.</summary>
+    ObjectList = 0x46,
+
+    /// <summary>Archive store agent: some listed objects (each: size u64, key length u8, key).</summary>
+    ObjectNames = 0x47,
+
+    /// <summary>Client of an archive store: delete an object (its key).</summary>
+    ObjectDelete = 0x48,
+
+    /// <summary>Client of an archive store: take its lock (exclusive u8, wait in milliseconds u32), or with exclusive 0xFF let it go.</summary>
+    StoreLock = 0x49,
+
+    /// <summary>Client of an archive store: remove what interrupted writes left.</summary>
+    StoreCleanup = 0x4A,
+
     /// <summary>Either side: a one-line reason for giving up; the replica rolls back.</summary>
     Error = 0x7F,
 }

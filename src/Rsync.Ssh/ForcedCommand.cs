@@ -3,7 +3,7 @@ using Microsoft.Win32.SafeHandles;
 namespace SqlRsync.Ssh;
 
 /// <summary>
-/// `sqlrsync --serve --allow DIR [--read-only | --write-only] [--allow-delete]`: the command that an
+/// `sqlrsync --serve --allow DIR [--read-only | --write-only] [--allow-delete] [--append-only]`: the command that an
 /// authorized_keys line forces for a backup key (command="..."), as rrsync does for rsync. sshd puts
 /// what the client asked to run in SSH_ORIGINAL_COMMAND; only sqlrsync's own agent commands (and
 /// sqlite3_rsync's) for databases inside the allowed directories are served, by running the agent in
@@ -31,14 +31,20 @@ public static class ForcedCommand
         var command = AgentCommandLine.Parse(requested)
             ?? throw Refused($"refused: this key may only run sqlrsync syncs, not \"{Printable(requested)}\"");
         var request = command.Request;
+        // An archive's agent only keeps objects: what this key may do to them, it enforces (AgentOptions).
         bool isOrigin = request.Role == AgentRole.Origin;
-        if (rules.Access == ForcedCommandAccess.ReadOnly && !isOrigin)
+        bool isReplica = request.Role == AgentRole.Replica;
+        if (rules.Access == ForcedCommandAccess.ReadOnly && isReplica)
         {
             throw Refuse(request, $"refused: this key may only pull from this host (--read-only); it cannot write {request.Path}");
         }
         if (rules.Access == ForcedCommandAccess.WriteOnly && isOrigin)
         {
             throw Refuse(request, $"refused: this key may only push to this host (--write-only); it cannot read {request.Path}");
+        }
+        if (rules.AppendOnly && isReplica)
+        {
+            throw Refuse(request, $"refused: this key may only add snapshots to archives and read (--append-only); it cannot overwrite {request.Path}");
         }
         string path;
         try
@@ -58,7 +64,9 @@ public static class ForcedCommand
         // From here on this process follows no symbolic link and opens nothing outside the allowed directories.
         SyncAgent.RunOnStandardStreams(request with { Path = path }, new AgentOptions
         {
-            MayDelete = rules.AllowDelete,
+            MayDelete = rules.AllowDelete && !rules.AppendOnly,
+            AppendOnly = rules.AppendOnly,
+            ReadOnly = rules.Access == ForcedCommandAccess.ReadOnly,
             ConfinedTo = rules.Allowed,
             Warnings = rules.Warnings,
         });

@@ -38,15 +38,21 @@ public sealed record AgentRequest(AgentRole Role, string Path)
     /// <summary>sqlite3_rsync's `--commcheck`: say who answers, and open no database.</summary>
     public bool CommCheck { get; init; }
 
-    /// <summary>The agent's first argument: `--origin`, `--replica`, or for a directory session `--origin-dir`, `--replica-dir`.</summary>
-    public string RoleArgument => (Role == AgentRole.Origin ? "--origin" : "--replica") + (Directory ? "-dir" : "");
+    /// <summary>
+    /// The agent's first argument: `--origin`, `--replica`, for a directory session `--origin-dir`,
+    /// `--replica-dir`, and for an archive `--archive-store`.
+    /// </summary>
+    public string RoleArgument => Role == AgentRole.Archive ? ArchiveStoreArgument
+        : (Role == AgentRole.Origin ? "--origin" : "--replica") + (Directory ? "-dir" : "");
+
+    private const string ArchiveStoreArgument = "--archive-store";
 
     /// <summary>Whether <paramref name="word"/> is an agent's first argument (<see cref="RoleArgument"/>).</summary>
-    public static bool IsRoleArgument(string word) => word is "--origin" or "--replica" or "--origin-dir" or "--replica-dir";
+    public static bool IsRoleArgument(string word) => word is "--origin" or "--replica" or "--origin-dir" or "--replica-dir" or ArchiveStoreArgument;
 
     /// <summary>
     /// The request in an agent's arguments (after the program's name): ours,
-    /// `--origin|--replica PATH [--busy-timeout N] [-q]` (or `--origin-dir|--replica-dir DIR ...`), or
+    /// `--origin|--replica PATH [--busy-timeout N] [-q]` (or `--origin-dir|--replica-dir|--archive-store DIR ...`), or
     /// sqlite3_rsync's, `--origin [--wal-only] [--commcheck] ORIGIN REPLICA_NAME` or
     /// `--replica [...] ORIGIN_NAME REPLICA`; null when they are anything else.
     /// </summary>
@@ -57,7 +63,8 @@ public sealed record AgentRequest(AgentRole Role, string Path)
         {
             return null;
         }
-        var role = words[0].StartsWith("--origin", StringComparison.Ordinal) ? AgentRole.Origin : AgentRole.Replica;
+        var role = words[0] == ArchiveStoreArgument ? AgentRole.Archive
+            : words[0].StartsWith("--origin", StringComparison.Ordinal) ? AgentRole.Origin : AgentRole.Replica;
         bool directory = words[0].EndsWith("-dir", StringComparison.Ordinal);
         var paths = new List<string>();
         int busyTimeout = (int)new SyncOptions().BusyTimeout.TotalSeconds;
@@ -96,7 +103,7 @@ public sealed record AgentRequest(AgentRole Role, string Path)
         return paths switch
         {
             [{ Length: > 0 } path] when !commCheck => shared with { Path = path, Directory = directory },
-            [var origin, var replica] when !directory && (role == AgentRole.Origin ? origin : replica).Length > 0 => shared with
+            [var origin, var replica] when !directory && role != AgentRole.Archive && (role == AgentRole.Origin ? origin : replica).Length > 0 => shared with
             {
                 Path = role == AgentRole.Origin ? origin : replica,
                 OtherName = role == AgentRole.Origin ? replica : origin,

@@ -1,18 +1,33 @@
 namespace SqlRsync;
 
 /// <summary>
-/// A snapshot archive on this machine (a directory) as a side of a sync. As the replica, the sync
-/// adds a snapshot of the origin to it (making the archive first if the directory does not exist);
-/// as the origin, it restores the snapshot <see cref="At"/> names into the replica, sending only the
-/// pages that differ. docs/archive.md says how an archive is laid out and what it guarantees.
+/// A snapshot archive (a directory, on this machine or another) as a side of a sync. As the replica,
+/// the sync adds a snapshot of the origin to it (making the archive first if the directory does not
+/// exist); as the origin, it restores the snapshot <see cref="At"/> names into the replica, sending
+/// only the pages that differ. All of the archive's work is done in this process; on another host an
+/// agent only keeps its objects (so an encrypted archive's key never leaves this machine).
+/// docs/archive.md says how an archive is laid out and what it guarantees.
 /// </summary>
 public sealed class ArchiveEndpoint : SyncEndpoint
 {
-    /// <summary>The archive in <paramref name="directory"/>.</summary>
+    /// <summary>The archive in <paramref name="directory"/> on this machine.</summary>
     public ArchiveEndpoint(string directory)
         : base(directory)
     {
     }
+
+    /// <summary>
+    /// The archive in the directory <paramref name="remote"/> names on its host, whose transport starts
+    /// the agent that keeps its objects (<see cref="AgentRole.Archive"/>).
+    /// </summary>
+    public ArchiveEndpoint(RemoteEndpoint remote)
+        : base((remote ?? throw new ArgumentNullException(nameof(remote))).Path)
+    {
+        Remote = remote;
+    }
+
+    /// <summary>The host and transport of an archive on another machine; null for one on this machine.</summary>
+    public RemoteEndpoint? Remote { get; }
 
     /// <summary>
     /// Which snapshot a restore reads: null or "latest" (the newest), a snapshot id (or a prefix of at
@@ -32,6 +47,6 @@ public sealed class ArchiveEndpoint : SyncEndpoint
     /// <summary>The file holding the archive's encryption key (<see cref="SnapshotArchives.MakeKey"/>), or null when it is not encrypted.</summary>
     public string? KeyFile { get; init; }
 
-    /// <summary>The directory, or the directory and the snapshot asked for.</summary>
-    public override string ToString() => At is null ? Path : $"{Path}@{At}";
+    /// <summary>The directory (HOST:DIR for a remote one), and the snapshot asked for if any.</summary>
+    public override string ToString() => (Remote?.ToString() ?? Path) + (At is null ? "" : $"@{At}");
 }

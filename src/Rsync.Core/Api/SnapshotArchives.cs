@@ -48,8 +48,9 @@ public static class SnapshotArchives
         ArgumentNullException.ThrowIfNull(archive);
         return Task.Run(() =>
         {
-            using var opened = ArchiveAccess.Open(archive);
-            using var held = ArchiveLock.Take(opened, exclusive: false, busyTimeout ?? new SyncOptions().BusyTimeout, cancellationToken);
+            var wait = busyTimeout ?? new SyncOptions().BusyTimeout;
+            using var opened = ArchiveAccess.Open(archive, wait);
+            using var held = ArchiveLock.Take(opened, exclusive: false, wait, cancellationToken);
             return (IReadOnlyList<SnapshotInfo>)[.. opened.Snapshots().Select(snapshot => snapshot.ToInfo())];
         }, cancellationToken);
     }
@@ -67,8 +68,9 @@ public static class SnapshotArchives
         ArgumentNullException.ThrowIfNull(archive);
         return Task.Run(() =>
         {
-            using var opened = ArchiveAccess.Open(archive);
-            using var held = ArchiveLock.Take(opened, exclusive: false, busyTimeout ?? new SyncOptions().BusyTimeout, cancellationToken);
+            var wait = busyTimeout ?? new SyncOptions().BusyTimeout;
+            using var opened = ArchiveAccess.Open(archive, wait);
+            using var held = ArchiveLock.Take(opened, exclusive: false, wait, cancellationToken);
             return ArchiveVerification.Run(opened, archive.At is null ? null : opened.Find(archive.At), cancellationToken);
         }, cancellationToken);
     }
@@ -95,8 +97,9 @@ public static class SnapshotArchives
         }
         return Task.Run(() =>
         {
-            using var opened = ArchiveAccess.Open(archive);
-            using var held = ArchiveLock.Take(opened, exclusive: !dryRun, busyTimeout ?? new SyncOptions().BusyTimeout, cancellationToken);
+            var wait = busyTimeout ?? new SyncOptions().BusyTimeout;
+            using var opened = ArchiveAccess.Open(archive, wait);
+            using var held = ArchiveLock.Take(opened, exclusive: !dryRun, wait, cancellationToken);
             try
             {
                 return ArchivePruning.Run(opened, retention, dryRun);

@@ -16,8 +16,9 @@ namespace SqlRsync;
 /// <summary>
 /// The remote side of a sync: what sqlrsync runs on the other host, on its standard input and output,
 /// when a transport starts it with an <see cref="AgentRequest"/> — one database as the origin or the
-/// replica (in our protocol, or in sqlite3_rsync's when its peer speaks it), or a directory of them. The
-/// `sqlrsync` program runs it for `--origin`, `--replica`, `--origin-dir` and `--replica-dir`.
+/// replica (in our protocol, or in sqlite3_rsync's when its peer speaks it), a directory of them, or the
+/// objects of a snapshot archive. The `sqlrsync` program runs it for `--origin`, `--replica`,
+/// `--origin-dir`, `--replica-dir` and `--archive-store`.
 /// </summary>
 public static class SyncAgent
 {
@@ -67,6 +68,11 @@ public static class SyncAgent
             PathPolicy.ConfineTo(allowed.RealPaths);
         }
         bool isOrigin = request.Role == AgentRole.Origin;
+        if (request.Role == AgentRole.Archive)
+        {
+            ArchiveStoreServer.Serve(request.Path, input, output, mayCreate: !options.ReadOnly, mayDelete: !options.ReadOnly && !options.AppendOnly);
+            return;
+        }
         // Relayed by the calling side as "HOST: sqlrsync: warning: ...".
         UnsafeFilesystem.Warn(request.Quiet ? null : options.Warnings, isOrigin ? "origin" : "replica", request.Path);
         var sync = new SyncOptions { BusyTimeout = request.BusyTimeout, WalOnly = request.WalOnly };

@@ -61,6 +61,11 @@ internal sealed class ArchiveReplicaSession : IReplicaSession
     public static ArchiveReplicaSession Open(SnapshotArchive archive, string database, OriginFile origin, bool dryRun, TimeSpan busyTimeout,
         SyncRun run)
     {
+        if (!dryRun && !archive.Store.MayCreate)
+        {
+            throw new SyncException(SyncFailure.Refused, $"archive {archive.Location} may only be read with this key (--read-only): no snapshot " +
+                "can be added to it");
+        }
         var heldLock = ArchiveLock.Take(archive, exclusive: !dryRun, busyTimeout, run.Progress.Cancellation);
         try
         {

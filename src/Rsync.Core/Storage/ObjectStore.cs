@@ -11,6 +11,12 @@ internal abstract class ObjectStore : IDisposable
     /// <summary>Where the store is, as messages name it: a directory, HOST:PATH, a URL.</summary>
     public abstract string Location { get; }
 
+    /// <summary>Whether objects may be created through this store (not through a read-only key).</summary>
+    public virtual bool MayCreate => true;
+
+    /// <summary>Whether objects may be deleted through this store (not through an append-only or read-only key).</summary>
+    public virtual bool MayDelete => true;
+
     /// <summary>The whole object, or null when no object has this key.</summary>
     /// <exception cref="IOException">It cannot be read.</exception>
     public abstract byte[]? Read(string key);

@@ -45,7 +45,7 @@ internal static class ArchiveSync
     public static SyncResult Replica(ArchiveEndpoint archive, string database, Stream input, Stream output, SyncOptions options,
         ProgressTracker progress, Action<SnapshotInfo> added)
     {
-        using var opened = ArchiveAccess.OpenOrCreate(archive);
+        using var opened = ArchiveAccess.OpenOrCreate(archive, options.BusyTimeout);
         ArchiveReplicaSession? session = null;
         var result = SqlRsyncReplica.Run(archive.Path, (file, choices, _, run) =>
             session = ArchiveReplicaSession.Open(opened, database, file, choices.DryRun, options.BusyTimeout, run),
@@ -60,7 +60,7 @@ internal static class ArchiveSync
     /// <summary>Restores the snapshot of <paramref name="archive"/> that <see cref="ArchiveEndpoint.At"/> names into <paramref name="replica"/>.</summary>
     public static SyncResult Restore(ArchiveEndpoint archive, SyncEndpoint replica, SyncOptions options, ProgressTracker progress)
     {
-        using var opened = ArchiveAccess.Open(archive);
+        using var opened = ArchiveAccess.Open(archive, options.BusyTimeout);
         SnapshotOriginSession? session = null;
         Func<IOriginSession> open = () => session = SnapshotOriginSession.Open(opened, archive.At, options.BusyTimeout, progress.Cancellation);
         SyncResult result;

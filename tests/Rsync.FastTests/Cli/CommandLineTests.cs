@@ -11,7 +11,7 @@ public class CommandLineTests
     [Theory]
     [InlineData("give ORIGIN and REPLICA: sqlrsync ORIGIN REPLICA")]
     [InlineData("give a REPLICA after a.db: sqlrsync ORIGIN REPLICA", "a.db")]
-    [InlineData("--allow, --read-only, --write-only and --allow-delete go with --serve", "a.db", "b.db", "--read-only")]
+    [InlineData("--allow, --read-only, --write-only, --allow-delete and --append-only go with --serve", "a.db", "b.db", "--read-only")]
     [InlineData("--serve takes no paths", "--serve", "--allow", "/srv", "a.db")]
     [InlineData("--serve needs at least one --allow DIR", "--serve")]
     [InlineData("give --read-only or --write-only, not both", "--serve", "--allow", "/srv", "--read-only", "--write-only")]

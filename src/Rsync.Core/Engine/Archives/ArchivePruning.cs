@@ -19,6 +19,11 @@ internal static class ArchivePruning
     public static PruneResult Run(SnapshotArchive archive, SnapshotRetention rule, bool dryRun)
     {
         var store = archive.Store;
+        if (!dryRun && !store.MayDelete)
+        {
+            throw new SyncException(SyncFailure.Refused, $"archive {archive.Location} may only be added to with this key (--append-only), so " +
+                "nothing was pruned: prune on the archive's host, or with a key that may delete");
+        }
         var snapshots = archive.Snapshots();
         var keep = Retention.Keep([.. snapshots.Select(snapshot => (snapshot.Id, snapshot.Time))], rule);
         var kept = snapshots.Where(snapshot => keep.Contains(snapshot.Id)).ToList();
