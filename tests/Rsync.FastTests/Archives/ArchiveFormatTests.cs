@@ -155,6 +155,32 @@ public class ArchiveFormatTests
     [InlineData("a/", false)]
     public void ObjectKeysCannotLeaveTheStore(string key, bool valid) => Assert.Equal(valid, SqlRsync.Storage.ObjectKey.IsValid(key));
 
+    [Theory]
+    [InlineData(null, null, null)]
+    [InlineData("latest", null, null)]
+    [InlineData("9f3a", "9f3a", null)]
+    [InlineData("0123", "0123", null)]
+    // A whole id of decimal digits only (1 id in about 1,800) is still an id.
+    [InlineData("0403591701639268", "0403591701639268", null)]
+    [InlineData("2026-12-01 03:00", null, "2026-12-01T03:00:00Z")]
+    [InlineData("2026-12-01T03:00:00+01:00", null, "2026-12-01T02:00:00Z")]
+    // 8 to 15 decimal digits: a time when they read as one, else a prefix of an id.
+    [InlineData("04035917", "04035917", null)]
+    public void AtNamesTheNewestAnIdOrATime(string? at, string? idPrefix, string? time)
+    {
+        var selector = SnapshotSelector.Parse(at);
+        Assert.NotNull(selector);
+        Assert.Equal(idPrefix, selector.Value.IdPrefix);
+        Assert.Equal(time is null ? null : DateTimeOffset.Parse(time, System.Globalization.CultureInfo.InvariantCulture), selector.Value.Time);
+    }
+
+    [Theory]
+    [InlineData("abc")]
+    [InlineData("yesterday")]
+    [InlineData("0123456789abcdef0")]
+    [InlineData("9F3A")]
+    public void AtThatNamesNothingIsRefused(string at) => Assert.Null(SnapshotSelector.Parse(at));
+
     private static Sealer NewSealer(bool encrypted)
     {
         if (!encrypted)

@@ -1,3 +1,4 @@
+using SqlRsync.Engine.Compression;
 using SqlRsync.Engine.Pages;
 
 namespace SqlRsync.Engine.Archives;
@@ -25,6 +26,7 @@ internal sealed class SnapshotAddition
     private readonly PackWriter _packs;
     private readonly SortedDictionary<uint, PageMapEntry> _changes = [];
     private readonly uint _lockBytePage;
+    private readonly AdaptiveCompression _compression;
     private string? _createdIndex;
     private string? _recordKey;
 
@@ -40,6 +42,7 @@ internal sealed class SnapshotAddition
         PageSize = pageSize;
         _lockBytePage = LockBytePage.For(pageSize);
         _stored = parentMap.Blobs();
+        _compression = new AdaptiveCompression(enabled: true);
         _packs = new PackWriter(archive.Store, archive.Sealer);
     }
 
@@ -55,7 +58,14 @@ internal sealed class SnapshotAddition
         var id = _archive.Sealer.IdOf(data);
         if (_stored.Add(id))
         {
-            _packs.Add(BlobKind.Page, id, _archive.Sealer.Seal(data, BlobReader.ContextOf(BlobKind.Page, id)));
+            // Pages of random or encrypted data do not shrink: Brotli pauses after a run of them, as on the wire.
+            bool compress = _compression.ShouldTry();
+            var stored = _archive.Sealer.Seal(data, BlobReader.ContextOf(BlobKind.Page, id), compress);
+            if (compress)
+            {
+                _compression.Record(data.Length, stored.Length);
+            }
+            _packs.Add(BlobKind.Page, id, stored);
             PagesStored++;
         }
         _changes[pageNumber] = new PageMapEntry(pageNumber, PageHasher.Hash(pageNumber, data, _lockBytePage, _archive.CompareSeed), id);

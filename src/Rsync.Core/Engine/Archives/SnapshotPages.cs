@@ -6,12 +6,20 @@ namespace SqlRsync.Engine.Archives;
 /// A snapshot's pages, read from their packs: what a restore sends, and what an add reads of the
 /// newest snapshot when the origin asks for block hashes. Every page read is checked against the compare
 /// hash its map holds (and, sealed, against its seal) before it is used: a damaged pack is an error
-/// that names the snapshot and the page, never a wrong page. A scan reads a pack whole when it needs
-/// many of its pages, and keeps the last one it read.
+/// that names the snapshot and the page, never a wrong page. A scan reads a window of pages at a time:
+/// for each pack the window's pages lie in, one read of the span of their stored bytes, so that every
+/// byte is read about once, in few requests, however the pages are spread over packs.
 /// </summary>
 internal sealed class SnapshotPages : IPageScanner
 {
-    private const int WholePackAfter = 16;
+    /// <summary>Pages per window of a scan: 4 MiB of 4 KiB pages in memory at once.</summary>
+    private const int WindowPages = 1024;
+
+    /// <summary>Stored bytes between two wanted blobs of one pack below which one read takes both.</summary>
+    private const long ReadThrough = 256 << 10;
+
+    /// <summary>The most one read takes.</summary>
+    private const long MostPerRead = 8 << 20;
 
     private readonly SnapshotArchive _archive;
     private readonly SnapshotRecord _snapshot;
@@ -19,8 +27,6 @@ internal sealed class SnapshotPages : IPageScanner
     private readonly BlobReader _reader;
     private readonly uint _lockBytePage;
     private Dictionary<BlobId, BlobLocation>? _locations;
-    private string? _cachedPack;
-    private byte[]? _cachedBytes;
     private byte[] _page = [];
 
     public SnapshotPages(SnapshotArchive archive, SnapshotRecord snapshot, PageMap map)
@@ -37,23 +43,94 @@ internal sealed class SnapshotPages : IPageScanner
     /// <summary>Pages read from packs so far.</summary>
     public long PagesRead { get; private set; }
 
-    public ReadOnlySpan<byte> ReadPage(uint pageNumber) => Read(pageNumber, wholePack: false);
+    public ReadOnlySpan<byte> ReadPage(uint pageNumber)
+    {
+        var location = Locate(pageNumber);
+        byte[] stored;
+        try
+        {
+            stored = _archive.Store.ReadRange(location.PackKey, location.Entry.Offset, (int)location.Entry.Length);
+        }
+        catch (IOException e)
+        {
+            throw _archive.Damaged(_snapshot, $"page {pageNumber}: pack {location.PackKey}: {e.Message}", e);
+        }
+        _page = Open(pageNumber, location, stored);
+        return _page;
+    }
 
     public void ScanPages(uint first, uint last, PageVisitor visit)
     {
-        bool wholePacks = last - first + 1 >= WholePackAfter;
-        for (uint page = first; page <= last; page++)
+        var window = new byte[(long)Math.Min(WindowPages, last - first + 1) * _snapshot.PageSize];
+        for (long start = first; start <= last; start += WindowPages)
         {
-            if (page != _lockBytePage)
+            uint end = (uint)Math.Min(last, start + WindowPages - 1);
+            ReadWindow((uint)start, end, window);
+            for (uint page = (uint)start; page <= end; page++)
             {
-                visit(page, Read(page, wholePacks));
+                if (page != _lockBytePage)
+                {
+                    visit(page, window.AsSpan((int)(page - start) * _snapshot.PageSize, _snapshot.PageSize));
+                }
             }
         }
     }
 
     public ScannerGroup ForThreads(int threads) => ScannerGroup.Alone(this);
 
-    private ReadOnlySpan<byte> Read(uint pageNumber, bool wholePack)
+    /// <summary>Pages <paramref name="first"/> to <paramref name="last"/> into <paramref name="window"/>, pack by pack.</summary>
+    private void ReadWindow(uint first, uint last, byte[] window)
+    {
+        var byPack = new Dictionary<string, List<(uint Page, BlobLocation Location)>>();
+        for (uint page = first; page <= last; page++)
+        {
+            if (page != _lockBytePage)
+            {
+                var location = Locate(page);
+                if (!byPack.TryGetValue(location.PackKey, out var wanted))
+                {
+                    byPack[location.PackKey] = wanted = [];
+                }
+                wanted.Add((page, location));
+            }
+        }
+        foreach (var (pack, wanted) in byPack)
+        {
+            wanted.Sort((a, b) => a.Location.Entry.Offset.CompareTo(b.Location.Entry.Offset));
+            int from = 0;
+            while (from < wanted.Count)
+            {
+                // One read for a run of wanted blobs whose gaps are small.
+                int to = from;
+                long start = wanted[from].Location.Entry.Offset;
+                while (to + 1 < wanted.Count && wanted[to + 1].Location.Entry.Offset - End(wanted[to].Location) < ReadThrough
+                    && End(wanted[to + 1].Location) - start <= MostPerRead)
+                {
+                    to++;
+                }
+                byte[] span;
+                try
+                {
+                    span = _archive.Store.ReadRange(pack, start, (int)(End(wanted[to].Location) - start));
+                }
+                catch (IOException e)
+                {
+                    throw _archive.Damaged(_snapshot, $"page {wanted[from].Page}: pack {pack}: {e.Message}", e);
+                }
+                for (int i = from; i <= to; i++)
+                {
+                    var (page, location) = wanted[i];
+                    var plain = Open(page, location, span.AsSpan((int)(location.Entry.Offset - start), (int)location.Entry.Length));
+                    plain.CopyTo(window, (int)(page - first) * _snapshot.PageSize);
+                }
+                from = to + 1;
+            }
+        }
+    }
+
+    private static long End(BlobLocation location) => location.Entry.Offset + (long)location.Entry.Length;
+
+    private BlobLocation Locate(uint pageNumber)
     {
         if (!_map.Holds(pageNumber))
         {
@@ -61,33 +138,29 @@ internal sealed class SnapshotPages : IPageScanner
         }
         _locations ??= Locate();
         var id = _map.Id(pageNumber);
-        if (!_locations.TryGetValue(id, out var location) || location.Entry.Kind != BlobKind.Page)
-        {
-            throw _archive.Damaged(_snapshot, $"page {pageNumber} (blob {id}) is in no pack");
-        }
+        return _locations.TryGetValue(id, out var location) && location.Entry.Kind == BlobKind.Page ? location
+            : throw _archive.Damaged(_snapshot, $"page {pageNumber} (blob {id}) is in no pack");
+    }
+
+    /// <summary>A page's plain bytes from its stored bytes, checked against its seal and the hash its snapshot recorded.</summary>
+    private byte[] Open(uint pageNumber, BlobLocation location, ReadOnlySpan<byte> stored)
+    {
+        byte[] plain;
         try
         {
-            if (wholePack && _cachedPack != location.PackKey)
-            {
-                _cachedBytes = _archive.Store.Read(location.PackKey) ?? throw new InvalidDataException($"pack {location.PackKey} is missing");
-                _cachedPack = location.PackKey;
-            }
-            var entry = location.Entry;
-            _page = _cachedPack == location.PackKey && entry.Offset + (long)entry.Length <= _cachedBytes!.Length
-                ? _reader.Open(_cachedBytes.AsSpan((int)entry.Offset, (int)entry.Length), location, _snapshot.PageSize, checkId: false)
-                : _reader.Read(location, _snapshot.PageSize, checkId: false);
+            plain = _reader.Open(stored, location, _snapshot.PageSize, checkId: false);
         }
-        catch (Exception e) when (e is InvalidDataException or IOException)
+        catch (InvalidDataException e)
         {
             throw _archive.Damaged(_snapshot, $"page {pageNumber}: {e.Message}", e);
         }
-        if (_page.Length != _snapshot.PageSize
-            || PageHasher.Hash(pageNumber, _page, _lockBytePage, _archive.CompareSeed) != _map.Leaf(pageNumber))
+        if (plain.Length != _snapshot.PageSize
+            || PageHasher.Hash(pageNumber, plain, _lockBytePage, _archive.CompareSeed) != _map.Leaf(pageNumber))
         {
-            throw _archive.Damaged(_snapshot, $"page {pageNumber} (blob {id}) does not hold the page the snapshot recorded");
+            throw _archive.Damaged(_snapshot, $"page {pageNumber} (blob {location.Entry.Id}) does not hold the page the snapshot recorded");
         }
         PagesRead++;
-        return _page;
+        return plain;
     }
 
     private Dictionary<BlobId, BlobLocation> Locate()
