@@ -97,4 +97,30 @@ public class ArchiveCommandTests
         Assert.Contains("is not an sqlrsync key file",
             SqlRsyncProgram.AssertErrorLine(SqlRsyncProgram.Run("--list", archive, "--encryption-key", origin), 1), StringComparison.Ordinal);
     }
+
+    [Fact]
+    public void OneSnapshotGoesToAReplicaAndAnArchiveAtOnce()
+    {
+        using var dir = new TempDirectory();
+        var origin = dir.File("orders.db");
+        var archive = dir.File("orders-archive");
+        var replica = dir.File("replica.db");
+        TestDatabase.Create(origin, rows: 1000);
+        Assert.Equal(0, SqlRsyncProgram.Run(origin, archive, "--archive").ExitCode);
+        TestDatabase.Change(origin, Situation.OnePercentChanged);
+
+        var both = SqlRsyncProgram.Run(origin, replica, archive, "--json");
+
+        Assert.True(both.ExitCode == 0, both.StandardError);
+        using var report = JsonDocument.Parse(both.StandardOutput);
+        var replicas = report.RootElement.GetProperty("replicas").EnumerateArray().ToList();
+        Assert.Equal(2, replicas.Count);
+        Assert.True(replicas[1].TryGetProperty("snapshot", out _), both.StandardOutput);
+        var restored = dir.File("restored.db");
+        Assert.Equal(0, SqlRsyncProgram.Run(archive, restored).ExitCode);
+        TestDatabase.AssertSynced(replica, restored, 4096);
+        TestDatabase.AssertSynced(origin, restored, 4096);
+        Assert.Contains("give one ORIGIN database", SqlRsyncProgram.AssertErrorLine(SqlRsyncProgram.Run(dir.Path + "/", archive, "--archive"), 2),
+            StringComparison.Ordinal);
+    }
 }
