@@ -74,10 +74,16 @@ internal sealed class DirectoryObjectStore : ObjectStore
     {
         ArgumentOutOfRangeException.ThrowIfNegative(offset);
         ArgumentOutOfRangeException.ThrowIfNegative(length);
-        using var file = OpenForReading(key, mustExist: true)!;
         var data = new byte[length];
-        ReadExactly(file, data, offset, key);
+        ReadRange(key, offset, data);
         return data;
+    }
+
+    public override void ReadRange(string key, long offset, Span<byte> destination)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(offset);
+        using var file = OpenForReading(key, mustExist: true)!;
+        ReadExactly(file, destination, offset, key);
     }
 
     public override bool Create(string key, ReadOnlySpan<byte> data)
@@ -192,12 +198,12 @@ internal sealed class DirectoryObjectStore : ObjectStore
         return new SafeFileHandle(fd, ownsHandle: true);
     }
 
-    private static void ReadExactly(SafeFileHandle file, byte[] into, long offset, string key)
+    private static void ReadExactly(SafeFileHandle file, Span<byte> into, long offset, string key)
     {
         int done = 0;
         while (done < into.Length)
         {
-            int read = RandomAccess.Read(file, into.AsSpan(done), offset + done);
+            int read = RandomAccess.Read(file, into[done..], offset + done);
             if (read == 0)
             {
                 throw new IOException($"{key} ends after {offset + done} bytes, before the {offset + into.Length} asked for");

@@ -25,6 +25,13 @@ internal abstract class ObjectStore : IDisposable
     /// <exception cref="IOException">It cannot be read, does not exist, or is shorter.</exception>
     public abstract byte[] ReadRange(string key, long offset, int length);
 
+    /// <summary>
+    /// The object's bytes from <paramref name="offset"/> into all of <paramref name="destination"/>: for
+    /// readers that reuse one buffer for many large reads (a new array each would be garbage the size of a pack).
+    /// </summary>
+    /// <inheritdoc cref="ReadRange(string, long, int)" path="/exception"/>
+    public virtual void ReadRange(string key, long offset, Span<byte> destination) => ReadRange(key, offset, destination.Length).CopyTo(destination);
+
     /// <summary>Creates an object, durably; false, and nothing written, when one has the key already.</summary>
     /// <exception cref="IOException">It cannot be written (the store is then as it was, but for garbage a later clean-up removes).</exception>
     public abstract bool Create(string key, ReadOnlySpan<byte> data);

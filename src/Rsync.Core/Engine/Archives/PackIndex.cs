@@ -54,6 +54,20 @@ internal static class PackIndex
     /// <exception cref="InvalidDataException">It is damaged.</exception>
     public static List<PackRecord> Read(ReadOnlySpan<byte> stored, Sealer sealer)
     {
+        var packs = new List<PackRecord>();
+        List<PackEntry>? entries = null;
+        Visit(stored, sealer, (id, length) => packs.Add(new PackRecord(id, length, entries = [])), (_, entry) => entries!.Add(entry));
+        return packs;
+    }
+
+    /// <summary>
+    /// Each pack an index object lists (<paramref name="pack"/>: its id and length), then each of its
+    /// entries (<paramref name="entry"/>: the pack's key and the entry), without holding them: reading a
+    /// large index costs its bytes, not a list of its entries.
+    /// </summary>
+    /// <exception cref="InvalidDataException">It is damaged.</exception>
+    public static void Visit(ReadOnlySpan<byte> stored, Sealer sealer, Action<BlobId, long>? pack, Action<string, PackEntry> entry)
+    {
         var plain = sealer.Open(stored, Context, MaxLength);
         var reader = new ByteReader(plain);
         if (reader.U8() != Version)
@@ -61,7 +75,6 @@ internal static class PackIndex
             throw new InvalidDataException("unknown index version");
         }
         uint packCount = reader.U32();
-        var packs = new List<PackRecord>();
         for (uint i = 0; i < packCount; i++)
         {
             var id = reader.Id();
@@ -70,16 +83,33 @@ internal static class PackIndex
             {
                 throw new InvalidDataException($"it lists a pack of {length} bytes, more than any pack may have");
             }
+            pack?.Invoke(id, (long)length);
+            string key = Pack.KeyOf(id);
             uint count = reader.U32();
-            var entries = new List<PackEntry>();
             for (uint j = 0; j < count; j++)
             {
-                entries.Add(PackEntry.Read(reader.Bytes(PackEntry.Size), (long)length));
+                entry(key, PackEntry.Read(reader.Bytes(PackEntry.Size), (long)length));
             }
-            packs.Add(new PackRecord(id, (long)length, entries));
         }
         reader.End();
-        return packs;
+    }
+
+    /// <summary>Each entry of every index object (see <see cref="Visit"/>).</summary>
+    /// <exception cref="InvalidDataException">An index object is damaged (its key is in the message).</exception>
+    public static void VisitAll(ObjectStore store, Sealer sealer, Action<string, PackEntry> entry)
+    {
+        foreach (var stored in store.List(Prefix))
+        {
+            var bytes = store.Read(stored.Key) ?? throw new InvalidDataException($"{stored.Key} went away while it was read");
+            try
+            {
+                Visit(bytes, sealer, null, entry);
+            }
+            catch (InvalidDataException e)
+            {
+                throw new InvalidDataException($"{stored.Key}: {e.Message}", e);
+            }
+        }
     }
 
     /// <summary>
@@ -90,19 +120,13 @@ internal static class PackIndex
     public static Dictionary<BlobId, BlobLocation> Locate(ObjectStore store, Sealer sealer, IReadOnlySet<BlobId> wanted)
     {
         var found = new Dictionary<BlobId, BlobLocation>();
-        foreach (var (key, packs) in ReadAll(store, sealer))
+        VisitAll(store, sealer, (packKey, entry) =>
         {
-            foreach (var pack in packs)
+            if (wanted.Contains(entry.Id))
             {
-                foreach (var entry in pack.Entries)
-                {
-                    if (wanted.Contains(entry.Id))
-                    {
-                        found.TryAdd(entry.Id, new BlobLocation(pack.Key, entry));
-                    }
-                }
+                found.TryAdd(entry.Id, new BlobLocation(packKey, entry));
             }
-        }
+        });
         return found;
     }
 

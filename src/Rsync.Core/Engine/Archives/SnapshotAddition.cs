@@ -24,7 +24,9 @@ internal sealed class SnapshotAddition
     private readonly PageMap _parentMap;
     private readonly HashSet<BlobId> _stored;
     private readonly PackWriter _packs;
-    private readonly SortedDictionary<uint, PageMapEntry> _changes = [];
+    // In the order the pages came (each page comes once), sorted at the commit: a list of structs is a
+    // third of a sorted dictionary's memory, and a first snapshot holds every page here.
+    private readonly List<PageMapEntry> _changes = [];
     private readonly uint _lockBytePage;
     private readonly AdaptiveCompression _compression;
     private string? _createdIndex;
@@ -68,7 +70,7 @@ internal sealed class SnapshotAddition
             _packs.Add(BlobKind.Page, id, stored);
             PagesStored++;
         }
-        _changes[pageNumber] = new PageMapEntry(pageNumber, PageHasher.Hash(pageNumber, data, _lockBytePage, _archive.CompareSeed), id);
+        _changes.Add(new PageMapEntry(pageNumber, PageHasher.Hash(pageNumber, data, _lockBytePage, _archive.CompareSeed), id));
     }
 
     /// <summary>
@@ -78,7 +80,20 @@ internal sealed class SnapshotAddition
     /// <exception cref="IOException">Something cannot be written: the archive holds no new snapshot.</exception>
     public SnapshotRecord Commit(string database, uint pageCount, bool isWal, UnixFileMode fileMode, DateTimeOffset time)
     {
-        var map = _parentMap.With(pageCount, _changes.Values.Where(change => change.Page <= pageCount));
+        // Each page comes once; should one come twice, its last version counts (the sort is stable).
+        var changes = new List<PageMapEntry>(_changes.Count);
+        foreach (var change in _changes.Where(change => change.Page <= pageCount).OrderBy(change => change.Page))
+        {
+            if (changes.Count > 0 && changes[^1].Page == change.Page)
+            {
+                changes[^1] = change;
+            }
+            else
+            {
+                changes.Add(change);
+            }
+        }
+        var map = _parentMap.With(pageCount, changes);
         for (uint page = 1; page <= pageCount; page++)
         {
             if (!map.Holds(page) && page != _lockBytePage)
@@ -86,10 +101,9 @@ internal sealed class SnapshotAddition
                 throw new InvalidOperationException($"page {page} of the new snapshot never came");
             }
         }
-        var changes = _changes.Values.Where(change => change.Page <= pageCount).ToArray();
         bool fromParent = _parent is not null && _parent.PageSize == PageSize && _parent.PageCount > 0;
-        bool writeFull = !fromParent || _parentMap.ChangeEntries + changes.Length > MaxChangeShare * pageCount
-            || _parent!.Map.Count + (changes.Length + PageMapChunk.MaxEntries - 1) / PageMapChunk.MaxEntries > MaxChainChunks;
+        bool writeFull = !fromParent || _parentMap.ChangeEntries + changes.Count > MaxChangeShare * pageCount
+            || _parent!.Map.Count + (changes.Count + PageMapChunk.MaxEntries - 1) / PageMapChunk.MaxEntries > MaxChainChunks;
         var chain = writeFull ? [] : new List<BlobId>(_parent!.Map);
         var newChunks = writeFull ? map.FullChunks() : changes.Chunk(PageMapChunk.MaxEntries);
         foreach (var chunk in newChunks)

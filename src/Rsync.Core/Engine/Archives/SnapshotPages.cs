@@ -26,8 +26,9 @@ internal sealed class SnapshotPages : IPageScanner
     private readonly PageMap _map;
     private readonly BlobReader _reader;
     private readonly uint _lockBytePage;
-    private Dictionary<BlobId, BlobLocation>? _locations;
+    private PageLocations? _locations;
     private byte[] _page = [];
+    private byte[] _span = [];
 
     public SnapshotPages(SnapshotArchive archive, SnapshotRecord snapshot, PageMap map)
     {
@@ -108,10 +109,15 @@ internal sealed class SnapshotPages : IPageScanner
                 {
                     to++;
                 }
-                byte[] span;
+                int length = (int)(End(wanted[to].Location) - start);
+                if (_span.Length < length)
+                {
+                    _span = new byte[Math.Max(length, 1 << 20)];
+                }
+                var span = _span.AsSpan(0, length);
                 try
                 {
-                    span = _archive.Store.ReadRange(pack, start, (int)(End(wanted[to].Location) - start));
+                    _archive.Store.ReadRange(pack, start, span);
                 }
                 catch (IOException e)
                 {
@@ -120,7 +126,7 @@ internal sealed class SnapshotPages : IPageScanner
                 for (int i = from; i <= to; i++)
                 {
                     var (page, location) = wanted[i];
-                    var plain = Open(page, location, span.AsSpan((int)(location.Entry.Offset - start), (int)location.Entry.Length));
+                    var plain = Open(page, location, span.Slice((int)(location.Entry.Offset - start), (int)location.Entry.Length));
                     plain.CopyTo(window, (int)(page - first) * _snapshot.PageSize);
                 }
                 from = to + 1;
@@ -136,10 +142,16 @@ internal sealed class SnapshotPages : IPageScanner
         {
             throw new ArgumentOutOfRangeException(nameof(pageNumber), $"page {pageNumber} is not a page of snapshot {_snapshot.Id}");
         }
-        _locations ??= Locate();
-        var id = _map.Id(pageNumber);
-        return _locations.TryGetValue(id, out var location) && location.Entry.Kind == BlobKind.Page ? location
-            : throw _archive.Damaged(_snapshot, $"page {pageNumber} (blob {id}) is in no pack");
+        try
+        {
+            _locations ??= PageLocations.Find(_archive, _map);
+        }
+        catch (InvalidDataException e)
+        {
+            throw _archive.Damaged(_snapshot, e.Message, e);
+        }
+        return _locations.Of(pageNumber)
+            ?? throw _archive.Damaged(_snapshot, $"page {pageNumber} (blob {_map.Id(pageNumber)}) is in no pack");
     }
 
     /// <summary>A page's plain bytes from its stored bytes, checked against its seal and the hash its snapshot recorded.</summary>
@@ -161,17 +173,5 @@ internal sealed class SnapshotPages : IPageScanner
         }
         PagesRead++;
         return plain;
-    }
-
-    private Dictionary<BlobId, BlobLocation> Locate()
-    {
-        try
-        {
-            return PackIndex.Locate(_archive.Store, _archive.Sealer, _map.Blobs());
-        }
-        catch (InvalidDataException e)
-        {
-            throw _archive.Damaged(_snapshot, e.Message, e);
-        }
     }
 }
