@@ -27,6 +27,7 @@ internal sealed class SnapshotAddition
     // In the order the pages came (each page comes once), sorted at the commit: a list of structs is a
     // third of a sorted dictionary's memory, and a first snapshot holds every page here.
     private readonly List<PageMapEntry> _changes = [];
+    private bool _ascending = true;
     private readonly uint _lockBytePage;
     private readonly AdaptiveCompression _compression;
     private string? _createdIndex;
@@ -70,6 +71,7 @@ internal sealed class SnapshotAddition
             _packs.Add(BlobKind.Page, id, stored);
             PagesStored++;
         }
+        _ascending &= _changes.Count == 0 || _changes[^1].Page < pageNumber;
         _changes.Add(new PageMapEntry(pageNumber, PageHasher.Hash(pageNumber, data, _lockBytePage, _archive.CompareSeed), id));
     }
 
@@ -80,19 +82,10 @@ internal sealed class SnapshotAddition
     /// <exception cref="IOException">Something cannot be written: the archive holds no new snapshot.</exception>
     public SnapshotRecord Commit(string database, uint pageCount, bool isWal, UnixFileMode fileMode, DateTimeOffset time)
     {
-        // Each page comes once; should one come twice, its last version counts (the sort is stable).
-        var changes = new List<PageMapEntry>(_changes.Count);
-        foreach (var change in _changes.Where(change => change.Page <= pageCount).OrderBy(change => change.Page))
-        {
-            if (changes.Count > 0 && changes[^1].Page == change.Page)
-            {
-                changes[^1] = change;
-            }
-            else
-            {
-                changes.Add(change);
-            }
-        }
+        // Pages come in order, each once, so the list is usually ready as it is (a first snapshot's holds
+        // every page: no copy of it).
+        var changes = _ascending ? _changes : InPageOrder(_changes);
+        changes.RemoveAll(change => change.Page > pageCount);
         var map = _parentMap.With(pageCount, changes);
         for (uint page = 1; page <= pageCount; page++)
         {
@@ -176,6 +169,24 @@ internal sealed class SnapshotAddition
         catch (IOException)
         {
         }
+    }
+
+    /// <summary>The changes sorted by page; a page that came twice keeps its last version (the sort is stable).</summary>
+    private static List<PageMapEntry> InPageOrder(List<PageMapEntry> arrived)
+    {
+        var sorted = new List<PageMapEntry>(arrived.Count);
+        foreach (var change in arrived.OrderBy(change => change.Page))
+        {
+            if (sorted.Count > 0 && sorted[^1].Page == change.Page)
+            {
+                sorted[^1] = change;
+            }
+            else
+            {
+                sorted.Add(change);
+            }
+        }
+        return sorted;
     }
 
     /// <summary>Times are kept to the millisecond, as the record's name holds them.</summary>
