@@ -3,7 +3,10 @@ namespace SqlRsync;
 /// <summary>How an agent serves (<see cref="SyncAgent"/>); the defaults suit an agent started by sqlrsync's own transports.</summary>
 public sealed record AgentOptions
 {
-    /// <summary>Whether a directory session may delete replica databases its client asks it to (a directory sync with --delete). Default true.</summary>
+    /// <summary>
+    /// Whether a directory session may delete replica databases its client asks it to (a directory sync
+    /// with --delete), and an archive store agent objects (a prune). Default true.
+    /// </summary>
     public bool MayDelete { get; init; } = true;
 
     /// <summary>

@@ -51,7 +51,7 @@ public static class SnapshotArchives
             var wait = busyTimeout ?? new SyncOptions().BusyTimeout;
             using var opened = ArchiveAccess.Open(archive, wait);
             using var held = ArchiveLock.Take(opened, exclusive: false, wait, cancellationToken);
-            return (IReadOnlyList<SnapshotInfo>)[.. opened.Snapshots().Select(snapshot => snapshot.ToInfo())];
+            return ReadingFails(archive, () => (IReadOnlyList<SnapshotInfo>)[.. opened.Snapshots().Select(snapshot => snapshot.ToInfo())]);
         }, cancellationToken);
     }
 
@@ -71,7 +71,7 @@ public static class SnapshotArchives
             var wait = busyTimeout ?? new SyncOptions().BusyTimeout;
             using var opened = ArchiveAccess.Open(archive, wait);
             using var held = ArchiveLock.Take(opened, exclusive: false, wait, cancellationToken);
-            return ArchiveVerification.Run(opened, archive.At is null ? null : opened.Find(archive.At), cancellationToken);
+            return ReadingFails(archive, () => ArchiveVerification.Run(opened, archive.At is null ? null : opened.Find(archive.At), cancellationToken));
         }, cancellationToken);
     }
 
@@ -110,5 +110,18 @@ public static class SnapshotArchives
                     "run the prune again)", e);
             }
         }, cancellationToken);
+    }
+
+    /// <summary>Runs <paramref name="read"/>; a store that cannot be read (a lost connection, a permission) is one line.</summary>
+    private static T ReadingFails<T>(ArchiveEndpoint archive, Func<T> read)
+    {
+        try
+        {
+            return read();
+        }
+        catch (IOException e)
+        {
+            throw new SyncException(SyncFailure.Access, $"cannot read archive {archive}: {e.Message}", e);
+        }
     }
 }

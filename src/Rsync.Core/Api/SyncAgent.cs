@@ -70,7 +70,8 @@ public static class SyncAgent
         bool isOrigin = request.Role == AgentRole.Origin;
         if (request.Role == AgentRole.Archive)
         {
-            ArchiveStoreServer.Serve(request.Path, input, output, mayCreate: !options.ReadOnly, mayDelete: !options.ReadOnly && !options.AppendOnly);
+            ArchiveStoreServer.Serve(request.Path, input, output, mayCreate: !options.ReadOnly,
+                mayDelete: options.MayDelete && !options.ReadOnly && !options.AppendOnly);
             return;
         }
         // Relayed by the calling side as "HOST: sqlrsync: warning: ...".

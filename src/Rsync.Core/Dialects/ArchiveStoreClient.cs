@@ -15,7 +15,7 @@ namespace SqlRsync.Dialects;
 internal sealed class ArchiveStoreClient : ObjectStore
 {
     /// <summary>The most objects a listing may name: far more than any archive holds.</summary>
-    private const int MaxListed = 10_000_000;
+    private const int MaxListed = 2_000_000;
 
     private readonly FrameReader _reader;
     private readonly FrameWriter _writer;

@@ -82,7 +82,8 @@ internal static class ArchiveStoreServer
                         break;
                     case MessageType.ObjectPut:
                         string putKey = StoreMessages.ReadKeyed(payload.Span, MessageType.ObjectPut);
-                        var data = ReceiveObject(reader);
+                        // What a key may not write is read and dropped, not held (the refusal follows).
+                        var data = ReceiveObject(reader, keep: mayCreate);
                         Answer(writer, () => StoreMessages.WriteEnd(writer, Put(store, putKey, data, mayCreate)));
                         break;
                     case MessageType.ObjectList:
@@ -102,7 +103,10 @@ internal static class ArchiveStoreServer
                         var (mode, wait) = StoreMessages.ReadLock(payload.Span);
                         Answer(writer, () =>
                         {
+                            // An exclusive lock is for writers: a read-only key cannot keep the archive from everyone else.
+                            Deny(mode == 1 && !mayCreate, "refused: this key may only read archives (--read-only); it cannot lock one for writing");
                             held?.Dispose();
+                            held = null;
                             held = mode == StoreMessages.Release ? null : store.Lock(mode == 1, TimeSpan.FromMilliseconds(wait), CancellationToken.None);
                             StoreMessages.WriteEnd(writer, true);
                         });
@@ -179,7 +183,7 @@ internal static class ArchiveStoreServer
     }
 
     /// <summary>An object's chunks, up to their ObjectEnd: memory grows with what the client sends, up to the most an object may be.</summary>
-    private static byte[] ReceiveObject(FrameReader reader)
+    private static byte[] ReceiveObject(FrameReader reader, bool keep)
     {
         using var data = new MemoryStream();
         while (true)
@@ -198,7 +202,10 @@ internal static class ArchiveStoreServer
             {
                 throw new ProtocolException($"the object sent is over the {MaxObjectLength}-byte limit");
             }
-            data.Write(payload.Span);
+            if (keep)
+            {
+                data.Write(payload.Span);
+            }
         }
     }
 

@@ -153,6 +153,11 @@ internal sealed class DirectoryObjectStore : ObjectStore
     {
         var path = Path.Combine(_root, LockName);
         int fd = NoSymlinks.Open(path, OpenReadWriteCreate | CloseOnExec, (int)_fileMode);
+        if (fd < 0 && !exclusive)
+        {
+            // A reader who may not write the archive (a restore by another user) locks it through a read-only open: flock needs no more.
+            fd = NoSymlinks.Open(path, OpenReadOnly | CloseOnExec);
+        }
         if (fd < 0)
         {
             throw new IOException($"cannot open {path}: {Marshal.GetPInvokeErrorMessage(Marshal.GetLastPInvokeError())}");

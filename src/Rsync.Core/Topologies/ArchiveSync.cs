@@ -45,7 +45,8 @@ internal static class ArchiveSync
     public static SyncResult Replica(ArchiveEndpoint archive, string database, Stream input, Stream output, SyncOptions options,
         ProgressTracker progress, Action<SnapshotInfo> added)
     {
-        using var opened = ArchiveAccess.OpenOrCreate(archive, options.BusyTimeout);
+        // A dry run makes nothing, not even the archive.
+        using var opened = options.DryRun ? ArchiveAccess.Open(archive, options.BusyTimeout) : ArchiveAccess.OpenOrCreate(archive, options.BusyTimeout);
         ArchiveReplicaSession? session = null;
         var result = SqlRsyncReplica.Run(archive.Path, (file, choices, _, run) =>
             session = ArchiveReplicaSession.Open(opened, database, file, choices.DryRun, options.BusyTimeout, run),

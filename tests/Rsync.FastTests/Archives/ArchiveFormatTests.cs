@@ -88,7 +88,7 @@ public class ArchiveFormatTests
     public void ASnapshotRecordReadsBackAndItsNameMustMatch()
     {
         var time = DateTimeOffset.Parse("2026-12-07T03:00:00.123Z", System.Globalization.CultureInfo.InvariantCulture);
-        var record = new SnapshotRecord("0123456789abcdef", time, "orders.db", 4096, 262807, true, (UnixFileMode)0x1A4, "fedcba9876543210", 1,
+        var record = new SnapshotRecord("0123456789abcdef", time, "orders.db", 4096, 100000, true, (UnixFileMode)0x1A4, "fedcba9876543210", 1,
             [BlobId.Read(new byte[32]), BlobId.Read(Enumerable.Repeat((byte)0xAB, 32).ToArray())], 2605, 10_970_112);
 
         Assert.Equal("snapshots/20261207T030000123Z-0123456789abcdef", record.Key);
@@ -101,9 +101,12 @@ public class ArchiveFormatTests
         var text = Encoding.UTF8.GetString(record.ToPlainBytes());
         foreach (var (from, to) in new[]
         {
-            ("page-size 4096", "page-size 4097"), ("page-count 262807", "page-count -1"), ("wal 1", "wal 2"), ("full 1", "full 3"),
+            ("page-size 4096", "page-size 4097"), ("page-count 100000", "page-count -1"), ("wal 1", "wal 2"), ("full 1", "full 3"),
             ("database orders.db", "database ../x.db"), ("parent fedcba9876543210", "parent xyz"), ("file-mode 644", "file-mode 9"),
             ("map 0000", "map 000"), ("bytes-added 10970112", "bytes-added 1e9"), ("sqlrsync-snapshot 1", "sqlrsync-snapshot 2"),
+            ("file-mode 644", "file-mode 77777777777"), ("file-mode 644", "file-mode -1"), ("database orders.db", "database a\u0007b.db"),
+            // Two map parts hold at most 131,072 pages: a larger count is damage, refused before a map of that size is made.
+            ("page-count 100000", "page-count 4000000000"),
         })
         {
             Assert.Contains(from, text, StringComparison.Ordinal);

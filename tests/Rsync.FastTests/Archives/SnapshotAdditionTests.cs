@@ -29,4 +29,83 @@ public class SnapshotAdditionTests
         // Four distinct pages came, and each was stored once, though the second one came twice.
         Assert.Equal(4, addition.PagesStored);
     }
+
+    [Fact]
+    public void AFileNameWithANewlineMakesARecordThatReadsBack()
+    {
+        using var dir = new TempDirectory();
+        using var archive = SnapshotArchive.Create(DirectoryObjectStore.Create(dir.File("archive")), key: null);
+        var addition = new SnapshotAddition(archive, parent: null, PageMap.Empty(4096), 4096);
+        addition.AddPage(1, new byte[4096]);
+
+        var snapshot = addition.Commit("odd\nname.db", pageCount: 1, isWal: false, (UnixFileMode)0x180, DateTimeOffset.UtcNow);
+
+        Assert.Equal("odd?name.db", snapshot.Database);
+        Assert.Equal(snapshot.Id, Assert.Single(archive.Snapshots()).Id);
+    }
+
+    [Fact]
+    public void AnAbandonedAddThroughAKeyThatMayNotDeleteLeavesItsPacksAndThrowsNothing()
+    {
+        using var dir = new TempDirectory();
+        using (DirectoryObjectStore.Create(dir.File("archive")))
+        {
+        }
+        using var archive = SnapshotArchive.Create(new AppendOnlyStore(DirectoryObjectStore.Open(dir.File("archive"))!), key: null);
+        var addition = new SnapshotAddition(archive, parent: null, PageMap.Empty(4096), 4096);
+        var random = new Random(3);
+        for (uint page = 1; page <= 3000; page++)
+        {
+            var data = new byte[4096];
+            random.NextBytes(data);
+            addition.AddPage(page, data);
+        }
+
+        addition.Abandon();
+
+        Assert.NotEmpty(Directory.GetFiles(dir.File("archive/packs"), "*", SearchOption.AllDirectories));
+        Assert.Empty(archive.Snapshots());
+    }
+
+    [Fact]
+    public void AnIndexTooLargeForOneObjectIsWrittenAsSeveralAndEveryBlobIsFound()
+    {
+        using var dir = new TempDirectory();
+        using var archive = SnapshotArchive.Create(DirectoryObjectStore.Create(dir.File("archive")), key: null);
+        var packs = Enumerable.Range(0, 5).Select(p => new PackRecord(BlobId.Read(Enumerable.Repeat((byte)p, 32).ToArray()), 1 << 20,
+            [.. Enumerable.Range(0, 100).Select(i => new PackEntry(BlobKind.Page, BlobId.Read(Enumerable.Repeat((byte)(p * 100 + i), 31).Append((byte)p)
+                .ToArray()), (uint)(8 + i * 100), 100))])).ToList();
+
+        var written = PackIndex.Write(archive.Store, archive.Sealer, packs, mostPerIndex: 2 * (4 + 100 * PackEntry.Size + 44));
+
+        Assert.Equal(3, written.Count);
+        var wanted = packs.SelectMany(pack => pack.Entries.Select(entry => entry.Id)).ToHashSet();
+        Assert.Equal(500, PackIndex.Locate(archive.Store, archive.Sealer, wanted).Count);
+    }
+
+    /// <summary>A directory store through a key that may add but not delete, as an append-only agent serves one.</summary>
+    private sealed class AppendOnlyStore(ObjectStore inner) : ObjectStore
+    {
+        public override string Location => inner.Location;
+
+        public override bool MayDelete => false;
+
+        public override byte[]? Read(string key) => inner.Read(key);
+
+        public override byte[] ReadRange(string key, long offset, int length) => inner.ReadRange(key, offset, length);
+
+        public override bool Create(string key, ReadOnlySpan<byte> data) => inner.Create(key, data);
+
+        public override IReadOnlyList<StoredObject> List(string prefix) => inner.List(prefix);
+
+        public override void Delete(string key) => throw new UnauthorizedAccessException($"refused: cannot delete {key}");
+
+        public override IDisposable Lock(bool exclusive, TimeSpan wait, CancellationToken cancellation) => inner.Lock(exclusive, wait, cancellation);
+
+        public override void Dispose()
+        {
+            inner.Dispose();
+            base.Dispose();
+        }
+    }
 }

@@ -71,7 +71,12 @@ public class ArchiveCommandTests
             SqlRsyncProgram.AssertErrorLine(SqlRsyncProgram.Run(origin, dir.Path, "--archive"), 1), StringComparison.Ordinal);
         Assert.Contains("--list takes one path",
             SqlRsyncProgram.AssertErrorLine(SqlRsyncProgram.Run("--list", archive, dir.File("x")), 2), StringComparison.Ordinal);
+        // A dry run makes nothing, not even the archive it would add to.
+        Assert.Contains("does not exist (a sync into it with --archive makes it)",
+            SqlRsyncProgram.AssertErrorLine(SqlRsyncProgram.Run(origin, dir.File("new-archive"), "--archive", "--dry-run"), 1),
+            StringComparison.Ordinal);
         DirectorySnapshot.AssertUnchanged(before, dir.Path);
+        Assert.False(Directory.Exists(dir.File("new-archive")));
     }
 
     [Fact]

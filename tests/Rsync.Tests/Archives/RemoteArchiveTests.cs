@@ -13,6 +13,7 @@ public sealed class RemoteArchiveTests(RemoteArchiveTests.Server server) : IClas
 {
     private const string AppendOnly = "append-only";
     private const string ReadOnly = "read-only";
+    private const string Plain = "plain";
 
     public sealed class Server : IDisposable
     {
@@ -25,6 +26,7 @@ public sealed class RemoteArchiveTests(RemoteArchiveTests.Server server) : IClas
             {
                 Ssh.AddForcedCommandKey(AppendOnly, $"{Ssh.Exe} --serve --allow {Allowed} --append-only");
                 Ssh.AddForcedCommandKey(ReadOnly, $"{Ssh.Exe} --serve --allow {Allowed} --read-only");
+                Ssh.AddForcedCommandKey(Plain, $"{Ssh.Exe} --serve --allow {Allowed}");
             }
         }
 
@@ -125,6 +127,9 @@ public sealed class RemoteArchiveTests(RemoteArchiveTests.Server server) : IClas
 
         var prune = SqlRsyncProgram.AssertErrorLine(Restricted("--prune", remote, "--keep-last", "1"), 1);
         Assert.Contains("--append-only", prune, StringComparison.Ordinal);
+        // A key without --allow-delete deletes nothing either, in archives as in directories of databases.
+        Assert.Contains("nothing was pruned",
+            SqlRsyncProgram.AssertErrorLine(Restricted("--prune", $"{Plain}:{archive}", "--keep-last", "1"), 1), StringComparison.Ordinal);
         var overwrite = SqlRsyncProgram.AssertErrorLine(Restricted(origin, $"{AppendOnly}:{Path.Combine(server.Allowed, $"{_name}.db")}"), 1);
         Assert.Contains("refused: this key may only add snapshots to archives and read (--append-only)", overwrite, StringComparison.Ordinal);
         DirectorySnapshot.AssertUnchanged(before, archive);

@@ -45,7 +45,12 @@ internal sealed record ArchiveConfig(byte[] Id, bool Encrypted, long CompareSeed
         {
             return null;
         }
-        var fields = lines.Skip(1).Select(line => line.Split(' ')).Where(words => words.Length == 2).ToDictionary(words => words[0], words => words[1]);
+        var pairs = lines.Skip(1).Select(line => line.Split(' ')).Where(words => words.Length == 2).ToList();
+        if (pairs.Select(words => words[0]).Distinct().Count() != pairs.Count)
+        {
+            return null;
+        }
+        var fields = pairs.ToDictionary(words => words[0], words => words[1]);
         if (fields.Count != 3 || !fields.TryGetValue("id", out var idText) || idText.Length != 32 || !IsLowerHex(idText)
             || !fields.TryGetValue("encryption", out var encryption))
         {

@@ -4,10 +4,10 @@ namespace SqlRsync.Engine.Archives;
 /// Removes the snapshots a <see cref="SnapshotRetention"/> does not keep, and the storage only they
 /// needed, under the archive's exclusive lock. Nothing is deleted before what replaces it is durable,
 /// so an interruption at any point leaves every kept snapshot whole (docs/archive.md, "Pruning"):
-/// first the packs rewritten with the needed blobs of mostly unneeded packs, then one index listing
-/// every pack that stays, then the removed snapshots' records, then the older indexes, and last the
-/// packs no index lists and the temporary files of interrupted writes (which also removes what an
-/// interrupted add or prune left behind).
+/// first the packs rewritten with the needed blobs of mostly unneeded packs, then indexes listing every
+/// pack that stays (one, or several for a large archive), then the removed snapshots' records, then the
+/// older indexes, and last the packs no index lists and the temporary files of interrupted writes
+/// (which also removes what an interrupted add or prune left behind).
 /// </summary>
 internal static class ArchivePruning
 {
@@ -21,8 +21,8 @@ internal static class ArchivePruning
         var store = archive.Store;
         if (!dryRun && !store.MayDelete)
         {
-            throw new SyncException(SyncFailure.Refused, $"archive {archive.Location} may only be added to with this key (--append-only), so " +
-                "nothing was pruned: prune on the archive's host, or with a key that may delete");
+            throw new SyncException(SyncFailure.Refused, $"archive {archive.Location}: this key may not delete there (its --serve line has " +
+                "--append-only, or no --allow-delete), so nothing was pruned: prune on the archive's host, or with a key that may delete");
         }
         var snapshots = archive.Snapshots();
         var keep = Retention.Keep([.. snapshots.Select(snapshot => (snapshot.Id, snapshot.Time))], rule);
@@ -58,12 +58,13 @@ internal static class ArchivePruning
 
         var written = Rewrite(archive, plan.Rewrite);
         var staying = plan.Whole.Concat(written).ToList();
-        var newIndex = PackIndex.Write(store, archive.Sealer, staying, out _);
+        var newIndexes = PackIndex.Write(store, archive.Sealer, staying).Select(written => written.Object).ToList();
+        var newIndexKeys = newIndexes.Select(index => index.Key).ToHashSet();
         foreach (var snapshot in removed)
         {
             store.Delete(snapshot.Key);
         }
-        foreach (var index in indexes.Where(index => index.Key != newIndex?.Key))
+        foreach (var index in indexes.Where(index => !newIndexKeys.Contains(index.Key)))
         {
             store.Delete(index.Key);
         }
@@ -74,7 +75,7 @@ internal static class ArchivePruning
             store.Delete(key);
         }
         store.RemoveLeftovers();
-        long bytesAfter = staying.Sum(pack => pack.Length) + (newIndex?.Size ?? 0);
+        long bytesAfter = staying.Sum(pack => pack.Length) + newIndexes.Sum(index => index.Size);
         return Result(kept, removed, dropped.Count, written.Count, bytesBefore, bytesAfter, dryRun: false);
     }
 

@@ -19,19 +19,39 @@ internal static class PackIndex
     private const byte Version = 1;
     private const int MaxLength = 256 << 20;
 
+    /// <summary>The most an index object lists, in plain bytes: far under what a reader accepts (<see cref="MaxLength"/>).</summary>
+    private const int MostPerIndex = 64 << 20;
+
     /// <summary>
-    /// Writes an index of <paramref name="packs"/>, durably; its key and length, or null when there were
-    /// none. <paramref name="created"/>: false when an index of the same bytes was there already.
+    /// Writes index objects listing <paramref name="packs"/>, durably, as many as it takes to keep each
+    /// under <see cref="MostPerIndex"/> (a first snapshot of a large database lists millions of blobs):
+    /// each one's key and length, and whether it was created (false: one of the same bytes was there).
     /// </summary>
-    public static StoredObject? Write(ObjectStore store, Sealer sealer, IReadOnlyList<PackRecord> packs, out bool created)
+    public static List<(StoredObject Object, bool Created)> Write(ObjectStore store, Sealer sealer, IReadOnlyList<PackRecord> packs,
+        int mostPerIndex = MostPerIndex)
     {
-        created = false;
-        if (packs.Count == 0)
+        var written = new List<(StoredObject, bool)>();
+        int from = 0;
+        while (from < packs.Count)
         {
-            return null;
+            int to = from;
+            long size = 5 + Size(packs[from]);
+            while (to + 1 < packs.Count && size + Size(packs[to + 1]) <= mostPerIndex)
+            {
+                size += Size(packs[++to]);
+            }
+            written.Add(WriteOne(store, sealer, packs.Skip(from).Take(to - from + 1).ToList(), size));
+            from = to + 1;
         }
+        return written;
+    }
+
+    private static long Size(PackRecord pack) => BlobId.Length + 8 + 4 + (long)pack.Entries.Count * PackEntry.Size;
+
+    private static (StoredObject, bool) WriteOne(ObjectStore store, Sealer sealer, List<PackRecord> packs, long size)
+    {
         // Sized exactly: an index of a first snapshot of 1 GiB is 11 MB, and doubling would hold half as much again.
-        using var plain = new MemoryStream(5 + packs.Sum(pack => BlobId.Length + 8 + 4 + pack.Entries.Count * PackEntry.Size));
+        using var plain = new MemoryStream((int)size);
         plain.WriteByte(Version);
         Span<byte> number = stackalloc byte[8];
         BinaryPrimitives.WriteUInt32LittleEndian(number, (uint)packs.Count);
@@ -47,8 +67,7 @@ internal static class PackIndex
         }
         var stored = sealer.Seal(plain.GetBuffer().AsSpan(0, (int)plain.Length), Context, compress: false);
         var key = Prefix + Convert.ToHexStringLower(SHA256.HashData(stored));
-        created = store.Create(key, stored);
-        return new StoredObject(key, stored.Length);
+        return (new StoredObject(key, stored.Length), store.Create(key, stored));
     }
 
     /// <summary>The packs an index object lists.</summary>

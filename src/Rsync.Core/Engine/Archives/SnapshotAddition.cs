@@ -30,7 +30,7 @@ internal sealed class SnapshotAddition
     private bool _ascending = true;
     private readonly uint _lockBytePage;
     private readonly AdaptiveCompression _compression;
-    private string? _createdIndex;
+    private readonly List<string> _createdIndexes = [];
     private string? _recordKey;
 
     /// <summary>
@@ -91,7 +91,7 @@ internal sealed class SnapshotAddition
         {
             if (!map.Holds(page) && page != _lockBytePage)
             {
-                throw new InvalidOperationException($"page {page} of the new snapshot never came");
+                throw new SyncException(SyncFailure.Protocol, $"the origin ended its snapshot without page {page}; no snapshot was added");
             }
         }
         bool fromParent = _parent is not null && _parent.PageSize == PageSize && _parent.PageCount > 0;
@@ -108,9 +108,16 @@ internal sealed class SnapshotAddition
         }
         var packs = _packs.Finish();
         long bytes = _packs.BytesWritten;
-        var index = PackIndex.Write(_archive.Store, _archive.Sealer, packs, out bool indexCreated);
-        _createdIndex = indexCreated ? index!.Value.Key : null;
-        bytes += index?.Size ?? 0;
+        foreach (var (index, created) in PackIndex.Write(_archive.Store, _archive.Sealer, packs))
+        {
+            if (created)
+            {
+                _createdIndexes.Add(index.Key);
+            }
+            bytes += index.Size;
+        }
+        // The record is lines of text: a control character in a file name (Linux allows a newline) becomes '?'.
+        database = string.Concat(database.Select(c => char.IsControl(c) ? '?' : c));
         var record = new SnapshotRecord(SnapshotRecord.NewId(), Truncate(time), database, PageSize, pageCount, isWal, fileMode, _parent?.Id,
             writeFull ? chain.Count : _parent!.FullChunks, chain, PagesStored, bytes);
         // The bytes added count the record itself, whose length grows with the digits of that count (it
@@ -140,11 +147,12 @@ internal sealed class SnapshotAddition
     /// <summary>
     /// After a failure before the record: removes the index and the packs this addition created, as far
     /// as the store lets it (on a full disk, deleting still works), so that the archive is as it was.
-    /// What cannot be removed stays as garbage, which no snapshot names and prune removes.
+    /// What cannot be removed (through a key that may not delete) stays as garbage, which no snapshot
+    /// names and prune removes.
     /// </summary>
     public void Abandon()
     {
-        if (Committed)
+        if (Committed || !_archive.Store.MayDelete)
         {
             return;
         }
@@ -157,16 +165,16 @@ internal sealed class SnapshotAddition
                 return;
             }
             // The index first: it must never list a pack that is gone while it stays.
-            if (_createdIndex is not null)
+            foreach (var index in _createdIndexes)
             {
-                _archive.Store.Delete(_createdIndex);
+                _archive.Store.Delete(index);
             }
             foreach (var key in _packs.Created)
             {
                 _archive.Store.Delete(key);
             }
         }
-        catch (IOException)
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
         }
     }

@@ -104,12 +104,13 @@ internal sealed class SnapshotPages : IPageScanner
                 // One read for a run of wanted blobs whose gaps are small.
                 int to = from;
                 long start = wanted[from].Location.Entry.Offset;
-                while (to + 1 < wanted.Count && wanted[to + 1].Location.Entry.Offset - End(wanted[to].Location) < ReadThrough
-                    && End(wanted[to + 1].Location) - start <= MostPerRead)
+                long end = End(wanted[from].Location);
+                while (to + 1 < wanted.Count && wanted[to + 1].Location.Entry.Offset - end < ReadThrough
+                    && Math.Max(end, End(wanted[to + 1].Location)) - start <= MostPerRead)
                 {
-                    to++;
+                    end = Math.Max(end, End(wanted[++to].Location));
                 }
-                int length = (int)(End(wanted[to].Location) - start);
+                int length = (int)(end - start);
                 if (_span.Length < length)
                 {
                     _span = new byte[Math.Max(length, 1 << 20)];

@@ -115,23 +115,26 @@ internal sealed record SnapshotRecord(
         var parent = Field("parent");
         var database = Field("database");
         if (wal is not ("0" or "1") || parent != "-" && (parent.Length != 16 || !parent.All(char.IsAsciiHexDigitLower))
-            || database.Length == 0 || database.Contains('/', StringComparison.Ordinal))
+            || database.Length == 0 || database.Contains('/', StringComparison.Ordinal) || database.Any(char.IsControl))
         {
             throw new InvalidDataException("its wal, parent or database field is malformed");
         }
-        int mode;
-        try
-        {
-            mode = Convert.ToInt32(Field("file-mode"), 8);
-        }
-        catch (FormatException)
+        var modeText = Field("file-mode");
+        if (modeText.Length is 0 or > 3 || modeText.Any(c => c is < '0' or > '7'))
         {
             throw new InvalidDataException("its file mode is not octal");
         }
+        int mode = Convert.ToInt32(modeText, 8);
         uint pageCount = (uint)Number("page-count", uint.MaxValue);
         if (pageCount > 0 && full == 0)
         {
             throw new InvalidDataException("its map has no full part");
+        }
+        // Every page (but the lock-byte page) has an entry in some part of the map: a page count beyond
+        // what its parts can hold is damage, refused before anything the size of the database is allocated.
+        if (pageCount > (long)map.Count * PageMapChunk.MaxEntries + 1)
+        {
+            throw new InvalidDataException($"its page count {pageCount} is more than its {map.Count} map parts can hold");
         }
         return new SnapshotRecord(named.Id, time, database, pageSize, pageCount, wal == "1", (UnixFileMode)(mode & 0x1FF),
             parent == "-" ? null : parent, full, map, Number("pages-added", long.MaxValue), Number("bytes-added", long.MaxValue));
