@@ -396,10 +396,6 @@ internal sealed class CommandLine
             return e.Message;
         }
         bool directory = origin.EndsWith('/');
-        if (Given(command, _archive) is not null && (directory || replicas.Count > 1 && !command.GetValue(_archive)))
-        {
-            return "--archive makes REPLICA an archive of one database: give one ORIGIN database";
-        }
         bool allLocal = !originEndpoint.IsRemote && replicas.All(replica => !replica.IsRemote);
         return !directory && Given(command, _recursive, _include, _exclude, _delete) is { } directoryOnly
                 ? $"{directoryOnly.Name} is for a directory of databases: write ORIGIN_DIR/ with its trailing '/'"

@@ -36,7 +36,9 @@ internal static class SyncRunner
 
     private static SyncEndpoint ToSyncEndpoint(Endpoint endpoint, SyncRequest request, bool asArchive) =>
         endpoint.IsRemote ? request.Archive.Remote(request.Remote.EndpointFor(endpoint), asArchive)
-            : request.Shape == SyncShape.Directory ? SyncEndpoint.Local(endpoint.Path)
+            // ORIGIN_DIR/ ROOT --archive: an archive per database under ROOT.
+            : request.Shape == SyncShape.Directory ? (asArchive ? new ArchiveEndpoint(endpoint.Path) { KeyFile = request.Archive.KeyFile }
+                : SyncEndpoint.Local(endpoint.Path))
             : request.Archive.Local(endpoint.Path, asArchive);
 
     /// <summary>What the archive options say about the sides, once it is known which sides are archives.</summary>

@@ -120,6 +120,19 @@ public static class DatabaseSync
         }
         var settings = options ?? new SyncOptions();
         var choice = selection ?? new DirectoryOptions();
+        if (replica is ArchiveEndpoint root)
+        {
+            if (origin is RemoteEndpoint || root.Remote is not null)
+            {
+                throw new ArgumentException("a directory of databases goes into archives on this machine only, from a local directory, for now",
+                    nameof(replica));
+            }
+            if (choice.Delete)
+            {
+                throw new ArgumentException("--delete removes replicas, and archives keep history: prune them instead (--prune)", nameof(selection));
+            }
+            return Start(() => ArchiveDirectory.Run(origin.Path, root, choice, settings, progress, cancellationToken), cancellationToken);
+        }
         return Start(() => DirectoryTransfer.Run(origin, replica, choice, settings, progress, cancellationToken), cancellationToken);
     }
 

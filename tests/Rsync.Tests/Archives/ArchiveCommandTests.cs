@@ -125,7 +125,33 @@ public class ArchiveCommandTests
         Assert.Equal(0, SqlRsyncProgram.Run(archive, restored).ExitCode);
         TestDatabase.AssertSynced(replica, restored, 4096);
         TestDatabase.AssertSynced(origin, restored, 4096);
-        Assert.Contains("give one ORIGIN database", SqlRsyncProgram.AssertErrorLine(SqlRsyncProgram.Run(dir.Path + "/", archive, "--archive"), 2),
-            StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task ADirectoryOfDatabasesGoesIntoAnArchivePerDatabase()
+    {
+        using var dir = new TempDirectory();
+        var origins = dir.File("origins");
+        Directory.CreateDirectory(Path.Combine(origins, "tenants"));
+        TestDatabase.Create(Path.Combine(origins, "app.db"), rows: 300);
+        TestDatabase.Create(Path.Combine(origins, "tenants", "a.db"), rows: 300, seed: 2);
+        var root = dir.File("archives");
+
+        var first = SqlRsyncProgram.Run(origins + "/", root, "--archive", "-r", "--json");
+        Assert.True(first.ExitCode == 0, first.StandardError);
+        TestDatabase.Change(Path.Combine(origins, "tenants", "a.db"), Situation.OnePercentChanged);
+        var second = SqlRsyncProgram.Run(origins + "/", root, "--archive", "-r");
+        Assert.True(second.ExitCode == 0, second.StandardError);
+
+        foreach (var name in new[] { "app.db", "tenants/a.db" })
+        {
+            var archive = new ArchiveEndpoint(Path.Combine(root, name));
+            Assert.Equal(2, (await SnapshotArchives.ListAsync(archive)).Count);
+            var restored = dir.File($"restored-{Path.GetFileName(name)}");
+            await DatabaseSync.RunAsync(archive, SyncEndpoint.Local(restored));
+            TestDatabase.AssertSynced(Path.Combine(origins, name), restored, 4096);
+        }
+        Assert.Contains("--delete removes replicas, and archives keep history",
+            SqlRsyncProgram.AssertErrorLine(SqlRsyncProgram.Run(origins + "/", root, "--archive", "--delete"), 2), StringComparison.Ordinal);
     }
 }

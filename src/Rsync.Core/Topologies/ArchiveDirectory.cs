@@ -1,0 +1,45 @@
+using SqlRsync.Engine;
+
+namespace SqlRsync.Topologies;
+
+/// <summary>
+/// A directory of databases into archives: each database the selection takes gets a snapshot in an
+/// archive of its own, under the archive root by the database's relative name (`app.db` into
+/// `ROOT/app.db/`, `tenants/a.db` into `ROOT/tenants/a.db/`), made if it does not exist. One failure
+/// fails that database alone. On this machine only: each archive is its own store.
+/// </summary>
+internal static class ArchiveDirectory
+{
+    public static DirectorySyncResult Run(string originDirectory, ArchiveEndpoint root, DirectoryOptions selection, SyncOptions options,
+        IProgress<SyncProgress>? progress, CancellationToken cancellation)
+    {
+        if (!Directory.Exists(originDirectory))
+        {
+            throw new SyncException(SyncFailure.NotFound, $"origin directory {originDirectory} does not exist");
+        }
+        var (databases, refused) = DatabaseDirectory.List(originDirectory, selection.Recursive);
+        var outcomes = new List<SyncOutcome>();
+        foreach (var name in databases.Where(selection.Takes))
+        {
+            cancellation.ThrowIfCancellationRequested();
+            var archive = new ArchiveEndpoint(Path.Combine(root.Path, name)) { KeyFile = root.KeyFile };
+            try
+            {
+                // The archive itself is made by the add; the directories above it, here.
+                Directory.CreateDirectory(Path.GetDirectoryName(archive.Path)!);
+                var result = ArchiveSync.Add(SyncEndpoint.Local(Path.Combine(originDirectory, name)), archive, options,
+                    new ProgressTracker(progress, cancellation));
+                outcomes.Add(new SyncOutcome(name, result, null));
+            }
+            catch (SyncException failure)
+            {
+                outcomes.Add(new SyncOutcome(name, null, failure));
+            }
+            catch (IOException e)
+            {
+                outcomes.Add(new SyncOutcome(name, null, new SyncException(SyncFailure.Access, $"cannot make archive {archive.Path}: {e.Message}", e)));
+            }
+        }
+        return new DirectorySyncResult(outcomes, [], refused, []);
+    }
+}
