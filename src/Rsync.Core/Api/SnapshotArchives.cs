@@ -46,13 +46,8 @@ public static class SnapshotArchives
         CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(archive);
-        return Task.Run(() =>
-        {
-            var wait = busyTimeout ?? new SyncOptions().BusyTimeout;
-            using var opened = ArchiveAccess.Open(archive, wait);
-            using var held = ArchiveLock.Take(opened, exclusive: false, wait, cancellationToken);
-            return ReadingFails(archive, () => (IReadOnlyList<SnapshotInfo>)[.. opened.Snapshots().Select(snapshot => snapshot.ToInfo())]);
-        }, cancellationToken);
+        return Locked(archive, exclusive: false, busyTimeout, CannotRead(archive),
+            opened => (IReadOnlyList<SnapshotInfo>)[.. opened.Snapshots().Select(snapshot => snapshot.ToInfo())], cancellationToken);
     }
 
     /// <summary>
@@ -66,13 +61,8 @@ public static class SnapshotArchives
     public static Task<VerifyResult> VerifyAsync(ArchiveEndpoint archive, TimeSpan? busyTimeout = null, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(archive);
-        return Task.Run(() =>
-        {
-            var wait = busyTimeout ?? new SyncOptions().BusyTimeout;
-            using var opened = ArchiveAccess.Open(archive, wait);
-            using var held = ArchiveLock.Take(opened, exclusive: false, wait, cancellationToken);
-            return ReadingFails(archive, () => ArchiveVerification.Run(opened, archive.At is null ? null : opened.Find(archive.At), cancellationToken));
-        }, cancellationToken);
+        return Locked(archive, exclusive: false, busyTimeout, CannotRead(archive),
+            opened => ArchiveVerification.Run(opened, archive.At is null ? null : opened.Find(archive.At), cancellationToken), cancellationToken);
     }
 
     /// <summary>
@@ -95,33 +85,31 @@ public static class SnapshotArchives
         {
             throw new ArgumentException("say which snapshots to keep: --keep-last, --keep-daily, --keep-weekly or --keep-monthly N", nameof(retention));
         }
-        return Task.Run(() =>
+        return Locked(archive, exclusive: !dryRun, busyTimeout,
+            e => $"archive {archive.Path}: cannot prune: {e.Message} (every kept snapshot is whole; run the prune again)",
+            opened => ArchivePruning.Run(opened, retention, dryRun), cancellationToken);
+    }
+
+    /// <summary>
+    /// Opens <paramref name="archive"/>, takes its lock (waiting up to <paramref name="busyTimeout"/>, null for
+    /// 30 s) and runs <paramref name="work"/> on a thread of the pool; a store that cannot be read or written
+    /// (a lost connection, a permission) is one line, which <paramref name="failure"/> words.
+    /// </summary>
+    private static Task<T> Locked<T>(ArchiveEndpoint archive, bool exclusive, TimeSpan? busyTimeout, Func<IOException, string> failure,
+        Func<SnapshotArchive, T> work, CancellationToken cancellationToken) => Task.Run(() =>
         {
             var wait = busyTimeout ?? new SyncOptions().BusyTimeout;
             using var opened = ArchiveAccess.Open(archive, wait);
-            using var held = ArchiveLock.Take(opened, exclusive: !dryRun, wait, cancellationToken);
+            using var held = ArchiveLock.Take(opened, exclusive, wait, cancellationToken);
             try
             {
-                return ArchivePruning.Run(opened, retention, dryRun);
+                return work(opened);
             }
             catch (IOException e)
             {
-                throw new SyncException(SyncFailure.Access, $"archive {archive.Path}: cannot prune: {e.Message} (every kept snapshot is whole; " +
-                    "run the prune again)", e);
+                throw new SyncException(SyncFailure.Access, failure(e), e);
             }
         }, cancellationToken);
-    }
 
-    /// <summary>Runs <paramref name="read"/>; a store that cannot be read (a lost connection, a permission) is one line.</summary>
-    private static T ReadingFails<T>(ArchiveEndpoint archive, Func<T> read)
-    {
-        try
-        {
-            return read();
-        }
-        catch (IOException e)
-        {
-            throw new SyncException(SyncFailure.Access, $"cannot read archive {archive}: {e.Message}", e);
-        }
-    }
+    private static Func<IOException, string> CannotRead(ArchiveEndpoint archive) => e => $"cannot read archive {archive}: {e.Message}";
 }

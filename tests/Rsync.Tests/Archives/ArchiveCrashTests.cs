@@ -21,7 +21,7 @@ public class ArchiveCrashTests
         var archive = SyncEndpoint.Archive(dir.File("archive"));
         var states = new Dictionary<string, string>();
         var first = (await DatabaseSync.RunAsync(SyncEndpoint.Local(origin), archive)).Snapshot!;
-        states[first.Id] = Copy(origin, dir.File("state-first.db"));
+        states[first.Id] = TestDatabase.CheckpointedCopy(origin, dir.File("state-first.db"));
 
         // How long one add by the program takes here, so that the kills land all over it.
         TestDatabase.Change(origin, Situation.ThirtyPercentChanged);
@@ -29,14 +29,14 @@ public class ArchiveCrashTests
         Assert.Equal(0, SqlRsyncProgram.Run(origin, archive.Path).ExitCode);
         var whole = timer.Elapsed;
         var listed = (await SnapshotArchives.ListAsync(archive)).Single(snapshot => !states.ContainsKey(snapshot.Id));
-        states[listed.Id] = Copy(origin, dir.File("state-timed.db"));
+        states[listed.Id] = TestDatabase.CheckpointedCopy(origin, dir.File("state-timed.db"));
 
         var random = new Random(20261207);
         int completed = 0;
         for (int run = 0; run < Runs; run++)
         {
             TestDatabase.Change(origin, Situation.ThirtyPercentChanged);
-            var state = Copy(origin, dir.File($"state-{run}.db"));
+            var state = TestDatabase.CheckpointedCopy(origin, dir.File($"state-{run}.db"));
             using (var add = ExternalProgram.Start("dotnet", [SqlRsyncProgram.DllPath, origin, archive.Path]))
             {
                 Thread.Sleep(TimeSpan.FromMilliseconds((0.2 + 0.8 * random.NextDouble()) * whole.TotalMilliseconds));
@@ -67,12 +67,5 @@ public class ArchiveCrashTests
         Assert.Empty(Directory.GetFiles(archive.Path, ".tmp-*", SearchOption.AllDirectories));
         Assert.True((await SnapshotArchives.VerifyAsync(archive)).IsIntact);
         Assert.True(completed < Runs, "every add finished before its kill: the kills never landed inside one");
-    }
-
-    private static string Copy(string origin, string copy)
-    {
-        TestDatabase.Checkpoint(origin);
-        File.Copy(origin, copy);
-        return copy;
     }
 }

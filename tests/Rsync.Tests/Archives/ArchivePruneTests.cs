@@ -52,7 +52,7 @@ public class ArchivePruneTests
         TestDatabase.Change(dir.File("origin.db"), Situation.OnePercentChanged);
         var next = (await DatabaseSync.RunAsync(SyncEndpoint.Local(dir.File("origin.db")), archive)).Snapshot!;
         Assert.True(next.PagesAdded < next.PageCount / 4, $"{next.PagesAdded} of {next.PageCount} pages stored again");
-        AssertRestoresAs(archive, next.Id, Checkpointed(dir.File("origin.db"), dir.File("last.db")), dir);
+        AssertRestoresAs(archive, next.Id, TestDatabase.CheckpointedCopy(dir.File("origin.db"), dir.File("last.db")), dir);
     }
 
     [Fact]
@@ -196,20 +196,13 @@ public class ArchivePruneTests
         for (int i = 0; i <= Changes.Length; i++)
         {
             var snapshot = DatabaseSync.RunAsync(SyncEndpoint.Local(origin), archive).GetAwaiter().GetResult().Snapshot!;
-            states[snapshot.Id] = Checkpointed(origin, dir.File($"state-{i}.db"));
+            states[snapshot.Id] = TestDatabase.CheckpointedCopy(origin, dir.File($"state-{i}.db"));
             if (i < Changes.Length)
             {
                 TestDatabase.Change(origin, Changes[i]);
             }
         }
         return (archive, states);
-    }
-
-    private static string Checkpointed(string origin, string copy)
-    {
-        TestDatabase.Checkpoint(origin);
-        File.Copy(origin, copy);
-        return copy;
     }
 
     private static void AssertRestoresAs(ArchiveEndpoint archive, string id, string state, TempDirectory dir)

@@ -27,10 +27,7 @@ public class ArchiveSyncTests
         {
             var result = Add(origin, archive);
             Assert.NotNull(result.Snapshot);
-            var state = dir.File($"state-{i}.db");
-            TestDatabase.Checkpoint(origin);
-            File.Copy(origin, state);
-            taken.Add((result.Snapshot, state));
+            taken.Add((result.Snapshot, TestDatabase.CheckpointedCopy(origin, dir.File($"state-{i}.db"))));
             if (i < Changes.Length)
             {
                 TestDatabase.Change(origin, Changes[i]);

@@ -65,7 +65,7 @@ public sealed class RemoteArchiveTests(RemoteArchiveTests.Server server) : IClas
         {
             var add = Sqlrsync(origin, remote, "--archive", "-v");
             Assert.True(add.ExitCode == 0, add.StandardError);
-            states.Add(Copy(origin, _local.File($"state-{states.Count}.db")));
+            states.Add(TestDatabase.CheckpointedCopy(origin, _local.File($"state-{states.Count}.db")));
             TestDatabase.Change(origin, change);
         }
 
@@ -197,12 +197,5 @@ public sealed class RemoteArchiveTests(RemoteArchiveTests.Server server) : IClas
         Assert.Equal(0, Sqlrsync(remote, restored, "--at", "latest", "--encryption-key", key).ExitCode);
         TestDatabase.AssertSynced(origin, restored, 4096);
         Assert.Single(await SnapshotArchives.ListAsync(new ArchiveEndpoint(archive) { KeyFile = key }));
-    }
-
-    private static string Copy(string origin, string copy)
-    {
-        TestDatabase.Checkpoint(origin);
-        File.Copy(origin, copy);
-        return copy;
     }
 }

@@ -162,6 +162,14 @@ public static class TestDatabase
         Execute(connection, "PRAGMA wal_checkpoint(TRUNCATE)");
     }
 
+    /// <summary>A copy of the database as it is now, its WAL checkpointed first (a state to compare restores with); <paramref name="copy"/>.</summary>
+    public static string CheckpointedCopy(string path, string copy)
+    {
+        Checkpoint(path);
+        File.Copy(path, copy);
+        return copy;
+    }
+
     /// <summary>The replica holds exactly the origin's pages (both checkpointed first), and Debian's sqlite3 finds it intact.</summary>
     public static void AssertSynced(string origin, string replica, int pageSize)
     {

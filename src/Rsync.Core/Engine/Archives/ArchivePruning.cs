@@ -88,15 +88,18 @@ internal static class ArchivePruning
     private static List<PackRecord> ListedPacks(SnapshotArchive archive, Dictionary<string, long> packsInStore)
     {
         var listed = new Dictionary<string, PackRecord>();
+        List<PackEntry>? entries = null;  // of the pack being read, if it is one to keep; null to skip its entries
         try
         {
-            foreach (var (_, packs) in PackIndex.ReadAll(archive.Store, archive.Sealer))
+            PackIndex.VisitAll(archive.Store, archive.Sealer, (id, length) =>
             {
-                foreach (var pack in packs.Where(pack => packsInStore.ContainsKey(pack.Key)))
+                var key = Pack.KeyOf(id);
+                entries = packsInStore.ContainsKey(key) && !listed.ContainsKey(key) ? [] : null;
+                if (entries is not null)
                 {
-                    listed.TryAdd(pack.Key, pack);
+                    listed[key] = new PackRecord(id, length, entries);
                 }
-            }
+            }, (_, entry) => entries?.Add(entry));
         }
         catch (InvalidDataException e)
         {

@@ -114,16 +114,16 @@ internal static class PackIndex
         reader.End();
     }
 
-    /// <summary>Each entry of every index object (see <see cref="Visit"/>).</summary>
+    /// <summary>Each pack and entry of every index object (see <see cref="Visit"/>).</summary>
     /// <exception cref="InvalidDataException">An index object is damaged (its key is in the message).</exception>
-    public static void VisitAll(ObjectStore store, Sealer sealer, Action<string, PackEntry> entry)
+    public static void VisitAll(ObjectStore store, Sealer sealer, Action<BlobId, long>? pack, Action<string, PackEntry> entry)
     {
         foreach (var stored in store.List(Prefix))
         {
             var bytes = store.Read(stored.Key) ?? throw new InvalidDataException($"{stored.Key} went away while it was read");
             try
             {
-                Visit(bytes, sealer, null, entry);
+                Visit(bytes, sealer, pack, entry);
             }
             catch (InvalidDataException e)
             {
@@ -140,7 +140,7 @@ internal static class PackIndex
     public static Dictionary<BlobId, BlobLocation> Locate(ObjectStore store, Sealer sealer, IReadOnlySet<BlobId> wanted)
     {
         var found = new Dictionary<BlobId, BlobLocation>();
-        VisitAll(store, sealer, (packKey, entry) =>
+        VisitAll(store, sealer, null, (packKey, entry) =>
         {
             if (wanted.Contains(entry.Id))
             {
@@ -148,25 +148,6 @@ internal static class PackIndex
             }
         });
         return found;
-    }
-
-    /// <summary>Every index object with the packs it lists, one at a time.</summary>
-    public static IEnumerable<(string Key, List<PackRecord> Packs)> ReadAll(ObjectStore store, Sealer sealer)
-    {
-        foreach (var stored in store.List(Prefix))
-        {
-            var bytes = store.Read(stored.Key) ?? throw new InvalidDataException($"{stored.Key} went away while it was read");
-            List<PackRecord> packs;
-            try
-            {
-                packs = Read(bytes, sealer);
-            }
-            catch (InvalidDataException e)
-            {
-                throw new InvalidDataException($"{stored.Key}: {e.Message}", e);
-            }
-            yield return (stored.Key, packs);
-        }
     }
 }
 

@@ -29,20 +29,10 @@ internal sealed class PageLocations
     {
         var locations = new PageLocations(map);
         // Page numbers (less one) of the pages the map holds, in blob id order: equal ids are neighbours.
-        var byId = new int[map.PageCount];
-        int held = 0;
-        for (uint page = 1; page <= map.PageCount; page++)
-        {
-            if (map.Holds(page))
-            {
-                byId[held++] = (int)page - 1;
-            }
-        }
-        var sorted = byId.AsSpan(0, held);
-        sorted.Sort((a, b) => map.Id((uint)a + 1).CompareTo(map.Id((uint)b + 1)));
+        var lookup = Enumerable.Range(0, (int)map.PageCount).Where(index => map.Holds((uint)index + 1)).ToArray();
+        Array.Sort(lookup, (a, b) => map.Id((uint)a + 1).CompareTo(map.Id((uint)b + 1)));
         var packNumbers = new Dictionary<string, int>();
-        var lookup = byId[..held];
-        PackIndex.VisitAll(archive.Store, archive.Sealer, (packKey, entry) =>
+        PackIndex.VisitAll(archive.Store, archive.Sealer, null, (packKey, entry) =>
         {
             if (entry.Kind != BlobKind.Page)
             {
