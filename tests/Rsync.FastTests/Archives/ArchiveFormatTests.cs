@@ -120,14 +120,35 @@ public class ArchiveFormatTests
     {
         PageMapEntry[] entries = [new(1, 11, BlobId.Read(new byte[32])), new(2, 22, BlobId.Read(new byte[32])), new(9, UInt128.MaxValue,
             BlobId.Read(Enumerable.Repeat((byte)7, 32).ToArray()))];
-        var bytes = PageMapChunk.Write(entries);
+        var bytes = Chunk(entries);
 
-        Assert.Equal(entries, PageMapChunk.Read(bytes, maxPage: 9));
-        Assert.Throws<InvalidDataException>(() => PageMapChunk.Read(bytes, maxPage: 8));
-        Assert.Throws<InvalidDataException>(() => PageMapChunk.Read(PageMapChunk.Write([entries[1], entries[0]]), 9));
-        Assert.Throws<InvalidDataException>(() => PageMapChunk.Read(PageMapChunk.Write([entries[0], entries[0]]), 9));
-        Assert.Throws<InvalidDataException>(() => PageMapChunk.Read(bytes.AsSpan()[..^1], 9));
-        Assert.Throws<InvalidDataException>(() => PageMapChunk.Read(PageMapChunk.Write([new(0, 1, default)]), 9));
+        Assert.Equal(entries, Entries(bytes, maxPage: 9));
+        Assert.Throws<InvalidDataException>(() => Entries(bytes, maxPage: 8));
+        Assert.Throws<InvalidDataException>(() => Entries(Chunk([entries[1], entries[0]]), 9));
+        Assert.Throws<InvalidDataException>(() => Entries(Chunk([entries[0], entries[0]]), 9));
+        Assert.Throws<InvalidDataException>(() => Entries(bytes[..^1], 9));
+        Assert.Throws<InvalidDataException>(() => Entries(Chunk([new(0, 1, default)]), 9));
+        // A damaged chunk is refused before any of its entries is taken.
+        var visited = new List<PageMapEntry>();
+        Assert.Throws<InvalidDataException>(() => PageMapChunk.Visit(Chunk([entries[0], entries[2], entries[1]]), 9, visited.Add));
+        Assert.Empty(visited);
+    }
+
+    private static byte[] Chunk(PageMapEntry[] entries)
+    {
+        var builder = new PageMapChunk.Builder();
+        foreach (var entry in entries)
+        {
+            builder.Add(entry);
+        }
+        return builder.Bytes.ToArray();
+    }
+
+    private static List<PageMapEntry> Entries(byte[] chunk, uint maxPage)
+    {
+        var entries = new List<PageMapEntry>();
+        PageMapChunk.Visit(chunk, maxPage, entries.Add);
+        return entries;
     }
 
     [Fact]

@@ -31,6 +31,67 @@ public class SnapshotAdditionTests
     }
 
     [Fact]
+    public void APageThatMovedOrCameBackIsNotStoredAgain()
+    {
+        using var dir = new TempDirectory();
+        using var archive = SnapshotArchive.Create(DirectoryObjectStore.Create(dir.File("archive")), key: null);
+        var pages = Enumerable.Range(0, 4).Select(i => Enumerable.Repeat((byte)(i + 1), 4096).ToArray()).ToArray();
+        var first = new SnapshotAddition(archive, parent: null, PageMap.Empty(4096), 4096);
+        first.AddPage(1, pages[0]);
+        first.AddPage(2, pages[1]);
+        var parent = first.Commit("x.db", pageCount: 2, isWal: false, (UnixFileMode)0x180, DateTimeOffset.UtcNow);
+
+        // Page 1 takes new bytes, page 2 takes page 1's old bytes, page 3 is new and page 4 repeats page 3.
+        var second = new SnapshotAddition(archive, parent, archive.MapOf(parent), 4096);
+        second.AddPage(1, pages[2]);
+        second.AddPage(2, pages[0]);
+        second.AddPage(3, pages[3]);
+        second.AddPage(4, pages[3]);
+        var snapshot = second.Commit("x.db", pageCount: 4, isWal: false, (UnixFileMode)0x180, DateTimeOffset.UtcNow);
+
+        Assert.Equal(2, second.PagesStored);
+        var map = archive.MapOf(snapshot);
+        Assert.Equal(new[] { pages[2], pages[0], pages[3], pages[3] }.Select(page => archive.Sealer.IdOf(page)), new uint[] { 1, 2, 3, 4 }.Select(map.Id));
+    }
+
+    [Fact]
+    public void ALargeAddWritesIndexesAsItGoesAndAnAbandonedOneRemovesThemAll()
+    {
+        // 60,000 distinct pages: more blobs than one index lists before the next is written.
+        const uint pageCount = 60_000;
+        using var dir = new TempDirectory();
+        using var archive = SnapshotArchive.Create(DirectoryObjectStore.Create(dir.File("archive")), key: null);
+        var addition = new SnapshotAddition(archive, parent: null, PageMap.Empty(512), 512);
+        var random = new Random(5);
+        var data = new byte[512];
+        for (uint page = 1; page <= pageCount; page++)
+        {
+            random.NextBytes(data);
+            addition.AddPage(page, data);
+        }
+        Assert.NotEmpty(archive.Store.List(PackIndex.Prefix));
+        var snapshot = addition.Commit("x.db", pageCount, isWal: false, (UnixFileMode)0x180, DateTimeOffset.UtcNow);
+
+        Assert.True(archive.Store.List(PackIndex.Prefix).Count >= 2);
+        Assert.All(archive.Store.List(Pack.Prefix), pack => Assert.InRange(pack.Size, 1, Pack.TargetLength));
+        var locations = PageLocations.Find(archive, archive.MapOf(snapshot));
+        Assert.All(Enumerable.Range(1, (int)pageCount), page => Assert.NotNull(locations.Of((uint)page)));
+
+        var abandoned = new SnapshotAddition(archive, parent: null, PageMap.Empty(1024), 1024);
+        int indexesBefore = archive.Store.List(PackIndex.Prefix).Count, packsBefore = archive.Store.List(Pack.Prefix).Count;
+        for (uint page = 1; page <= pageCount; page++)
+        {
+            random.NextBytes(data);
+            abandoned.AddPage(page, [.. data, .. data]);
+        }
+        Assert.True(archive.Store.List(PackIndex.Prefix).Count > indexesBefore);
+        abandoned.Abandon();
+
+        Assert.Equal(indexesBefore, archive.Store.List(PackIndex.Prefix).Count);
+        Assert.Equal(packsBefore, archive.Store.List(Pack.Prefix).Count);
+    }
+
+    [Fact]
     public void AFileNameWithANewlineMakesARecordThatReadsBack()
     {
         using var dir = new TempDirectory();

@@ -18,7 +18,7 @@ internal static class Pack
     public static ReadOnlySpan<byte> Magic => "SQRSPACK"u8;
     public static ReadOnlySpan<byte> HeaderContext => "pack-header"u8;
 
-    /// <summary>Packs are closed once they pass this size: large enough for few objects, small enough to rewrite when pruned.</summary>
+    /// <summary>The most a pack holds when it can hold more than one blob: large enough for few objects, small enough to rewrite when pruned.</summary>
     public const int TargetLength = 8 << 20;
 
     /// <summary>The most any pack may be (a blob of a map part is at most 3.4 MB).</summary>
@@ -94,57 +94,72 @@ internal static class Pack
 }
 
 /// <summary>
-/// Gathers blobs' stored bytes into packs and writes each pack once it passes
-/// <see cref="Pack.TargetLength"/>, and the last one at <see cref="Finish"/>.
+/// Gathers blobs' stored bytes into packs of at most <see cref="Pack.TargetLength"/> bytes with their
+/// header (one buffer of that size, made at the first blob and used again for each pack) and writes each pack once the next blob
+/// would not fit, and the last one at <see cref="Finish"/>.
 /// </summary>
 internal sealed class PackWriter(ObjectStore store, Sealer sealer)
 {
-    private readonly ArrayBufferWriter<byte> _pack = new(Pack.TargetLength + 65536);
+    /// <summary>What a header's seal and the pack's trailing length add to its entries, at most.</summary>
+    private const int HeaderOverhead = 64;
+
+    private ArrayBufferWriter<byte>? _pack;
     private readonly List<PackEntry> _entries = [];
-    private readonly List<PackRecord> _written = [];
+    private List<PackRecord> _written = [];
     private readonly List<string> _created = [];
 
     /// <summary>Bytes of the packs written so far.</summary>
     public long BytesWritten { get; private set; }
 
-    /// <summary>The packs written so far.</summary>
-    public IReadOnlyList<PackRecord> Written => _written;
+    /// <summary>How many blobs the packs written since the last <see cref="TakeWritten"/> hold.</summary>
+    public int EntriesWaiting { get; private set; }
 
     /// <summary>The keys of the packs this writer created (a pack of the same bytes may have been there already, and is not its own).</summary>
     public IReadOnlyList<string> Created => _created;
 
     public void Add(BlobKind kind, BlobId id, ReadOnlySpan<byte> stored)
     {
+        _pack ??= new ArrayBufferWriter<byte>(Pack.TargetLength);
+        if (_entries.Count > 0 && _pack.WrittenCount + stored.Length + 4 + (_entries.Count + 1L) * PackEntry.Size + HeaderOverhead > Pack.TargetLength)
+        {
+            WritePack();
+        }
         if (_pack.WrittenCount == 0)
         {
             _pack.Write(Pack.Magic);
         }
         _entries.Add(new PackEntry(kind, id, (uint)_pack.WrittenCount, (uint)stored.Length));
         _pack.Write(stored);
-        if (_pack.WrittenCount >= Pack.TargetLength)
-        {
-            WritePack();
-        }
     }
 
-    /// <summary>Writes what is gathered as the last pack; the packs written, all durable.</summary>
+    /// <summary>The packs written, all durable, since this was last asked (each is listed once).</summary>
+    public IReadOnlyList<PackRecord> TakeWritten()
+    {
+        var written = _written;
+        _written = [];
+        EntriesWaiting = 0;
+        return written;
+    }
+
+    /// <summary>Writes what is gathered as the last pack; the packs written since the last <see cref="TakeWritten"/>, all durable.</summary>
     public IReadOnlyList<PackRecord> Finish()
     {
         if (_entries.Count > 0)
         {
             WritePack();
         }
-        return _written;
+        return TakeWritten();
     }
 
     private void WritePack()
     {
+        var pack = _pack!;
         var header = sealer.Seal(Pack.WriteEntries(_entries), Pack.HeaderContext, compress: false);
-        _pack.Write(header);
+        pack.Write(header);
         Span<byte> length = stackalloc byte[4];
         BinaryPrimitives.WriteUInt32LittleEndian(length, (uint)header.Length);
-        _pack.Write(length);
-        var bytes = _pack.WrittenSpan;
+        pack.Write(length);
+        var bytes = pack.WrittenSpan;
         var record = new PackRecord(Pack.IdOfBytes(bytes), bytes.Length, [.. _entries]);
         // The same bytes under the same id: already there is as good as written.
         if (store.Create(record.Key, bytes))
@@ -153,7 +168,8 @@ internal sealed class PackWriter(ObjectStore store, Sealer sealer)
         }
         BytesWritten += bytes.Length;
         _written.Add(record);
-        _pack.ResetWrittenCount();
+        EntriesWaiting += _entries.Count;
+        pack.ResetWrittenCount();
         _entries.Clear();
     }
 }

@@ -19,8 +19,11 @@ internal static class PackIndex
     private const byte Version = 1;
     private const int MaxLength = 256 << 20;
 
-    /// <summary>The most an index object lists, in plain bytes: far under what a reader accepts (<see cref="MaxLength"/>).</summary>
-    private const int MostPerIndex = 64 << 20;
+    /// <summary>
+    /// The most an index object lists, in plain bytes (about 100,000 blobs): a reader holds one at a
+    /// time, twice (stored and opened), so this bounds its memory; far under what it accepts (<see cref="MaxLength"/>).
+    /// </summary>
+    public const int MostPerIndex = 4 << 20;
 
     /// <summary>
     /// Writes index objects listing <paramref name="packs"/>, durably, as many as it takes to keep each
@@ -50,7 +53,7 @@ internal static class PackIndex
 
     private static (StoredObject, bool) WriteOne(ObjectStore store, Sealer sealer, List<PackRecord> packs, long size)
     {
-        // Sized exactly: an index of a first snapshot of 1 GiB is 11 MB, and doubling would hold half as much again.
+        // Sized exactly: doubling would hold half as much again.
         using var plain = new MemoryStream((int)size);
         plain.WriteByte(Version);
         Span<byte> number = stackalloc byte[8];

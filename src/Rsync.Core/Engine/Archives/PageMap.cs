@@ -71,25 +71,21 @@ internal sealed class PageMap
                 throw new InvalidDataException($"its page map's part {chunk} is in no pack");
             }
             var plain = reader.Read(location, PageMapChunk.MaxLength, checkId: true);
-            List<PageMapEntry> entries;
+            bool isChange = part >= snapshot.FullChunks;
             try
             {
-                entries = PageMapChunk.Read(plain, uint.MaxValue);
+                PageMapChunk.Visit(plain, uint.MaxValue, entry =>
+                {
+                    map.ChangeEntries += isChange ? 1 : 0;
+                    if (entry.Page <= map.PageCount)
+                    {
+                        map.Set(entry.Page, entry.Leaf, entry.Id);
+                    }
+                });
             }
             catch (InvalidDataException e)
             {
                 throw new InvalidDataException($"its page map's part {chunk}: {e.Message}", e);
-            }
-            if (part >= snapshot.FullChunks)
-            {
-                map.ChangeEntries += entries.Count;
-            }
-            foreach (var entry in entries)
-            {
-                if (entry.Page <= map.PageCount)
-                {
-                    map.Set(entry.Page, entry.Leaf, entry.Id);
-                }
             }
         }
         uint lockBytePage = LockBytePage.For(snapshot.PageSize);
@@ -101,46 +97,6 @@ internal sealed class PageMap
             }
         }
         return map;
-    }
-
-    /// <summary>
-    /// This map with <paramref name="changes"/> applied, cut or grown to <paramref name="pageCount"/>
-    /// pages (a page it grew by must be among the changes).
-    /// </summary>
-    public PageMap With(uint pageCount, IEnumerable<PageMapEntry> changes)
-    {
-        var map = new PageMap(pageCount, PageSize);
-        uint kept = Math.Min(pageCount, PageCount);
-        Array.Copy(_leaves, map._leaves, kept);
-        Array.Copy(_ids, map._ids, kept);
-        Array.Copy(_present, map._present, kept);
-        foreach (var change in changes)
-        {
-            map.Set(change.Page, change.Leaf, change.Id);
-        }
-        return map;
-    }
-
-    /// <summary>Every page's entry, in chunks of at most <see cref="PageMapChunk.MaxEntries"/> (a full part).</summary>
-    public IEnumerable<PageMapEntry[]> FullChunks()
-    {
-        var chunk = new List<PageMapEntry>(PageMapChunk.MaxEntries);
-        for (uint page = 1; page <= PageCount; page++)
-        {
-            if (_present[page - 1])
-            {
-                chunk.Add(new PageMapEntry(page, _leaves[page - 1], _ids[page - 1]));
-                if (chunk.Count == PageMapChunk.MaxEntries)
-                {
-                    yield return [.. chunk];
-                    chunk.Clear();
-                }
-            }
-        }
-        if (chunk.Count > 0)
-        {
-            yield return [.. chunk];
-        }
     }
 
     private void Set(uint page, UInt128 leaf, BlobId id)

@@ -17,48 +17,77 @@ internal static class PageMapChunk
 
     public const int MaxLength = 5 + MaxEntries * EntrySize;
 
-    public static byte[] Write(ReadOnlySpan<PageMapEntry> entries)
+    /// <summary>
+    /// Each entry of a chunk, checked to have a page from 1 to <paramref name="maxPage"/>, ascending
+    /// (the chunk is checked whole first: nothing is visited of a damaged one).
+    /// </summary>
+    /// <exception cref="InvalidDataException">It is damaged.</exception>
+    public static void Visit(ReadOnlySpan<byte> bytes, uint maxPage, Action<PageMapEntry> visit)
     {
-        var bytes = new byte[5 + entries.Length * EntrySize];
-        bytes[0] = 1;
-        BinaryPrimitives.WriteUInt32LittleEndian(bytes.AsSpan(1), (uint)entries.Length);
-        for (int i = 0; i < entries.Length; i++)
+        for (int pass = 0; pass < 2; pass++)
         {
-            var at = bytes.AsSpan(5 + i * EntrySize);
-            BinaryPrimitives.WriteUInt32LittleEndian(at, entries[i].Page);
-            BinaryPrimitives.WriteUInt128LittleEndian(at[4..], entries[i].Leaf);
-            entries[i].Id.Write(at[20..]);
+            var reader = new ByteReader(bytes);
+            if (reader.U8() != 1)
+            {
+                throw new InvalidDataException("unknown page map version");
+            }
+            uint count = reader.U32();
+            if (count > MaxEntries || (long)count * EntrySize != reader.Remaining)
+            {
+                throw new InvalidDataException($"a page map part says {count} entries in {reader.Remaining} bytes");
+            }
+            uint previous = 0;
+            for (uint i = 0; i < count; i++)
+            {
+                uint page = reader.U32();
+                if (page <= previous || page > maxPage)
+                {
+                    throw new InvalidDataException($"a page map part lists page {page} after page {previous} (of at most {maxPage})");
+                }
+                previous = page;
+                if (pass == 1)
+                {
+                    visit(new PageMapEntry(page, reader.U128(), reader.Id()));
+                }
+                else
+                {
+                    reader.Bytes(EntrySize - 4);
+                }
+            }
         }
-        return bytes;
     }
 
-    /// <summary>The entries of a chunk, each with a page from 1 to <paramref name="maxPage"/>, ascending.</summary>
-    /// <exception cref="InvalidDataException">It is damaged.</exception>
-    public static List<PageMapEntry> Read(ReadOnlySpan<byte> bytes, uint maxPage)
+    /// <summary>A chunk being written, entry by entry, into one buffer that is used again after each chunk.</summary>
+    public sealed class Builder
     {
-        var reader = new ByteReader(bytes);
-        if (reader.U8() != 1)
+        private readonly byte[] _bytes = new byte[MaxLength];
+
+        public Builder() => Clear();
+
+        public int Count { get; private set; }
+
+        public bool IsFull => Count == MaxEntries;
+
+        /// <summary>The chunk's bytes so far, valid until the next <see cref="Add"/> or <see cref="Clear"/>.</summary>
+        public ReadOnlySpan<byte> Bytes => _bytes.AsSpan(0, 5 + Count * EntrySize);
+
+        public void Add(PageMapEntry entry)
         {
-            throw new InvalidDataException("unknown page map version");
+            var at = _bytes.AsSpan(5 + Count * EntrySize);
+            BinaryPrimitives.WriteUInt32LittleEndian(at, entry.Page);
+            BinaryPrimitives.WriteUInt128LittleEndian(at[4..], entry.Leaf);
+            entry.Id.Write(at[20..]);
+            SetCount(Count + 1);
         }
-        uint count = reader.U32();
-        if (count > MaxEntries || (long)count * EntrySize != reader.Remaining)
+
+        public void Clear() => SetCount(0);
+
+        private void SetCount(int count)
         {
-            throw new InvalidDataException($"a page map part says {count} entries in {reader.Remaining} bytes");
+            Count = count;
+            _bytes[0] = 1;
+            BinaryPrimitives.WriteUInt32LittleEndian(_bytes.AsSpan(1), (uint)count);
         }
-        var entries = new List<PageMapEntry>((int)count);
-        uint previous = 0;
-        for (uint i = 0; i < count; i++)
-        {
-            var entry = new PageMapEntry(reader.U32(), reader.U128(), reader.Id());
-            if (entry.Page <= previous || entry.Page > maxPage)
-            {
-                throw new InvalidDataException($"a page map part lists page {entry.Page} after page {previous} (of at most {maxPage})");
-            }
-            previous = entry.Page;
-            entries.Add(entry);
-        }
-        return entries;
     }
 }
 

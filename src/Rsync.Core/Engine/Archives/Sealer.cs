@@ -57,18 +57,33 @@ internal sealed class Sealer : IDisposable
     /// <summary>The stored bytes of <paramref name="plain"/>, compressed when that saves space if <paramref name="compress"/>.</summary>
     public byte[] Seal(ReadOnlySpan<byte> plain, ReadOnlySpan<byte> context, bool compress = true)
     {
-        var encoded = Encode(plain, compress);
+        // The encoded bytes are written where they are stored and sealed in place: one array of the
+        // stored length (a map part is 3.4 MB, and a copy per step would be garbage of that size).
+        byte[]? compressed = compress ? Compress(plain) : null;
+        int encodedLength = compressed?.Length ?? 1 + plain.Length;
+        int before = _aes is null ? 0 : NonceLength;
+        var result = new byte[before + encodedLength + TagLength];
+        var encoded = result.AsSpan(before, encodedLength);
+        if (compressed is not null)
+        {
+            compressed.CopyTo(encoded);
+        }
+        else
+        {
+            encoded[0] = Stored;
+            plain.CopyTo(encoded[1..]);
+        }
+        var tag = result.AsSpan(before + encodedLength);
         if (_aes is null)
         {
-            var checksummed = new byte[encoded.Length + TagLength];
-            encoded.CopyTo(checksummed, 0);
-            Checksum(encoded, context, checksummed.AsSpan(encoded.Length));
-            return checksummed;
+            Checksum(encoded, context, tag);
         }
-        var result = new byte[NonceLength + encoded.Length + TagLength];
-        var nonce = result.AsSpan(0, NonceLength);
-        RandomNumberGenerator.Fill(nonce);
-        _aes.Encrypt(nonce, encoded, result.AsSpan(NonceLength, encoded.Length), result.AsSpan(NonceLength + encoded.Length), context);
+        else
+        {
+            var nonce = result.AsSpan(0, NonceLength);
+            RandomNumberGenerator.Fill(nonce);
+            _aes.Encrypt(nonce, encoded, encoded, tag, context);
+        }
         return result;
     }
 
@@ -120,22 +135,21 @@ internal sealed class Sealer : IDisposable
         hash.GetCurrentHash(destination);
     }
 
-    private static byte[] Encode(ReadOnlySpan<byte> plain, bool compress)
+    /// <summary>Codec 1 and the Brotli compression of <paramref name="plain"/>, or null when that would not be shorter.</summary>
+    private static byte[]? Compress(ReadOnlySpan<byte> plain)
     {
-        if (compress && plain.Length > 16)
+        if (plain.Length <= 16)
         {
-            var buffer = new byte[1 + 4 + plain.Length];
-            if (BrotliEncoder.TryCompress(plain, buffer.AsSpan(5, plain.Length - 5), out int written, BrotliQuality, BrotliWindow))
-            {
-                buffer[0] = Brotli;
-                BinaryPrimitives.WriteUInt32LittleEndian(buffer.AsSpan(1), (uint)plain.Length);
-                return buffer[..(5 + written)];
-            }
+            return null;
         }
-        var stored = new byte[1 + plain.Length];
-        stored[0] = Stored;
-        plain.CopyTo(stored.AsSpan(1));
-        return stored;
+        var buffer = new byte[1 + 4 + plain.Length];
+        if (!BrotliEncoder.TryCompress(plain, buffer.AsSpan(5, plain.Length - 5), out int written, BrotliQuality, BrotliWindow))
+        {
+            return null;
+        }
+        buffer[0] = Brotli;
+        BinaryPrimitives.WriteUInt32LittleEndian(buffer.AsSpan(1), (uint)plain.Length);
+        return buffer[..(5 + written)];
     }
 
     private static byte[] Decode(ReadOnlySpan<byte> encoded, int maxLength)

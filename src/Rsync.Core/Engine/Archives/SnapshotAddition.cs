@@ -6,10 +6,12 @@ namespace SqlRsync.Engine.Archives;
 /// <summary>
 /// One snapshot being added: the pages that differ from the parent (the newest snapshot) arrive, each
 /// is named by its blob id and stored once (a page the parent or this snapshot already holds, at any
-/// page number, is not stored again), and <see cref="Commit"/> writes, in this order and each durably,
-/// the packs, the map's new chunks (in the last pack), the index of those packs, and last the snapshot
-/// record. Until that record exists the snapshot does not; whatever an interruption leaves before it
-/// is garbage that no snapshot names, which prune removes.
+/// page number, is not stored again) in packs, each written durably once full, and an index of them
+/// every hundred thousand blobs or so. <see cref="Commit"/> writes, in this order and each durably, the
+/// map's new chunks (in the last packs), the index of the packs not listed yet, and last the snapshot
+/// record. Until that record exists the snapshot does not; whatever an interruption leaves before it is
+/// garbage that no snapshot names, which prune removes. Memory: the parent's map, the changes (52 bytes
+/// a page), a table of known blobs (8 bytes each), one pack and one map chunk being written.
 /// </summary>
 internal sealed class SnapshotAddition
 {
@@ -19,18 +21,19 @@ internal sealed class SnapshotAddition
     /// <summary>...or once the chain has this many chunks.</summary>
     private const int MaxChainChunks = 128;
 
+    /// <summary>An index is written once the packs written since the last one list this many blobs, so that none waits in memory for the commit.</summary>
+    private const int IndexEvery = PackIndex.MostPerIndex / 2 / PackEntry.Size;
+
     private readonly SnapshotArchive _archive;
     private readonly SnapshotRecord? _parent;
     private readonly PageMap _parentMap;
-    private readonly HashSet<BlobId> _stored;
+    private readonly PageChanges _changes = new();
+    private readonly KnownBlobs _known;
     private readonly PackWriter _packs;
-    // In the order the pages came (each page comes once), sorted at the commit: a list of structs is a
-    // third of a sorted dictionary's memory, and a first snapshot holds every page here.
-    private readonly List<PageMapEntry> _changes = [];
-    private bool _ascending = true;
     private readonly uint _lockBytePage;
     private readonly AdaptiveCompression _compression;
     private readonly List<string> _createdIndexes = [];
+    private long _indexBytes;
     private string? _recordKey;
 
     /// <summary>
@@ -44,7 +47,7 @@ internal sealed class SnapshotAddition
         _parentMap = parentMap;
         PageSize = pageSize;
         _lockBytePage = LockBytePage.For(pageSize);
-        _stored = parentMap.Blobs();
+        _known = new KnownBlobs(parentMap, _changes);
         _compression = new AdaptiveCompression(enabled: true);
         _packs = new PackWriter(archive.Store, archive.Sealer);
     }
@@ -59,20 +62,24 @@ internal sealed class SnapshotAddition
     public void AddPage(uint pageNumber, ReadOnlySpan<byte> data)
     {
         var id = _archive.Sealer.IdOf(data);
-        if (_stored.Add(id))
+        _changes.Add(pageNumber, PageHasher.Hash(pageNumber, data, _lockBytePage, _archive.CompareSeed), id);
+        if (!_known.AddChange(_changes.Count - 1))
         {
-            // Pages of random or encrypted data do not shrink: Brotli pauses after a run of them, as on the wire.
-            bool compress = _compression.ShouldTry();
-            var stored = _archive.Sealer.Seal(data, BlobReader.ContextOf(BlobKind.Page, id), compress);
-            if (compress)
-            {
-                _compression.Record(data.Length, stored.Length);
-            }
-            _packs.Add(BlobKind.Page, id, stored);
-            PagesStored++;
+            return;
         }
-        _ascending &= _changes.Count == 0 || _changes[^1].Page < pageNumber;
-        _changes.Add(new PageMapEntry(pageNumber, PageHasher.Hash(pageNumber, data, _lockBytePage, _archive.CompareSeed), id));
+        // Pages of random or encrypted data do not shrink: Brotli pauses after a run of them, as on the wire.
+        bool compress = _compression.ShouldTry();
+        var stored = _archive.Sealer.Seal(data, BlobReader.ContextOf(BlobKind.Page, id), compress);
+        if (compress)
+        {
+            _compression.Record(data.Length, stored.Length);
+        }
+        _packs.Add(BlobKind.Page, id, stored);
+        PagesStored++;
+        if (_packs.EntriesWaiting >= IndexEvery)
+        {
+            WriteIndexes(_packs.TakeWritten());
+        }
     }
 
     /// <summary>
@@ -82,42 +89,16 @@ internal sealed class SnapshotAddition
     /// <exception cref="IOException">Something cannot be written: the archive holds no new snapshot.</exception>
     public SnapshotRecord Commit(string database, uint pageCount, bool isWal, UnixFileMode fileMode, DateTimeOffset time)
     {
-        // Pages come in order, each once, so the list is usually ready as it is (a first snapshot's holds
-        // every page: no copy of it).
-        var changes = _ascending ? _changes : InPageOrder(_changes);
-        changes.RemoveAll(change => change.Page > pageCount);
-        var map = _parentMap.With(pageCount, changes);
-        for (uint page = 1; page <= pageCount; page++)
-        {
-            if (!map.Holds(page) && page != _lockBytePage)
-            {
-                throw new SyncException(SyncFailure.Protocol, $"the origin ended its snapshot without page {page}; no snapshot was added");
-            }
-        }
+        _changes.Settle(pageCount);
         bool fromParent = _parent is not null && _parent.PageSize == PageSize && _parent.PageCount > 0;
-        bool writeFull = !fromParent || _parentMap.ChangeEntries + changes.Count > MaxChangeShare * pageCount
-            || _parent!.Map.Count + (changes.Count + PageMapChunk.MaxEntries - 1) / PageMapChunk.MaxEntries > MaxChainChunks;
+        bool writeFull = !fromParent || _parentMap.ChangeEntries + _changes.Count > MaxChangeShare * pageCount
+            || _parent!.Map.Count + (_changes.Count + PageMapChunk.MaxEntries - 1) / PageMapChunk.MaxEntries > MaxChainChunks;
         var chain = writeFull ? [] : new List<BlobId>(_parent!.Map);
-        var newChunks = writeFull ? map.FullChunks() : changes.Chunk(PageMapChunk.MaxEntries);
-        foreach (var chunk in newChunks)
-        {
-            var plain = PageMapChunk.Write(chunk);
-            var id = _archive.Sealer.IdOf(plain);
-            _packs.Add(BlobKind.Map, id, _archive.Sealer.Seal(plain, BlobReader.ContextOf(BlobKind.Map, id)));
-            chain.Add(id);
-        }
-        var packs = _packs.Finish();
-        long bytes = _packs.BytesWritten;
-        foreach (var (index, created) in PackIndex.Write(_archive.Store, _archive.Sealer, packs))
-        {
-            if (created)
-            {
-                _createdIndexes.Add(index.Key);
-            }
-            bytes += index.Size;
-        }
+        WriteMap(pageCount, writeFull, chain);
+        WriteIndexes(_packs.Finish());
         // The record is lines of text: a control character in a file name (Linux allows a newline) becomes '?'.
         database = string.Concat(database.Select(c => char.IsControl(c) ? '?' : c));
+        long bytes = _packs.BytesWritten + _indexBytes;
         var record = new SnapshotRecord(SnapshotRecord.NewId(), Truncate(time), database, PageSize, pageCount, isWal, fileMode, _parent?.Id,
             writeFull ? chain.Count : _parent!.FullChunks, chain, PagesStored, bytes);
         // The bytes added count the record itself, whose length grows with the digits of that count (it
@@ -139,6 +120,72 @@ internal sealed class SnapshotAddition
         }
         Committed = true;
         return record;
+    }
+
+    /// <summary>
+    /// One pass over the new snapshot's pages, each taken from the changes or else from the parent's
+    /// map, checking that every page has an entry; writes the map's new chunks into the packs and adds
+    /// them to <paramref name="chain"/>: every page's entry for a full map, else only the changes.
+    /// </summary>
+    private void WriteMap(uint pageCount, bool writeFull, List<BlobId> chain)
+    {
+        var chunk = new PageMapChunk.Builder();
+        int next = 0;
+        for (uint page = 1; page <= pageCount; page++)
+        {
+            PageMapEntry entry;
+            bool changed = next < _changes.Count && _changes.Page(next) == page;
+            if (changed)
+            {
+                entry = _changes[next++];
+            }
+            else if (_parentMap.Holds(page))
+            {
+                entry = new PageMapEntry(page, _parentMap.Leaf(page), _parentMap.Id(page));
+            }
+            else if (page == _lockBytePage)
+            {
+                continue;
+            }
+            else
+            {
+                throw new SyncException(SyncFailure.Protocol, $"the origin ended its snapshot without page {page}; no snapshot was added");
+            }
+            if (changed || writeFull)
+            {
+                chunk.Add(entry);
+                if (chunk.IsFull)
+                {
+                    chain.Add(WriteMapChunk(chunk));
+                }
+            }
+        }
+        if (chunk.Count > 0)
+        {
+            chain.Add(WriteMapChunk(chunk));
+        }
+    }
+
+    /// <summary>Stores a chunk of the map (uncompressed: hashes do not shrink) and empties the builder; the chunk's blob id.</summary>
+    private BlobId WriteMapChunk(PageMapChunk.Builder chunk)
+    {
+        var id = _archive.Sealer.IdOf(chunk.Bytes);
+        _packs.Add(BlobKind.Map, id, _archive.Sealer.Seal(chunk.Bytes, BlobReader.ContextOf(BlobKind.Map, id), compress: false));
+        chunk.Clear();
+        return id;
+    }
+
+    /// <summary>Writes the index objects of <paramref name="packs"/>, written already, each durably.</summary>
+    private void WriteIndexes(IReadOnlyList<PackRecord> packs)
+    {
+        foreach (var (index, created) in PackIndex.Write(_archive.Store, _archive.Sealer, packs))
+        {
+            if (created)
+            {
+                _createdIndexes.Add(index.Key);
+            }
+            _indexBytes += index.Size;
+        }
     }
 
     /// <summary>The snapshot's record is written: the snapshot exists.</summary>
@@ -177,24 +224,6 @@ internal sealed class SnapshotAddition
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
         }
-    }
-
-    /// <summary>The changes sorted by page; a page that came twice keeps its last version (the sort is stable).</summary>
-    private static List<PageMapEntry> InPageOrder(List<PageMapEntry> arrived)
-    {
-        var sorted = new List<PageMapEntry>(arrived.Count);
-        foreach (var change in arrived.OrderBy(change => change.Page))
-        {
-            if (sorted.Count > 0 && sorted[^1].Page == change.Page)
-            {
-                sorted[^1] = change;
-            }
-            else
-            {
-                sorted.Add(change);
-            }
-        }
-        return sorted;
     }
 
     /// <summary>Times are kept to the millisecond, as the record's name holds them.</summary>

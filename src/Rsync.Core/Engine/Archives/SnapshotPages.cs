@@ -28,6 +28,7 @@ internal sealed class SnapshotPages : IPageScanner
     private readonly uint _lockBytePage;
     private PageLocations? _locations;
     private byte[] _page = [];
+    private byte[] _window = [];  // kept between scans: a restore scans many short runs of pages
     private byte[] _span = [];
 
     public SnapshotPages(SnapshotArchive archive, SnapshotRecord snapshot, PageMap map)
@@ -62,7 +63,12 @@ internal sealed class SnapshotPages : IPageScanner
 
     public void ScanPages(uint first, uint last, PageVisitor visit)
     {
-        var window = new byte[(long)Math.Min(WindowPages, last - first + 1) * _snapshot.PageSize];
+        int windowLength = (int)Math.Min(WindowPages, last - first + 1) * _snapshot.PageSize;
+        if (_window.Length < windowLength)
+        {
+            _window = new byte[windowLength];
+        }
+        var window = _window;
         for (long start = first; start <= last; start += WindowPages)
         {
             uint end = (uint)Math.Min(last, start + WindowPages - 1);
