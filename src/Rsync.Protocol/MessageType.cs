@@ -112,6 +112,12 @@ internal enum MessageType : byte
     /// <summary>Client of an archive store: remove what interrupted writes left.</summary>
     StoreCleanup = 0x4A,
 
+    /// <summary>
+    /// Client of an archive store: from now on keep the archive at a relative path under the agent's
+    /// directory (flags u8: bit 0 make it if missing, then the path); answered by StoreReady.
+    /// </summary>
+    StoreSelect = 0x4B,
+
     /// <summary>Either side: a one-line reason for giving up; the replica rolls back.</summary>
     Error = 0x7F,
 }

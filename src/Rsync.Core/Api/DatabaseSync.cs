@@ -122,10 +122,10 @@ public static class DatabaseSync
         var choice = selection ?? new DirectoryOptions();
         if (replica is ArchiveEndpoint root)
         {
-            if (origin is RemoteEndpoint || root.Remote is not null)
+            if (origin is RemoteEndpoint)
             {
-                throw new ArgumentException("a directory of databases goes into archives on this machine only, from a local directory, for now",
-                    nameof(replica));
+                throw new ArgumentException("a directory of databases goes into archives from a directory on this machine (the archives may be on " +
+                    "another host)", nameof(origin));
             }
             if (choice.Delete)
             {

@@ -20,13 +20,14 @@ internal sealed class ArchiveStoreClient : ObjectStore
     private readonly FrameReader _reader;
     private readonly FrameWriter _writer;
     private readonly Action _close;
+    private readonly string _rootLocation;
     private bool _broken;
 
     /// <summary>Opens the store on the agent's host (making its directory when <paramref name="create"/> and it is missing).</summary>
     /// <exception cref="SyncException">The agent refused, or the session broke before it was open.</exception>
     public ArchiveStoreClient(string location, Stream fromAgent, Stream toAgent, bool create, Action close)
     {
-        Location = location;
+        _location = _rootLocation = location;
         _reader = new FrameReader(fromAgent);
         _writer = new FrameWriter(toAgent);
         _close = close;
@@ -43,7 +44,7 @@ internal sealed class ArchiveStoreClient : ObjectStore
             {
                 throw new ProtocolException($"expected StoreReady, got {type}");
             }
-            (MayCreate, MayDelete) = StoreMessages.ReadReady(payload.Span);
+            (_mayCreate, _mayDelete) = StoreMessages.ReadReady(payload.Span);
         }
         catch (Exception e) when (e is ProtocolException or IOException or PeerErrorException)
         {
@@ -51,13 +52,52 @@ internal sealed class ArchiveStoreClient : ObjectStore
         }
     }
 
-    public override string Location { get; }
+    public override string Location => _location;
 
     /// <summary>Whether this key may create objects there (no, for a read-only key).</summary>
-    public override bool MayCreate { get; }
+    public override bool MayCreate => _mayCreate;
 
     /// <summary>Whether this key may delete objects there (no, for an append-only or read-only key).</summary>
-    public override bool MayDelete { get; }
+    public override bool MayDelete => _mayDelete;
+
+    private string _location;
+    private bool _mayCreate;
+    private bool _mayDelete;
+
+    /// <summary>
+    /// From now on, works on the archive at the relative path <paramref name="name"/> under the
+    /// agent's directory (made, with its parents, when <paramref name="create"/> and it is missing);
+    /// a lock held on the one before is let go. The store to give that archive: this session, which
+    /// disposing it leaves open for the next.
+    /// </summary>
+    /// <exception cref="SyncException">The agent refused it (no such archive, a symbolic link on the way).</exception>
+    /// <exception cref="IOException">The session broke.</exception>
+    public ObjectStore Select(string name, bool create)
+    {
+        _location = $"{_rootLocation.TrimEnd('/')}/{name}";
+        PeerErrorException? refused = null;
+        (_mayCreate, _mayDelete) = Request(() =>
+        {
+            StoreMessages.WriteSelect(_writer, name, create);
+            try
+            {
+                var (type, payload) = Next();
+                return type == MessageType.StoreReady ? StoreMessages.ReadReady(payload.Span) : throw new ProtocolException($"expected StoreReady, got {type}");
+            }
+            catch (PeerErrorException e)
+            {
+                // Refused with its reason (no such archive, a link on the way): nothing of that archive may be used.
+                refused = e;
+                return (false, false);
+            }
+        });
+        if (refused is not null)
+        {
+            // The agent's reason, first-hand for whoever runs this archive's side (not a relayed report of a peer's failure).
+            throw new SyncException(Enum.IsDefined((SyncFailure)refused.Reason) ? (SyncFailure)refused.Reason : SyncFailure.Other, refused.Message);
+        }
+        return new SelectedArchive(this);
+    }
 
     public override byte[]? Read(string key) => Request(() =>
     {
@@ -226,6 +266,30 @@ internal sealed class ArchiveStoreClient : ObjectStore
             }
             data.Write(payload.Span);
         }
+    }
+
+    /// <summary>The archive a <see cref="Select"/> chose, over the session, which its disposal leaves open.</summary>
+    private sealed class SelectedArchive(ArchiveStoreClient session) : ObjectStore
+    {
+        public override string Location => session.Location;
+
+        public override bool MayCreate => session.MayCreate;
+
+        public override bool MayDelete => session.MayDelete;
+
+        public override byte[]? Read(string key) => session.Read(key);
+
+        public override byte[] ReadRange(string key, long offset, int length) => session.ReadRange(key, offset, length);
+
+        public override bool Create(string key, ReadOnlySpan<byte> data) => session.Create(key, data);
+
+        public override IReadOnlyList<StoredObject> List(string prefix) => session.List(prefix);
+
+        public override void Delete(string key) => session.Delete(key);
+
+        public override IDisposable Lock(bool exclusive, TimeSpan wait, CancellationToken cancellation) => session.Lock(exclusive, wait, cancellation);
+
+        public override void RemoveLeftovers() => session.RemoveLeftovers();
     }
 
     /// <summary>The store's lock, held by the agent until released here or the session ends.</summary>

@@ -1,6 +1,7 @@
 using System.Security.Cryptography;
 using SqlRsync.Engine;
 using SqlRsync.Engine.Archives;
+using SqlRsync.Platform;
 using SqlRsync.Protocol;
 using SqlRsync.Protocol.Messages;
 using SqlRsync.Storage;
@@ -40,10 +41,10 @@ internal static class ArchiveStoreServer
                 throw Refuse(writer, SyncFailure.Incompatible, $"protocol version mismatch: this sqlrsync speaks version {Hello.CurrentVersion}, " +
                     $"the peer speaks version {version}; install the same sqlrsync on both hosts");
             }
-            using var store = Open(directory, create && mayCreate, writer);
+            var store = Open(directory, create && mayCreate, writer);
             StoreMessages.WriteReady(writer, mayCreate, mayDelete);
             writer.Flush();
-            ServeRequests(store, reader, writer, mayCreate, mayDelete);
+            ServeRequests(directory, store, reader, writer, mayCreate, mayDelete);
         }
         catch (Exception e) when (e is ProtocolException or IOException or PeerErrorException)
         {
@@ -64,7 +65,13 @@ internal static class ArchiveStoreServer
         }
     }
 
-    private static void ServeRequests(DirectoryObjectStore store, FrameReader reader, FrameWriter writer, bool mayCreate, bool mayDelete)
+    /// <summary>
+    /// Answers requests until SessionEnd, on <paramref name="store"/> and then on each archive a
+    /// StoreSelect names under <paramref name="root"/> (a directory of databases goes into an archive
+    /// each, over one session); disposes the store in use at the end.
+    /// </summary>
+    private static void ServeRequests(string root, DirectoryObjectStore store, FrameReader reader, FrameWriter writer, bool mayCreate,
+        bool mayDelete)
     {
         IDisposable? held = null;
         try
@@ -120,6 +127,19 @@ internal static class ArchiveStoreServer
                             StoreMessages.WriteEnd(writer, true);
                         });
                         break;
+                    case MessageType.StoreSelect:
+                        var (name, create) = StoreMessages.ReadSelect(payload.Span);
+                        Answer(writer, () =>
+                        {
+                            // The lock was on the archive left behind.
+                            held?.Dispose();
+                            held = null;
+                            var selected = Select(root, name, create && mayCreate);
+                            store.Dispose();
+                            store = selected;
+                            StoreMessages.WriteReady(writer, mayCreate, mayDelete);
+                        });
+                        break;
                     default:
                         throw new ProtocolException($"{type} is no request of an archive store session");
                 }
@@ -129,7 +149,20 @@ internal static class ArchiveStoreServer
         finally
         {
             held?.Dispose();
+            store.Dispose();
         }
+    }
+
+    /// <summary>
+    /// The archive at <paramref name="name"/> under <paramref name="root"/>, never through a symbolic
+    /// link; made, with its parents, if <paramref name="create"/>.
+    /// </summary>
+    /// <exception cref="SyncException">It does not exist, or a link is on the way.</exception>
+    private static DirectoryObjectStore Select(string root, string name, bool create)
+    {
+        string path = PathPolicy.Inside(root, name, create);
+        return DirectoryObjectStore.Open(path) ?? (create ? DirectoryObjectStore.Create(path)
+            : throw new SyncException(SyncFailure.NotFound, $"archive {path} does not exist (a sync into it with --archive makes it)"));
     }
 
     /// <summary>Runs one request; a refusal or a failure of the store is the answer (an Error), and the session goes on.</summary>
@@ -150,6 +183,10 @@ internal static class ArchiveStoreServer
         catch (Exception e) when (e is IOException or ArgumentException or InvalidDataException)
         {
             new Error((byte)SyncFailure.Access, e.Message).WriteTo(writer);
+        }
+        catch (SyncException e)
+        {
+            new Error((byte)e.Reason, e.Message).WriteTo(writer);
         }
     }
 

@@ -94,4 +94,41 @@ internal static class PathPolicy
     private static IEnumerable<string> Parts(string path) => path.Split('/', StringSplitOptions.RemoveEmptyEntries).Where(part => part != ".");
 
     private static SyncException Refused(string side, string path, string why) => new(SyncFailure.Refused, $"{side} {path} is refused: {why}");
+
+    /// <summary>
+    /// The path of the relative <paramref name="name"/> inside <paramref name="directory"/> (a session's
+    /// or an archive store's, resolved once, at its start), with no symbolic link anywhere below it (a
+    /// link could lead out of it, then or later); with <paramref name="create"/>, its missing parent
+    /// directories are made, no wider than the directory each is made in. What is opened
+    /// there is opened with no link on the way (<see cref="NoSymlinks"/>), so a link swapped in after
+    /// this check fails the open.
+    /// </summary>
+    /// <exception cref="SyncException">A link is on the way, or a directory cannot be made.</exception>
+    public static string Inside(string directory, string name, bool create)
+    {
+        var parts = name.Split('/');
+        string path = directory;
+        for (int at = 0; at < parts.Length; at++)
+        {
+            string parent = path;
+            path = Path.Join(path, parts[at]);
+            var status = Libc.LinkStatus(path);
+            if (status is { IsLink: true })
+            {
+                throw new SyncException(SyncFailure.Refused, $"{name} leads out of {directory} (a symbolic link); it is left alone");
+            }
+            if (status is null && create && at < parts.Length - 1)
+            {
+                try
+                {
+                    NoSymlinks.MakeDirectory(path, Permissions.Of(parent));
+                }
+                catch (IOException e)
+                {
+                    throw new SyncException(SyncFailure.Access, $"{name}: {e.Message}", e);
+                }
+            }
+        }
+        return path;
+    }
 }

@@ -19,8 +19,17 @@ internal static class ArchiveAccess
         ObjectStore store = archive.Remote is { } remote ? Connect(remote, create: false, busyTimeout)
             : DirectoryObjectStore.Open(archive.Path)
                 ?? throw new SyncException(SyncFailure.NotFound, $"archive {archive.Path} does not exist (a sync into it with --archive makes it)");
-        return Opened(store, () => SnapshotArchive.Open(store, key));
+        return Open(store, key);
     }
+
+    /// <summary>Opens the archive in <paramref name="store"/>; the store is let go if that fails.</summary>
+    /// <exception cref="SyncException">It is no archive, or cannot be opened with the key given.</exception>
+    public static SnapshotArchive Open(ObjectStore store, ArchiveKey? key) => Opened(store, () => SnapshotArchive.Open(store, key));
+
+    /// <summary>Opens the archive in <paramref name="store"/>, making it (with the key given, if any) when the store is empty.</summary>
+    /// <exception cref="SyncException">It cannot be made or opened.</exception>
+    public static SnapshotArchive OpenOrCreate(ObjectStore store, ArchiveKey? key) =>
+        Opened(store, () => SnapshotArchive.IsIn(store) || store.List("").Count > 0 ? SnapshotArchive.Open(store, key) : SnapshotArchive.Create(store, key));
 
     /// <summary>Opens the archive, making it first (with the key given, if any) when its directory does not exist.</summary>
     /// <exception cref="SyncException">It cannot be made or opened.</exception>
@@ -30,8 +39,7 @@ internal static class ArchiveAccess
         ObjectStore? store = archive.Remote is { } remote ? Connect(remote, create: true, busyTimeout) : DirectoryObjectStore.Open(archive.Path);
         if (store is not null)
         {
-            return Opened(store, () => SnapshotArchive.IsIn(store) || store.List("").Count > 0 ? SnapshotArchive.Open(store, key)
-                : SnapshotArchive.Create(store, key));
+            return OpenOrCreate(store, key);
         }
         try
         {
@@ -59,8 +67,12 @@ internal static class ArchiveAccess
         }
     }
 
-    /// <summary>Starts the archive store agent on <paramref name="remote"/>'s host and opens its store.</summary>
-    private static ArchiveStoreClient Connect(RemoteEndpoint remote, bool create, TimeSpan busyTimeout)
+    /// <summary>
+    /// Starts the archive store agent on <paramref name="remote"/>'s host and opens its store (an
+    /// archive, or a root of archives for <see cref="ArchiveStoreClient.Select"/>).
+    /// </summary>
+    /// <exception cref="SyncException">The agent cannot be started, or refused.</exception>
+    public static ArchiveStoreClient Connect(RemoteEndpoint remote, bool create, TimeSpan busyTimeout)
     {
         var link = PeerLink.ToAgent(remote, new AgentRequest(AgentRole.Archive, remote.Path) { BusyTimeout = busyTimeout });
         try

@@ -1,4 +1,6 @@
+using SqlRsync.Dialects;
 using SqlRsync.Engine;
+using SqlRsync.Engine.Archives;
 
 namespace SqlRsync.Topologies;
 
@@ -6,7 +8,8 @@ namespace SqlRsync.Topologies;
 /// A directory of databases into archives: each database the selection takes gets a snapshot in an
 /// archive of its own, under the archive root by the database's relative name (`app.db` into
 /// `ROOT/app.db/`, `tenants/a.db` into `ROOT/tenants/a.db/`), made if it does not exist. One failure
-/// fails that database alone. On this machine only: each archive is its own store.
+/// fails that database alone. A root on another host is one archive store session, which works on
+/// each database's archive in turn (<see cref="ArchiveStoreClient.Select"/>): one login for them all.
 /// </summary>
 internal static class ArchiveDirectory
 {
@@ -18,17 +21,26 @@ internal static class ArchiveDirectory
             throw new SyncException(SyncFailure.NotFound, $"origin directory {originDirectory} does not exist");
         }
         var (databases, refused) = DatabaseDirectory.List(originDirectory, selection.Recursive);
+        var key = root.KeyFile is null ? null : ArchiveKey.Load(root.KeyFile);
+        // A dry run makes nothing, not even the root.
+        using var session = root.Remote is { } remote ? ArchiveAccess.Connect(remote, create: !options.DryRun, options.BusyTimeout) : null;
         var outcomes = new List<SyncOutcome>();
         foreach (var name in databases.Where(selection.Takes))
         {
             cancellation.ThrowIfCancellationRequested();
             var archive = new ArchiveEndpoint(Path.Combine(root.Path, name)) { KeyFile = root.KeyFile };
+            Func<SnapshotArchive>? open = session is null ? null
+                : () => options.DryRun ? ArchiveAccess.Open(session.Select(name, create: false), key)
+                    : ArchiveAccess.OpenOrCreate(session.Select(name, create: true), key);
             try
             {
-                // The archive itself is made by the add; the directories above it, here.
-                Directory.CreateDirectory(Path.GetDirectoryName(archive.Path)!);
+                if (session is null)
+                {
+                    // The archive itself is made by the add; the directories above it, here.
+                    Directory.CreateDirectory(Path.GetDirectoryName(archive.Path)!);
+                }
                 var result = ArchiveSync.Add(SyncEndpoint.Local(Path.Combine(originDirectory, name)), archive, options,
-                    new ProgressTracker(progress, cancellation));
+                    new ProgressTracker(progress, cancellation), open);
                 outcomes.Add(new SyncOutcome(name, result, null));
             }
             catch (SyncException failure)

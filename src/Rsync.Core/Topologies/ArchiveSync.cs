@@ -1,5 +1,6 @@
 using SqlRsync.Dialects;
 using SqlRsync.Engine;
+using SqlRsync.Engine.Archives;
 using SqlRsync.Links;
 
 namespace SqlRsync.Topologies;
@@ -12,8 +13,13 @@ namespace SqlRsync.Topologies;
 /// </summary>
 internal static class ArchiveSync
 {
-    /// <summary>Adds a snapshot of <paramref name="origin"/> to <paramref name="archive"/> (made if it does not exist).</summary>
-    public static SyncResult Add(SyncEndpoint origin, ArchiveEndpoint archive, SyncOptions options, ProgressTracker progress)
+    /// <summary>
+    /// Adds a snapshot of <paramref name="origin"/> to <paramref name="archive"/> (made if it does not
+    /// exist); <paramref name="open"/>, when given, opens it in place of the endpoint (an archive of a
+    /// session already open).
+    /// </summary>
+    public static SyncResult Add(SyncEndpoint origin, ArchiveEndpoint archive, SyncOptions options, ProgressTracker progress,
+        Func<SnapshotArchive>? open = null)
     {
         string database = Path.GetFileName(origin.Path);
         SnapshotInfo? added = null;
@@ -23,7 +29,8 @@ internal static class ArchiveSync
             var settings = options.ForLink(acrossNetwork: true);
             using var link = PeerLink.ToAgent(remote, new AgentRequest(AgentRole.Origin, remote.Path) { BusyTimeout = settings.BusyTimeout });
             using var stop = link.StopOnCancel(progress);
-            result = link.Converse(() => Replica(archive, database, link.FromPeer, link.ToPeer, settings, progress, snapshot => added = snapshot));
+            result = link.Converse(() => Replica(archive, database, link.FromPeer, link.ToPeer, settings, progress, snapshot => added = snapshot,
+                open));
         }
         else
         {
@@ -32,7 +39,7 @@ internal static class ArchiveSync
             using var replicaCancellation = new PeerCancellation(progress);
             var replicaProgress = new ProgressTracker(cancellation: replicaCancellation.Token);
             using var link = PeerLink.InProcess((input, output) => Replica(archive, database, input, output, settings, replicaProgress,
-                snapshot => added = snapshot));
+                snapshot => added = snapshot, open));
             result = link.Converse(() => SqlRsyncOrigin.Run(origin.Path, link.FromPeer, link.ToPeer, settings, progress));
         }
         return result with { Snapshot = added };
@@ -43,10 +50,11 @@ internal static class ArchiveSync
     /// file name), over a pair of streams; <paramref name="added"/> hears of the snapshot once it is written.
     /// </summary>
     public static SyncResult Replica(ArchiveEndpoint archive, string database, Stream input, Stream output, SyncOptions options,
-        ProgressTracker progress, Action<SnapshotInfo> added)
+        ProgressTracker progress, Action<SnapshotInfo> added, Func<SnapshotArchive>? open = null)
     {
         // A dry run makes nothing, not even the archive.
-        using var opened = options.DryRun ? ArchiveAccess.Open(archive, options.BusyTimeout) : ArchiveAccess.OpenOrCreate(archive, options.BusyTimeout);
+        using var opened = open?.Invoke()
+            ?? (options.DryRun ? ArchiveAccess.Open(archive, options.BusyTimeout) : ArchiveAccess.OpenOrCreate(archive, options.BusyTimeout));
         ArchiveReplicaSession? session = null;
         var result = SqlRsyncReplica.Run(archive.Path, (file, choices, _, run) =>
             session = ArchiveReplicaSession.Open(opened, database, file, choices.DryRun, options.BusyTimeout, run),

@@ -74,7 +74,7 @@ internal static class DirectorySession
                         {
                             throw new SyncException(SyncFailure.Refused, $"{doomed} not deleted: it is not a database this agent listed in this session");
                         }
-                        ReplicaRemoval.Delete(Inside(directory, doomed, create: false), force, dryRun);
+                        ReplicaRemoval.Delete(PathPolicy.Inside(directory, doomed, create: false), force, dryRun);
                     }
                     catch (SyncException refused)
                     {
@@ -154,7 +154,7 @@ internal static class DirectorySession
             {
                 try
                 {
-                    ReplicaRemoval.Delete(Inside(localDirectory, name, create: false), options.Force, options.DryRun);
+                    ReplicaRemoval.Delete(PathPolicy.Inside(localDirectory, name, create: false), options.Force, options.DryRun);
                 }
                 catch (SyncException e)
                 {
@@ -195,7 +195,7 @@ internal static class DirectorySession
             string path;
             try
             {
-                path = Inside(directory, name, create: !isOrigin);
+                path = PathPolicy.Inside(directory, name, create: !isOrigin);
             }
             catch (SyncException refused)
             {
@@ -216,41 +216,6 @@ internal static class DirectorySession
         {
         }
         return failure;
-    }
-
-    /// <summary>
-    /// The path of <paramref name="name"/> inside the session's <paramref name="directory"/> (resolved
-    /// once, at the start), with no symbolic link anywhere below it (a link could lead out of it, then or later); with <paramref name="create"/>,
-    /// its missing directories are made, no wider than the directory each is made in. What is opened
-    /// there is opened with no link on the way (<see cref="NoSymlinks"/>), so a link swapped in after
-    /// this check fails the open.
-    /// </summary>
-    private static string Inside(string directory, string name, bool create)
-    {
-        var parts = name.Split('/');
-        string path = directory;
-        for (int at = 0; at < parts.Length; at++)
-        {
-            string parent = path;
-            path = Path.Join(path, parts[at]);
-            var status = Libc.LinkStatus(path);
-            if (status is { IsLink: true })
-            {
-                throw new SyncException(SyncFailure.Refused, $"{name} leads out of {directory} (a symbolic link); it is not synced");
-            }
-            if (status is null && create && at < parts.Length - 1)
-            {
-                try
-                {
-                    NoSymlinks.MakeDirectory(path, Permissions.Of(parent));
-                }
-                catch (IOException e)
-                {
-                    throw new SyncException(SyncFailure.Access, $"{name}: {e.Message}", e);
-                }
-            }
-        }
-        return path;
     }
 
     /// <summary>The directory to use for the whole session: as given, or its real path where links were followed (<see cref="PathPolicy"/>).</summary>

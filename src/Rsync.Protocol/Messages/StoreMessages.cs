@@ -136,6 +136,19 @@ internal static class StoreMessages
         return mode is 0 or 1 or Release ? (mode, wait) : throw new ProtocolException($"StoreLock has unknown mode {mode}");
     }
 
+    public static void WriteSelect(FrameWriter writer, string name, bool create) =>
+        writer.Write(MessageType.StoreSelect, [create ? (byte)1 : (byte)0], Encoding.UTF8.GetBytes(name));
+
+    /// <summary>The archive's relative path (checked as a database's name in a directory session is) and whether to make it.</summary>
+    public static (string Name, bool Create) ReadSelect(ReadOnlySpan<byte> payload)
+    {
+        if (payload.IsEmpty || payload[0] > 1)
+        {
+            throw new ProtocolException("StoreSelect has no flags, or unknown ones");
+        }
+        return (SessionMessages.CheckName(Encoding.UTF8.GetString(payload[1..])), payload[0] == 1);
+    }
+
     private static byte[] KeyBytes(string key, MessageType type) =>
         key.Length <= MaxKeyLength && key.All(c => c is > ' ' and < (char)0x7F) ? Encoding.ASCII.GetBytes(key)
             : throw new ArgumentException($"{type}: not a key: '{key}'", nameof(key));

@@ -69,6 +69,41 @@ public sealed class ArchiveStoreProtocolTests : IDisposable
     }
 
     [Fact]
+    public void ASessionMovesFromArchiveToArchiveUnderItsDirectoryAndNeverThroughALink()
+    {
+        var root = _dir.File("root");
+        var elsewhere = _dir.File("elsewhere");
+        Directory.CreateDirectory(elsewhere);
+        using var session = Session.Start(root, mayCreate: true, mayDelete: true, create: true);
+        Directory.CreateDirectory(Path.Combine(root, "tenants"));
+        File.CreateSymbolicLink(Path.Combine(root, "planted"), elsewhere);
+
+        Assert.Equal(MessageType.StoreReady, session.Reply(w => StoreMessages.WriteSelect(w, "tenants/a.db", create: true)).Type);
+        Assert.True(session.Answer(w => Put(w, "config", "a"u8.ToArray())));
+        Assert.Equal(MessageType.StoreReady, session.Reply(w => StoreMessages.WriteSelect(w, "more/deep/b.db", create: true)).Type);
+        Assert.True(session.Answer(w => Put(w, "config", "b"u8.ToArray())));
+        // A missing archive is not made without being asked to, and a link on the way is refused; the session goes on.
+        Assert.Contains("does not exist", session.Refusal(w => StoreMessages.WriteSelect(w, "c.db", create: false)), StringComparison.Ordinal);
+        Assert.Contains("leads out of", session.Refusal(w => StoreMessages.WriteSelect(w, "planted/d.db", create: true)), StringComparison.Ordinal);
+        Assert.Contains("leads out of", session.Refusal(w => StoreMessages.WriteSelect(w, "planted", create: true)), StringComparison.Ordinal);
+        Assert.Equal(MessageType.StoreReady, session.Reply(w => StoreMessages.WriteSelect(w, "tenants/a.db", create: false)).Type);
+        Assert.False(session.Answer(w => Put(w, "config", "again"u8.ToArray())));
+        session.End();
+
+        Assert.Equal("a", File.ReadAllText(Path.Combine(root, "tenants", "a.db", "config")));
+        Assert.Equal("b", File.ReadAllText(Path.Combine(root, "more", "deep", "b.db", "config")));
+        Assert.False(Directory.Exists(Path.Combine(root, "c.db")));
+        Assert.Empty(Directory.GetFileSystemEntries(elsewhere));
+
+        // A name that climbs out is no name at all: the session ends there.
+        using var garbled = Session.Start(root, mayCreate: true, mayDelete: true, create: false);
+        StoreMessages.WriteSelect(garbled.Writer, "../x", create: true);
+        garbled.Writer.Flush();
+        Assert.Contains("not a plain relative path", Assert.IsType<SyncException>(garbled.Ended()).Message, StringComparison.Ordinal);
+        Assert.False(Directory.Exists(_dir.File("x")));
+    }
+
+    [Fact]
     public void AGarbledSessionEndsWithoutWritingAndAnotherVersionIsNamed()
     {
         var archive = _dir.File("archive");
@@ -155,6 +190,14 @@ public sealed class ArchiveStoreProtocolTests : IDisposable
             var (type, payload) = _fromAgent.Read();
             Assert.Equal(MessageType.ObjectEnd, type);
             return StoreMessages.ReadEnd(payload.Span);
+        }
+
+        /// <summary>The agent's answer to what <paramref name="request"/> sends.</summary>
+        public (MessageType Type, ReadOnlyMemory<byte> Payload) Reply(Action<FrameWriter> request)
+        {
+            request(Writer);
+            Writer.Flush();
+            return _fromAgent.Read();
         }
 
         /// <summary>The agent's reason for refusing what <paramref name="request"/> sends.</summary>

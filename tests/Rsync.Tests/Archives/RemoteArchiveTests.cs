@@ -108,6 +108,57 @@ public sealed class RemoteArchiveTests(RemoteArchiveTests.Server server) : IClas
     }
 
     [SkippableFact]
+    public async Task ADirectoryOfDatabasesGoesIntoArchivesOnAnotherHostOverOneLogin()
+    {
+        Skip.If(server.Ssh.Unavailable is not null, server.Ssh.Unavailable);
+        var origins = _local.File("origins");
+        Directory.CreateDirectory(Path.Combine(origins, "tenants"));
+        Directory.CreateDirectory(Path.Combine(origins, "planted"));
+        TestDatabase.Create(Path.Combine(origins, "app.db"), rows: 300);
+        TestDatabase.Create(Path.Combine(origins, "tenants", "a.db"), rows: 300, seed: 2);
+        TestDatabase.Create(Path.Combine(origins, "planted", "b.db"), rows: 300, seed: 3);
+        var root = Path.Combine(server.Allowed, _name);
+        // On the far host, "planted" under the root is a link to a directory elsewhere: nothing may go there.
+        var elsewhere = _local.File("elsewhere");
+        Directory.CreateDirectory(elsewhere);
+        Directory.CreateDirectory(root);
+        File.CreateSymbolicLink(Path.Combine(root, "planted"), elsewhere);
+        // Each ssh the client starts leaves a line here.
+        var logins = _local.File("logins");
+        var countingSsh = _local.File("counting-ssh");
+        File.WriteAllText(countingSsh, $"#!/bin/sh\necho login >> '{logins}'\nexec {server.Ssh.SshCommand} \"$@\"\n");
+        File.SetUnixFileMode(countingSsh, (UnixFileMode)0x1C0);
+
+        var states = new List<string>();
+        for (int run = 0; run < 2; run++)
+        {
+            var add = SqlRsyncProgram.Run(origins + "/", $"{SshServer.Alias}:{root}", "--archive", "-r", "--ssh", countingSsh, "--exe", server.Ssh.Exe);
+            // Some synced, one failed.
+            Assert.True(add.ExitCode == 4, add.StandardError);
+            Assert.Contains("planted/b.db", add.StandardError, StringComparison.Ordinal);
+            Assert.Contains("leads out of", add.StandardError, StringComparison.Ordinal);
+            states.Add(TestDatabase.CheckpointedCopy(Path.Combine(origins, "tenants", "a.db"), _local.File($"state-{run}.db")));
+            TestDatabase.Change(Path.Combine(origins, "tenants", "a.db"), Situation.OnePercentChanged);
+        }
+
+        Assert.Equal(2, File.ReadAllLines(logins).Length);
+        Assert.Empty(Directory.GetFileSystemEntries(elsewhere));
+        var restored = _local.File("restored.db");
+        Assert.Equal(2, (await SnapshotArchives.ListAsync(new ArchiveEndpoint(Path.Combine(root, "app.db")))).Count);
+        var tenant = new ArchiveEndpoint(Path.Combine(root, "tenants", "a.db"));
+        var snapshots = await SnapshotArchives.ListAsync(tenant);
+        Assert.Equal(2, snapshots.Count);
+        Assert.True(snapshots[1].PagesAdded > 0);
+        await DatabaseSync.RunAsync(tenant, SyncEndpoint.Local(restored));
+        TestDatabase.AssertSynced(states[1], restored, 4096);
+
+        // Through an append-only key the same adds work; nothing else may be done there.
+        var appended = Restricted(origins + "/", $"{AppendOnly}:{root}", "--archive", "-r", "--exclude", "planted/*");
+        Assert.True(appended.ExitCode == 0, appended.StandardError);
+        Assert.Equal(3, (await SnapshotArchives.ListAsync(tenant)).Count);
+    }
+
+    [SkippableFact]
     public async Task AnAppendOnlyKeyAddsAndReadsButCannotDestroyHistory()
     {
         Skip.If(server.Ssh.Unavailable is not null, server.Ssh.Unavailable);
