@@ -15,7 +15,7 @@ namespace SqlRsync.Dialects;
 /// by the client: without <c>mayCreate</c> nothing is written, without <c>mayDelete</c> nothing is
 /// removed (an append-only key), and no object is ever overwritten. Every object created must be one an
 /// archive can hold under that name — a pack or index whose bytes hash to its name, a snapshot record
-/// under a snapshot's name, the config — so that a client cannot plant bytes that a later snapshot
+/// under a snapshot's name, the config, the dictionary — so that a client cannot plant bytes that a later snapshot
 /// would take for its own.
 /// </summary>
 internal static class ArchiveStoreServer
@@ -258,7 +258,7 @@ internal static class ArchiveStoreServer
 
     /// <summary>Whether an archive may hold <paramref name="data"/> under <paramref name="key"/>: content-addressed objects must hash to their names.</summary>
     private static bool IsArchiveObject(string key, byte[] data) =>
-        key == ArchiveConfig.Key
+        key is ArchiveConfig.Key or CompressionDictionary.Key
         || key.StartsWith(Pack.Prefix, StringComparison.Ordinal) && Pack.IdOf(key) == Pack.IdOfBytes(data)
         || key.StartsWith(PackIndex.Prefix, StringComparison.Ordinal) && key == PackIndex.Prefix + Convert.ToHexStringLower(SHA256.HashData(data))
         || SnapshotRecord.ParseKey(key) is not null;

@@ -20,10 +20,10 @@ internal static class PackIndex
     private const int MaxLength = 256 << 20;
 
     /// <summary>
-    /// The most an index object lists, in plain bytes (about 100,000 blobs): a reader holds one at a
+    /// The most an index object lists, in plain bytes (about 50,000 blobs): a reader holds one at a
     /// time, twice (stored and opened), so this bounds its memory; far under what it accepts (<see cref="MaxLength"/>).
     /// </summary>
-    public const int MostPerIndex = 4 << 20;
+    public const int MostPerIndex = 2 << 20;
 
     /// <summary>
     /// Writes index objects listing <paramref name="packs"/>, durably, as many as it takes to keep each

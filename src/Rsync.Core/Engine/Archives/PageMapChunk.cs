@@ -15,6 +15,9 @@ internal static class PageMapChunk
     /// <summary>At most this many entries per chunk (3.4 MB), so that one is read into memory at a time.</summary>
     public const int MaxEntries = 65536;
 
+    /// <summary>Chunks are written with at most this many entries (0.85 MB, the buffer an add holds while it writes them).</summary>
+    public const int WrittenEntries = 16384;
+
     public const int MaxLength = 5 + MaxEntries * EntrySize;
 
     /// <summary>
@@ -60,13 +63,13 @@ internal static class PageMapChunk
     /// <summary>A chunk being written, entry by entry, into one buffer that is used again after each chunk.</summary>
     public sealed class Builder
     {
-        private readonly byte[] _bytes = new byte[MaxLength];
+        private readonly byte[] _bytes = new byte[5 + WrittenEntries * EntrySize];
 
         public Builder() => Clear();
 
         public int Count { get; private set; }
 
-        public bool IsFull => Count == MaxEntries;
+        public bool IsFull => Count == WrittenEntries;
 
         /// <summary>The chunk's bytes so far, valid until the next <see cref="Add"/> or <see cref="Clear"/>.</summary>
         public ReadOnlySpan<byte> Bytes => _bytes.AsSpan(0, 5 + Count * EntrySize);

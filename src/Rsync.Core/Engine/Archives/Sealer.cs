@@ -8,7 +8,8 @@ namespace SqlRsync.Engine.Archives;
 /// <summary>
 /// How an archive turns plain bytes into stored bytes and back, and names blobs. Stored bytes are
 /// "codec, body": codec 0 is the plain bytes as they are; codec 1 is their length (u32) and their
-/// Brotli compression, used when it saves space. With a key, that is sealed with AES-256-GCM: a
+/// Brotli compression, used when it saves space and the archive has no dictionary; codec 2 is their
+/// length (u32) and a zstd frame compressed with the archive's <see cref="CompressionDictionary"/>. With a key, that is sealed with AES-256-GCM: a
 /// random 12-byte nonce, the ciphertext, the 16-byte tag, authenticated together with a context the
 /// reader knows (a blob's kind and id, an object's key), so that no stored bytes can be swapped for
 /// others. Without a key, a 16-byte checksum of the context and those bytes follows them, so that
@@ -19,6 +20,7 @@ internal sealed class Sealer : IDisposable
 {
     private const byte Stored = 0;
     private const byte Brotli = 1;
+    private const byte ZstdWithDictionary = 2;
     // Quality 1: a quarter of quality 5's time per page for 11% more bytes (docs/benchmarks.md, "Archive primitives").
     private const int BrotliQuality = 1;
     private const int BrotliWindow = 22;
@@ -35,6 +37,9 @@ internal sealed class Sealer : IDisposable
     }
 
     public static Sealer Plain() => new(null, null);
+
+    /// <summary>The archive's dictionary once it is read or trained: from then on, what is compressed is compressed with it.</summary>
+    public CompressionDictionary? Dictionary { get; set; }
 
     public static Sealer Encrypted(ArchiveKey key, ReadOnlySpan<byte> archiveId) =>
         new(new AesGcm(key.SealingKey(archiveId), TagLength), key.NamingKey(archiveId));
@@ -121,7 +126,11 @@ internal sealed class Sealer : IDisposable
         return Decode(encoded, maxLength);
     }
 
-    public void Dispose() => _aes?.Dispose();
+    public void Dispose()
+    {
+        _aes?.Dispose();
+        Dictionary?.Dispose();
+    }
 
     /// <summary>An unencrypted object's check, in place of the tag: XXH3-128 of the context's length (u32), the context and the encoded bytes.</summary>
     private static void Checksum(ReadOnlySpan<byte> encoded, ReadOnlySpan<byte> context, Span<byte> destination)
@@ -135,24 +144,37 @@ internal sealed class Sealer : IDisposable
         hash.GetCurrentHash(destination);
     }
 
-    /// <summary>Codec 1 and the Brotli compression of <paramref name="plain"/>, or null when that would not be shorter.</summary>
-    private static byte[]? Compress(ReadOnlySpan<byte> plain)
+    /// <summary>
+    /// Codec 2 and the compression of <paramref name="plain"/> with the dictionary, or without one codec 1
+    /// and its Brotli compression; null when that would not be shorter.
+    /// </summary>
+    private byte[]? Compress(ReadOnlySpan<byte> plain)
     {
         if (plain.Length <= 16)
         {
             return null;
         }
         var buffer = new byte[1 + 4 + plain.Length];
-        if (!BrotliEncoder.TryCompress(plain, buffer.AsSpan(5, plain.Length - 5), out int written, BrotliQuality, BrotliWindow))
+        int written;
+        if (Dictionary is { } dictionary)
+        {
+            buffer[0] = ZstdWithDictionary;
+            written = dictionary.Compress(plain, buffer.AsSpan(5, plain.Length - 5));
+        }
+        else
+        {
+            buffer[0] = Brotli;
+            written = BrotliEncoder.TryCompress(plain, buffer.AsSpan(5, plain.Length - 5), out int brotli, BrotliQuality, BrotliWindow) ? brotli : -1;
+        }
+        if (written < 0)
         {
             return null;
         }
-        buffer[0] = Brotli;
         BinaryPrimitives.WriteUInt32LittleEndian(buffer.AsSpan(1), (uint)plain.Length);
         return buffer[..(5 + written)];
     }
 
-    private static byte[] Decode(ReadOnlySpan<byte> encoded, int maxLength)
+    private byte[] Decode(ReadOnlySpan<byte> encoded, int maxLength)
     {
         if (encoded.Length == 0)
         {
@@ -162,20 +184,26 @@ internal sealed class Sealer : IDisposable
         {
             case Stored when encoded.Length - 1 <= maxLength:
                 return encoded[1..].ToArray();
-            case Brotli when encoded.Length >= 5:
+            case Brotli or ZstdWithDictionary when encoded.Length >= 5:
                 uint length = BinaryPrimitives.ReadUInt32LittleEndian(encoded[1..]);
                 if (length > maxLength)
                 {
                     throw new InvalidDataException($"it claims {length} bytes, more than the {maxLength} it may hold");
                 }
                 var plain = new byte[length];
-                if (!BrotliDecoder.TryDecompress(encoded[5..], plain, out int written) || written != length)
+                if (encoded[0] == ZstdWithDictionary)
+                {
+                    (Dictionary ?? throw new InvalidDataException("it is compressed with the archive's dictionary, and the archive has none"))
+                        .Decompress(encoded[5..], plain);
+                }
+                else if (!BrotliDecoder.TryDecompress(encoded[5..], plain, out int written) || written != length)
                 {
                     throw new InvalidDataException("it does not decompress to the length it claims");
                 }
                 return plain;
             default:
-                throw new InvalidDataException(encoded[0] is Stored or Brotli ? "it is too long or too short" : $"unknown codec {encoded[0]}");
+                throw new InvalidDataException(encoded[0] is Stored or Brotli or ZstdWithDictionary ? "it is too long or too short"
+                    : $"unknown codec {encoded[0]}");
         }
     }
 }

@@ -7,7 +7,7 @@ namespace SqlRsync.Engine.Archives;
 /// One snapshot being added: the pages that differ from the parent (the newest snapshot) arrive, each
 /// is named by its blob id and stored once (a page the parent or this snapshot already holds, at any
 /// page number, is not stored again) in packs, each written durably once full, and an index of them
-/// every hundred thousand blobs or so. <see cref="Commit"/> writes, in this order and each durably, the
+/// every 25,000 blobs or so. <see cref="Commit"/> writes, in this order and each durably, the
 /// map's new chunks (in the last packs), the index of the packs not listed yet, and last the snapshot
 /// record. Until that record exists the snapshot does not; whatever an interruption leaves before it is
 /// garbage that no snapshot names, which prune removes. Memory: the parent's map, the changes (52 bytes
@@ -18,7 +18,7 @@ internal sealed class SnapshotAddition
     /// <summary>A new full part is written once the chain's change entries would pass this share of the pages (keeping reads of a map bounded).</summary>
     private const double MaxChangeShare = 0.5;
 
-    /// <summary>...or once the chain has this many chunks.</summary>
+    /// <summary>...or once the chain would have this many chunks after its full part.</summary>
     private const int MaxChainChunks = 128;
 
     /// <summary>An index is written once the packs written since the last one list this many blobs, so that none waits in memory for the commit.</summary>
@@ -28,13 +28,16 @@ internal sealed class SnapshotAddition
     private readonly SnapshotRecord? _parent;
     private readonly PageMap _parentMap;
     private readonly PageChanges _changes = new();
-    private readonly KnownBlobs _known;
+    private KnownBlobs? _known;  // let go at the commit, which needs its memory more
     private readonly PackWriter _packs;
     private readonly uint _lockBytePage;
     private readonly AdaptiveCompression _compression;
     private readonly List<string> _createdIndexes = [];
     private long _indexBytes;
     private string? _recordKey;
+    // The new pages held back, plain, until a dictionary is trained on them (null once it is, or when the archive has one).
+    private List<(BlobId Id, byte[] Plain)>? _training;
+    private bool _createdDictionary;
 
     /// <summary>
     /// Starts a snapshot of pages of <paramref name="pageSize"/> bytes after <paramref name="parent"/>
@@ -50,6 +53,7 @@ internal sealed class SnapshotAddition
         _known = new KnownBlobs(parentMap, _changes);
         _compression = new AdaptiveCompression(enabled: true);
         _packs = new PackWriter(archive.Store, archive.Sealer);
+        _training = archive.Sealer.Dictionary is null ? [] : null;
     }
 
     public int PageSize { get; }
@@ -63,11 +67,54 @@ internal sealed class SnapshotAddition
     {
         var id = _archive.Sealer.IdOf(data);
         _changes.Add(pageNumber, PageHasher.Hash(pageNumber, data, _lockBytePage, _archive.CompareSeed), id);
-        if (!_known.AddChange(_changes.Count - 1))
+        if (!_known!.AddChange(_changes.Count - 1))
         {
             return;
         }
-        // Pages of random or encrypted data do not shrink: Brotli pauses after a run of them, as on the wire.
+        PagesStored++;
+        if (_training is null)
+        {
+            Store(id, data);
+            return;
+        }
+        _training.Add((id, data.ToArray()));
+        if ((long)_training.Count * data.Length >= CompressionDictionary.SampleBytes)
+        {
+            TrainThenStore();
+        }
+    }
+
+    /// <summary>
+    /// Trains the archive's dictionary on the pages held back, if they teach one (writing it before
+    /// any pack that uses it), then stores them.
+    /// </summary>
+    private void TrainThenStore()
+    {
+        var held = _training!;
+        _training = null;
+        var dictionary = CompressionDictionary.Train([.. held.Select(page => page.Plain)]);
+        if (dictionary is not null)
+        {
+            _createdDictionary = dictionary.Write(_archive.Store, _archive.Sealer);
+            if (_createdDictionary)
+            {
+                _archive.Sealer.Dictionary = dictionary;
+            }
+            else
+            {
+                dictionary.Dispose();
+            }
+        }
+        foreach (var (id, plain) in held)
+        {
+            Store(id, plain);
+        }
+    }
+
+    /// <summary>Seals a new page into the packs, and writes an index once enough packs wait for one.</summary>
+    private void Store(BlobId id, ReadOnlySpan<byte> data)
+    {
+        // Pages of random or encrypted data do not shrink: compression pauses after a run of them, as on the wire.
         bool compress = _compression.ShouldTry();
         var stored = _archive.Sealer.Seal(data, BlobReader.ContextOf(BlobKind.Page, id), compress);
         if (compress)
@@ -75,7 +122,6 @@ internal sealed class SnapshotAddition
             _compression.Record(data.Length, stored.Length);
         }
         _packs.Add(BlobKind.Page, id, stored);
-        PagesStored++;
         if (_packs.EntriesWaiting >= IndexEvery)
         {
             WriteIndexes(_packs.TakeWritten());
@@ -89,10 +135,15 @@ internal sealed class SnapshotAddition
     /// <exception cref="IOException">Something cannot be written: the archive holds no new snapshot.</exception>
     public SnapshotRecord Commit(string database, uint pageCount, bool isWal, UnixFileMode fileMode, DateTimeOffset time)
     {
+        if (_training is not null)
+        {
+            TrainThenStore();
+        }
+        _known = null;
         _changes.Settle(pageCount);
         bool fromParent = _parent is not null && _parent.PageSize == PageSize && _parent.PageCount > 0;
         bool writeFull = !fromParent || _parentMap.ChangeEntries + _changes.Count > MaxChangeShare * pageCount
-            || _parent!.Map.Count + (_changes.Count + PageMapChunk.MaxEntries - 1) / PageMapChunk.MaxEntries > MaxChainChunks;
+            || _parent!.Map.Count - _parent.FullChunks + (_changes.Count + PageMapChunk.WrittenEntries - 1) / PageMapChunk.WrittenEntries > MaxChainChunks;
         var chain = writeFull ? [] : new List<BlobId>(_parent!.Map);
         WriteMap(pageCount, writeFull, chain);
         WriteIndexes(_packs.Finish());
@@ -219,6 +270,11 @@ internal sealed class SnapshotAddition
             foreach (var key in _packs.Created)
             {
                 _archive.Store.Delete(key);
+            }
+            // Last: no pack of this add is left to need it.
+            if (_createdDictionary)
+            {
+                _archive.Store.Delete(CompressionDictionary.Key);
             }
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)

@@ -42,7 +42,7 @@ internal sealed class SnapshotArchive : IDisposable
             ?? throw new SyncException(SyncFailure.NotADatabase, $"{store.Location} is not an sqlrsync archive (it has no valid config)");
         if (!config.Encrypted)
         {
-            return key is null ? new SnapshotArchive(store, config, Sealer.Plain(), config.CompareSeed)
+            return key is null ? WithDictionary(new SnapshotArchive(store, config, Sealer.Plain(), config.CompareSeed))
                 : throw new SyncException(SyncFailure.Incompatible,
                     $"archive {store.Location} is not encrypted, but an encryption key was given: leave out --encryption-key");
         }
@@ -54,7 +54,24 @@ internal sealed class SnapshotArchive : IDisposable
         {
             throw new SyncException(SyncFailure.Refused, $"archive {store.Location} is encrypted with another key than the one given");
         }
-        return new SnapshotArchive(store, config, Sealer.Encrypted(key, config.Id), key.CompareSeed(config.Id));
+        return WithDictionary(new SnapshotArchive(store, config, Sealer.Encrypted(key, config.Id), key.CompareSeed(config.Id)));
+    }
+
+    /// <summary>The archive, its sealer given the archive's dictionary if it has one.</summary>
+    private static SnapshotArchive WithDictionary(SnapshotArchive archive)
+    {
+        try
+        {
+            archive.Sealer.Dictionary = CompressionDictionary.Read(archive.Store, archive.Sealer);
+            return archive;
+        }
+        catch (Exception e) when (e is InvalidDataException or IOException)
+        {
+            archive.Sealer.Dispose();
+            throw new SyncException(e is IOException ? SyncFailure.Access : SyncFailure.Damaged,
+                $"archive {archive.Location}: its dictionary ({CompressionDictionary.Key}) is {(e is IOException ? "unreadable" : "damaged")}: {e.Message}",
+                e);
+        }
     }
 
     /// <summary>Makes a new archive in an empty <paramref name="store"/>, encrypted with <paramref name="key"/> if given.</summary>
