@@ -6,7 +6,8 @@
 # plain sync of the same change, and of an unchanged one against an identical sync; restoring snapshot
 # 15 to a new file (against a new replica, restic restore, borg extract) and into a replica one snapshot
 # away (against a 1% sync); pruning 30 to 7 (against restic forget --prune, borg prune + compact), with
-# du before and after; and the peak memory of the native sqlrsync adding and restoring.
+# du before and after; snapshot 30's bytes against its changed pages compressed (zlib); and the peak
+# memory of the native sqlrsync adding and restoring.
 # KIND is random (compare.sh's database: rows of 1,000 random bytes, which do not compress) or text
 # (rows of repetitive text, which do). Prints markdown.
 # Usage: bench/archive-bench.sh [random|text] [SIZE_MIB] [WORK_DIR]   (needs restic, borgbackup; ~5x SIZE free)
@@ -96,6 +97,38 @@ cp "$work/at-29.db" "$work/sync-29.db"; rm -f "$work/sync-29.db-sqlrsync"
 "$native" "$work/at-29.db" "$work/sync-29.db" -q --force; sync
 one_percent_sync=$(seconds "$(timed "$native" "$origin" "$work/sync-29.db" -q)")
 
+# Snapshot 30's bytes against its changed pages (state 29 -> 30) compressed one by one and all together (zlib 6).
+read -r changed_pages per_page together < <(python3 - "$work/at-29.db" "$origin" <<'PY'
+import sys, zlib
+old, new, pages = open(sys.argv[1], 'rb'), open(sys.argv[2], 'rb'), []
+while (page := new.read(4096)):
+    if old.read(4096) != page:
+        pages.append(page)
+print(len(pages), sum(len(zlib.compress(page, 6)) for page in pages), len(zlib.compress(b''.join(pages), 6)))
+PY
+)
+bytes30=$(field "s[29]['bytes_added']")
+ratio() { echo "$1 / $2" | bc -l | xargs printf '%.2f'; }
+
+# Peak private memory (RssAnon, sampled every 20 ms) of the native sqlrsync, each case run once more.
+private_peak() {
+  "$@" >/dev/null 2>&1 & local pid=$! peak=0 kb
+  while kb=$(awk '/^RssAnon:/ { print $2 }' "/proc/$pid/status" 2>/dev/null) && [[ -n $kb ]]; do
+    (( kb > peak )) && peak=$kb
+    sleep 0.02
+  done
+  wait "$pid"
+  echo "$peak / 1024" | bc -l | xargs printf '%.1f'
+}
+mem_first=$(rm -rf "$work/memory-archive"; private_peak "$native" "$origin" "$work/memory-archive" --archive -q)
+mem_unchanged=$(private_peak "$native" "$origin" "$work/memory-archive" -q)
+change; checkpoint
+mem_add=$(private_peak "$native" "$origin" "$work/memory-archive" -q)
+mem_restore=$(rm -f "$work/memory.db"*; private_peak "$native" "$work/memory-archive" "$work/memory.db" --at "$(
+  "$native" --list "$work/memory-archive" --json | python3 -c "import json,sys; print(json.load(sys.stdin)['snapshots'][0]['id'])")" -q)
+mem_one_away=$(private_peak "$native" "$work/memory-archive" "$work/memory.db" -q)
+mem_sync=$(private_peak "$native" "$origin" "$work/sync-29.db" -q)
+
 # Prune from 31 snapshots (30 and the unchanged one) to 7.
 prune=$(seconds "$(timed "$native" --prune "$archive" --keep-last 7 -q)")
 restic_prune=$(seconds "$(timed restic forget -q --keep-last 7 --prune)")
@@ -114,4 +147,6 @@ echo "| unchanged snapshot | $unchanged s, $(n "$unchanged_bytes") bytes added |
 echo "| restore snapshot 15 to a new file | $(seconds "$restore_out") s, $(mib "$restore_out") MiB | $restic_restore s | $borg_restore s | new replica: $new_replica s |"
 echo "| restore into a replica one snapshot away | $one_away s | | | 1% sync: $one_percent_sync s |"
 echo "| prune to the last 7 | $prune s, $(n "$(du_bytes "$archive")") bytes left | $restic_prune s, $(n "$(du_bytes "$work/restic")") left | $borg_prune s, $(n "$(du_bytes "$work/borg")") left | |"
-echo "| peak memory adding (native) | $(median "${add_rss[@]}") MiB median, $(printf '%s\n' "${add_rss[@]}" | sort -n | tail -1) MiB most | | | |"
+echo "| snapshot 30: bytes added / its $(n "$changed_pages") changed pages compressed one by one / all together | $(n "$bytes30") / $(n "$per_page") ($(ratio "$bytes30" "$per_page")x) / $(n "$together") ($(ratio "$bytes30" "$together")x) | | | |"
+echo "| peak resident memory adding (native, with the origin's mapped pages) | $(median "${add_rss[@]}") MiB median, $(printf '%s\n' "${add_rss[@]}" | sort -n | tail -1) MiB most | | | |"
+echo "| peak private memory (native): first snapshot / unchanged / 1% / restore to a new file / one snapshot away | $mem_first / $mem_unchanged / $mem_add / $mem_restore / $mem_one_away MiB | | | a 1% sync: $mem_sync MiB |"
