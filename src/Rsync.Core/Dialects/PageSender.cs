@@ -33,13 +33,17 @@ internal sealed class PageSender(SqlRsyncConversation peer, int pageSize, Option
         {
             source.ScanPages(1, source.PageCount, SendWhole);
         }
-        else if (agreed.HasFlag(OptionFlags.Delta) && run.ReplicaPageCountBefore > 0)
-        {
-            SendWithDeltas(source, pages);
-        }
         else
         {
-            SelectedPages.Read(source, pages, SendWhole);
+            source.WillRead(pages);
+            if (agreed.HasFlag(OptionFlags.Delta) && run.ReplicaPageCountBefore > 0)
+            {
+                SendWithDeltas(source, pages);
+            }
+            else
+            {
+                source.ReadPages(pages, SendWhole);
+            }
         }
     }
 
@@ -57,7 +61,7 @@ internal sealed class PageSender(SqlRsyncConversation peer, int pageSize, Option
             int held = asking ? batch.FindLastIndex(page => page <= run.ReplicaPageCountBefore) + 1 : 0;
             if (held == 0)
             {
-                SelectedPages.Read(source, batch, SendWhole);
+                source.ReadPages(batch, SendWhole);
                 continue;
             }
             ulong seed = BitConverter.ToUInt64(RandomNumberGenerator.GetBytes(8));
@@ -68,7 +72,7 @@ internal sealed class PageSender(SqlRsyncConversation peer, int pageSize, Option
 
             long savedBefore = _bytesSavedByDeltas;
             int next = 0;
-            SelectedPages.Read(source, batch, (pageNumber, data) =>
+            source.ReadPages(batch, (pageNumber, data) =>
             {
                 if (next < held)
                 {

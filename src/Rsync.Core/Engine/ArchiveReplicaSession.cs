@@ -19,9 +19,12 @@ internal sealed class ArchiveReplicaSession : IReplicaSession
     private readonly IDisposable _lock;
     private readonly string _database;
     private readonly UnixFileMode _fileMode;
-    private readonly PageMap _parentMap;
-    private readonly SnapshotAddition? _addition;
+    private readonly SnapshotRecord? _parent;  // the newest snapshot, when this one continues it (same page size)
+    private readonly bool _dryRun;
     private readonly SyncRun _run;
+    private PageMap? _parentMap;
+    private SnapshotPages? _existing;
+    private SnapshotAddition? _addition;
     private DatabaseInfo _origin;
     private DateTimeOffset _pinned;
 
@@ -34,21 +37,20 @@ internal sealed class ArchiveReplicaSession : IReplicaSession
         _run = run;
         var parent = archive.Latest();
         // A snapshot of another page size shares nothing with this one: every page comes again.
-        bool continues = parent is not null && parent.PageSize == origin.PageSize;
-        _parentMap = continues ? archive.MapOf(parent!) : PageMap.Empty(origin.PageSize);
-        Existing = _parentMap.PageCount > 0 ? new SnapshotPages(archive, parent!, _parentMap) : null;
-        Info = new DatabaseInfo(origin.PageSize, _parentMap.PageCount, continues && parent!.IsWal, HashSeed: archive.CompareSeed);
-        _addition = dryRun ? null : new SnapshotAddition(archive, continues ? parent : null, _parentMap, origin.PageSize);
+        _parent = parent is not null && parent.PageSize == origin.PageSize ? parent : null;
+        _dryRun = dryRun;
+        // Its record says all the hello needs; its map is read later, while the origin hashes (Loaded).
+        Info = new DatabaseInfo(origin.PageSize, _parent?.PageCount ?? 0, _parent?.IsWal ?? false, HashSeed: archive.CompareSeed);
         run.DryRun = dryRun;
         run.PageSize = origin.PageSize;
-        run.ReplicaPageCountBefore = _parentMap.PageCount;
+        run.ReplicaPageCountBefore = Info.PageCount;
     }
 
     public DatabaseInfo Info { get; }
 
-    public IPageScanner? Existing { get; }
+    public IPageScanner? Existing => Info.PageCount > 0 ? Loaded()._existing : null;
 
-    public bool Writes => _addition is not null;
+    public bool Writes => !_dryRun;
 
     /// <summary>The snapshot the commit added.</summary>
     public SnapshotRecord? Added { get; private set; }
@@ -91,7 +93,8 @@ internal sealed class ArchiveReplicaSession : IReplicaSession
             throw new Protocol.ProtocolException("the origin hashed its pages with another seed than the archive asked for");
         }
         _run.Progress.Enter(SyncPhase.Hashing, 0);
-        var tree = HashTrees.HashTree.FromLeaves(HashTreeShape.For(originPageCount), _parentMap.PageCount, _parentMap.Leaf);
+        var map = Loaded()._parentMap!;
+        var tree = HashTrees.HashTree.FromLeaves(HashTreeShape.For(originPageCount), map.PageCount, map.Leaf);
         _run.ReplicaHashing = _run.HashingSoFar;
         return tree;
     }
@@ -100,7 +103,7 @@ internal sealed class ArchiveReplicaSession : IReplicaSession
     {
         try
         {
-            _addition!.AddPage(pageNumber, data);
+            Loaded()._addition!.AddPage(pageNumber, data);
         }
         catch (IOException e)
         {
@@ -113,19 +116,32 @@ internal sealed class ArchiveReplicaSession : IReplicaSession
     {
         _run.Progress.BeginCommit();
         _run.Progress.Enter(SyncPhase.Committing);
-        if (_addition is null)
+        if (_dryRun)
         {
             return;
         }
         try
         {
-            Added = _addition.Commit(_database, pageCount, _origin.IsWal, _fileMode, _pinned);
+            Added = Loaded()._addition!.Commit(_database, pageCount, _origin.IsWal, _fileMode, _pinned);
         }
         catch (IOException e)
         {
             throw new SyncException(SyncFailure.DiskFull,
                 $"cannot write to archive {_archive.Location}: {e.Message}; it holds no new snapshot (free some space, then retry)", e);
         }
+    }
+
+    /// <summary>This session with the newest snapshot's map read, and the addition begun (once).</summary>
+    /// <exception cref="SyncException">The map is damaged.</exception>
+    private ArchiveReplicaSession Loaded()
+    {
+        if (_parentMap is null)
+        {
+            _parentMap = _parent is null ? PageMap.Empty(Info.PageSize) : _archive.MapOf(_parent);
+            _existing = _parent is null ? null : new SnapshotPages(_archive, _parent, _parentMap);
+            _addition = _dryRun ? null : new SnapshotAddition(_archive, _parent, _parentMap, Info.PageSize);
+        }
+        return this;
     }
 
     public void Dispose()

@@ -15,16 +15,17 @@ internal sealed class SnapshotOriginSession : IOriginSession
 {
     private readonly SnapshotArchive _archive;
     private readonly IDisposable _lock;
-    private readonly PageMap _map;
+    // Read when first wanted: the hello needs only the record, so the map is read while the replica hashes its pages.
+    private readonly Lazy<PageMap> _map;
     private readonly SnapshotPages _pages;
 
-    private SnapshotOriginSession(SnapshotArchive archive, IDisposable heldLock, SnapshotRecord snapshot, PageMap map)
+    private SnapshotOriginSession(SnapshotArchive archive, IDisposable heldLock, SnapshotRecord snapshot)
     {
         _archive = archive;
         _lock = heldLock;
         Snapshot = snapshot;
-        _map = map;
-        _pages = new SnapshotPages(archive, snapshot, map);
+        _map = new Lazy<PageMap>(() => archive.MapOf(snapshot));
+        _pages = new SnapshotPages(archive, snapshot, _map);
     }
 
     public SnapshotRecord Snapshot { get; }
@@ -33,7 +34,7 @@ internal sealed class SnapshotOriginSession : IOriginSession
     /// Opens the snapshot of <paramref name="archive"/> that <paramref name="at"/> names
     /// (<see cref="SnapshotArchive.Find"/>), under a shared lock taken within <paramref name="busyTimeout"/>.
     /// </summary>
-    /// <exception cref="SyncException">No such snapshot, the lock stayed taken, or its map is damaged.</exception>
+    /// <exception cref="SyncException">No such snapshot, or the lock stayed taken (a damaged map is found when it is first read).</exception>
     public static SnapshotOriginSession Open(SnapshotArchive archive, string? at, TimeSpan busyTimeout, CancellationToken cancellation)
     {
         var heldLock = ArchiveLock.Take(archive, exclusive: false, busyTimeout, cancellation);
@@ -44,7 +45,7 @@ internal sealed class SnapshotOriginSession : IOriginSession
             {
                 throw OriginSession.Empty($"{archive.Location} (snapshot {snapshot.Id})");
             }
-            return new SnapshotOriginSession(archive, heldLock, snapshot, archive.MapOf(snapshot));
+            return new SnapshotOriginSession(archive, heldLock, snapshot);
         }
         catch
         {
@@ -81,7 +82,8 @@ internal sealed class SnapshotOriginSession : IOriginSession
         if (seed == _archive.CompareSeed)
         {
             progress.Enter(SyncPhase.Hashing, 0);
-            return HashTrees.HashTree.FromLeaves(HashTreeShape.For(_map.PageCount), _map.PageCount, _map.Leaf);
+            var map = _map.Value;
+            return HashTrees.HashTree.FromLeaves(HashTreeShape.For(map.PageCount), map.PageCount, map.Leaf);
         }
         // A replica whose stored hashes have another seed (another archive): every page is read to hash.
         return OriginSession.HashTree(ScannerGroup.Alone(_pages), PageSize, seed, progress);

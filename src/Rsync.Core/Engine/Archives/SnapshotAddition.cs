@@ -11,7 +11,7 @@ namespace SqlRsync.Engine.Archives;
 /// map's new chunks (in the last packs), the index of the packs not listed yet, and last the snapshot
 /// record. Until that record exists the snapshot does not; whatever an interruption leaves before it is
 /// garbage that no snapshot names, which prune removes. Memory: the parent's map, the changes (52 bytes
-/// a page), a table of known blobs (8 bytes each), one pack and one map chunk being written.
+/// a page), a table of known blobs (5 to 11 bytes each), one pack and one map chunk being written.
 /// </summary>
 internal sealed class SnapshotAddition
 {

@@ -6,9 +6,10 @@ namespace SqlRsync.Engine.Archives;
 /// A snapshot's pages, read from their packs: what a restore sends, and what an add reads of the
 /// newest snapshot when the origin asks for block hashes. Every page read is checked against the compare
 /// hash its map holds (and, sealed, against its seal) before it is used: a damaged pack is an error
-/// that names the snapshot and the page, never a wrong page. A scan reads a window of pages at a time:
-/// for each pack the window's pages lie in, one read of the span of their stored bytes, so that every
-/// byte is read about once, in few requests, however the pages are spread over packs.
+/// that names the snapshot and the page, never a wrong page. A scan, or a read of chosen pages (a
+/// restore's), takes a window of pages at a time: for each pack the window's pages lie in, one read of
+/// the span of their stored bytes, so that every byte is read about once, in few requests, however the
+/// pages are spread over the database and over packs.
 /// </summary>
 internal sealed class SnapshotPages : IPageScanner
 {
@@ -23,7 +24,7 @@ internal sealed class SnapshotPages : IPageScanner
 
     private readonly SnapshotArchive _archive;
     private readonly SnapshotRecord _snapshot;
-    private readonly PageMap _map;
+    private readonly Lazy<PageMap> _map;
     private readonly BlobReader _reader;
     private readonly uint _lockBytePage;
     private PageLocations? _locations;
@@ -32,6 +33,12 @@ internal sealed class SnapshotPages : IPageScanner
     private byte[] _span = [];
 
     public SnapshotPages(SnapshotArchive archive, SnapshotRecord snapshot, PageMap map)
+        : this(archive, snapshot, new Lazy<PageMap>(map))
+    {
+    }
+
+    /// <summary>The pages of <paramref name="snapshot"/>, whose map is read when a page is first wanted (its record says how many there are).</summary>
+    public SnapshotPages(SnapshotArchive archive, SnapshotRecord snapshot, Lazy<PageMap> map)
     {
         _archive = archive;
         _snapshot = snapshot;
@@ -40,7 +47,7 @@ internal sealed class SnapshotPages : IPageScanner
         _lockBytePage = LockBytePage.For(snapshot.PageSize);
     }
 
-    public uint PageCount => _map.PageCount;
+    public uint PageCount => _snapshot.PageCount;
 
     /// <summary>Pages read from packs so far.</summary>
     public long PagesRead { get; private set; }
@@ -63,43 +70,81 @@ internal sealed class SnapshotPages : IPageScanner
 
     public void ScanPages(uint first, uint last, PageVisitor visit)
     {
-        int windowLength = (int)Math.Min(WindowPages, last - first + 1) * _snapshot.PageSize;
-        if (_window.Length < windowLength)
+        var pages = new List<uint>((int)Math.Min(WindowPages, last - first + 1));
+        for (long page = first; page <= last; page++)
         {
-            _window = new byte[windowLength];
-        }
-        var window = _window;
-        for (long start = first; start <= last; start += WindowPages)
-        {
-            uint end = (uint)Math.Min(last, start + WindowPages - 1);
-            ReadWindow((uint)start, end, window);
-            for (uint page = (uint)start; page <= end; page++)
+            if (page != _lockBytePage)
             {
-                if (page != _lockBytePage)
-                {
-                    visit(page, window.AsSpan((int)(page - start) * _snapshot.PageSize, _snapshot.PageSize));
-                }
+                pages.Add((uint)page);
+            }
+            if (pages.Count == WindowPages || page == last)
+            {
+                VisitWindow(pages, visit);
+                pages.Clear();
+            }
+        }
+    }
+
+    /// <summary>A window of pages at a time, each window's pages read pack by pack however they are spread over the database.</summary>
+    public void ReadPages(IReadOnlyList<uint> pages, PageVisitor visit)
+    {
+        var window = new List<uint>(Math.Min(WindowPages, pages.Count));
+        for (int at = 0; at < pages.Count; at += WindowPages)
+        {
+            window.Clear();
+            for (int i = at; i < Math.Min(pages.Count, at + WindowPages); i++)
+            {
+                window.Add(pages[i]);
+            }
+            VisitWindow(window, visit);
+        }
+    }
+
+    /// <summary>Finds where only <paramref name="pages"/> lie, when they are few: a restore into a replica sends only what differs.</summary>
+    public void WillRead(IReadOnlyList<uint> pages)
+    {
+        if (_locations is null && pages.Count < PageCount / 4)
+        {
+            try
+            {
+                _locations = PageLocations.Find(_archive, _map.Value, pages);
+            }
+            catch (InvalidDataException e)
+            {
+                throw _archive.Damaged(_snapshot, e.Message, e);
             }
         }
     }
 
     public ScannerGroup ForThreads(int threads) => ScannerGroup.Alone(this);
 
-    /// <summary>Pages <paramref name="first"/> to <paramref name="last"/> into <paramref name="window"/>, pack by pack.</summary>
-    private void ReadWindow(uint first, uint last, byte[] window)
+    /// <summary>Reads <paramref name="pages"/> (at most a window of them) into the window buffer, then visits them in order.</summary>
+    private void VisitWindow(List<uint> pages, PageVisitor visit)
     {
-        var byPack = new Dictionary<string, List<(uint Page, BlobLocation Location)>>();
-        for (uint page = first; page <= last; page++)
+        int length = pages.Count * _snapshot.PageSize;
+        if (_window.Length < length)
         {
-            if (page != _lockBytePage)
+            _window = new byte[length];
+        }
+        ReadWindow(pages, _window);
+        for (int i = 0; i < pages.Count; i++)
+        {
+            visit(pages[i], _window.AsSpan(i * _snapshot.PageSize, _snapshot.PageSize));
+        }
+    }
+
+    /// <summary>Page <c>pages[i]</c> into <paramref name="window"/> at <c>i</c> pages, pack by pack, each pack's wanted blobs in few reads.</summary>
+    private void ReadWindow(List<uint> pages, byte[] window)
+    {
+        var byPack = new Dictionary<string, List<(int Slot, uint Page, BlobLocation Location)>>();
+        for (int slot = 0; slot < pages.Count; slot++)
+        {
+            var location = Locate(pages[slot]);
+            if (!byPack.TryGetValue(location.PackKey, out var wanted))
             {
-                var location = Locate(page);
-                if (!byPack.TryGetValue(location.PackKey, out var wanted))
-                {
-                    byPack[location.PackKey] = wanted = [];
-                }
-                wanted.Add((page, location));
+                byPack[location.PackKey] = wanted = [];
             }
+            wanted.Add((slot, pages[slot], location));
         }
         foreach (var (pack, wanted) in byPack)
         {
@@ -132,9 +177,9 @@ internal sealed class SnapshotPages : IPageScanner
                 }
                 for (int i = from; i <= to; i++)
                 {
-                    var (page, location) = wanted[i];
+                    var (slot, page, location) = wanted[i];
                     var plain = Open(page, location, span.Slice((int)(location.Entry.Offset - start), (int)location.Entry.Length));
-                    plain.CopyTo(window, (int)(page - first) * _snapshot.PageSize);
+                    plain.CopyTo(window, slot * _snapshot.PageSize);
                 }
                 from = to + 1;
             }
@@ -145,20 +190,23 @@ internal sealed class SnapshotPages : IPageScanner
 
     private BlobLocation Locate(uint pageNumber)
     {
-        if (!_map.Holds(pageNumber))
+        if (!_map.Value.Holds(pageNumber))
         {
             throw new ArgumentOutOfRangeException(nameof(pageNumber), $"page {pageNumber} is not a page of snapshot {_snapshot.Id}");
         }
         try
         {
-            _locations ??= PageLocations.Find(_archive, _map);
+            if (_locations is null || !_locations.Covers(pageNumber))
+            {
+                _locations = PageLocations.Find(_archive, _map.Value);
+            }
         }
         catch (InvalidDataException e)
         {
             throw _archive.Damaged(_snapshot, e.Message, e);
         }
         return _locations.Of(pageNumber)
-            ?? throw _archive.Damaged(_snapshot, $"page {pageNumber} (blob {_map.Id(pageNumber)}) is in no pack");
+            ?? throw _archive.Damaged(_snapshot, $"page {pageNumber} (blob {_map.Value.Id(pageNumber)}) is in no pack");
     }
 
     /// <summary>A page's plain bytes from its stored bytes, checked against its seal and the hash its snapshot recorded.</summary>
@@ -174,7 +222,7 @@ internal sealed class SnapshotPages : IPageScanner
             throw _archive.Damaged(_snapshot, $"page {pageNumber}: {e.Message}", e);
         }
         if (plain.Length != _snapshot.PageSize
-            || PageHasher.Hash(pageNumber, plain, _lockBytePage, _archive.CompareSeed) != _map.Leaf(pageNumber))
+            || PageHasher.Hash(pageNumber, plain, _lockBytePage, _archive.CompareSeed) != _map.Value.Leaf(pageNumber))
         {
             throw _archive.Damaged(_snapshot, $"page {pageNumber} (blob {location.Entry.Id}) does not hold the page the snapshot recorded");
         }

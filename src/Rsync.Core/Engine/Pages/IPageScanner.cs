@@ -11,6 +11,17 @@ internal interface IPageScanner
     void ScanPages(uint first, uint last, PageVisitor visit);
 
     /// <summary>
+    /// Visits <paramref name="pages"/> (ascending, distinct, each at most <see cref="PageCount"/>) in
+    /// order: by scans and lookups (<see cref="SelectedPages"/>), unless the scanner knows a better way.
+    /// </summary>
+    void ReadPages(IReadOnlyList<uint> pages, PageVisitor visit) => SelectedPages.Read(this, pages, visit);
+
+    /// <summary>Says which pages (ascending) will be read next, in one call or several, for a scanner that can prepare for them.</summary>
+    void WillRead(IReadOnlyList<uint> pages)
+    {
+    }
+
+    /// <summary>
     /// Readers of this same state for up to <paramref name="threads"/> threads at once, this one first;
     /// fewer when no more can join.
     /// </summary>

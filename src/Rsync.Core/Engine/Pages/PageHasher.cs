@@ -35,7 +35,7 @@ internal static class PageHasher
         uint lockBytePage = LockBytePage.For(pageSize);
         var present = pages.Where(page => page <= database.PageCount).ToList();
         int index = 0;
-        SelectedPages.Read(database, present, (pageNumber, data) =>
+        database.ReadPages(present, (pageNumber, data) =>
         {
             while (pages[index] != pageNumber)
             {
