@@ -210,7 +210,16 @@ public static class DatabaseSync
         }
         if (origin is RemoteEndpoint || replica is RemoteEndpoint)
         {
-            return RemoteSync.Run(origin, replica, options, progress);
+            try
+            {
+                return RemoteSync.Run(origin, replica, options, progress);
+            }
+            catch (SyncException failure) when (failure.Reason == SyncFailure.IsArchive && FailureText.IsRelayed(failure))
+            {
+                // The far side is an archive (made by an earlier --archive): add to it, or restore its newest snapshot.
+                return replica is RemoteEndpoint remoteArchive ? ArchiveSync.Add(origin, new ArchiveEndpoint(remoteArchive), options, progress)
+                    : ArchiveSync.Restore(new ArchiveEndpoint((RemoteEndpoint)origin), replica, options, progress);
+            }
         }
         PathChecks.Origin(origin.Path);
         PathChecks.Replica(replica.Path);

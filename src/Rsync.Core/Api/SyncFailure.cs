@@ -48,4 +48,10 @@ public enum SyncFailure
     /// back its journal); the next program that opens it with write access completes the rollback.
     /// </summary>
     RollbackIncomplete = 12,
+
+    /// <summary>
+    /// A path names a snapshot archive where a database file was expected: a sync that knows it is one
+    /// (<see cref="ArchiveEndpoint"/>, --archive) adds to it or restores from it.
+    /// </summary>
+    IsArchive = 13,
 }

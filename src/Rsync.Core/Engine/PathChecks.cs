@@ -15,6 +15,7 @@ internal static class PathChecks
         RefuseCompanion("origin", given);
         string path = PathPolicy.Resolve("origin", given);
         RefuseCompanion("origin", path);
+        RefuseArchive("origin", path);
         if (Directory.Exists(path))
         {
             throw new SyncException(SyncFailure.NotFound,
@@ -33,6 +34,7 @@ internal static class PathChecks
         RefuseCompanion("replica", given);
         string path = PathPolicy.Resolve("replica", given);
         RefuseCompanion("replica", path);
+        RefuseArchive("replica", path);
         if (Directory.Exists(path))
         {
             throw new SyncException(SyncFailure.NotFound, $"replica {path} is a directory; name the database file inside it");
@@ -54,6 +56,20 @@ internal static class PathChecks
             throw new SyncException(SyncFailure.Access, $"replica {path} is not writable: fix its permissions or choose another place");
         }
         return path;
+    }
+
+    /// <summary>
+    /// A snapshot archive named where a database was expected: its own failure, by which a client whose
+    /// remote side turned out to be an archive goes on with it as one (--archive may be left out).
+    /// </summary>
+    private static void RefuseArchive(string side, string path)
+    {
+        using var store = Directory.Exists(path) ? Storage.DirectoryObjectStore.Open(path) : null;
+        if (store is not null && Archives.SnapshotArchive.IsIn(store))
+        {
+            throw new SyncException(SyncFailure.IsArchive, $"{side} {path} is a snapshot archive, not a database file: add --archive to add a " +
+                "snapshot to it, or restore from it");
+        }
     }
 
     private static void RefuseCompanion(string side, string path)

@@ -105,6 +105,15 @@ public sealed class RemoteArchiveTests(RemoteArchiveTests.Server server) : IClas
         var latest = _local.File("latest.db");
         Assert.Equal(0, Sqlrsync(remote, latest, "--at", "latest").ExitCode);
         TestDatabase.AssertSynced(states[2], latest, 4096);
+
+        // Once it is an archive, --archive may be left out: the far agent says so, and this side goes on with it as one.
+        var implicitAdd = Sqlrsync(origin, remote);
+        Assert.True(implicitAdd.ExitCode == 0, implicitAdd.StandardError);
+        Assert.Equal(2, (await SnapshotArchives.ListAsync(new ArchiveEndpoint(archive))).Count);
+        var implicitRestore = _local.File("implicit.db");
+        var restored = Sqlrsync(remote, implicitRestore);
+        Assert.True(restored.ExitCode == 0, restored.StandardError);
+        TestDatabase.AssertSynced(origin, implicitRestore, 4096);
     }
 
     [SkippableFact]

@@ -8,10 +8,18 @@ internal sealed class BlobReader(ObjectStore store, Sealer sealer)
     /// <summary>The context a blob is sealed with: its kind and id, so that no stored blob opens as another.</summary>
     public static byte[] ContextOf(BlobKind kind, BlobId id)
     {
-        var context = new byte[1 + BlobId.Length];
-        context[0] = (byte)kind;
-        id.Write(context.AsSpan(1));
+        var context = new byte[ContextLength];
+        WriteContext(kind, id, context);
         return context;
+    }
+
+    public const int ContextLength = 1 + BlobId.Length;
+
+    /// <summary>Writes a blob's context (<see cref="ContextOf"/>) into <paramref name="destination"/>, for a caller that allocates nothing.</summary>
+    public static void WriteContext(BlobKind kind, BlobId id, Span<byte> destination)
+    {
+        destination[0] = (byte)kind;
+        id.Write(destination[1..]);
     }
 
     /// <summary>

@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Buffers.Binary;
 using System.IO.Compression;
 using System.IO.Hashing;
@@ -96,34 +97,42 @@ internal sealed class Sealer : IDisposable
     /// <exception cref="InvalidDataException">The bytes are damaged, were sealed with another key or context, or are too long.</exception>
     public byte[] Open(ReadOnlySpan<byte> stored, ReadOnlySpan<byte> context, int maxLength)
     {
-        if (_aes is null)
-        {
-            if (stored.Length < 1 + TagLength)
-            {
-                throw new InvalidDataException($"{stored.Length} bytes are too short to be stored bytes");
-            }
-            Span<byte> checksum = stackalloc byte[TagLength];
-            Checksum(stored[..^TagLength], context, checksum);
-            if (!checksum.SequenceEqual(stored[^TagLength..]))
-            {
-                throw new InvalidDataException("the bytes are damaged (their checksum does not match)");
-            }
-            return Decode(stored[..^TagLength], maxLength);
-        }
-        if (stored.Length < NonceLength + 1 + TagLength)
-        {
-            throw new InvalidDataException($"{stored.Length} bytes are too short to be sealed");
-        }
-        var encoded = new byte[stored.Length - NonceLength - TagLength];
+        byte[]? rented = null;
         try
         {
-            _aes.Decrypt(stored[..NonceLength], stored.Slice(NonceLength, encoded.Length), stored[^TagLength..], encoded, context);
+            var encoded = Unseal(stored, context, ref rented);
+            var plain = new byte[PlainLength(encoded, maxLength)];
+            DecodeInto(encoded, plain);
+            return plain;
         }
-        catch (AuthenticationTagMismatchException)
+        finally
         {
-            throw new InvalidDataException("the bytes do not open with this key (damaged, or sealed with another key)");
+            Return(rented);
         }
-        return Decode(encoded, maxLength);
+    }
+
+    /// <summary>
+    /// Opens <paramref name="stored"/> into <paramref name="destination"/>, whose length its plain bytes
+    /// must have: a restore opens every page this way, into its window, allocating nothing.
+    /// </summary>
+    /// <exception cref="InvalidDataException">The bytes are damaged, were sealed with another key or context, or have another length.</exception>
+    public void OpenInto(ReadOnlySpan<byte> stored, ReadOnlySpan<byte> context, Span<byte> destination)
+    {
+        byte[]? rented = null;
+        try
+        {
+            var encoded = Unseal(stored, context, ref rented);
+            int length = PlainLength(encoded, destination.Length);
+            if (length != destination.Length)
+            {
+                throw new InvalidDataException($"it holds {length} bytes, not {destination.Length}");
+            }
+            DecodeInto(encoded, destination);
+        }
+        finally
+        {
+            Return(rented);
+        }
     }
 
     public void Dispose()
@@ -174,7 +183,43 @@ internal sealed class Sealer : IDisposable
         return buffer[..(5 + written)];
     }
 
-    private byte[] Decode(ReadOnlySpan<byte> encoded, int maxLength)
+    /// <summary>The encoded bytes (codec, body) of <paramref name="stored"/>, checked; decrypted into a rented buffer when sealed with a key.</summary>
+    private ReadOnlySpan<byte> Unseal(ReadOnlySpan<byte> stored, ReadOnlySpan<byte> context, ref byte[]? rented)
+    {
+        if (_aes is null)
+        {
+            if (stored.Length < 1 + TagLength)
+            {
+                throw new InvalidDataException($"{stored.Length} bytes are too short to be stored bytes");
+            }
+            Span<byte> checksum = stackalloc byte[TagLength];
+            Checksum(stored[..^TagLength], context, checksum);
+            if (!checksum.SequenceEqual(stored[^TagLength..]))
+            {
+                throw new InvalidDataException("the bytes are damaged (their checksum does not match)");
+            }
+            return stored[..^TagLength];
+        }
+        if (stored.Length < NonceLength + 1 + TagLength)
+        {
+            throw new InvalidDataException($"{stored.Length} bytes are too short to be sealed");
+        }
+        int length = stored.Length - NonceLength - TagLength;
+        rented = ArrayPool<byte>.Shared.Rent(length);
+        var encoded = rented.AsSpan(0, length);
+        try
+        {
+            _aes.Decrypt(stored[..NonceLength], stored.Slice(NonceLength, length), stored[^TagLength..], encoded, context);
+        }
+        catch (AuthenticationTagMismatchException)
+        {
+            throw new InvalidDataException("the bytes do not open with this key (damaged, or sealed with another key)");
+        }
+        return encoded;
+    }
+
+    /// <summary>How many plain bytes <paramref name="encoded"/> holds, checked to be at most <paramref name="maxLength"/>.</summary>
+    private static int PlainLength(ReadOnlySpan<byte> encoded, int maxLength)
     {
         if (encoded.Length == 0)
         {
@@ -183,27 +228,43 @@ internal sealed class Sealer : IDisposable
         switch (encoded[0])
         {
             case Stored when encoded.Length - 1 <= maxLength:
-                return encoded[1..].ToArray();
+                return encoded.Length - 1;
             case Brotli or ZstdWithDictionary when encoded.Length >= 5:
                 uint length = BinaryPrimitives.ReadUInt32LittleEndian(encoded[1..]);
-                if (length > maxLength)
-                {
-                    throw new InvalidDataException($"it claims {length} bytes, more than the {maxLength} it may hold");
-                }
-                var plain = new byte[length];
-                if (encoded[0] == ZstdWithDictionary)
-                {
-                    (Dictionary ?? throw new InvalidDataException("it is compressed with the archive's dictionary, and the archive has none"))
-                        .Decompress(encoded[5..], plain);
-                }
-                else if (!BrotliDecoder.TryDecompress(encoded[5..], plain, out int written) || written != length)
-                {
-                    throw new InvalidDataException("it does not decompress to the length it claims");
-                }
-                return plain;
+                return length <= maxLength ? (int)length
+                    : throw new InvalidDataException($"it claims {length} bytes, more than the {maxLength} it may hold");
             default:
                 throw new InvalidDataException(encoded[0] is Stored or Brotli or ZstdWithDictionary ? "it is too long or too short"
                     : $"unknown codec {encoded[0]}");
+        }
+    }
+
+    /// <summary>Decodes <paramref name="encoded"/> into exactly <paramref name="plain"/> (its <see cref="PlainLength"/>).</summary>
+    private void DecodeInto(ReadOnlySpan<byte> encoded, Span<byte> plain)
+    {
+        switch (encoded[0])
+        {
+            case Stored:
+                encoded[1..].CopyTo(plain);
+                break;
+            case ZstdWithDictionary:
+                (Dictionary ?? throw new InvalidDataException("it is compressed with the archive's dictionary, and the archive has none"))
+                    .Decompress(encoded[5..], plain);
+                break;
+            default:
+                if (!BrotliDecoder.TryDecompress(encoded[5..], plain, out int written) || written != plain.Length)
+                {
+                    throw new InvalidDataException("it does not decompress to the length it claims");
+                }
+                break;
+        }
+    }
+
+    private static void Return(byte[]? rented)
+    {
+        if (rented is not null)
+        {
+            ArrayPool<byte>.Shared.Return(rented, clearArray: true);
         }
     }
 }

@@ -116,7 +116,9 @@ internal sealed class SnapshotAddition
     {
         // Pages of random or encrypted data do not shrink: compression pauses after a run of them, as on the wire.
         bool compress = _compression.ShouldTry();
-        var stored = _archive.Sealer.Seal(data, BlobReader.ContextOf(BlobKind.Page, id), compress);
+        Span<byte> context = stackalloc byte[BlobReader.ContextLength];
+        BlobReader.WriteContext(BlobKind.Page, id, context);
+        var stored = _archive.Sealer.Seal(data, context, compress);
         if (compress)
         {
             _compression.Record(data.Length, stored.Length);

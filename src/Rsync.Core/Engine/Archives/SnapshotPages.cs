@@ -25,7 +25,6 @@ internal sealed class SnapshotPages : IPageScanner
     private readonly SnapshotArchive _archive;
     private readonly SnapshotRecord _snapshot;
     private readonly Lazy<PageMap> _map;
-    private readonly BlobReader _reader;
     private readonly uint _lockBytePage;
     private PageLocations? _locations;
     private byte[] _page = [];
@@ -43,7 +42,6 @@ internal sealed class SnapshotPages : IPageScanner
         _archive = archive;
         _snapshot = snapshot;
         _map = map;
-        _reader = new BlobReader(archive.Store, archive.Sealer);
         _lockBytePage = LockBytePage.For(snapshot.PageSize);
     }
 
@@ -64,7 +62,11 @@ internal sealed class SnapshotPages : IPageScanner
         {
             throw _archive.Damaged(_snapshot, $"page {pageNumber}: pack {location.PackKey}: {e.Message}", e);
         }
-        _page = Open(pageNumber, location, stored);
+        if (_page.Length != _snapshot.PageSize)
+        {
+            _page = new byte[_snapshot.PageSize];
+        }
+        Open(pageNumber, location, stored, _page);
         return _page;
     }
 
@@ -178,8 +180,8 @@ internal sealed class SnapshotPages : IPageScanner
                 for (int i = from; i <= to; i++)
                 {
                     var (slot, page, location) = wanted[i];
-                    var plain = Open(page, location, span.Slice((int)(location.Entry.Offset - start), (int)location.Entry.Length));
-                    plain.CopyTo(window, slot * _snapshot.PageSize);
+                    Open(page, location, span.Slice((int)(location.Entry.Offset - start), (int)location.Entry.Length),
+                        window.AsSpan(slot * _snapshot.PageSize, _snapshot.PageSize));
                 }
                 from = to + 1;
             }
@@ -209,24 +211,23 @@ internal sealed class SnapshotPages : IPageScanner
             ?? throw _archive.Damaged(_snapshot, $"page {pageNumber} (blob {_map.Value.Id(pageNumber)}) is in no pack");
     }
 
-    /// <summary>A page's plain bytes from its stored bytes, checked against its seal and the hash its snapshot recorded.</summary>
-    private byte[] Open(uint pageNumber, BlobLocation location, ReadOnlySpan<byte> stored)
+    /// <summary>A page's plain bytes from its stored bytes into <paramref name="page"/>, checked against its seal and the hash its snapshot recorded.</summary>
+    private void Open(uint pageNumber, BlobLocation location, ReadOnlySpan<byte> stored, Span<byte> page)
     {
-        byte[] plain;
         try
         {
-            plain = _reader.Open(stored, location, _snapshot.PageSize, checkId: false);
+            Span<byte> context = stackalloc byte[BlobReader.ContextLength];
+            BlobReader.WriteContext(BlobKind.Page, location.Entry.Id, context);
+            _archive.Sealer.OpenInto(stored, context, page);
         }
         catch (InvalidDataException e)
         {
-            throw _archive.Damaged(_snapshot, $"page {pageNumber}: {e.Message}", e);
+            throw _archive.Damaged(_snapshot, $"page {pageNumber}: blob {location.Entry.Id} in pack {location.PackKey}: {e.Message}", e);
         }
-        if (plain.Length != _snapshot.PageSize
-            || PageHasher.Hash(pageNumber, plain, _lockBytePage, _archive.CompareSeed) != _map.Value.Leaf(pageNumber))
+        if (PageHasher.Hash(pageNumber, page, _lockBytePage, _archive.CompareSeed) != _map.Value.Leaf(pageNumber))
         {
             throw _archive.Damaged(_snapshot, $"page {pageNumber} (blob {location.Entry.Id}) does not hold the page the snapshot recorded");
         }
         PagesRead++;
-        return plain;
     }
 }
