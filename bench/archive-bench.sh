@@ -144,7 +144,7 @@ echo "| first snapshot / the 29 others added | $(n "$first_bytes") / $(n "$rest_
 echo "| adding a 1% change, median | $(median "${add_times[@]:1}") s | $(median "${restic_times[@]:1}") s | $(median "${borg_times[@]:1}") s | plain sync of it: $(median "${sync_times[@]:1}") s |"
 echo "| first snapshot | ${add_times[0]} s | ${restic_times[0]} s | ${borg_times[0]} s | new replica: ${sync_times[0]} s |"
 echo "| unchanged snapshot | $unchanged s, $(n "$unchanged_bytes") bytes added | | | identical sync: $identical s |"
-echo "| restore snapshot 15 to a new file | $(seconds "$restore_out") s, $(mib "$restore_out") MiB | $restic_restore s | $borg_restore s | new replica: $new_replica s |"
+echo "| restore snapshot 15 to a new file | $(seconds "$restore_out") s, $(mib "$restore_out") MiB resident | $restic_restore s | $borg_restore s | new replica: $new_replica s |"
 echo "| restore into a replica one snapshot away | $one_away s | | | 1% sync: $one_percent_sync s |"
 echo "| prune to the last 7 | $prune s, $(n "$(du_bytes "$archive")") bytes left | $restic_prune s, $(n "$(du_bytes "$work/restic")") left | $borg_prune s, $(n "$(du_bytes "$work/borg")") left | |"
 echo "| snapshot 30: bytes added / its $(n "$changed_pages") changed pages compressed one by one / all together | $(n "$bytes30") / $(n "$per_page") ($(ratio "$bytes30" "$per_page")x) / $(n "$together") ($(ratio "$bytes30" "$together")x) | | | |"

@@ -51,6 +51,14 @@ public sealed class CompressionDictionaryTests : IDisposable
         {
             Assert.Equal(pages[page - 1], read.ReadPage(page).ToArray());
         }
+        // A scan opens long runs of pages on every core (unencrypted), each into its own place.
+        int scanned = 0;
+        read.ScanPages(1, (uint)pages.Length, (page, data) =>
+        {
+            Assert.Equal(pages[page - 1], data.ToArray());
+            scanned++;
+        });
+        Assert.Equal(pages.Length, scanned);
         // With the dictionary each page takes well under what Brotli alone makes of it.
         using var brotliOnly = Sealer.Plain();
         long withDictionary = pages.Sum(page => (long)reopened.Sealer.Seal(page, "p"u8).Length);

@@ -8,9 +8,10 @@ namespace SqlRsync.Engine.Archives;
 /// The archive's zstd dictionary, the object "dictionary" (sealed with context "dictionary"): trained
 /// once, from the first pages an add stores, and used for every page compressed after it. A page
 /// compressed alone cannot use what it shares with the other pages of its database (the words of its
-/// rows, its b-tree layout); with a dictionary trained on them, a page of text rows takes about 40%
-/// fewer bytes than by Brotli alone (docs/benchmarks.md, "Archive size"). Written before the first
-/// pack that uses it, and never replaced: an archive has one dictionary, or none.
+/// rows, its b-tree layout); with a dictionary trained on them, a changed page of text rows cost 356
+/// bytes in all where Brotli alone made 490 (docs/benchmarks.md, "Snapshot archives against restic
+/// and borg"). Written before the first pack that uses it, and never replaced: an archive has one
+/// dictionary, or none.
 /// </summary>
 internal sealed class CompressionDictionary : IDisposable
 {
@@ -29,9 +30,10 @@ internal sealed class CompressionDictionary : IDisposable
     /// <summary>Fewer pages than this say too little to train on: they are stored without a dictionary.</summary>
     public const int MinimumSamples = 64;
 
+    // An add compresses on one thread; a restore decompresses on several, each with a decompressor of its own.
     private readonly Compressor _compressor = new(Level);
-    private readonly Decompressor _decompressor = new();
     private readonly Lock _lock = new();
+    private readonly ThreadLocal<Decompressor> _decompressor;
 
     private CompressionDictionary(byte[] bytes)
     {
@@ -40,7 +42,14 @@ internal sealed class CompressionDictionary : IDisposable
         // The frame needs neither: the stored bytes say the plain length, and an archive has one dictionary.
         _compressor.SetParameter(ZSTD_cParameter.ZSTD_c_contentSizeFlag, 0);
         _compressor.SetParameter(ZSTD_cParameter.ZSTD_c_dictIDFlag, 0);
-        _decompressor.LoadDictionary(bytes);
+        _decompressor = new ThreadLocal<Decompressor>(() =>
+        {
+            var decompressor = new Decompressor();
+            decompressor.LoadDictionary(bytes);
+            return decompressor;
+        }, trackAllValues: true);
+        // Loaded once here, so that a dictionary zstd cannot load is refused when it is read.
+        _ = _decompressor.Value;
     }
 
     public byte[] Bytes { get; }
@@ -108,27 +117,28 @@ internal sealed class CompressionDictionary : IDisposable
     /// <exception cref="InvalidDataException">It does not decompress to that length.</exception>
     public void Decompress(ReadOnlySpan<byte> compressed, Span<byte> destination)
     {
-        lock (_lock)
+        int written;
+        try
         {
-            int written;
-            try
-            {
-                written = _decompressor.Unwrap(compressed, destination);
-            }
-            catch (ZstdException e)
-            {
-                throw new InvalidDataException($"it does not decompress with the archive's dictionary ({e.Message})", e);
-            }
-            if (written != destination.Length)
-            {
-                throw new InvalidDataException("it does not decompress to the length it claims");
-            }
+            written = _decompressor.Value!.Unwrap(compressed, destination);
+        }
+        catch (ZstdException e)
+        {
+            throw new InvalidDataException($"it does not decompress with the archive's dictionary ({e.Message})", e);
+        }
+        if (written != destination.Length)
+        {
+            throw new InvalidDataException("it does not decompress to the length it claims");
         }
     }
 
     public void Dispose()
     {
         _compressor.Dispose();
+        foreach (var decompressor in _decompressor.Values)
+        {
+            decompressor.Dispose();
+        }
         _decompressor.Dispose();
     }
 

@@ -4,9 +4,9 @@ namespace SqlRsync.Engine.Archives;
 /// The blobs an add may name instead of storing them again: those its parent snapshot's map names and
 /// those the add stored itself. An open-addressing table of where each id can be read (a page of the
 /// parent's map, or one of the add's changes), at most three quarters full: 5 to 11 bytes a blob,
-/// where a set of the ids took about 44. Probing starts at the id's hash code, which .NET seeds at random per process, so
-/// pages chosen to collide in the table cannot slow it down. The changes must not be reordered while
-/// the table is in use (<see cref="PageChanges.Settle"/> comes after the last page).
+/// where a set of the ids took about 44. Probing starts at the id's hash code, which .NET seeds at
+/// random per process, so pages chosen to collide in the table cannot slow it down. The changes must
+/// not be reordered while the table is in use (<see cref="PageChanges.Settle"/> comes after the last page).
 /// </summary>
 internal sealed class KnownBlobs
 {

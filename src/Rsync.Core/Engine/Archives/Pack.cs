@@ -95,8 +95,8 @@ internal static class Pack
 
 /// <summary>
 /// Gathers blobs' stored bytes into packs of at most <see cref="Pack.TargetLength"/> bytes with their
-/// header (one buffer of that size, made at the first blob and used again for each pack) and writes each pack once the next blob
-/// would not fit, and the last one at <see cref="Finish"/>.
+/// header (one buffer of that size, made at the first blob and used again for each pack), and writes
+/// each pack once the next blob would not fit, and the last one at <see cref="Finish"/>.
 /// </summary>
 internal sealed class PackWriter(ObjectStore store, Sealer sealer)
 {

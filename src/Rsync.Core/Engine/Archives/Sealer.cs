@@ -10,12 +10,13 @@ namespace SqlRsync.Engine.Archives;
 /// How an archive turns plain bytes into stored bytes and back, and names blobs. Stored bytes are
 /// "codec, body": codec 0 is the plain bytes as they are; codec 1 is their length (u32) and their
 /// Brotli compression, used when it saves space and the archive has no dictionary; codec 2 is their
-/// length (u32) and a zstd frame compressed with the archive's <see cref="CompressionDictionary"/>. With a key, that is sealed with AES-256-GCM: a
-/// random 12-byte nonce, the ciphertext, the 16-byte tag, authenticated together with a context the
-/// reader knows (a blob's kind and id, an object's key), so that no stored bytes can be swapped for
-/// others. Without a key, a 16-byte checksum of the context and those bytes follows them, so that
-/// damage is found (not tampering: whoever can write an unencrypted archive can recompute it).
-/// Opening checks all of it and the plain length before anything is used. docs/archive.md.
+/// length (u32) and a zstd frame compressed with the archive's <see cref="CompressionDictionary"/>.
+/// With a key, that is sealed with AES-256-GCM: a random 12-byte nonce, the ciphertext, the 16-byte
+/// tag, authenticated together with a context the reader knows (a blob's kind and id, an object's key),
+/// so that no stored bytes can be swapped for others. Without a key, a 16-byte checksum of the context
+/// and those bytes follows them, so that damage is found (not tampering: whoever can write an
+/// unencrypted archive can recompute it). Opening checks all of it and the plain length before anything
+/// is used. docs/archive.md.
 /// </summary>
 internal sealed class Sealer : IDisposable
 {
@@ -38,6 +39,9 @@ internal sealed class Sealer : IDisposable
     }
 
     public static Sealer Plain() => new(null, null);
+
+    /// <summary>Whether it seals with a key (its AES-GCM instance serves one thread at a time).</summary>
+    public bool IsEncrypted => _aes is not null;
 
     /// <summary>The archive's dictionary once it is read or trained: from then on, what is compressed is compressed with it.</summary>
     public CompressionDictionary? Dictionary { get; set; }

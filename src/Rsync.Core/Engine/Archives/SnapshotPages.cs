@@ -19,6 +19,9 @@ internal sealed class SnapshotPages : IPageScanner
     /// <summary>Stored bytes between two wanted blobs of one pack below which one read takes both.</summary>
     private const long ReadThrough = 256 << 10;
 
+    /// <summary>Runs of at least this many pages are opened on every core.</summary>
+    private const int ParallelRun = 64;
+
     /// <summary>The most one read takes.</summary>
     private const long MostPerRead = 8 << 20;
 
@@ -48,7 +51,9 @@ internal sealed class SnapshotPages : IPageScanner
     public uint PageCount => _snapshot.PageCount;
 
     /// <summary>Pages read from packs so far.</summary>
-    public long PagesRead { get; private set; }
+    public long PagesRead => Interlocked.Read(ref _pagesRead);
+
+    private long _pagesRead;
 
     public ReadOnlySpan<byte> ReadPage(uint pageNumber)
     {
@@ -177,14 +182,41 @@ internal sealed class SnapshotPages : IPageScanner
                 {
                     throw _archive.Damaged(_snapshot, $"page {wanted[from].Page}: pack {pack}: {e.Message}", e);
                 }
-                for (int i = from; i <= to; i++)
-                {
-                    var (slot, page, location) = wanted[i];
-                    Open(page, location, span.Slice((int)(location.Entry.Offset - start), (int)location.Entry.Length),
-                        window.AsSpan(slot * _snapshot.PageSize, _snapshot.PageSize));
-                }
+                OpenRun(wanted, from, to, _span, start, window);
                 from = to + 1;
             }
+        }
+    }
+
+    /// <summary>
+    /// Opens the pages <c>wanted[from..to]</c>, whose stored bytes are in <paramref name="read"/> from
+    /// pack offset <paramref name="start"/>, each into its slot of <paramref name="window"/>: a long run
+    /// on every core, since decompressing and checking a page costs more than reading it.
+    /// </summary>
+    private void OpenRun(List<(int Slot, uint Page, BlobLocation Location)> wanted, int from, int to, byte[] read, long start, byte[] window)
+    {
+        void OpenOne(int i)
+        {
+            var (slot, page, location) = wanted[i];
+            Open(page, location, read.AsSpan((int)(location.Entry.Offset - start), (int)location.Entry.Length),
+                window.AsSpan(slot * _snapshot.PageSize, _snapshot.PageSize));
+        }
+        if (to - from < ParallelRun || _archive.Sealer.IsEncrypted)
+        {
+            for (int i = from; i <= to; i++)
+            {
+                OpenOne(i);
+            }
+            return;
+        }
+        try
+        {
+            Parallel.For(from, to + 1, OpenOne);
+        }
+        catch (AggregateException e)
+        {
+            // A page's own failure (a damaged page names itself), as a run on one thread throws it.
+            System.Runtime.ExceptionServices.ExceptionDispatchInfo.Capture(e.InnerExceptions[0]).Throw();
         }
     }
 
@@ -228,6 +260,6 @@ internal sealed class SnapshotPages : IPageScanner
         {
             throw _archive.Damaged(_snapshot, $"page {pageNumber} (blob {location.Entry.Id}) does not hold the page the snapshot recorded");
         }
-        PagesRead++;
+        Interlocked.Increment(ref _pagesRead);
     }
 }
