@@ -8,8 +8,8 @@ namespace SqlRsync.Tests.Archives;
 /// <summary>
 /// The archive's zstd dictionary: trained once on pages that compress and written before any pack
 /// that needs it, used to read them back (also by a later opening of the archive, also encrypted),
-/// never made from pages that do not compress, removed by an add that is abandoned, and a damaged one
-/// is a one-line refusal to open the archive.
+/// never made from pages that do not compress, removed by an add that is abandoned; a damaged or
+/// planted one fails only the pages that need it, names itself to --verify, and no add is kept from going on.
 /// </summary>
 public sealed class CompressionDictionaryTests : IDisposable
 {
@@ -109,11 +109,13 @@ public sealed class CompressionDictionaryTests : IDisposable
     }
 
     [Fact]
-    public void ADamagedDictionaryIsOneLineAndNothingIsRead()
+    public void ADamagedDictionaryFailsOnlyThePagesThatNeedItAndAddsGoOnWithoutOne()
     {
+        SnapshotRecord first;
+        var pages = Enumerable.Range(0, 600).Select(TextPage).ToArray();
         using (var archive = SnapshotArchive.Create(DirectoryObjectStore.Create(_dir.File("archive")), key: null))
         {
-            Add(archive, null, [.. Enumerable.Range(0, 600).Select(TextPage)]);
+            first = Add(archive, null, pages);
         }
         var path = _dir.File("archive/dictionary");
         var bytes = File.ReadAllBytes(path);
@@ -121,11 +123,37 @@ public sealed class CompressionDictionaryTests : IDisposable
         File.SetUnixFileMode(path, UnixFileMode.UserRead | UnixFileMode.UserWrite);
         File.WriteAllBytes(path, bytes);
 
-        var failure = Assert.Throws<SyncException>(() => SnapshotArchive.Open(DirectoryObjectStore.Open(_dir.File("archive"))!, key: null));
-
+        using var reopened = SnapshotArchive.Open(DirectoryObjectStore.Open(_dir.File("archive"))!, key: null);
+        var failure = Assert.Throws<SyncException>(() => new SnapshotPages(reopened, first, reopened.MapOf(first)).ReadPage(1).ToArray());
         Assert.Equal(SyncFailure.Damaged, failure.Reason);
+        Assert.Contains("page 1", failure.Message, StringComparison.Ordinal);
         Assert.Contains("its dictionary (dictionary) is damaged", failure.Message, StringComparison.Ordinal);
         Assert.DoesNotContain('\n', failure.Message);
+        var verified = ArchiveVerification.Run(reopened, null, CancellationToken.None);
+        Assert.False(verified.IsIntact);
+        Assert.Contains(verified.Problems, problem => problem.Contains("its dictionary (dictionary) is damaged", StringComparison.Ordinal));
+
+        // A later add stores its pages without the dictionary, and they read back.
+        var changed = pages.ToArray();
+        changed[3] = TextPage(2000);
+        var second = Add(reopened, first, changed);
+        Assert.Equal(changed[3], new SnapshotPages(reopened, second, reopened.MapOf(second)).ReadPage(4).ToArray());
+    }
+
+    [Fact]
+    public void ADictionaryPlantedBeforeTheFirstOneKeepsNoSnapshotFromBeingAddedOrRestored()
+    {
+        // An append-only key may create objects an archive holds, the dictionary among them: garbage planted there
+        // must not lock the owner out of the archive.
+        using var archive = SnapshotArchive.Create(DirectoryObjectStore.Create(_dir.File("archive")), key: null);
+        Assert.True(archive.Store.Create(CompressionDictionary.Key, [1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18]));
+        using var reopened = SnapshotArchive.Open(DirectoryObjectStore.Open(_dir.File("archive"))!, key: null);
+        var pages = Enumerable.Range(0, 200).Select(TextPage).ToArray();
+
+        var snapshot = Add(reopened, null, pages);
+
+        var read = new SnapshotPages(reopened, snapshot, reopened.MapOf(snapshot));
+        Assert.All(Enumerable.Range(1, pages.Length), page => Assert.Equal(pages[page - 1], read.ReadPage((uint)page).ToArray()));
     }
 
     private static SnapshotRecord Add(SnapshotArchive archive, SnapshotRecord? parent, byte[][] pages)

@@ -17,6 +17,10 @@ internal static class ArchiveVerification
     public static VerifyResult Run(SnapshotArchive archive, SnapshotRecord? only, CancellationToken cancellation)
     {
         var problems = new Problems(archive.Location);
+        if (archive.Sealer.DictionaryProblem is { } dictionary)
+        {
+            problems.Add(dictionary);
+        }
         var snapshots = only is not null ? [only] : ReadSnapshots(archive, problems);
         var (locations, bytesRead) = ReadIndexes(archive, problems);
 

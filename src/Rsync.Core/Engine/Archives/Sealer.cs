@@ -46,6 +46,9 @@ internal sealed class Sealer : IDisposable
     /// <summary>The archive's dictionary once it is read or trained: from then on, what is compressed is compressed with it.</summary>
     public CompressionDictionary? Dictionary { get; set; }
 
+    /// <summary>Why the archive's dictionary could not be read, when it could not; null otherwise.</summary>
+    public string? DictionaryProblem { get; set; }
+
     public static Sealer Encrypted(ArchiveKey key, ReadOnlySpan<byte> archiveId) =>
         new(new AesGcm(key.SealingKey(archiveId), TagLength), key.NamingKey(archiveId));
 
@@ -252,7 +255,8 @@ internal sealed class Sealer : IDisposable
                 encoded[1..].CopyTo(plain);
                 break;
             case ZstdWithDictionary:
-                (Dictionary ?? throw new InvalidDataException("it is compressed with the archive's dictionary, and the archive has none"))
+                (Dictionary ?? throw new InvalidDataException(
+                    $"it is compressed with the archive's dictionary, and {DictionaryProblem ?? "the archive has none"}"))
                     .Decompress(encoded[5..], plain);
                 break;
             default:

@@ -53,7 +53,8 @@ internal sealed class SnapshotAddition
         _known = new KnownBlobs(parentMap, _changes);
         _compression = new AdaptiveCompression(enabled: true);
         _packs = new PackWriter(archive.Store, archive.Sealer);
-        _training = archive.Sealer.Dictionary is null ? [] : null;
+        // Trained only where there is none: a damaged one stays (a prune cannot tell it from a good one), and pages go without.
+        _training = archive.Sealer.Dictionary is null && archive.Sealer.DictionaryProblem is null ? [] : null;
     }
 
     public int PageSize { get; }

@@ -57,21 +57,28 @@ internal sealed class SnapshotArchive : IDisposable
         return WithDictionary(new SnapshotArchive(store, config, Sealer.Encrypted(key, config.Id), key.CompareSeed(config.Id)));
     }
 
-    /// <summary>The archive, its sealer given the archive's dictionary if it has one.</summary>
+    /// <summary>
+    /// The archive, its sealer given the archive's dictionary if it has one. A dictionary that does not
+    /// open (damaged, or planted by a key that may only add) does not keep the archive from being used:
+    /// adds go on without one, and only the pages compressed with it fail, each naming the cause.
+    /// </summary>
     private static SnapshotArchive WithDictionary(SnapshotArchive archive)
     {
         try
         {
             archive.Sealer.Dictionary = CompressionDictionary.Read(archive.Store, archive.Sealer);
-            return archive;
         }
-        catch (Exception e) when (e is InvalidDataException or IOException)
+        catch (InvalidDataException e)
+        {
+            archive.Sealer.DictionaryProblem = $"its dictionary ({CompressionDictionary.Key}) is damaged: {e.Message}";
+        }
+        catch (IOException e)
         {
             archive.Sealer.Dispose();
-            throw new SyncException(e is IOException ? SyncFailure.Access : SyncFailure.Damaged,
-                $"archive {archive.Location}: its dictionary ({CompressionDictionary.Key}) is {(e is IOException ? "unreadable" : "damaged")}: {e.Message}",
-                e);
+            throw new SyncException(SyncFailure.Access,
+                $"archive {archive.Location}: its dictionary ({CompressionDictionary.Key}) is unreadable: {e.Message}", e);
         }
+        return archive;
     }
 
     /// <summary>Makes a new archive in an empty <paramref name="store"/>, encrypted with <paramref name="key"/> if given.</summary>
