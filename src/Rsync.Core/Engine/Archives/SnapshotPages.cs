@@ -20,7 +20,7 @@ internal sealed class SnapshotPages : IPageScanner
     private const long ReadThrough = 256 << 10;
 
     /// <summary>Runs of at least this many pages are opened on every core.</summary>
-    private const int ParallelRun = 64;
+    private const int ParallelRun = 16;
 
     /// <summary>The most one read takes.</summary>
     private const long MostPerRead = 8 << 20;
