@@ -107,8 +107,7 @@ internal sealed class ArchiveReplicaSession : IReplicaSession
         }
         catch (IOException e)
         {
-            throw new SyncException(SyncFailure.DiskFull,
-                $"cannot write to archive {_archive.Location}: {e.Message}; it holds no new snapshot (free some space, then retry)", e);
+            throw CannotWrite(e);
         }
     }
 
@@ -126,10 +125,12 @@ internal sealed class ArchiveReplicaSession : IReplicaSession
         }
         catch (IOException e)
         {
-            throw new SyncException(SyncFailure.DiskFull,
-                $"cannot write to archive {_archive.Location}: {e.Message}; it holds no new snapshot (free some space, then retry)", e);
+            throw CannotWrite(e);
         }
     }
+
+    private SyncException CannotWrite(IOException e) => new(SyncFailure.DiskFull,
+        $"cannot write to archive {_archive.Location}: {e.Message}; it holds no new snapshot (free some space, then retry)", e);
 
     /// <summary>This session with the newest snapshot's map read, and the addition begun (once).</summary>
     /// <exception cref="SyncException">The map is damaged.</exception>

@@ -21,7 +21,8 @@ internal static class ArchiveDirectory
             throw new SyncException(SyncFailure.NotFound, $"origin directory {originDirectory} does not exist");
         }
         var (databases, refused) = DatabaseDirectory.List(originDirectory, selection.Recursive);
-        var key = root.KeyFile is null ? null : ArchiveKey.Load(root.KeyFile);
+        // Loaded once, before any login, for a remote root; a local archive opens through its endpoint, which loads it.
+        var key = root.Remote is null || root.KeyFile is null ? null : ArchiveKey.Load(root.KeyFile);
         // A dry run makes nothing, not even the root.
         using var session = root.Remote is { } remote ? ArchiveAccess.Connect(remote, create: !options.DryRun, options.BusyTimeout) : null;
         var outcomes = new List<SyncOutcome>();

@@ -72,14 +72,14 @@ internal sealed class Sealer : IDisposable
     {
         // The encoded bytes are written where they are stored and sealed in place: one array of the
         // stored length (a map part is 3.4 MB, and a copy per step would be garbage of that size).
-        byte[]? compressed = compress ? Compress(plain) : null;
-        int encodedLength = compressed?.Length ?? 1 + plain.Length;
+        var compressed = compress ? Compress(plain) : default;
+        int encodedLength = compressed.Array is null ? 1 + plain.Length : compressed.Count;
         int before = _aes is null ? 0 : NonceLength;
         var result = new byte[before + encodedLength + TagLength];
         var encoded = result.AsSpan(before, encodedLength);
-        if (compressed is not null)
+        if (compressed.Array is not null)
         {
-            compressed.CopyTo(encoded);
+            compressed.AsSpan().CopyTo(encoded);
         }
         else
         {
@@ -162,13 +162,13 @@ internal sealed class Sealer : IDisposable
 
     /// <summary>
     /// Codec 2 and the compression of <paramref name="plain"/> with the dictionary, or without one codec 1
-    /// and its Brotli compression; null when that would not be shorter.
+    /// and its Brotli compression; empty (no array) when that would not be shorter.
     /// </summary>
-    private byte[]? Compress(ReadOnlySpan<byte> plain)
+    private ArraySegment<byte> Compress(ReadOnlySpan<byte> plain)
     {
         if (plain.Length <= 16)
         {
-            return null;
+            return default;
         }
         var buffer = new byte[1 + 4 + plain.Length];
         int written;
@@ -184,10 +184,11 @@ internal sealed class Sealer : IDisposable
         }
         if (written < 0)
         {
-            return null;
+            return default;
         }
         BinaryPrimitives.WriteUInt32LittleEndian(buffer.AsSpan(1), (uint)plain.Length);
-        return buffer[..(5 + written)];
+        // Not copied to its length: Seal copies it once, into the stored bytes.
+        return new ArraySegment<byte>(buffer, 0, 5 + written);
     }
 
     /// <summary>The encoded bytes (codec, body) of <paramref name="stored"/>, checked; decrypted into a rented buffer when sealed with a key.</summary>
