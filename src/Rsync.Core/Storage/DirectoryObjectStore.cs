@@ -23,9 +23,18 @@ internal sealed class DirectoryObjectStore : ObjectStore
     private const int CloseOnExec = 0x80000;
     private const int NoSuchFile = 2;
 
+    /// <summary>How many objects stay open for ranged reads: more than the packs one window of a restore reads from.</summary>
+    private const int MostOpenForRanges = 128;
+
     private readonly string _root;
     private readonly UnixFileMode _directoryMode;
     private readonly UnixFileMode _fileMode;
+
+    // Objects open for ranged reads, with when each was last read: a restore reads each pack many times,
+    // and opening one walks its path from the root (no link followed), seven openat calls a read.
+    // Objects never change, so an open one reads as a new open would.
+    private readonly Dictionary<string, (SafeFileHandle File, long LastRead)> _openForRanges = [];
+    private long _rangesRead;
 
     private DirectoryObjectStore(string root, UnixFileMode rootMode)
     {
@@ -82,8 +91,7 @@ internal sealed class DirectoryObjectStore : ObjectStore
     public override void ReadRange(string key, long offset, Span<byte> destination)
     {
         ArgumentOutOfRangeException.ThrowIfNegative(offset);
-        using var file = OpenForReading(key, mustExist: true)!;
-        ReadExactly(file, destination, offset, key);
+        ReadExactly(OpenForRanges(key), destination, offset, key);
     }
 
     public override bool Create(string key, ReadOnlySpan<byte> data)
@@ -145,6 +153,7 @@ internal sealed class DirectoryObjectStore : ObjectStore
     public override void Delete(string key)
     {
         var path = PathOf(key);
+        CloseForRanges(key);
         NoSymlinks.Delete(path);
         DirectoryEntries.SyncToDisk(Path.GetDirectoryName(path)!);
     }
@@ -189,7 +198,40 @@ internal sealed class DirectoryObjectStore : ObjectStore
         }
     }
 
+    public override void Dispose()
+    {
+        foreach (var (file, _) in _openForRanges.Values)
+        {
+            file.Dispose();
+        }
+        _openForRanges.Clear();
+        base.Dispose();
+    }
+
     private string PathOf(string key) => _root + "/" + ObjectKey.Check(key);
+
+    /// <summary>The object, kept open for the next ranged read of it; the least recently read is closed when too many are open.</summary>
+    private SafeFileHandle OpenForRanges(string key)
+    {
+        if (!_openForRanges.TryGetValue(key, out var open))
+        {
+            if (_openForRanges.Count == MostOpenForRanges)
+            {
+                CloseForRanges(_openForRanges.MinBy(entry => entry.Value.LastRead).Key);
+            }
+            open.File = OpenForReading(key, mustExist: true)!;
+        }
+        _openForRanges[key] = (open.File, ++_rangesRead);
+        return open.File;
+    }
+
+    private void CloseForRanges(string key)
+    {
+        if (_openForRanges.Remove(key, out var open))
+        {
+            open.File.Dispose();
+        }
+    }
 
     private SafeFileHandle? OpenForReading(string key, bool mustExist)
     {

@@ -25,6 +25,34 @@ public class DirectoryObjectStoreTests
         Assert.Throws<ArgumentException>(() => store.Read("../outside"));
     }
 
+    /// <summary>
+    /// Objects read in ranges stay open for the next read (a restore reads each pack many times), but
+    /// never more than a bounded number, never past their deletion, and not past the store.
+    /// </summary>
+    [Fact]
+    public void RangedReadsKeepABoundedNumberOfObjectsOpen()
+    {
+        using var dir = new TempDirectory();
+        // This process's descriptors open on files in the store (other tests run beside this one).
+        int OpenInStore() => new DirectoryInfo("/proc/self/fd").GetFiles()
+            .Count(fd => fd.LinkTarget is { } target && target.StartsWith(dir.File("archive/packs"), StringComparison.Ordinal));
+        using (var store = DirectoryObjectStore.Create(dir.File("archive")))
+        {
+            for (int i = 0; i < 300; i++)
+            {
+                store.Create($"packs/{i % 256:x2}/{i}", BitConverter.GetBytes(i));
+                Assert.Equal(BitConverter.GetBytes(i)[1..3], store.ReadRange($"packs/{i % 256:x2}/{i}", 1, 2));
+            }
+            Assert.Equal(128, OpenInStore());
+
+            Assert.Equal(BitConverter.GetBytes(7), store.ReadRange("packs/07/7", 0, 4));
+            store.Delete("packs/07/7");
+            Assert.Throws<IOException>(() => store.ReadRange("packs/07/7", 0, 4));
+            Assert.Equal(127, OpenInStore());
+        }
+        Assert.Equal(0, OpenInStore());
+    }
+
     [Fact]
     public void ListingIsInKeyOrderAndShowsNoLeftovers()
     {

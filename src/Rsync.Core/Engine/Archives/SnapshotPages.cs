@@ -5,7 +5,7 @@ namespace SqlRsync.Engine.Archives;
 /// <summary>
 /// A snapshot's pages, read from their packs: what a restore sends, and what an add reads of the
 /// newest snapshot when the origin asks for block hashes. Every page read is checked against the compare
-/// hash its map holds (and, sealed, against its seal) before it is used: a damaged pack is an error
+/// hash its map holds (and, encrypted, against its tag) before it is used: a damaged pack is an error
 /// that names the snapshot and the page, never a wrong page. A scan, or a read of chosen pages (a
 /// restore's), takes a window of pages at a time: for each pack the window's pages lie in, one read of
 /// the span of their stored bytes, so that every byte is read about once, in few requests, however the
@@ -31,7 +31,7 @@ internal sealed class SnapshotPages : IPageScanner
     private readonly uint _lockBytePage;
     private PageLocations? _locations;
     private byte[] _page = [];
-    private byte[] _window = [];  // kept between scans: a restore scans many short runs of pages
+    private readonly byte[][] _windows = [[], []];  // one read while the other is visited; kept between scans (a restore scans many runs)
     private byte[] _span = [];
 
     public SnapshotPages(SnapshotArchive archive, SnapshotRecord snapshot, PageMap map)
@@ -77,6 +77,7 @@ internal sealed class SnapshotPages : IPageScanner
 
     public void ScanPages(uint first, uint last, PageVisitor visit)
     {
+        var windows = new List<List<uint>>();
         var pages = new List<uint>((int)Math.Min(WindowPages, last - first + 1));
         for (long page = first; page <= last; page++)
         {
@@ -86,26 +87,16 @@ internal sealed class SnapshotPages : IPageScanner
             }
             if (pages.Count == WindowPages || page == last)
             {
-                VisitWindow(pages, visit);
-                pages.Clear();
+                windows.Add(pages);
+                pages = new List<uint>(WindowPages);
             }
         }
+        VisitWindows(windows, visit);
     }
 
     /// <summary>A window of pages at a time, each window's pages read pack by pack however they are spread over the database.</summary>
-    public void ReadPages(IReadOnlyList<uint> pages, PageVisitor visit)
-    {
-        var window = new List<uint>(Math.Min(WindowPages, pages.Count));
-        for (int at = 0; at < pages.Count; at += WindowPages)
-        {
-            window.Clear();
-            for (int i = at; i < Math.Min(pages.Count, at + WindowPages); i++)
-            {
-                window.Add(pages[i]);
-            }
-            VisitWindow(window, visit);
-        }
-    }
+    public void ReadPages(IReadOnlyList<uint> pages, PageVisitor visit) =>
+        VisitWindows([.. pages.Chunk(WindowPages).Select(window => window.ToList())], visit);
 
     /// <summary>Finds where only <paramref name="pages"/> lie, when they are few: a restore into a replica sends only what differs.</summary>
     public void WillRead(IReadOnlyList<uint> pages)
@@ -125,18 +116,49 @@ internal sealed class SnapshotPages : IPageScanner
 
     public ScannerGroup ForThreads(int threads) => ScannerGroup.Alone(this);
 
-    /// <summary>Reads <paramref name="pages"/> (at most a window of them) into the window buffer, then visits them in order.</summary>
-    private void VisitWindow(List<uint> pages, PageVisitor visit)
+    /// <summary>
+    /// Reads each window (at most <see cref="WindowPages"/> pages) into a buffer and visits its pages in
+    /// order, reading the next window on another thread meanwhile: a restore's reading and opening of
+    /// pages then overlaps its sending of them.
+    /// </summary>
+    private void VisitWindows(List<List<uint>> windows, PageVisitor visit)
     {
-        int length = pages.Count * _snapshot.PageSize;
-        if (_window.Length < length)
+        if (windows.Count == 0)
         {
-            _window = new byte[length];
+            return;
         }
-        ReadWindow(pages, _window);
-        for (int i = 0; i < pages.Count; i++)
+        int length = windows.Max(window => window.Count) * _snapshot.PageSize;
+        foreach (int i in (int[])[0, 1])
         {
-            visit(pages[i], _window.AsSpan(i * _snapshot.PageSize, _snapshot.PageSize));
+            if (_windows[i].Length < length)
+            {
+                _windows[i] = new byte[length];
+            }
+        }
+        var reading = Task.Run(() => ReadWindow(windows[0], _windows[0]));
+        try
+        {
+            for (int at = 0; at < windows.Count; at++)
+            {
+                reading.GetAwaiter().GetResult();
+                var window = _windows[at % 2];
+                if (at + 1 < windows.Count)
+                {
+                    var next = windows[at + 1];
+                    var into = _windows[(at + 1) % 2];
+                    reading = Task.Run(() => ReadWindow(next, into));
+                }
+                var pages = windows[at];
+                for (int i = 0; i < pages.Count; i++)
+                {
+                    visit(pages[i], window.AsSpan(i * _snapshot.PageSize, _snapshot.PageSize));
+                }
+            }
+        }
+        finally
+        {
+            // A visitor that failed leaves a read under way: it must end before the buffers or the archive are let go.
+            ((IAsyncResult)reading).AsyncWaitHandle.WaitOne();
         }
     }
 
@@ -243,14 +265,17 @@ internal sealed class SnapshotPages : IPageScanner
             ?? throw _archive.Damaged(_snapshot, $"page {pageNumber} (blob {_map.Value.Id(pageNumber)}) is in no pack");
     }
 
-    /// <summary>A page's plain bytes from its stored bytes into <paramref name="page"/>, checked against its seal and the hash its snapshot recorded.</summary>
+    /// <summary>
+    /// A page's plain bytes from its stored bytes into <paramref name="page"/>, checked against the hash
+    /// its snapshot recorded (and, encrypted, its tag; an unencrypted checksum would find nothing more).
+    /// </summary>
     private void Open(uint pageNumber, BlobLocation location, ReadOnlySpan<byte> stored, Span<byte> page)
     {
         try
         {
             Span<byte> context = stackalloc byte[BlobReader.ContextLength];
             BlobReader.WriteContext(BlobKind.Page, location.Entry.Id, context);
-            _archive.Sealer.OpenInto(stored, context, page);
+            _archive.Sealer.OpenInto(stored, context, page, plainChecked: true);
         }
         catch (InvalidDataException e)
         {
