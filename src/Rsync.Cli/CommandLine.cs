@@ -135,6 +135,24 @@ internal sealed class CommandLine
     {
         Description = "Write a new random archive encryption key to this file (which must not exist), readable by you only, and exit.",
     };
+    private readonly Option<bool> _watch = new("--watch")
+    {
+        Description = "Keep REPLICA(s) fresh until stopped: sync again each time ORIGIN commits (Ctrl+C or SIGTERM end the cycle under way " +
+            "and exit 0). With -v a line per cycle, with --json a JSON object per cycle.",
+    };
+    private readonly Option<TimeSpan> _interval = new Option<TimeSpan>("--interval")
+    {
+        Description = "With --watch: the least time between two cycles; commits that come faster are synced together (default 100ms; " +
+            "seconds, or with a unit: 250ms, 2s, 1m).",
+        DefaultValueFactory = _ => new WatchOptions().Interval,
+    }
+        .Duration(TimeSpan.Zero, TimeSpan.FromDays(1), "give a time from 0 to 1d, in seconds or with a unit (250ms, 2s, 1m)");
+    private readonly Option<TimeSpan> _snapshotEvery = new Option<TimeSpan>("--snapshot-every")
+    {
+        Description = "With --watch and an archive as a REPLICA: the least time between two snapshots added to it (default 1h; 15m, 6h, 1d).",
+        DefaultValueFactory = _ => new WatchOptions().SnapshotEvery,
+    }
+        .Duration(TimeSpan.FromSeconds(1), TimeSpan.FromDays(366), "give a time from 1s to 366d, in seconds or with a unit (15m, 6h, 1d)");
     private readonly Option<bool> _version = new("--version") { Description = "Show the sqlrsync and SQLite versions." };
     private readonly Option<string> _ssh = new("--ssh")
     {
@@ -220,6 +238,7 @@ internal sealed class CommandLine
                 _uploadDir, _timeout,
             _serve, _allow, _readOnly, _writeOnly, _allowDelete, _appendOnly,
             _archive, _at, _list, _verify, _prune, _keepLast, _keepDaily, _keepWeekly, _keepMonthly, _encryptionKey, _makeKey,
+            _watch, _interval, _snapshotEvery,
         };
         Root.Options.Remove(Root.Options.OfType<VersionOption>().Single());
         Root.Options.Add(_version);
@@ -312,7 +331,8 @@ internal sealed class CommandLine
             Exclude = parse.GetValue(_exclude) ?? [],
             Delete = parse.GetValue(_delete),
         };
-        return new SyncRequest(shape, origin, replicas, selection, options, remote, output) { Archive = archive };
+        var watch = parse.GetValue(_watch) ? new WatchSettings(parse.GetValue(_interval), parse.GetValue(_snapshotEvery)) : null;
+        return new SyncRequest(shape, origin, replicas, selection, options, remote, output) { Archive = archive, Watch = watch };
     }
 
     /// <summary>The rules between options, each a usage error of one line; only the first broken one is reported.</summary>
@@ -373,8 +393,8 @@ internal sealed class CommandLine
             bool pruning = archiveCommand == _prune;
             return other is not null ? $"give one of --list, --verify and --prune, not {archiveCommand.Name} and {other.Name}"
                 : origin is null || replicaWords.Length > 0 ? $"{archiveCommand.Name} takes one path: the archive (sqlrsync {archiveCommand.Name} ARCHIVE)"
-                : (archiveCommand == _verify ? Given(command, _archive, _dryRun, _check, _force)
-                    : Given(command, _archive, _at, pruning ? _check : _dryRun, _check, _force)) is { } notHere
+                : (archiveCommand == _verify ? Given(command, _archive, _dryRun, _check, _force, _watch)
+                    : Given(command, _archive, _at, pruning ? _check : _dryRun, _check, _force, _watch)) is { } notHere
                     ? $"{notHere.Name} is for a sync, not {archiveCommand.Name}"
                 : pruning && keep is null ? "--prune needs to know which snapshots to keep: give --keep-last, --keep-daily, --keep-weekly or " +
                     "--keep-monthly N"
@@ -397,6 +417,10 @@ internal sealed class CommandLine
         }
         bool directory = origin.EndsWith('/');
         bool allLocal = !originEndpoint.IsRemote && replicas.All(replica => !replica.IsRemote);
+        if (WatchRule(command, originEndpoint, directory) is { } watchProblem)
+        {
+            return watchProblem;
+        }
         return !directory && Given(command, _recursive, _include, _exclude, _delete) is { } directoryOnly
                 ? $"{directoryOnly.Name} is for a directory of databases: write ORIGIN_DIR/ with its trailing '/'"
             : directory && replicas.Count > 1 ? $"a directory of databases goes to one REPLICA_DIR, not {replicas.Count}"
@@ -408,6 +432,19 @@ internal sealed class CommandLine
                 ? $"{remoteOnly.Name} is for a remote side, and {origin} and {string.Join(" and ", replicaWords)} are " +
                     $"{(replicas.Count == 1 ? "both" : "all")} local (a remote side is [USER@]HOST:PATH)"
             : RemoteRule(command);
+    }
+
+    /// <summary>What --watch takes: a local database as ORIGIN, to keep REPLICA(s) fresh from; --interval and --snapshot-every only with it.</summary>
+    private string? WatchRule(CommandResult command, Endpoint origin, bool directory)
+    {
+        if (!command.GetValue(_watch))
+        {
+            return Given(command, _interval, _snapshotEvery) is { } watchOnly ? $"{watchOnly.Name} says how --watch syncs: give it with --watch" : null;
+        }
+        return origin.IsRemote ? "--watch sees the origin's commits on this machine: ORIGIN must be a local database (run sqlrsync --watch on its host)"
+            : directory ? "--watch keeps the replicas of one database fresh; give a database, not ORIGIN_DIR/"
+            : Given(command, _dryRun, _check, _at, _protocol) is { } notWatch ? $"{notWatch.Name} is for a single sync, not --watch"
+            : null;
     }
 
     /// <summary>The rules of the remote options: each ssh client's own, and what --exe, --no-upload and --upload-dir say together.</summary>

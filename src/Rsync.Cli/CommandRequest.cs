@@ -17,7 +17,13 @@ internal sealed record SyncRequest(SyncShape Shape, Endpoint Origin, IReadOnlyLi
 
     /// <summary>What says which sides are archives, and how to open them.</summary>
     public ArchiveSettings Archive { get; init; } = new(false, null, null);
+
+    /// <summary>With --watch: how often to sync; null for a single sync.</summary>
+    public WatchSettings? Watch { get; init; }
 }
+
+/// <summary>--watch with its --interval and --snapshot-every.</summary>
+internal sealed record WatchSettings(TimeSpan Interval, TimeSpan SnapshotEvery);
 
 /// <summary>`--make-key FILE`: write a new archive encryption key.</summary>
 internal sealed record MakeKeyRequest(string Path, OutputSettings Output) : CommandRequest(Output);

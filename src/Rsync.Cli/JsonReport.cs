@@ -202,6 +202,32 @@ internal static class JsonReport
         }
     });
 
+    /// <summary>
+    /// One cycle of --watch: when it started, its lag and duration, the pages and bytes it sent, whether
+    /// it read all of the origin, and each replica it synced as a single sync reports it.
+    /// </summary>
+    public static string ForCycle(string origin, WatchCycle cycle) => Write(json =>
+    {
+        json.WriteNumber("cycle", cycle.Number);
+        json.WriteString("time", cycle.Started.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss.fff'Z'", System.Globalization.CultureInfo.InvariantCulture));
+        json.WriteString("origin", origin);
+        json.WriteNumber("lag_seconds", Seconds(cycle.Lag));
+        json.WriteNumber("elapsed_seconds", Seconds(cycle.Duration));
+        json.WriteNumber("pages_changed", cycle.PagesSent);
+        json.WriteNumber("page_bytes_on_wire", cycle.BytesSent);
+        json.WriteBoolean("rescan", cycle.Rescan);
+        json.WriteNumber("replicas_synced", cycle.Replicas.Count(outcome => outcome.Succeeded));
+        json.WriteNumber("replicas_failed", cycle.Replicas.Count(outcome => !outcome.Succeeded));
+        json.WriteStartArray("replicas");
+        foreach (var outcome in cycle.Replicas)
+        {
+            json.WriteStartObject();
+            OneFields(json, origin, outcome.Name, outcome.Result, outcome.Failure, cycle.Duration, check: false);
+            json.WriteEndObject();
+        }
+        json.WriteEndArray();
+    });
+
     private static void FailureFields(Utf8JsonWriter json, string origin, string replica, string error, TimeSpan elapsed)
     {
         json.WriteString("outcome", "failed");

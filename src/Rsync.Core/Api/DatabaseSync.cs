@@ -58,33 +58,40 @@ public static class DatabaseSync
     public static Task<IReadOnlyList<SyncOutcome>> RunToManyAsync(SyncEndpoint origin, IReadOnlyList<SyncEndpoint> replicas, SyncOptions? options = null,
         IProgress<SyncProgress>? progress = null, CancellationToken cancellationToken = default)
     {
-        ArgumentNullException.ThrowIfNull(origin);
-        ArgumentNullException.ThrowIfNull(replicas);
-        if (origin is RemoteEndpoint or ArchiveEndpoint)
-        {
-            throw new ArgumentException($"with several replicas the origin must be a local database, not {origin}", nameof(origin));
-        }
-        if (replicas.Count == 0)
-        {
-            throw new ArgumentException("give at least one replica", nameof(replicas));
-        }
-        if (replicas.GroupBy(replica => replica.ToString()).FirstOrDefault(group => group.Count() > 1) is { } repeated)
-        {
-            throw new ArgumentException($"{repeated.Key} is named twice; name each replica once", nameof(replicas));
-        }
-        var locals = replicas.Where(replica => replica is not RemoteEndpoint && File.Exists(replica.Path)).ToList();
-        foreach (var replica in locals)
-        {
-            RefuseSameFile(origin, replica, nameof(replicas));
-            if (locals.FirstOrDefault(other => other != replica && FileIdentity.IsSameFile(other.Path, replica.Path)) is { } twin)
-            {
-                throw new ArgumentException($"{replica.Path} and {twin.Path} are the same file; name each replica once", nameof(replicas));
-            }
-        }
+        CheckReplicas(origin, replicas, "with several replicas");
         // The origin and every local replica hash in this process, at the same time.
         var settings = (options ?? new SyncOptions()).SharingCores(replicas.Count(replica => replica is not RemoteEndpoint));
         WarnAboutFilesystems(settings, origin, replicas);
         return Start(() => FanOutSync.Run(origin.Path, replicas, settings, new ProgressTracker(progress, cancellationToken)), cancellationToken);
+    }
+
+    /// <summary>
+    /// Keeps every one of <paramref name="replicas"/> (local paths, remote endpoints and archives, mixed)
+    /// a copy of the local database <paramref name="origin"/> until cancelled: whenever the origin
+    /// commits, a cycle syncs one snapshot of it to each replica that is behind, with every guarantee of
+    /// <see cref="RunToManyAsync"/>; commits that come faster than <see cref="WatchOptions.Interval"/>
+    /// are carried together by the next cycle, and an archive takes a snapshot at most every
+    /// <see cref="WatchOptions.SnapshotEvery"/>. Between cycles the origin holds no read transaction and
+    /// no lock of ours. A replica that fails (its host down, its disk full) is left as it was and tried
+    /// again, less often while it keeps failing; what happens is said through
+    /// <see cref="SyncOptions.Warnings"/>, once. A missing origin is waited for; one moved over is followed.
+    /// </summary>
+    /// <param name="origin">The local database to keep the replicas copies of; it must exist when the watch starts.</param>
+    /// <param name="replicas">The databases and archives to keep fresh, at least one; no two the same.</param>
+    /// <param name="options">How often, and how each cycle syncs; null for the defaults.</param>
+    /// <param name="cycles">Told of each cycle when it has ended, on the watch's thread.</param>
+    /// <param name="cancellationToken">Ends the watch: the cycle under way ends as a cancelled sync does (every replica at a committed state).</param>
+    /// <returns>How the watch went; it ends only when cancelled.</returns>
+    /// <exception cref="SyncException">The origin does not exist or cannot be read when the watch starts.</exception>
+    /// <exception cref="ArgumentException">The origin is remote or an archive, no replica is given, or one is given twice (or is the origin).</exception>
+    public static Task<WatchSummary> WatchAsync(SyncEndpoint origin, IReadOnlyList<SyncEndpoint> replicas, WatchOptions? options = null,
+        IProgress<WatchCycle>? cycles = null, CancellationToken cancellationToken = default)
+    {
+        CheckReplicas(origin, replicas, "a watch");
+        var settings = options ?? new WatchOptions();
+        WarnAboutFilesystems(settings.Sync, origin, replicas);
+        return Task.Factory.StartNew(() => WatchSync.Run(origin.Path, replicas, settings, cycles, cancellationToken), CancellationToken.None,
+            TaskCreationOptions.LongRunning, TaskScheduler.Default);
     }
 
     /// <summary>
@@ -224,6 +231,34 @@ public static class DatabaseSync
         PathChecks.Origin(origin.Path);
         PathChecks.Replica(replica.Path);
         return LocalSync.Run(origin.Path, replica.Path, options.ForLink(acrossNetwork: false).SharingCores(replicas: 1), progress);
+    }
+
+    /// <summary>A local origin and at least one replica, each named once, none the origin's own file.</summary>
+    private static void CheckReplicas(SyncEndpoint origin, IReadOnlyList<SyncEndpoint> replicas, string what)
+    {
+        ArgumentNullException.ThrowIfNull(origin);
+        ArgumentNullException.ThrowIfNull(replicas);
+        if (origin is RemoteEndpoint or ArchiveEndpoint)
+        {
+            throw new ArgumentException($"{what} the origin must be a local database, not {origin}", nameof(origin));
+        }
+        if (replicas.Count == 0)
+        {
+            throw new ArgumentException("give at least one replica", nameof(replicas));
+        }
+        if (replicas.GroupBy(replica => replica.ToString()).FirstOrDefault(group => group.Count() > 1) is { } repeated)
+        {
+            throw new ArgumentException($"{repeated.Key} is named twice; name each replica once", nameof(replicas));
+        }
+        var locals = replicas.Where(replica => replica is not RemoteEndpoint && File.Exists(replica.Path)).ToList();
+        foreach (var replica in locals)
+        {
+            RefuseSameFile(origin, replica, nameof(replicas));
+            if (locals.FirstOrDefault(other => other != replica && FileIdentity.IsSameFile(other.Path, replica.Path)) is { } twin)
+            {
+                throw new ArgumentException($"{replica.Path} and {twin.Path} are the same file; name each replica once", nameof(replicas));
+            }
+        }
     }
 
     /// <summary>A local replica that is the origin's own file (by name, link or hard link) is a mistake in the call.</summary>

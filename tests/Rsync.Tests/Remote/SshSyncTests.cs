@@ -1,4 +1,5 @@
 using System.Globalization;
+using System.Text.Json;
 using SqlRsync.Tests.Support;
 
 namespace SqlRsync.Tests.Remote;
@@ -41,6 +42,64 @@ public sealed class SshSyncTests(SshSyncTests.Server server) : IClassFixture<Ssh
         var pull = Sqlrsync($"{SshServer.Alias}:{replica}", pulled);
         Assert.True(pull.ExitCode == 0, pull.StandardError);
         TestDatabase.AssertSynced(replica, pulled, 4096);
+    }
+
+    /// <summary>
+    /// --watch keeps a replica on another host fresh through the real sshd: each commit of the origin
+    /// makes a cycle, and SIGTERM ends the watch with exit 0 and the replica equal to the origin.
+    /// </summary>
+    [SkippableFact]
+    public void AWatchKeepsARemoteReplicaFresh()
+    {
+        Skip.If(Ssh.Unavailable is not null, Ssh.Unavailable);
+        using var dir = new TempDirectory();
+        var origin = dir.File("origin.db");
+        var replica = dir.File("remote replica.db");
+        TestDatabase.Create(origin, rows: 2000);
+        using var watch = ExternalProgram.Start("dotnet", [SqlRsyncProgram.DllPath, "--watch", origin, $"{SshServer.Alias}:{replica}", "--json",
+            "--interval", "10ms", "--ssh", Ssh.SshCommand, "--exe", Ssh.Exe]);
+        var error = watch.StandardError.ReadToEndAsync();
+        try
+        {
+            Assert.Equal(1, NextCycle(watch, error).GetProperty("replicas_synced").GetInt32());
+            for (int round = 1; round <= 3; round++)
+            {
+                TestDatabase.Sqlite3Cli(origin, $"UPDATE items SET name = 'round {round}', body = randomblob(300) WHERE id % 50 = {round}");
+                // A checkpoint of the origin is a change too (its cycle sends nothing): the cycle that carries the update sends pages.
+                JsonElement cycle;
+                do
+                {
+                    cycle = NextCycle(watch, error);
+                    Assert.Equal(1, cycle.GetProperty("replicas_synced").GetInt32());
+                }
+                while (cycle.GetProperty("pages_changed").GetInt64() == 0);
+                Assert.Equal("40", TestDatabase.Sqlite3Cli(replica, $"SELECT count(*) FROM items WHERE name = 'round {round}'"));
+            }
+            Assert.Equal(0, ExternalProgram.Run("kill", ["-TERM", watch.Id.ToString(CultureInfo.InvariantCulture)]).ExitCode);
+            Assert.True(watch.WaitForExit(TimeSpan.FromSeconds(30)), "the watch did not end after SIGTERM");
+            Assert.True(watch.ExitCode == 0, $"exit code {watch.ExitCode}; it said: {error.Result}");
+            TestDatabase.AssertSynced(origin, replica, 4096);
+        }
+        finally
+        {
+            if (!watch.HasExited)
+            {
+                watch.Kill();
+            }
+        }
+    }
+
+    /// <summary>The next line a --watch --json prints (bounded wait): a cycle's JSON object.</summary>
+    private static JsonElement NextCycle(System.Diagnostics.Process watch, Task<string> error)
+    {
+        var line = watch.StandardOutput.ReadLineAsync();
+        Assert.True(line.Wait(TimeSpan.FromSeconds(60)), "no cycle within 60 s");
+        if (line.Result is null)
+        {
+            Assert.Fail($"the watch ended; it said: {error.Result}");
+        }
+        using var cycle = JsonDocument.Parse(line.Result);
+        return cycle.RootElement.Clone();
     }
 
     /// <summary>
