@@ -18,7 +18,13 @@ namespace SqlRsync.Topologies;
 /// </summary>
 internal static class FanOutSync
 {
-    public static IReadOnlyList<SyncOutcome> Run(string originPath, IReadOnlyList<SyncEndpoint> replicas, SyncOptions options, ProgressTracker progress)
+    /// <summary>
+    /// Syncs every replica from one snapshot of <paramref name="originPath"/>; with <paramref name="kept"/>
+    /// (a watch's cycles), the origin's tree is the one kept from the last cycle, with its seed, hashed
+    /// again only where pages changed.
+    /// </summary>
+    public static IReadOnlyList<SyncOutcome> Run(string originPath, IReadOnlyList<SyncEndpoint> replicas, SyncOptions options, ProgressTracker progress,
+        KeptOriginTree? kept = null)
     {
         originPath = PathChecks.Origin(originPath);
         var branches = replicas.Select(replica => new Branch(replica, Path.GetFileName(originPath), options, progress.Cancellation)).ToList();
@@ -35,7 +41,7 @@ internal static class FanOutSync
             }
             using (origin)
             {
-                Sync(origin, branches, options, progress);
+                Sync(origin, branches, options, progress, kept);
             }
         }
         catch (SyncException failure)
@@ -57,11 +63,11 @@ internal static class FanOutSync
         return [.. branches.Select(branch => branch.Outcome)];
     }
 
-    private static void Sync(OriginSession origin, List<Branch> branches, SyncOptions options, ProgressTracker progress)
+    private static void Sync(OriginSession origin, List<Branch> branches, SyncOptions options, ProgressTracker progress, KeptOriginTree? kept)
     {
         try
         {
-            SyncAll(origin, branches, options, progress);
+            SyncAll(origin, branches, options, progress, kept);
         }
         finally
         {
@@ -72,10 +78,10 @@ internal static class FanOutSync
         }
     }
 
-    private static void SyncAll(OriginSession origin, List<Branch> branches, SyncOptions options, ProgressTracker progress)
+    private static void SyncAll(OriginSession origin, List<Branch> branches, SyncOptions options, ProgressTracker progress, KeptOriginTree? kept)
     {
         var source = origin.Pages;
-        var file = new OriginFile(OriginStep(source, options, source.ReadPageSize), source.FileMode, origin.HashSeed);
+        var file = new OriginFile(OriginStep(source, options, source.ReadPageSize), source.FileMode, kept?.Seed ?? origin.HashSeed);
         Parallel.ForEach(branches, branch => branch.Step(() => branch.Greet(file)));
         if (!branches.Any(branch => branch.IsAlive))
         {
@@ -96,12 +102,13 @@ internal static class FanOutSync
         var hashing = default(HashingFigures);
         foreach (long seed in branches.Where(branch => branch is { IsAlive: true, ReplicaPageCount: > 0 }).Select(branch => branch.Seed).Distinct())
         {
-            trees[seed] = OriginStep(source, options, () =>
+            HashTree Build()
             {
                 // Every thread of the build reads through a connection of its own; later reads share one.
                 using var readers = new ScannerGroup(pages, source.JoinMore(options.HashThreadsFor(source.PageCount) - 1));
                 return OriginSession.HashTree(readers, source.PageSize, seed, progress);
-            });
+            }
+            trees[seed] = OriginStep(source, options, () => kept is not null && seed == kept.Seed ? kept.TreeOf(source, pages, Build) : Build());
             hashing = HashingFigures.From(progress.PhaseElapsed, progress.Bytes);
         }
         progress.Enter(SyncPhase.Sending);

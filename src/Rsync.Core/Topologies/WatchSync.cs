@@ -8,8 +8,9 @@ namespace SqlRsync.Topologies;
 /// Keeps replicas fresh until cancelled: asks the origin every poll whether it committed
 /// (<see cref="OriginWatch"/>), and when it did, and the interval since the last cycle has passed, runs
 /// a cycle: one snapshot of the origin synced to every replica that is behind (<see cref="FanOutSync"/>),
-/// each with every guarantee a sync has. Between cycles the origin is not read and holds no lock of
-/// ours. An archive replica is due only every <see cref="WatchOptions.SnapshotEvery"/>. A replica that
+/// each with every guarantee a sync has; the origin's tree is kept between cycles and hashed again
+/// only where the WAL shows changes (<see cref="KeptOriginTree"/>). Between cycles the origin is not
+/// read and holds no lock of ours. An archive replica is due only every <see cref="WatchOptions.SnapshotEvery"/>. A replica that
 /// fails is left as it was and tried again later, less often while it keeps failing; the others go on.
 /// Cancelling ends the cycle under way as a cancelled sync ends (each replica at a committed state).
 /// </summary>
@@ -25,6 +26,7 @@ internal static class WatchSync
         var sync = options.Sync.SharingCores(replicas.Count(replica => replica is not RemoteEndpoint));
         var states = replicas.Select(replica => new ReplicaState(replica)).ToList();
         using var origin = new OriginWatch(originPath);
+        var tree = new KeptOriginTree();
         origin.Poll();
         var clock = Stopwatch.StartNew();
         // Each change seen makes a new generation; a replica is behind while it holds an older one.
@@ -67,7 +69,7 @@ internal static class WatchSync
             IReadOnlyList<SyncOutcome> outcomes;
             try
             {
-                outcomes = FanOutSync.Run(originPath, [.. due.Select(state => state.Endpoint)], sync, new ProgressTracker(cancellation: cancellation));
+                outcomes = FanOutSync.Run(originPath, [.. due.Select(state => state.Endpoint)], sync, new ProgressTracker(cancellation: cancellation), tree);
             }
             catch (Exception) when (cancellation.IsCancellationRequested)
             {
@@ -75,7 +77,8 @@ internal static class WatchSync
             }
             var ended = clock.Elapsed;
             cycleCount++;
-            rescans++;
+            bool rescanned = tree.Rescans > rescans;
+            rescans = tree.Rescans;
             for (int i = 0; i < due.Count; i++)
             {
                 if (outcomes[i].Failure is { } failure)
@@ -95,7 +98,7 @@ internal static class WatchSync
                     say($"replica {due[i].Endpoint}: synced again");
                 }
             }
-            cycles?.Report(new WatchCycle(cycleCount, started, carriedSince is { } since ? ended - since : TimeSpan.Zero, ended - now, outcomes, Rescan: true));
+            cycles?.Report(new WatchCycle(cycleCount, started, carriedSince is { } since ? ended - since : TimeSpan.Zero, ended - now, outcomes, rescanned));
         }
         return new WatchSummary(cycleCount, rescans, failures);
     }

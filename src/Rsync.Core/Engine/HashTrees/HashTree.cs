@@ -131,6 +131,58 @@ internal sealed class HashTree
         return new HashTree(shape, levels, null, 0, absent, 0, stored);
     }
 
+    /// <summary>
+    /// This tree for <paramref name="database"/>, a later state of the database it was built from, whose
+    /// pages differ from that state at most at <paramref name="changed"/> and past the old last page:
+    /// only the level-1 nodes over those pages are hashed again (their pages read), the rest taken from
+    /// this tree. Null when the page count moved the tree to another shape (build it anew), or for a
+    /// tree of stored leaves.
+    /// </summary>
+    public HashTree? Updated(IPageScanner database, IReadOnlyCollection<uint> changed)
+    {
+        var shape = HashTreeShape.For(database.PageCount);
+        if (_database is null || shape.TopLevel == 0 || shape.TopLevel != Shape.TopLevel || shape.Fanout != Shape.Fanout)
+        {
+            return null;
+        }
+        uint fanout = shape.Fanout;
+        uint oldPresent = (uint)((Shape.PageCount + fanout - 1) / fanout);
+        uint present = (uint)((database.PageCount + (ulong)fanout - 1) / fanout);
+        var dirty = new bool[present];
+        for (uint node = Math.Min(oldPresent, present) - 1; node < present; node++)
+        {
+            dirty[node] = true;  // the old last node (maybe partial), and every node past it
+        }
+        foreach (uint page in changed)
+        {
+            if (page >= 1 && page <= database.PageCount)
+            {
+                dirty[(page - 1) / fanout] = true;
+            }
+        }
+        var levelOne = new UInt128[present];
+        Array.Copy(_levels[1], levelOne, Math.Min(present, oldPresent));
+        for (uint node = 0; node < present;)
+        {
+            uint end = node;
+            while (end < present && dirty[end])
+            {
+                end++;
+            }
+            if (end > node)
+            {
+                HashNodes(shape, database, _pageSize, _seed, node, end, levelOne, advance: null, content: null);
+            }
+            node = end + 1;
+        }
+        var absent = new AbsentNodes(shape);
+        var levels = new UInt128[shape.TopLevel + 1][];
+        levels[1] = shape.TopLevel == 1 ? [.. Enumerable.Range(0, (int)shape.NodeCount(1)).Select(node => Node(levelOne, absent, 1, (uint)node))]
+            : levelOne;
+        BuildUpperLevels(shape, levels, absent);
+        return new HashTree(shape, levels, database, _pageSize, absent, _seed);
+    }
+
     private static UInt128 Node(UInt128[] stored, AbsentNodes absent, int level, uint node) =>
         node < stored.Length ? stored[node] : absent.Value(level, node);
 

@@ -212,6 +212,9 @@ internal sealed class PageSource : IPageScanner, IDisposable
         _file = null;
     }
 
+    /// <summary>The WAL of the pinned snapshot, read through SQLite's own handle; null when it has none open.</summary>
+    internal WalFile? Wal() => WalFile.Of(_database, PageSize);
+
     /// <summary>Ends the read transaction, so that no writer of a rollback-journal database waits for it.</summary>
     public void ReleaseSnapshot()
     {
