@@ -25,14 +25,16 @@ internal delegate IReplicaSession ReplicaOpener(OriginFile origin, ReplicaChoice
 /// </summary>
 internal static class SqlRsyncReplica
 {
-    /// <summary>Runs the replica's side of one sync over a pair of streams.</summary>
-    public static SyncResult Run(string replicaPath, Stream input, Stream output, SyncOptions options, ProgressTracker progress) =>
-        Run(replicaPath, new SqlRsyncConversation(input, output, Role.Replica), options, progress);
+    /// <summary>Runs the replica's side of one sync over a pair of streams (<paramref name="kept"/>: see <see cref="KeptReplicaTree"/>).</summary>
+    public static SyncResult Run(string replicaPath, Stream input, Stream output, SyncOptions options, ProgressTracker progress,
+        KeptReplicaTree? kept = null) =>
+        Run(replicaPath, new SqlRsyncConversation(input, output, Role.Replica), options, progress, kept);
 
     /// <summary>Runs the replica's side of one sync over <paramref name="peer"/> (which a directory session shares between databases).</summary>
-    public static SyncResult Run(string replicaPath, SqlRsyncConversation peer, SyncOptions options, ProgressTracker progress) =>
-        Run(replicaPath, (originFile, choices, waiting, run) => ReplicaSession.Open(replicaPath, originFile, choices, options.BusyTimeout, waiting, run),
-            peer, options, progress);
+    public static SyncResult Run(string replicaPath, SqlRsyncConversation peer, SyncOptions options, ProgressTracker progress,
+        KeptReplicaTree? kept = null) =>
+        Run(replicaPath, (originFile, choices, waiting, run) => ReplicaSession.Open(replicaPath, originFile, choices, options.BusyTimeout, waiting, run,
+            kept), peer, options, progress);
 
     /// <summary>
     /// Runs the replica's side of one sync into the replica <paramref name="open"/> opens (a database,

@@ -20,13 +20,19 @@ internal sealed class ReplicaSession : IReplicaSession
     private readonly ReplicaState? _state;
     private readonly SyncRun _run;
     private readonly uint _lockBytePage;
+    private readonly KeptReplicaTree? _kept;
+    // What the commit leaves for a watch's next sync (kept only then).
+    private readonly HashSet<uint> _written = [];
+    private HashTree? _tree;
+    private long _seed;
 
-    private ReplicaSession(string path, ReplicaTarget target, ReplicaState? state, SyncRun run)
+    private ReplicaSession(string path, ReplicaTarget target, ReplicaState? state, SyncRun run, KeptReplicaTree? kept)
     {
         Path = path;
         _target = target;
         _state = state;
         _run = run;
+        _kept = kept;
         _lockBytePage = LockBytePage.For(target.Info.PageSize);
         Before = new ContentDigest(target.Info.PageSize);
         After = new ContentDigest(target.Info.PageSize);
@@ -54,10 +60,12 @@ internal sealed class ReplicaSession : IReplicaSession
     /// Opens <paramref name="path"/> for one sync, before the origin pins its snapshot: an empty or new
     /// file takes <paramref name="origin"/>'s page size, a new one its permission bits (less the umask).
     /// <paramref name="waiting"/> is called when another process holds the write lock, before waiting
-    /// for it (up to <paramref name="busyTimeout"/>).
+    /// for it (up to <paramref name="busyTimeout"/>). <paramref name="kept"/>, a watch's, carries what
+    /// one sync leaves to the next, so that the next hashes only the pages this one wrote.
     /// </summary>
     /// <exception cref="SyncException">The path, the guard or --wal-only refuses the replica, or it cannot be opened.</exception>
-    public static ReplicaSession Open(string path, OriginFile origin, ReplicaChoices choices, TimeSpan busyTimeout, Action waiting, SyncRun run)
+    public static ReplicaSession Open(string path, OriginFile origin, ReplicaChoices choices, TimeSpan busyTimeout, Action waiting, SyncRun run,
+        KeptReplicaTree? kept = null)
     {
         path = PathChecks.Replica(path);
         run.DryRun = choices.DryRun;
@@ -65,7 +73,7 @@ internal sealed class ReplicaSession : IReplicaSession
         {
             ReplicaGuard.RefuseIfInUse(path);
         }
-        var target = ReplicaTarget.Open(path, choices.DryRun, origin, busyTimeout, waiting, run.Progress.Cancellation);
+        var target = ReplicaTarget.Open(path, choices.DryRun, origin, busyTimeout, waiting, choices.DryRun ? null : kept, run.Progress.Cancellation);
         try
         {
             // Read under our lock: a sync that held it before us has recorded what it left.
@@ -77,7 +85,7 @@ internal sealed class ReplicaSession : IReplicaSession
             run.PageSize = target.Info.PageSize;
             run.ReplicaPageCountBefore = target.Info.PageCount;
             run.ReplacedPageSize = target.Info.ReplacedPageSize;
-            return new ReplicaSession(path, target, state, run);
+            return new ReplicaSession(path, target, state, run, choices.DryRun ? null : kept);
         }
         catch
         {
@@ -96,11 +104,28 @@ internal sealed class ReplicaSession : IReplicaSession
     /// <paramref name="seed"/>, shaped for the origin's page count; every page goes into
     /// <see cref="Before"/> (pages past the origin's end too, read in a second scan) and all but those,
     /// which the commit cuts off, into <see cref="After"/>. Then refuses a replica changed since the record.
+    /// A watch's sync after one of its own, with nothing else committed in between, takes the last
+    /// sync's tree and digest instead, and hashes again only the pages that sync wrote.
     /// </summary>
     public HashTree HashTree(uint originPageCount, long seed, int threads)
     {
         var replica = Existing!;
+        _seed = seed;
         _run.Progress.Enter(SyncPhase.Hashing, Math.Min(replica.PageCount, originPageCount));
+        if (_kept is not null && _kept.TryTree(replica, originPageCount, seed, out var kept, out var content))
+        {
+            Before.Add(content);
+            After.Add(Before);
+            // The pages the commit cuts off leave what it will hold.
+            if (replica.PageCount > originPageCount)
+            {
+                replica.ScanPages(originPageCount + 1, replica.PageCount, (pageNumber, data) => After.Remove(pageNumber,
+                    PageHasher.Hash(pageNumber, data, _lockBytePage)));
+            }
+            _run.ReplicaHashing = _run.HashingSoFar;
+            RefuseIfChanged();
+            return _tree = kept;
+        }
         HashTree tree;
         using (var readers = replica.ForThreads(threads))
         {
@@ -115,7 +140,7 @@ internal sealed class ReplicaSession : IReplicaSession
         }
         _run.ReplicaHashing = _run.HashingSoFar;
         RefuseIfChanged();
-        return tree;
+        return _tree = tree;
     }
 
     /// <summary>
@@ -153,6 +178,7 @@ internal sealed class ReplicaSession : IReplicaSession
                 After.Remove(pageNumber, oldLeaf ?? PageHasher.Hash(pageNumber, Existing!.ReadPage(pageNumber), _lockBytePage));
             }
             After.Add(pageNumber, _target.Writer!.WritePage(pageNumber, data));
+            _written.Add(pageNumber);
         }
         catch (IOException e)
         {
@@ -203,6 +229,10 @@ internal sealed class ReplicaSession : IReplicaSession
             throw;
         }
         replacement?.Keep();
+        if (_tree is not null)
+        {
+            _kept?.Committed(_tree, After.Copy(), _written, _seed);
+        }
     }
 
     /// <summary>Rolls back whatever was not committed. Safe to call more than once.</summary>

@@ -71,9 +71,11 @@ internal sealed class ReplicaTarget : IDisposable
     /// Opens <paramref name="path"/> for one sync; an empty or new file takes the origin's page size,
     /// and a new file the origin file's permission bits (<paramref name="origin"/>).
     /// <paramref name="waiting"/> is called when another process holds the write lock, before waiting for
-    /// it; <paramref name="cancellation"/> ends that wait.
+    /// it; <paramref name="cancellation"/> ends that wait. <paramref name="kept"/>, a watch's, keeps the
+    /// connection that writes an existing database from one sync to the next.
     /// </summary>
-    public static ReplicaTarget Open(string path, bool dryRun, OriginFile origin, TimeSpan busyTimeout, Action waiting, CancellationToken cancellation)
+    public static ReplicaTarget Open(string path, bool dryRun, OriginFile origin, TimeSpan busyTimeout, Action waiting, KeptReplicaTree? kept,
+        CancellationToken cancellation)
     {
         int pageSize = origin.PageSize;
         if (!File.Exists(path))
@@ -91,7 +93,7 @@ internal sealed class ReplicaTarget : IDisposable
             }
             return new(new DatabaseInfo(source.PageSize, source.PageCount, source.IsWal), source, null, source);
         }
-        var sink = PageSink.Open(path, pageSize, busyTimeout, waiting, cancellation);
+        var sink = PageSink.Open(path, pageSize, busyTimeout, waiting, kept, cancellation);
         if (sink.PageCount > 0 && sink.PageSize != pageSize)
         {
             var replacement = ReplicaReplacement.Start(sink, pageSize);

@@ -21,13 +21,15 @@ internal static class FanOutSync
     /// <summary>
     /// Syncs every replica from one snapshot of <paramref name="originPath"/>; with <paramref name="kept"/>
     /// (a watch's cycles), the origin's tree is the one kept from the last cycle, with its seed, hashed
-    /// again only where pages changed.
+    /// again only where pages changed, and so is a local database replica's that
+    /// <paramref name="keptReplica"/> gives.
     /// </summary>
     public static IReadOnlyList<SyncOutcome> Run(string originPath, IReadOnlyList<SyncEndpoint> replicas, SyncOptions options, ProgressTracker progress,
-        KeptOriginTree? kept = null)
+        KeptOriginTree? kept = null, Func<SyncEndpoint, KeptReplicaTree?>? keptReplica = null)
     {
         originPath = PathChecks.Origin(originPath);
-        var branches = replicas.Select(replica => new Branch(replica, Path.GetFileName(originPath), options, progress.Cancellation)).ToList();
+        var branches = replicas.Select(replica => new Branch(replica, Path.GetFileName(originPath), options, keptReplica?.Invoke(replica),
+            progress.Cancellation)).ToList();
         try
         {
             OriginSession origin;
@@ -183,7 +185,7 @@ internal static class FanOutSync
         /// <summary>The snapshot an archive replica added.</summary>
         private SnapshotInfo? _added;
 
-        public Branch(SyncEndpoint replica, string database, SyncOptions options, CancellationToken cancellation)
+        public Branch(SyncEndpoint replica, string database, SyncOptions options, KeptReplicaTree? kept, CancellationToken cancellation)
         {
             _replica = replica;
             // Pages cross ssh compressed by default, and a pipe in this process uncompressed, as in a single sync.
@@ -199,7 +201,7 @@ internal static class FanOutSync
                     ArchiveEndpoint archive => PeerLink.InProcess((input, output) => ArchiveSync.Replica(archive, database, input, output, _options,
                         new ProgressTracker(cancellation: _replicaCancellation.Token), snapshot => _added = snapshot)),
                     _ => PeerLink.InProcess((input, output) => SqlRsyncReplica.Run(replica.Path, input, output, _options,
-                        new ProgressTracker(cancellation: _replicaCancellation.Token))),
+                        new ProgressTracker(cancellation: _replicaCancellation.Token), kept)),
                 };
                 Peer = new SqlRsyncConversation(_link.FromPeer, _link.ToPeer, Role.Origin);
             });

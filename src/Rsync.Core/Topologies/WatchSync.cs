@@ -22,9 +22,25 @@ internal static class WatchSync
         CancellationToken cancellation)
     {
         originPath = PathChecks.Origin(originPath);
-        var say = options.Sync.Warnings ?? (_ => { });
-        var sync = options.Sync.SharingCores(replicas.Count(replica => replica is not RemoteEndpoint));
         var states = replicas.Select(replica => new ReplicaState(replica)).ToList();
+        try
+        {
+            return Run(originPath, states, options, cycles, cancellation);
+        }
+        finally
+        {
+            foreach (var state in states)
+            {
+                state.Kept?.Dispose();
+            }
+        }
+    }
+
+    private static WatchSummary Run(string originPath, List<ReplicaState> states, WatchOptions options, IProgress<WatchCycle>? cycles,
+        CancellationToken cancellation)
+    {
+        var say = options.Sync.Warnings ?? (_ => { });
+        var sync = options.Sync.SharingCores(states.Count(state => state.Endpoint is not RemoteEndpoint));
         using var origin = new OriginWatch(originPath);
         var tree = new KeptOriginTree();
         origin.Poll();
@@ -69,7 +85,8 @@ internal static class WatchSync
             IReadOnlyList<SyncOutcome> outcomes;
             try
             {
-                outcomes = FanOutSync.Run(originPath, [.. due.Select(state => state.Endpoint)], sync, new ProgressTracker(cancellation: cancellation), tree);
+                outcomes = FanOutSync.Run(originPath, [.. due.Select(state => state.Endpoint)], sync, new ProgressTracker(cancellation: cancellation), tree,
+                    endpoint => states.First(state => state.Endpoint == endpoint).Kept);
             }
             catch (Exception) when (cancellation.IsCancellationRequested)
             {
@@ -110,6 +127,9 @@ internal static class WatchSync
     private sealed class ReplicaState(SyncEndpoint endpoint)
     {
         private readonly bool _isLocalDatabase = endpoint is not RemoteEndpoint and not ArchiveEndpoint;
+
+        /// <summary>What one sync of a local database leaves to the next (its connection, tree and digest).</summary>
+        public KeptReplicaTree? Kept { get; } = endpoint is not RemoteEndpoint and not ArchiveEndpoint ? new KeptReplicaTree() : null;
         private FileIdentity? _file;
         private long _generation;
         private TimeSpan? _lastSync;

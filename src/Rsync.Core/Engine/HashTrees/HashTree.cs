@@ -38,7 +38,11 @@ internal sealed class HashTree
         _pageSize = pageSize;
         _absent = absent;
         _seed = seed;
+        _presentPages = database is null ? 0 : Math.Min(shape.PageCount, database.PageCount);
     }
+
+    /// <summary>The pages this side has within the tree (the others are absent).</summary>
+    private readonly uint _presentPages;
 
     public HashTreeShape Shape { get; }
 
@@ -133,21 +137,24 @@ internal sealed class HashTree
 
     /// <summary>
     /// This tree for <paramref name="database"/>, a later state of the database it was built from, whose
-    /// pages differ from that state at most at <paramref name="changed"/> and past the old last page:
-    /// only the level-1 nodes over those pages are hashed again (their pages read), the rest taken from
-    /// this tree. Null when the page count moved the tree to another shape (build it anew), or for a
-    /// tree of stored leaves.
+    /// pages differ from that state at most at <paramref name="changed"/> and past the old last page,
+    /// shaped for <paramref name="shapePages"/> pages (a replica's tree has the origin's shape; by
+    /// default the database's own count): only the level-1 nodes over those pages are hashed again
+    /// (their pages read), the rest taken from this tree. Null when the new shape is another (build it
+    /// anew), or for a tree of stored leaves.
     /// </summary>
-    public HashTree? Updated(IPageScanner database, IReadOnlyCollection<uint> changed)
+    public HashTree? Updated(IPageScanner database, IReadOnlyCollection<uint> changed, uint? shapePages = null)
     {
-        var shape = HashTreeShape.For(database.PageCount);
-        if (_database is null || shape.TopLevel == 0 || shape.TopLevel != Shape.TopLevel || shape.Fanout != Shape.Fanout)
+        var shape = HashTreeShape.For(shapePages ?? database.PageCount);
+        uint presentPages = Math.Min(shape.PageCount, database.PageCount);
+        if (_database is null || shape.TopLevel == 0 || shape.TopLevel != Shape.TopLevel || shape.Fanout != Shape.Fanout
+            || presentPages == 0 || _presentPages == 0)
         {
             return null;
         }
         uint fanout = shape.Fanout;
-        uint oldPresent = (uint)((Shape.PageCount + fanout - 1) / fanout);
-        uint present = (uint)((database.PageCount + (ulong)fanout - 1) / fanout);
+        uint oldPresent = (uint)((_presentPages + (ulong)fanout - 1) / fanout);
+        uint present = (uint)((presentPages + (ulong)fanout - 1) / fanout);
         var dirty = new bool[present];
         for (uint node = Math.Min(oldPresent, present) - 1; node < present; node++)
         {
@@ -155,7 +162,7 @@ internal sealed class HashTree
         }
         foreach (uint page in changed)
         {
-            if (page >= 1 && page <= database.PageCount)
+            if (page >= 1 && page <= presentPages)
             {
                 dirty[(page - 1) / fanout] = true;
             }

@@ -28,15 +28,18 @@ internal sealed class PageSink : IPageScanner, IPageWriter, IDisposable
     private readonly DbpageReader _reader;
     private readonly SqliteStatement _writePage;
     private readonly TimeSpan _busyTimeout;
+    /// <summary>Keeps the connection after a commit, for a watch's next sync; it closes it after a failure.</summary>
+    private readonly KeptReplicaTree? _kept;
     private PageSource? _comparing;
     private byte[]? _pageOne;  // written at the commit
     private uint _highestPageWritten;
     private bool _committed;
 
-    private PageSink(SqliteDatabase database, TimeSpan busyTimeout)
+    private PageSink(SqliteDatabase database, TimeSpan busyTimeout, KeptReplicaTree? kept)
     {
         _database = database;
         _busyTimeout = busyTimeout;
+        _kept = kept;
         _reader = new DbpageReader(database);
         FileMode = SqlRsync.Platform.Permissions.Of(database.Path);
         _writePage = database.Prepare($"INSERT INTO sqlite_dbpage(pgno, data, schema) VALUES (?1, ?2, '{database.Schema}')");
@@ -61,19 +64,27 @@ internal sealed class PageSink : IPageScanner, IPageWriter, IDisposable
     /// <paramref name="pageSizeIfEmpty"/>; a non-empty one keeps its own page size.
     /// </summary>
     /// <exception cref="SqliteCallException">Cannot open, not a database, or the lock was not had in time.</exception>
-    public static PageSink Open(string path, int pageSizeIfEmpty, TimeSpan busyTimeout, Action? waiting = null, CancellationToken cancellation = default)
+    public static PageSink Open(string path, int pageSizeIfEmpty, TimeSpan busyTimeout, Action? waiting = null, KeptReplicaTree? kept = null,
+        CancellationToken cancellation = default)
     {
-        var database = SqliteDatabase.OpenAttached(path, "replica", create: false);
+        var database = kept?.ConnectionFor(path);
+        bool reused = database is not null;
+        database ??= SqliteDatabase.OpenAttached(path, "replica", create: false);
         PageSink? sink = null;
         try
         {
-            database.SetBusyTimeout(busyTimeout, cancellation);
-            database.DisableAutoVacuum();
-            database.Execute("PRAGMA replica.synchronous = FULL");
-            // Only takes effect while the file is still empty.
-            database.Execute($"PRAGMA replica.page_size = {pageSizeIfEmpty}");
-            sink = new PageSink(database, busyTimeout);
+            if (!reused)
+            {
+                kept?.Adopt(database, path);
+                database.SetBusyTimeout(busyTimeout, cancellation);
+                database.DisableAutoVacuum();
+                database.Execute("PRAGMA replica.synchronous = FULL");
+                // Only takes effect while the file is still empty.
+                database.Execute($"PRAGMA replica.page_size = {pageSizeIfEmpty}");
+            }
+            sink = new PageSink(database, busyTimeout, kept);
             sink.Begin(waiting, cancellation);
+            kept?.Locked();
             if (sink.PageCount > 0)
             {
                 sink._comparing = PageSource.OpenSnapshot(path, busyTimeout);
@@ -85,6 +96,10 @@ internal sealed class PageSink : IPageScanner, IPageWriter, IDisposable
             if (sink is not null)
             {
                 sink.Dispose();
+            }
+            else if (kept is not null)
+            {
+                kept.Forget();
             }
             else
             {
@@ -246,7 +261,18 @@ internal sealed class PageSink : IPageScanner, IPageWriter, IDisposable
         StopComparing();
         _reader.Dispose();
         _writePage.Dispose();
-        _database.Dispose();
+        if (_committed && _kept is not null)
+        {
+            return;
+        }
+        if (_kept is not null)
+        {
+            _kept.Forget();
+        }
+        else
+        {
+            _database.Dispose();
+        }
         if (_committed)
         {
             return;

@@ -143,6 +143,10 @@ internal sealed class SqliteDatabase : IDisposable
     public nint FileControlPointer(int operation) =>
         SqliteNative.FileControl(_handle, Schema, operation, out var result) == SqliteNative.Ok ? result : 0;
 
+    /// <summary>The 32-bit value a SQLITE_FCNTL_* <paramref name="operation"/> writes for the main database; null when it fails.</summary>
+    public uint? FileControlUInt32(int operation) =>
+        SqliteNative.FileControl(_handle, Schema, operation, out var result) == SqliteNative.Ok ? (uint)result : null;
+
     public bool InTransaction => SqliteNative.GetAutocommit(_handle) == 0;
 
     internal void Check(int rc)
