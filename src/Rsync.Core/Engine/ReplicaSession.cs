@@ -73,7 +73,8 @@ internal sealed class ReplicaSession : IReplicaSession
         {
             ReplicaGuard.RefuseIfInUse(path);
         }
-        var target = ReplicaTarget.Open(path, choices.DryRun, origin, busyTimeout, waiting, choices.DryRun ? null : kept, run.Progress.Cancellation);
+        kept = choices.DryRun ? null : kept;
+        var target = ReplicaTarget.Open(path, choices.DryRun, origin, busyTimeout, waiting, kept?.Connection, run.Progress.Cancellation);
         try
         {
             // Read under our lock: a sync that held it before us has recorded what it left.
@@ -85,7 +86,7 @@ internal sealed class ReplicaSession : IReplicaSession
             run.PageSize = target.Info.PageSize;
             run.ReplicaPageCountBefore = target.Info.PageCount;
             run.ReplacedPageSize = target.Info.ReplacedPageSize;
-            return new ReplicaSession(path, target, state, run, choices.DryRun ? null : kept);
+            return new ReplicaSession(path, target, state, run, kept);
         }
         catch
         {

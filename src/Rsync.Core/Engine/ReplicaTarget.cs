@@ -74,7 +74,7 @@ internal sealed class ReplicaTarget : IDisposable
     /// it; <paramref name="cancellation"/> ends that wait. <paramref name="kept"/>, a watch's, keeps the
     /// connection that writes an existing database from one sync to the next.
     /// </summary>
-    public static ReplicaTarget Open(string path, bool dryRun, OriginFile origin, TimeSpan busyTimeout, Action waiting, KeptReplicaTree? kept,
+    public static ReplicaTarget Open(string path, bool dryRun, OriginFile origin, TimeSpan busyTimeout, Action waiting, KeptConnection? kept,
         CancellationToken cancellation)
     {
         int pageSize = origin.PageSize;

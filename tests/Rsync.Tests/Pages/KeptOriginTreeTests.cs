@@ -75,13 +75,13 @@ public sealed class KeptOriginTreeTests : IDisposable
     [Fact]
     public void ARestartIsFollowedWhenTheOldGenerationsEndIsInTheFile()
     {
-        TestDatabase.InsertRows(_writer, 1500, seed: 9);  // a long first generation
+        TestDatabase.InsertRows(_writer, 8000, seed: 9);  // a long first generation (hundreds of frames)
         TestDatabase.Execute(_writer, "PRAGMA wal_checkpoint(RESTART)");
-        Update(rows: 5);  // a short second one, which restarts the WAL
+        Update(rows: 20);  // a shorter second one, which restarts the WAL
         Cycle();
-        Update(rows: 30);  // seen by no cycle before the next restart
+        Update(rows: 10);  // seen by no cycle before the next restart
         TestDatabase.Execute(_writer, "PRAGMA wal_checkpoint(RESTART)");
-        Update(rows: 3);
+        Update(rows: 1);  // a third one, too short to reach the frames the cycle never saw
         Assert.False(Cycle(), "the unseen frames of the second generation end where the first one's frames begin");
     }
 

@@ -29,13 +29,13 @@ internal sealed class PageSink : IPageScanner, IPageWriter, IDisposable
     private readonly SqliteStatement _writePage;
     private readonly TimeSpan _busyTimeout;
     /// <summary>Keeps the connection after a commit, for a watch's next sync; it closes it after a failure.</summary>
-    private readonly KeptReplicaTree? _kept;
+    private readonly KeptConnection? _kept;
     private PageSource? _comparing;
     private byte[]? _pageOne;  // written at the commit
     private uint _highestPageWritten;
     private bool _committed;
 
-    private PageSink(SqliteDatabase database, TimeSpan busyTimeout, KeptReplicaTree? kept)
+    private PageSink(SqliteDatabase database, TimeSpan busyTimeout, KeptConnection? kept)
     {
         _database = database;
         _busyTimeout = busyTimeout;
@@ -64,10 +64,10 @@ internal sealed class PageSink : IPageScanner, IPageWriter, IDisposable
     /// <paramref name="pageSizeIfEmpty"/>; a non-empty one keeps its own page size.
     /// </summary>
     /// <exception cref="SqliteCallException">Cannot open, not a database, or the lock was not had in time.</exception>
-    public static PageSink Open(string path, int pageSizeIfEmpty, TimeSpan busyTimeout, Action? waiting = null, KeptReplicaTree? kept = null,
+    public static PageSink Open(string path, int pageSizeIfEmpty, TimeSpan busyTimeout, Action? waiting = null, KeptConnection? kept = null,
         CancellationToken cancellation = default)
     {
-        var database = kept?.ConnectionFor(path);
+        var database = kept?.For(path);
         bool reused = database is not null;
         database ??= SqliteDatabase.OpenAttached(path, "replica", create: false);
         PageSink? sink = null;
@@ -99,7 +99,7 @@ internal sealed class PageSink : IPageScanner, IPageWriter, IDisposable
             }
             else if (kept is not null)
             {
-                kept.Forget();
+                kept.Close();
             }
             else
             {
@@ -267,7 +267,7 @@ internal sealed class PageSink : IPageScanner, IPageWriter, IDisposable
         }
         if (_kept is not null)
         {
-            _kept.Forget();
+            _kept.Close();
         }
         else
         {
