@@ -7,7 +7,10 @@
 # used (its process and the children it waited for: user + system, as a share of one core; the ssh
 # agent's CPU on the other side is not in it). Then the CPU of a watch over an idle origin, and the
 # watch's cycles on a small and a large database at the same change rate (cycle time from --json).
-# Usage: bench/watch-bench.sh [SIZE_MIB] [SECONDS] [SMALL_MIB] [LARGE_MIB] [WORK_DIR]
+# Before the probe starts, a few commits and a pause let the watch make its first trees (two full
+# scans: the first cycle, and the first commit into a fresh WAL), so that the figures are of cycles
+# after them; the rescans still counted are those the probe's commits caused.
+# Usage: [PARTS="lag idle sizes"] bench/watch-bench.sh [SIZE_MIB] [SECONDS] [SMALL_MIB] [LARGE_MIB] [WORK_DIR]
 set -euo pipefail
 cd "$(dirname "$0")/.."
 size_mib="${1:-1024}"
@@ -50,9 +53,13 @@ run_case() {
   fresh_replica
   "$@" > "$work/cycles.json" 2> "$work/stderr" &
   local pid=$!
-  sleep 2
+  python3 "$probe" write "$work/origin.db" 5 1 "$work/warmup.log"
+  sleep $(( 2 + $(stat -c %s "$work/origin.db") / 200000000 ))
   local before
   before=$(ticks "$pid")
+  local warm_cycles
+  warm_cycles=$(grep -c '"cycle"' "$work/cycles.json" || true)
+  echo "$warm_cycles" > "$work/warm-cycles"
   python3 "$probe" read "$work/replica.db" "$(( seconds + 8 ))" "$work/read.log" &
   local reader=$!
   sleep 0.5
@@ -70,7 +77,7 @@ run_case() {
   read -r p50 p99 most seen missing < <(python3 "$probe" lag "$work/write.log" "$work/read.log")
   local rescans=""
   if grep -q '"rescan"' "$work/cycles.json" 2>/dev/null; then
-    rescans=", $(grep -c '"rescan":true' "$work/cycles.json") rescans in $(grep -c '"cycle"' "$work/cycles.json") cycles"
+    rescans=", $(tail -n +$(( warm_cycles + 1 )) "$work/cycles.json" | grep -c '"rescan":true') rescans in $(( $(grep -c '"cycle"' "$work/cycles.json") - warm_cycles )) cycles"
   fi
   echo "| $name | $rate/s | $p50 / $p99 / $most | $missing | $cpu%$rescans |"
 }
@@ -82,6 +89,8 @@ export -f loop_oracle loop_native
 export native oracle work
 watch=("$native" --watch --json --interval 10ms "$work/origin.db")
 
+parts="${PARTS:-lag idle sizes}"
+if [[ $parts == *lag* ]]; then
 make_origin "$size_mib"
 echo "## ${size_mib} MiB, ${seconds} s a case, $(date -u +%Y-%m-%d), $(git rev-parse --short HEAD)"
 echo
@@ -95,8 +104,11 @@ for rate in 10 100; do
 done
 run_case "sqlite3_rsync in a loop, local" 100 bash -c loop_oracle
 run_case "sqlrsync in a loop, local" 100 bash -c loop_native
+fi
 
 # An idle origin: the watch's own CPU over SECONDS.
+if [[ $parts == *idle* ]]; then
+make_origin "$size_mib"
 fresh_replica
 "$native" --watch "$work/origin.db" "$work/replica.db" &
 pid=$!
@@ -107,21 +119,24 @@ after=$(ticks "$pid")
 kill -TERM "$pid"; wait "$pid" || true
 echo
 echo "A watch over an idle origin: $(echo "($after - $before) / $(getconf CLK_TCK) / $seconds * 100" | bc -l | xargs printf '%.2f')% of a core."
+fi
 
 # The same change rate on a small and a large database: the cycle's own time (--json elapsed_seconds).
+if [[ $parts == *sizes* ]]; then
 echo
 echo "| database | cycles | rescans | cycle time p50 / p99 (ms), rescans left out | lag p50 / p99 (ms) |"
 echo "|---|---|---|---|---|"
 for size in "$small_mib" "$large_mib"; do
   make_origin "$size"
   line=$(run_case "x" 100 "${watch[@]}" "$work/replica.db")
-  python3 - "$work/cycles.json" "$size" "$line" <<'PY'
+  python3 - "$work/cycles.json" "$size" "$line" "$(cat "$work/warm-cycles")" <<'PY'
 import json, sys
-cycles = [json.loads(line) for line in open(sys.argv[1]) if line.startswith("{")]
+cycles = [json.loads(line) for line in open(sys.argv[1]) if line.startswith("{")][int(sys.argv[4]):]
 plain = sorted(c["elapsed_seconds"] * 1000 for c in cycles if not c["rescan"])
 at = lambda q: plain[min(len(plain) - 1, int(q * len(plain)))] if plain else float("nan")
 lag = sys.argv[3].split("|")[3].split("/")
 print(f"| {sys.argv[2]} MiB | {len(cycles)} | {sum(c['rescan'] for c in cycles)} | {at(0.5):.1f} / {at(0.99):.1f} | {lag[0].strip()} / {lag[1].strip()} |")
 PY
 done
+fi
 rm -f "$work"/origin.db* "$work"/replica.db*
