@@ -8,9 +8,10 @@ namespace SqlRsync.Topologies;
 /// Keeps replicas fresh until cancelled: asks the origin every poll whether it committed
 /// (<see cref="OriginWatch"/>), and when it did, and the interval since the last cycle has passed, runs
 /// a cycle: one snapshot of the origin synced to every replica that is behind (<see cref="FanOutSync"/>),
-/// each with every guarantee a sync has; the origin's tree is kept between cycles and hashed again
-/// only where the WAL shows changes (<see cref="KeptOriginTree"/>). Between cycles the origin is not
-/// read and holds no lock of ours. An archive replica is due only every <see cref="WatchOptions.SnapshotEvery"/>. A replica that
+/// each with every guarantee a sync has. The origin's tree is kept between cycles and hashed again
+/// only where the WAL shows changes (<see cref="KeptOriginTree"/>), and so is a local replica's
+/// (<see cref="KeptReplicaTree"/>). Between cycles the origin is not read and holds no lock of ours.
+/// An archive replica is due only every <see cref="WatchOptions.SnapshotEvery"/>. A replica that
 /// fails is left as it was and tried again later, less often while it keeps failing; the others go on.
 /// Cancelling ends the cycle under way as a cancelled sync ends (each replica at a committed state).
 /// </summary>
