@@ -127,10 +127,6 @@ internal static class WatchSync
     /// </summary>
     private sealed class ReplicaState(SyncEndpoint endpoint)
     {
-        private readonly bool _isLocalDatabase = endpoint is not RemoteEndpoint and not ArchiveEndpoint;
-
-        /// <summary>What one sync of a local database leaves to the next (its connection, tree and digest).</summary>
-        public KeptReplicaTree? Kept { get; } = endpoint is not RemoteEndpoint and not ArchiveEndpoint ? new KeptReplicaTree() : null;
         private FileIdentity? _file;
         private long _generation;
         private TimeSpan? _lastSync;
@@ -139,6 +135,9 @@ internal static class WatchSync
 
         public SyncEndpoint Endpoint => endpoint;
 
+        /// <summary>What one sync of a database on this machine leaves to the next (its connection, tree and digest); null for other replicas.</summary>
+        public KeptReplicaTree? Kept { get; } = endpoint is not RemoteEndpoint and not ArchiveEndpoint ? new KeptReplicaTree() : null;
+
         public bool IsDue(long generation, TimeSpan now, WatchOptions options) =>
             _generation < generation && now >= _retryAt
                 && (endpoint is not ArchiveEndpoint || _lastSync is not { } last || now - last >= options.SnapshotEvery);
@@ -146,7 +145,7 @@ internal static class WatchSync
         /// <summary>Records a sync that carried <paramref name="generation"/>; true when it ends a run of failures.</summary>
         public bool Synced(long generation, TimeSpan now)
         {
-            _file = _isLocalDatabase ? FileIdentity.Of(endpoint.Path) : null;
+            _file = Kept is not null ? FileIdentity.Of(endpoint.Path) : null;
             _generation = generation;
             _lastSync = now;
             _retryAt = TimeSpan.Zero;

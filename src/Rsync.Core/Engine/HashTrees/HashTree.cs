@@ -62,10 +62,10 @@ internal sealed class HashTree
         ContentDigest? content = null, long seed = 0)
     {
         var database = scanners[0];
-        var levels = new UInt128[shape.TopLevel + 1][];
         var absent = new AbsentNodes(shape);
         if (shape.TopLevel == 0)
         {
+            var levels = new UInt128[1][];
             levels[0] = PageHasher.Hash(database, pageSize, AllPages(shape.PageCount), seed);
             var terms = seed == 0 || content is null ? levels[0] : PageHasher.Hash(database, pageSize, AllPages(shape.PageCount));
             for (uint page = 1; page <= Math.Min(shape.PageCount, database.PageCount); page++)
@@ -76,18 +76,19 @@ internal sealed class HashTree
         }
         // Nodes that hold at least one of this side's pages, level by level.
         ulong present = Math.Min(shape.PageCount, database.PageCount);
-        levels[1] = HashLevelOne(shape, scanners, pageSize, (uint)((present + shape.Fanout - 1) / shape.Fanout), advance, content, seed);
-        if (shape.TopLevel == 1)
-        {
-            levels[1] = [.. Enumerable.Range(0, (int)shape.NodeCount(1)).Select(node => Node(levels[1], absent, 1, (uint)node))];
-        }
-        BuildUpperLevels(shape, levels, absent);
-        return new HashTree(shape, levels, database, pageSize, absent, seed);
+        var levelOne = HashLevelOne(shape, scanners, pageSize, (uint)((present + shape.Fanout - 1) / shape.Fanout), advance, content, seed);
+        return new HashTree(shape, LevelsFrom(shape, levelOne, absent), database, pageSize, absent, seed);
     }
 
-    /// <summary>Levels 2 and up from level 1 (the top one complete, absent nodes included; the others only as far as nodes are present).</summary>
-    private static void BuildUpperLevels(HashTreeShape shape, UInt128[][] levels, AbsentNodes absent)
+    /// <summary>
+    /// Every level from level 1's present nodes: the top level complete, absent nodes included; the
+    /// others only as far as nodes are present.
+    /// </summary>
+    private static UInt128[][] LevelsFrom(HashTreeShape shape, UInt128[] levelOne, AbsentNodes absent)
     {
+        var levels = new UInt128[shape.TopLevel + 1][];
+        levels[1] = shape.TopLevel == 1 ? [.. Enumerable.Range(0, (int)shape.NodeCount(1)).Select(node => Node(levelOne, absent, 1, (uint)node))]
+            : levelOne;
         for (int level = 2; level <= shape.TopLevel; level++)
         {
             var below = levels[level - 1];
@@ -105,6 +106,7 @@ internal sealed class HashTree
             }
             levels[level] = nodes;
         }
+        return levels;
     }
 
     /// <summary>
@@ -129,10 +131,7 @@ internal sealed class HashTree
             var (first, count) = shape.Children(1, node);
             levelOne[node] = HashOfHashes(stored.Leaves(first + 1, (uint)count));
         }
-        levels[1] = shape.TopLevel == 1 ? [.. Enumerable.Range(0, (int)shape.NodeCount(1)).Select(node => Node(levelOne, absent, 1, (uint)node))]
-            : levelOne;
-        BuildUpperLevels(shape, levels, absent);
-        return new HashTree(shape, levels, null, 0, absent, 0, stored);
+        return new HashTree(shape, LevelsFrom(shape, levelOne, absent), null, 0, absent, 0, stored);
     }
 
     /// <summary>
@@ -183,11 +182,7 @@ internal sealed class HashTree
             node = end + 1;
         }
         var absent = new AbsentNodes(shape);
-        var levels = new UInt128[shape.TopLevel + 1][];
-        levels[1] = shape.TopLevel == 1 ? [.. Enumerable.Range(0, (int)shape.NodeCount(1)).Select(node => Node(levelOne, absent, 1, (uint)node))]
-            : levelOne;
-        BuildUpperLevels(shape, levels, absent);
-        return new HashTree(shape, levels, database, _pageSize, absent, _seed);
+        return new HashTree(shape, LevelsFrom(shape, levelOne, absent), database, _pageSize, absent, _seed);
     }
 
     private static UInt128 Node(UInt128[] stored, AbsentNodes absent, int level, uint node) =>

@@ -261,17 +261,14 @@ internal sealed class PageSink : IPageScanner, IPageWriter, IDisposable
         StopComparing();
         _reader.Dispose();
         _writePage.Dispose();
-        if (_committed && _kept is not null)
-        {
-            return;
-        }
-        if (_kept is not null)
-        {
-            _kept.Close();
-        }
-        else
+        // A kept connection stays open after a commit; after a failure, closing it rolls back as closing ours does.
+        if (_kept is null)
         {
             _database.Dispose();
+        }
+        else if (!_committed)
+        {
+            _kept.Close();
         }
         if (_committed)
         {
