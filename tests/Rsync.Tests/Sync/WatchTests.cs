@@ -10,8 +10,6 @@ namespace SqlRsync.Tests.Sync;
 /// </summary>
 public class WatchTests
 {
-    private static readonly TimeSpan Patience = TimeSpan.FromSeconds(60);
-
     /// <summary>
     /// A writer commits one numbered row a transaction, with checkpoints among them; a reader of the
     /// replica sees only gap-free prefixes of the rows (each a state the origin committed), never fewer
@@ -25,7 +23,7 @@ public class WatchTests
         var replica = dir.File("replica.db");
         TestDatabase.Create(origin, rows: 2000);
         TestDatabase.Sqlite3Cli(origin, "CREATE TABLE log(n INTEGER PRIMARY KEY)");
-        using var watch = new Watch(origin, [SyncEndpoint.Local(replica)], new WatchOptions { Interval = TimeSpan.FromMilliseconds(20) });
+        using var watch = new LibraryWatch(origin, [SyncEndpoint.Local(replica)], new WatchOptions { Interval = TimeSpan.FromMilliseconds(20) });
         watch.WaitUntil(() => File.Exists(replica), "the first cycle makes the replica");
 
         using var writer = new SqliteShell(origin);
@@ -56,14 +54,7 @@ public class WatchTests
         Assert.DoesNotContain("busy", writeErrors, StringComparison.OrdinalIgnoreCase);
         var (seen, readErrors) = reader.Finish();
         Assert.Equal("", readErrors.Trim());
-        long before = 0;
-        foreach (var line in seen.Split('\n', StringSplitOptions.RemoveEmptyEntries))
-        {
-            var parts = line.Split('|').Select(part => long.Parse(part, CultureInfo.InvariantCulture)).ToArray();
-            Assert.True(parts[0] == parts[1], $"the reader saw {parts[0]} rows up to {parts[1]}: not a state the origin committed");
-            Assert.True(parts[1] >= before, $"the reader saw {parts[1]} rows after {before}: the replica went back");
-            before = parts[1];
-        }
+        ReaderLog.AssertCommittedStatesInOrder(seen);
         TestDatabase.AssertSynced(origin, replica, 4096);
         Assert.True(summary.Cycles >= 3, $"{summary.Cycles} cycles");
         Assert.Equal(0, summary.FailedSyncs);
@@ -79,7 +70,7 @@ public class WatchTests
         using var dir = new TempDirectory();
         var origin = dir.File("origin.db");
         TestDatabase.Create(origin, rows: 500);
-        using var watch = new Watch(origin, [SyncEndpoint.Local(dir.File("replica.db"))], new WatchOptions { Interval = TimeSpan.Zero });
+        using var watch = new LibraryWatch(origin, [SyncEndpoint.Local(dir.File("replica.db"))], new WatchOptions { Interval = TimeSpan.Zero });
         watch.WaitUntil(() => watch.Cycles.Count == 1, "the first cycle");
 
         Thread.Sleep(500);
@@ -99,7 +90,7 @@ public class WatchTests
         TestDatabase.Create(origin, rows: 500, seed: 1);
         TestDatabase.Create(other, rows: 800, seed: 2);
         TestDatabase.Checkpoint(other);
-        using var watch = new Watch(origin, [SyncEndpoint.Local(replica)], new WatchOptions { Interval = TimeSpan.Zero });
+        using var watch = new LibraryWatch(origin, [SyncEndpoint.Local(replica)], new WatchOptions { Interval = TimeSpan.Zero });
         watch.WaitUntil(() => watch.Cycles.Count == 1, "the first cycle");
 
         File.Move(other, origin, overwrite: true);
@@ -127,7 +118,7 @@ public class WatchTests
         var later = dir.File("later/replica.db");
         TestDatabase.Create(origin, rows: 500);
         var options = new WatchOptions { Interval = TimeSpan.Zero, RetryAfter = TimeSpan.FromMilliseconds(50) };
-        using var watch = new Watch(origin, [SyncEndpoint.Local(good), SyncEndpoint.Local(later)], options);
+        using var watch = new LibraryWatch(origin, [SyncEndpoint.Local(good), SyncEndpoint.Local(later)], options);
         for (int round = 1; round <= 5; round++)
         {
             TestDatabase.Sqlite3Cli(origin, $"INSERT INTO items(name, body) VALUES ('round {round}', randomblob(100))");
@@ -157,7 +148,7 @@ public class WatchTests
         var archive = dir.File("archive");
         TestDatabase.Create(origin, rows: 500);
         var options = new WatchOptions { Interval = TimeSpan.FromMilliseconds(20), SnapshotEvery = TimeSpan.FromSeconds(1) };
-        using var watch = new Watch(origin, [SyncEndpoint.Local(replica), SyncEndpoint.Archive(archive)], options);
+        using var watch = new LibraryWatch(origin, [SyncEndpoint.Local(replica), SyncEndpoint.Archive(archive)], options);
         var clock = Stopwatch.StartNew();
         for (int i = 0; i < 50; i++)
         {
@@ -173,97 +164,5 @@ public class WatchTests
         // One at the start, then at most one a second.
         Assert.InRange(snapshots.Count, 2, 2 + (int)elapsed.TotalSeconds);
         Assert.True(watch.Cycles.Count > snapshots.Count + 5, $"{watch.Cycles.Count} cycles, {snapshots.Count} snapshots");
-    }
-
-    /// <summary>A watch started on the library's thread, whose cycles and messages the test reads; stopping it is cancelling it.</summary>
-    private sealed class Watch : IDisposable
-    {
-        private readonly CancellationTokenSource _stop = new();
-        private readonly List<WatchCycle> _cycles = [];
-        private readonly List<string> _said = [];
-        private readonly Task<WatchSummary> _running;
-
-        public Watch(string origin, IReadOnlyList<SyncEndpoint> replicas, WatchOptions options)
-        {
-            options = options with { Sync = options.Sync with { Warnings = Say } };
-            _running = DatabaseSync.WatchAsync(SyncEndpoint.Local(origin), replicas, options, new CycleList(_cycles), _stop.Token);
-        }
-
-        public IReadOnlyList<WatchCycle> Cycles
-        {
-            get
-            {
-                lock (_cycles)
-                {
-                    return [.. _cycles];
-                }
-            }
-        }
-
-        public IReadOnlyList<string> Said
-        {
-            get
-            {
-                lock (_said)
-                {
-                    return [.. _said];
-                }
-            }
-        }
-
-        /// <summary>Waits (bounded) until <paramref name="condition"/> holds; fails naming <paramref name="what"/> if the watch ended or time is up.</summary>
-        public void WaitUntil(Func<bool> condition, string what)
-        {
-            var clock = Stopwatch.StartNew();
-            while (!condition())
-            {
-                if (_running.IsCompleted)
-                {
-                    _running.GetAwaiter().GetResult();
-                    Assert.Fail($"the watch ended before {what}");
-                }
-                Assert.True(clock.Elapsed < Patience, $"{what}: not within {Patience.TotalSeconds} s; said: {string.Join(" | ", Said)}");
-                Thread.Sleep(20);
-            }
-        }
-
-        public async Task<WatchSummary> StopAsync()
-        {
-            _stop.Cancel();
-            return await _running.WaitAsync(Patience);
-        }
-
-        public void Dispose()
-        {
-            _stop.Cancel();
-            try
-            {
-                _running.Wait(Patience);
-            }
-            catch (AggregateException)
-            {
-                // The test already failed on it.
-            }
-            _stop.Dispose();
-        }
-
-        private void Say(string line)
-        {
-            lock (_said)
-            {
-                _said.Add(line);
-            }
-        }
-
-        private sealed class CycleList(List<WatchCycle> cycles) : IProgress<WatchCycle>
-        {
-            public void Report(WatchCycle value)
-            {
-                lock (cycles)
-                {
-                    cycles.Add(value);
-                }
-            }
-        }
     }
 }

@@ -221,6 +221,10 @@ internal sealed class PageSink : IPageScanner, IPageWriter, IDisposable
         {
             throw new InvalidOperationException($"the replica has {current} pages, fewer than the {pageCount} it should have: a page was not sent");
         }
+        // A read statement left on a row would keep a read transaction open past the commit, and with
+        // it the WAL's autocheckpoint from ever running: a watch's kept connection then grew the -wal
+        // by every page it wrote (WatchEnduranceTests).
+        _reader.Reset();
         WhileReadersAllow(() => _database.Execute("COMMIT"));
         _committed = true;
     }
