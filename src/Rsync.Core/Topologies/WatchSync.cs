@@ -42,7 +42,7 @@ internal static class WatchSync
     {
         var say = options.Sync.Warnings ?? (_ => { });
         var sync = options.Sync.SharingCores(states.Count(state => state.Endpoint is not RemoteEndpoint));
-        using var origin = new OriginWatch(originPath);
+        var origin = new OriginWatch(originPath);
         var tree = new KeptOriginTree();
         origin.Poll();
         var clock = Stopwatch.StartNew();

@@ -106,6 +106,53 @@ public class WatchTests
     }
 
     /// <summary>
+    /// A VACUUM of the origin, then a change of its page size (out of WAL, page_size, VACUUM, back to WAL)
+    /// while the watch runs: each is followed, with a rescan where the WAL cannot tell what changed, and
+    /// the replica takes the new page size; commits after them go by the kept trees again.
+    /// </summary>
+    [Fact]
+    public async Task AVacuumAndAPageSizeChangeUnderTheWatchAreFollowed()
+    {
+        using var dir = new TempDirectory();
+        var origin = dir.File("origin.db");
+        var replica = dir.File("replica.db");
+        TestDatabase.Create(origin, rows: 20000);
+        using var watch = new LibraryWatch(origin, [SyncEndpoint.Local(replica)], new WatchOptions { Interval = TimeSpan.Zero });
+        watch.WaitUntil(() => watch.Cycles.Count == 1, "the first cycle");
+
+        TestDatabase.Sqlite3Cli(origin, "DELETE FROM items WHERE id % 3 = 0; VACUUM;");
+        watch.WaitUntil(() => TestDatabase.Sqlite3Cli(replica, "SELECT count(*) FROM items") == "13334", "the replica follows the VACUUM");
+        // Leaving WAL mode needs the only connection, which a cycle's is not: like its owner would, try again (bounded).
+        for (int attempt = 1; ; attempt++)
+        {
+            var change = ExternalProgram.Run("sqlite3", [origin, "PRAGMA journal_mode = DELETE; PRAGMA page_size = 8192; VACUUM; PRAGMA journal_mode = WAL;"]);
+            if (change.ExitCode == 0)
+            {
+                break;
+            }
+            Assert.True(change.StandardError.Contains("database is locked", StringComparison.Ordinal) && attempt < 50, change.StandardError);
+            Thread.Sleep(100);
+        }
+        watch.WaitUntil(() => TestDatabase.Sqlite3Cli(replica, "PRAGMA page_size") == "8192", "the replica takes the new page size");
+        int before = watch.Cycles.Count;
+        // A writer that stays open: the last connection to close checkpoints and removes the -wal, and the commits in it with it.
+        using var writer = new SqliteShell(origin);
+        foreach (var name in (string[])["after", "and after", "and then"])
+        {
+            writer.Run($"UPDATE items SET name = '{name}' WHERE id = 1;");
+            watch.WaitUntil(() => TestDatabase.Sqlite3Cli(replica, "SELECT name FROM items WHERE id = 1") == name, $"the replica takes '{name}'");
+        }
+        await watch.StopAsync();
+
+        TestDatabase.AssertSynced(origin, replica, 8192);
+        Assert.Equal("wal", TestDatabase.Sqlite3Cli(replica, "PRAGMA journal_mode"));
+        Assert.Equal(0, watch.Cycles.Count(cycle => !cycle.Replicas.Single().Succeeded));
+        Assert.Contains(watch.Cycles.Skip(1).Take(before - 1), cycle => cycle.Rescan);
+        var last = watch.Cycles[^1];
+        Assert.True(!last.Rescan && last.PagesSent > 0, $"the last cycle: {last}");
+    }
+
+    /// <summary>
     /// A replica that cannot be written fails alone: it is said once, tried again less often, and said
     /// again once it syncs; the other replica is kept fresh all along.
     /// </summary>
