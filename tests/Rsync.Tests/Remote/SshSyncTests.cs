@@ -89,6 +89,168 @@ public sealed class SshSyncTests(SshSyncTests.Server server) : IClassFixture<Ssh
         }
     }
 
+    /// <summary>
+    /// The ssh client and the remote agent, each killed (SIGKILL) while a cycle that sends a thousand
+    /// pages runs, twice in turn (a change whose cycle ended before its victim was seen makes another):
+    /// each failure is said and the watch tries again; every state the replica shows in between passes
+    /// integrity_check; once the writes stop the replica equals the origin, and SIGTERM ends the watch
+    /// with exit 0.
+    /// </summary>
+    [SkippableFact]
+    public void AWatchRecoversWhenItsSshClientOrRemoteAgentIsKilledMidCycle()
+    {
+        Skip.If(Ssh.Unavailable is not null, Ssh.Unavailable);
+        using var dir = new TempDirectory();
+        var origin = dir.File("origin.db");
+        var replica = dir.File("remote replica.db");
+        TestDatabase.Create(origin, rows: 20000);
+        using var watch = ExternalProgram.Start("dotnet", [SqlRsyncProgram.DllPath, "--watch", origin, $"{SshServer.Alias}:{replica}", "--json",
+            "--interval", "10ms", "--ssh", Ssh.SshCommand, "--exe", Ssh.Exe]);
+        var cycles = new List<JsonElement>();
+        var reading = Task.Run(() =>
+        {
+            for (string? line; (line = watch.StandardOutput.ReadLine()) is not null;)
+            {
+                using var cycle = JsonDocument.Parse(line);
+                lock (cycles)
+                {
+                    cycles.Add(cycle.RootElement.Clone());
+                }
+            }
+        });
+        var said = new System.Text.StringBuilder();
+        var error = Task.Run(() =>
+        {
+            for (string? line; (line = watch.StandardError.ReadLine()) is not null;)
+            {
+                lock (said)
+                {
+                    said.AppendLine(line);
+                }
+            }
+            lock (said)
+            {
+                return said.ToString();
+            }
+        });
+        string SaidSoFar()
+        {
+            lock (said)
+            {
+                return said.ToString();
+            }
+        }
+        int CyclesSeen()
+        {
+            lock (cycles)
+            {
+                return cycles.Count;
+            }
+        }
+        JsonElement LastCycle()
+        {
+            lock (cycles)
+            {
+                return cycles[^1];
+            }
+        }
+        int kills = 0;
+        try
+        {
+            WaitFor(() => CyclesSeen() >= 1, "the first cycle", SaidSoFar);
+            for (int change = 1; kills < 4 && change <= 20; change++)
+            {
+                int before = CyclesSeen();
+                TestDatabase.Sqlite3Cli(origin, $"UPDATE items SET body = randomblob(400) WHERE id % 4 = {change % 4}");
+                bool agent = kills % 2 == 1;
+                Func<int, bool> victim = agent
+                    ? pid => CommandLine(pid).Contains("--replica", StringComparison.Ordinal) && CommandLine(pid).Contains(replica, StringComparison.Ordinal)
+                    : pid => ParentOf(pid) == watch.Id && CommandName(pid) == "ssh";
+                // While the cycle this change makes runs (a cycle that ends first is a miss: the next change tries again).
+                WaitFor(() =>
+                {
+                    var found = ProcessesWhere(victim);
+                    foreach (int pid in found)
+                    {
+                        ExternalProgram.Run("kill", ["-KILL", pid.ToString(CultureInfo.InvariantCulture)]);
+                    }
+                    kills += found.Count > 0 ? 1 : 0;
+                    return found.Count > 0 || CyclesSeen() > before;
+                }, $"the cycle of change {change}", SaidSoFar);
+                // Until a cycle after the change succeeded: the failed one's replica is tried again.
+                WaitFor(() => CyclesSeen() > before && LastCycle().GetProperty("replicas_synced").GetInt32() == 1,
+                    $"recovery after change {change}", SaidSoFar);
+                if (File.Exists(replica))
+                {
+                    TestDatabase.AssertIntegrityOk(replica);
+                }
+            }
+            TestDatabase.Sqlite3Cli(origin, "UPDATE items SET name = 'last' WHERE id = 1");
+            WaitFor(() => File.Exists(replica) && TestDatabase.Sqlite3Cli(replica, "SELECT name FROM items WHERE id = 1") == "last",
+                "the replica catches up", SaidSoFar);
+            Assert.Equal(0, ExternalProgram.Run("kill", ["-TERM", watch.Id.ToString(CultureInfo.InvariantCulture)]).ExitCode);
+            Assert.True(watch.WaitForExit(TimeSpan.FromSeconds(30)), "the watch did not end after SIGTERM");
+            reading.Wait(TimeSpan.FromSeconds(30));
+            Assert.True(watch.ExitCode == 0, $"exit code {watch.ExitCode}; it said: {error.Result}");
+        }
+        finally
+        {
+            if (!watch.HasExited)
+            {
+                watch.Kill();
+            }
+        }
+        TestDatabase.AssertSynced(origin, replica, 4096);
+        Assert.Equal(4, kills);
+        int failed = cycles.Count(cycle => cycle.GetProperty("replicas_failed").GetInt32() > 0);
+        Assert.True(failed >= 2, $"{failed} cycles failed of {cycles.Count}: the kills did not land mid-cycle; it said: {error.Result}");
+        Assert.Contains("synced again", error.Result);
+    }
+
+    /// <summary>Waits (at most 60 s) until <paramref name="condition"/> holds, failing with what the watch said.</summary>
+    private static void WaitFor(Func<bool> condition, string what, Func<string> said)
+    {
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        while (!condition())
+        {
+            Assert.True(clock.Elapsed < TimeSpan.FromSeconds(60), $"{what}: not within 60 s; it said: {said()}");
+            Thread.Sleep(5);
+        }
+    }
+
+    /// <summary>The processes other than this one that <paramref name="match"/>.</summary>
+    private static List<int> ProcessesWhere(Func<int, bool> match) =>
+        [.. Directory.EnumerateDirectories("/proc").Select(Path.GetFileName).Select(name => int.TryParse(name, out int pid) ? pid : 0)
+            .Where(pid => pid > 0 && pid != Environment.ProcessId && match(pid))];
+
+    private static string CommandLine(int pid) => Read($"/proc/{pid}/cmdline").Replace('\0', ' ');
+
+    private static string CommandName(int pid) => Read($"/proc/{pid}/comm").Trim();
+
+    private static int ParentOf(int pid)
+    {
+        // The fields after the command's name, which is in parentheses and may hold spaces: state, then the parent.
+        var stat = Read($"/proc/{pid}/stat");
+        var fields = stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
+        return fields.Length > 1 && int.TryParse(fields[1], out int parent) ? parent : 0;
+    }
+
+    private static string Read(string path)
+    {
+        try
+        {
+            return File.ReadAllText(path);
+        }
+        catch (IOException)
+        {
+            return "";  // the process ended
+        }
+        catch (UnauthorizedAccessException)
+        {
+            return "";
+        }
+    }
+
     /// <summary>The next line a --watch --json prints (bounded wait): a cycle's JSON object.</summary>
     private static JsonElement NextCycle(System.Diagnostics.Process watch, Task<string> error)
     {
