@@ -288,7 +288,10 @@ internal sealed class CommandLine
         var remote = new RemoteSettings(
             parse.GetValue(_sshClient) == "builtin", parse.GetValue(_ssh)!, parse.GetValue(_port), parse.GetValue(_exe), !parse.GetValue(_noUpload),
                 parse.GetValue(_uploadDir),
-            TimeSpan.FromSeconds(parse.GetValue(_timeout)), output, parse.GetValue(_identity), parse.GetValue(_knownHosts), parse.GetValue(_acceptNewHostKey));
+            TimeSpan.FromSeconds(parse.GetValue(_timeout)), output, parse.GetValue(_identity), parse.GetValue(_knownHosts), parse.GetValue(_acceptNewHostKey))
+        {
+            ShareConnection = parse.GetValue(_watch),
+        };
         var archive = new ArchiveSettings(parse.GetValue(_archive), parse.GetValue(_at), parse.GetValue(_encryptionKey));
         if (parse.GetValue(_list) || parse.GetValue(_verify) || parse.GetValue(_prune))
         {

@@ -13,6 +13,9 @@ internal sealed record RemoteSettings(bool Builtin, string SshCommand, int? Port
     /// <summary>Read by --ssh-client builtin only: a secret is never taken from the command line, where `ps` shows it.</summary>
     public const string PassphraseVariable = "SQLRSYNC_SSH_PASSPHRASE";
 
+    /// <summary>Whether runs share one ssh connection per host (a watch's cycles).</summary>
+    public bool ShareConnection { get; init; }
+
     /// <summary>A line for -v when sqlrsync copied itself to the host.</summary>
     private Action<string>? Notices => Output.Verbosity > 0 ? Console.Error.WriteLine : null;
 
@@ -30,7 +33,13 @@ internal sealed record RemoteSettings(bool Builtin, string SshCommand, int? Port
         };
         if (!Builtin)
         {
-            var options = new OpenSshOptions { SshCommand = SshCommandWords.Split(SshCommand), Port = Port, Agent = agent };
+            var options = new OpenSshOptions
+            {
+                SshCommand = SshCommandWords.Split(SshCommand),
+                Port = Port,
+                Agent = agent,
+                ShareConnection = ShareConnection,
+            };
             return new OpenSshEndpoint(endpoint.Host!, endpoint.Path, options);
         }
         // [USER@]HOST, where HOST may be a bracketed IPv6 address.

@@ -62,6 +62,13 @@ internal sealed class OpenSshAgent : RemoteShellAgent
             start.ArgumentList.Add("-o");
             start.ArgumentList.Add("BatchMode=yes");
         }
+        if (options.ShareConnection)
+        {
+            foreach (var argument in SharedConnection.Arguments())
+            {
+                start.ArgumentList.Add(argument);
+            }
+        }
         start.ArgumentList.Add("-T");
         // ssh takes IPv6 addresses without the brackets that keep their colons apart from the path.
         start.ArgumentList.Add(endpoint.Host.Replace("[", "").Replace("]", ""));

@@ -46,7 +46,8 @@ public sealed class SshSyncTests(SshSyncTests.Server server) : IClassFixture<Ssh
 
     /// <summary>
     /// --watch keeps a replica on another host fresh through the real sshd: each commit of the origin
-    /// makes a cycle, and SIGTERM ends the watch with exit 0 and the replica equal to the origin.
+    /// makes a cycle, all cycles go through one ssh connection (one login), and SIGTERM ends the watch
+    /// with exit 0 and the replica equal to the origin.
     /// </summary>
     [SkippableFact]
     public void AWatchKeepsARemoteReplicaFresh()
@@ -56,12 +57,15 @@ public sealed class SshSyncTests(SshSyncTests.Server server) : IClassFixture<Ssh
         var origin = dir.File("origin.db");
         var replica = dir.File("remote replica.db");
         TestDatabase.Create(origin, rows: 2000);
+        int loginsBefore = Ssh.Logins;
         using var watch = ExternalProgram.Start("dotnet", [SqlRsyncProgram.DllPath, "--watch", origin, $"{SshServer.Alias}:{replica}", "--json",
             "--interval", "10ms", "--ssh", Ssh.SshCommand, "--exe", Ssh.Exe]);
         var error = watch.StandardError.ReadToEndAsync();
+        int cycles = 0;
         try
         {
             Assert.Equal(1, NextCycle(watch, error).GetProperty("replicas_synced").GetInt32());
+            cycles++;
             for (int round = 1; round <= 3; round++)
             {
                 TestDatabase.Sqlite3Cli(origin, $"UPDATE items SET name = 'round {round}', body = randomblob(300) WHERE id % 50 = {round}");
@@ -70,11 +74,15 @@ public sealed class SshSyncTests(SshSyncTests.Server server) : IClassFixture<Ssh
                 do
                 {
                     cycle = NextCycle(watch, error);
+                    cycles++;
                     Assert.Equal(1, cycle.GetProperty("replicas_synced").GetInt32());
                 }
                 while (cycle.GetProperty("pages_changed").GetInt64() == 0);
                 Assert.Equal("40", TestDatabase.Sqlite3Cli(replica, $"SELECT count(*) FROM items WHERE name = 'round {round}'"));
             }
+            // The cycles share one ssh connection: one login for all of them.
+            Assert.Equal(1, Ssh.Logins - loginsBefore);
+            Assert.True(cycles >= 4, $"{cycles} cycles");
             Assert.Equal(0, ExternalProgram.Run("kill", ["-TERM", watch.Id.ToString(CultureInfo.InvariantCulture)]).ExitCode);
             Assert.True(watch.WaitForExit(TimeSpan.FromSeconds(30)), "the watch did not end after SIGTERM");
             Assert.True(watch.ExitCode == 0, $"exit code {watch.ExitCode}; it said: {error.Result}");

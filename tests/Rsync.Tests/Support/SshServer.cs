@@ -52,6 +52,11 @@ public sealed class SshServer : IDisposable
 
     public string Directory => _dir.Path;
 
+    /// <summary>How many ssh connections logged in so far (sshd's "Accepted publickey" lines).</summary>
+    public int Logins => Volatile.Read(ref _logins);
+
+    private int _logins;
+
     private void Start(string? sessionPath)
     {
         if (!File.Exists("/usr/sbin/sshd"))
@@ -92,7 +97,13 @@ public sealed class SshServer : IDisposable
             start.ArgumentList.Add(argument);
         }
         _sshd = Process.Start(start)!;
-        _sshd.ErrorDataReceived += (_, _) => { };
+        _sshd.ErrorDataReceived += (_, line) =>
+        {
+            if (line.Data?.StartsWith("Accepted publickey ", StringComparison.Ordinal) == true)
+            {
+                Interlocked.Increment(ref _logins);
+            }
+        };
         _sshd.BeginErrorReadLine();
         for (int attempt = 0; attempt < 50; attempt++)
         {
