@@ -15,9 +15,9 @@ namespace SqlRsync.Engine;
 /// coarse clock tick (<see cref="FileStamp.IsSettled"/>), are judged by the origin's commit mark, read
 /// in a read transaction of a connection opened for it and closed at once: the WAL-index header of
 /// its snapshot, which every WAL commit changes, and page 1's file change counter, which every
-/// rollback-journal commit changes. It never writes, and never checkpoints when it closes. It also follows the
-/// identity of the file at the origin's path: a database moved over it is another file, which the
-/// watch follows.
+/// rollback-journal commit changes. It never writes, and never checkpoints when it closes. It also
+/// follows the identity of the file at the origin's path: a database moved over it is another file,
+/// which the watch follows.
 /// </summary>
 internal sealed class OriginWatch(string path)
 {
