@@ -6,8 +6,8 @@ namespace SqlRsync.Engine.Pages;
 internal sealed class DbpageReader : IDisposable
 {
     private readonly SqliteStatement _pageByNumber;
-    // sqlite_dbpage only uses pgno = ?; a lower bound is still cheap because rows it filters out are
-    // never asked for their data, and we stop stepping at the upper bound ourselves.
+    // sqlite_dbpage only uses pgno = ?; a lower bound costs a step over every page below it (rows it
+    // filters out are never asked for their data), and we stop stepping at the upper bound ourselves.
     private readonly SqliteStatement _pagesFrom;
 
     public DbpageReader(SqliteDatabase database)
@@ -36,6 +36,27 @@ internal sealed class DbpageReader : IDisposable
 
     public void ScanPages(uint first, uint last, PageVisitor visit)
     {
+        // sqlite_dbpage takes no range: a scan from page N steps over pages 1 to N-1 first. Where those
+        // outnumber the pages wanted (a chunk deep in a shared scan, the pages under a changed node),
+        // each page is looked up by number instead: stepping from page 1 every time made scans in
+        // chunks quadratic (a watch's first cycle over 4 GiB hashed at 237 MB/s) and a kept tree's
+        // update grow with the database.
+        if (first > 1 && last - first < first)
+        {
+            for (uint pageNumber = first; pageNumber <= last; pageNumber++)
+            {
+                _pageByNumber.Reset();
+                _pageByNumber.BindInt64(1, pageNumber);
+                if (!_pageByNumber.Step())
+                {
+                    break;
+                }
+                PagesRead++;
+                visit(pageNumber, _pageByNumber.ColumnBlob(0));
+            }
+            _pageByNumber.Reset();
+            return;
+        }
         _pagesFrom.Reset();
         _pagesFrom.BindInt64(1, first);
         try
