@@ -8,8 +8,8 @@ namespace SqlRsync.Ssh;
 /// </summary>
 internal static class SharedConnection
 {
-    /// <summary>How long an unused connection stays.</summary>
-    public static readonly TimeSpan Persist = TimeSpan.FromSeconds(60);
+    /// <summary>How long an unused connection stays, in seconds.</summary>
+    private const int PersistSeconds = 60;
 
     private static readonly Lazy<string> SocketDirectory = new(() =>
     {
@@ -24,7 +24,7 @@ internal static class SharedConnection
         "-o", "ControlMaster=auto",
         // %C: a hash of the host, port and user, short enough for a socket's path.
         "-o", $"ControlPath={Path.Combine(SocketDirectory.Value, "%C")}",
-        "-o", $"ControlPersist={(int)Persist.TotalSeconds}",
+        "-o", $"ControlPersist={PersistSeconds}",
     ];
 
     private static void RemoveQuietly(string directory)

@@ -21,9 +21,6 @@ namespace SqlRsync.Engine;
 /// </summary>
 internal sealed class OriginWatch(string path)
 {
-    /// <summary>The part of a WAL snapshot (WalIndexHdr) that a commit changes: its change counter, frame count, page count, checksums and salts.</summary>
-    private const int WalIndexHeaderLength = 48;
-
     private FileIdentity? _identity;
     private (FileStamp? Database, FileStamp? Wal) _stamps;
     private byte[]? _mark;
@@ -44,7 +41,8 @@ internal sealed class OriginWatch(string path)
     /// <summary>Whether the origin changed since the last call; the first call says <see cref="Change.Replaced"/> when the file exists.</summary>
     public Change Poll()
     {
-        var identity = FileIdentity.Of(path);
+        var database = FileStamp.Of(path);
+        var identity = database?.Identity;
         if (identity != _identity)
         {
             _identity = identity;
@@ -57,15 +55,15 @@ internal sealed class OriginWatch(string path)
             }
             return Change.Replaced;
         }
-        if (identity is null)
+        if (database is null)
         {
             return Change.None;
         }
-        var (database, wal) = (FileStamp.Of(path), FileStamp.Of(path + "-wal"));
+        var wal = FileStamp.Of(path + "-wal");
         // A checkpoint may have moved commits out of a -wal into the database, and out of the mark's sight, when it wrote the
         // database or removed the -wal; a -wal that appeared (a connection opened) or grew is for the mark to judge.
-        bool rewritten = database != _stamps.Database || (_stamps.Wal is { } before && wal?.Inode != before.Inode);
-        if (!rewritten && wal == _stamps.Wal && database is not { IsSettled: false } && wal is not { IsSettled: false })
+        bool rewritten = database != _stamps.Database || (_stamps.Wal is { } before && wal?.Identity != before.Identity);
+        if (!rewritten && wal == _stamps.Wal && database.Value.IsSettled && wal is not { IsSettled: false })
         {
             return Change.None;
         }
@@ -104,22 +102,14 @@ internal sealed class OriginWatch(string path)
         {
             // The first read starts the read transaction.
             uint pageCount = checked((uint)database.QueryInt64("PRAGMA page_count"));
-            var mark = new byte[8 + WalIndexHeaderLength];
+            var mark = new byte[8 + SqliteDatabase.SnapshotHeaderLength];
             BinaryPrimitives.WriteUInt32LittleEndian(mark, pageCount);
             if (pageCount > 0)
             {
                 using var pages = new DbpageReader(database);
                 pages.ReadPage(1, pageCount).Slice(24, 4).CopyTo(mark.AsSpan(4));
             }
-            nint snapshot = database.TryGetSnapshot();
-            if (snapshot != 0)
-            {
-                unsafe
-                {
-                    new ReadOnlySpan<byte>((void*)snapshot, WalIndexHeaderLength).CopyTo(mark.AsSpan(8));
-                }
-                SqliteNative.SnapshotFree(snapshot);
-            }
+            database.TryReadSnapshotHeader(mark.AsSpan(8));
             return mark;
         }
         finally

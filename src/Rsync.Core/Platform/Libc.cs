@@ -28,10 +28,10 @@ internal static partial class Libc
     }
 
     /// <summary>
-    /// st_ino, st_size and st_mtim (at 8, 48 and 88 of x86-64's struct stat, the time as nanoseconds
-    /// since 1970), through links; null when the path names nothing.
+    /// st_dev, st_ino, st_size and st_mtim (at 0, 8, 48 and 88 of x86-64's struct stat, the time as
+    /// nanoseconds since 1970), through links; null when the path names nothing.
     /// </summary>
-    public static (ulong Inode, long Size, long Modified)? StatStamp(string path)
+    public static (ulong Device, ulong Inode, long Size, long Modified)? StatStamp(string path)
     {
         Span<byte> buffer = stackalloc byte[256];
         if (Stat(path, ref MemoryMarshal.GetReference(buffer)) != 0)
@@ -39,7 +39,7 @@ internal static partial class Libc
             return null;
         }
         static long Nanoseconds(ReadOnlySpan<byte> time) => BitConverter.ToInt64(time) * 1_000_000_000 + BitConverter.ToInt64(time[8..]);
-        return (BitConverter.ToUInt64(buffer[8..]), BitConverter.ToInt64(buffer[48..]), Nanoseconds(buffer[88..]));
+        return (BitConverter.ToUInt64(buffer), BitConverter.ToUInt64(buffer[8..]), BitConverter.ToInt64(buffer[48..]), Nanoseconds(buffer[88..]));
     }
 
     /// <summary>

@@ -50,10 +50,10 @@ internal sealed unsafe class WalFile
 
     /// <summary>
     /// The WAL of <paramref name="database"/>'s read transaction, or null when SQLite has none open (a
-    /// rollback-journal database). The snapshot's frame count and salts come from sqlite3_snapshot_get,
-    /// whose opaque object is SQLite's WAL index header (WalIndexHdr in wal.c of the SQLite we build and
-    /// pin: mxFrame at byte 16, the salts at byte 32, as in the file); 0 frames when SQLite has no
-    /// snapshot to give (no commit went into the WAL since its index was rebuilt).
+    /// rollback-journal database). The snapshot's frame count and salts come from its WAL-index header
+    /// (<see cref="SqliteDatabase.TryReadSnapshotHeader"/>: mxFrame at byte 16, the salts at byte 32,
+    /// as in the file); 0 frames when SQLite has no snapshot to give (no commit went into the WAL since
+    /// its index was rebuilt).
     /// </summary>
     public static WalFile? Of(SqliteDatabase database, int pageSize)
     {
@@ -69,21 +69,12 @@ internal sealed unsafe class WalFile
         {
             return null;
         }
-        nint snapshot = database.TryGetSnapshot();
-        if (snapshot == 0)
+        Span<byte> header = stackalloc byte[SqliteDatabase.SnapshotHeaderLength];
+        if (!database.TryReadSnapshotHeader(header))
         {
             return new WalFile(file, pageSize, size, 0, null);
         }
-        try
-        {
-            var header = new ReadOnlySpan<byte>((void*)snapshot, 48);
-            uint frames = MemoryMarshal.Read<uint>(header[16..]);
-            return new WalFile(file, pageSize, size, frames, WalSalts.Read(header[32..]));
-        }
-        finally
-        {
-            SqliteNative.SnapshotFree(snapshot);
-        }
+        return new WalFile(file, pageSize, size, MemoryMarshal.Read<uint>(header[16..]), WalSalts.Read(header[32..]));
     }
 
     /// <summary>The salts of the file's header, or null when it has none (empty, truncated) or not one of this page size.</summary>

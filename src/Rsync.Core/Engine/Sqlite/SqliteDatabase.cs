@@ -136,6 +136,35 @@ internal sealed class SqliteDatabase : IDisposable
         return snapshot;
     }
 
+    /// <summary>
+    /// The length of the WAL-index header that sqlite3_snapshot_get's opaque object begins with
+    /// (WalIndexHdr in wal.c of the SQLite we build and pin: its change counter, mxFrame at byte 16,
+    /// the page count, frame checksums, the salts at byte 32 as in the file, its own checksums).
+    /// </summary>
+    public const int SnapshotHeaderLength = 48;
+
+    /// <summary>
+    /// Copies the WAL-index header of this connection's read snapshot into <paramref name="header"/>
+    /// (<see cref="SnapshotHeaderLength"/> bytes); false when the WAL holds no frames (see <see cref="TryGetSnapshot"/>).
+    /// </summary>
+    public unsafe bool TryReadSnapshotHeader(Span<byte> header)
+    {
+        nint snapshot = TryGetSnapshot();
+        if (snapshot == 0)
+        {
+            return false;
+        }
+        try
+        {
+            new ReadOnlySpan<byte>((void*)snapshot, SnapshotHeaderLength).CopyTo(header);
+            return true;
+        }
+        finally
+        {
+            SqliteNative.SnapshotFree(snapshot);
+        }
+    }
+
     /// <summary>Makes the read transaction that BEGIN started read <paramref name="snapshot"/> (before its first read).</summary>
     public void OpenSnapshot(nint snapshot) => Check(SqliteNative.SnapshotOpen(_handle, Schema, snapshot));
 
