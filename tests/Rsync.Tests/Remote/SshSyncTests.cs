@@ -172,12 +172,13 @@ public sealed class SshSyncTests(SshSyncTests.Server server) : IClassFixture<Ssh
                 TestDatabase.Sqlite3Cli(origin, $"UPDATE items SET body = randomblob(400) WHERE id % 4 = {change % 4}");
                 bool agent = kills % 2 == 1;
                 Func<int, bool> victim = agent
-                    ? pid => CommandLine(pid).Contains("--replica", StringComparison.Ordinal) && CommandLine(pid).Contains(replica, StringComparison.Ordinal)
-                    : pid => ParentOf(pid) == watch.Id && CommandName(pid) == "ssh";
+                    ? pid => ProcWatch.CommandLine(pid).Contains("--replica", StringComparison.Ordinal)
+                        && ProcWatch.CommandLine(pid).Contains(replica, StringComparison.Ordinal)
+                    : pid => ProcWatch.ParentOf(pid) == watch.Id && ProcWatch.CommandName(pid) == "ssh";
                 // While the cycle this change makes runs (a cycle that ends first is a miss: the next change tries again).
                 WaitFor(() =>
                 {
-                    var found = ProcessesWhere(victim);
+                    var found = ProcWatch.ProcessesWhere(victim);
                     foreach (int pid in found)
                     {
                         ExternalProgram.Run("kill", ["-KILL", pid.ToString(CultureInfo.InvariantCulture)]);
@@ -237,43 +238,6 @@ public sealed class SshSyncTests(SshSyncTests.Server server) : IClassFixture<Ssh
         }
     }
 
-    /// <summary>The processes other than this one that <paramref name="match"/>.</summary>
-    private static List<int> ProcessesWhere(Func<int, bool> match) =>
-        [.. Directory.EnumerateDirectories("/proc").Select(Path.GetFileName).Select(name => int.TryParse(name, out int pid) ? pid : 0)
-            .Where(pid => pid > 0 && pid != Environment.ProcessId && match(pid))];
-
-    private static string CommandLine(int pid) => Read($"/proc/{pid}/cmdline").Replace('\0', ' ');
-
-    private static string CommandName(int pid) => Read($"/proc/{pid}/comm").Trim();
-
-    private static int ParentOf(int pid)
-    {
-        // The fields after the command's name, which is in parentheses and may hold spaces: state, then the parent.
-        var stat = Read($"/proc/{pid}/stat");
-        int name = stat.LastIndexOf(')');
-        if (name < 0 || name + 2 > stat.Length)
-        {
-            return 0;  // the process ended
-        }
-        var fields = stat[(name + 2)..].Split(' ');
-        return fields.Length > 1 && int.TryParse(fields[1], out int parent) ? parent : 0;
-    }
-
-    private static string Read(string path)
-    {
-        try
-        {
-            return File.ReadAllText(path);
-        }
-        catch (IOException)
-        {
-            return "";  // the process ended
-        }
-        catch (UnauthorizedAccessException)
-        {
-            return "";
-        }
-    }
 
     /// <summary>The next line a --watch --json prints (bounded wait): a cycle's JSON object.</summary>
     private static JsonElement NextCycle(System.Diagnostics.Process watch, Task<string> error)

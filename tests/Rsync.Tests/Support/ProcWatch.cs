@@ -5,7 +5,9 @@ namespace SqlRsync.Tests.Support;
 
 /// <summary>
 /// Waits (at most 30 s) until another process has reached a point that /proc shows: a file open, or a
-/// write lock held. Tests use it to act while a sync is waiting, instead of guessing with a sleep.
+/// write lock held. Tests use it to act while a sync is waiting, instead of guessing with a sleep. It
+/// also finds processes by what /proc says of them (their command line, name and parent), for tests
+/// that kill one at the moment it runs.
 /// </summary>
 public static class ProcWatch
 {
@@ -34,18 +36,52 @@ public static class ProcWatch
         }
     }
 
+    /// <summary>The processes other than this one that <paramref name="match"/>.</summary>
+    public static List<int> ProcessesWhere(Func<int, bool> match) => [.. Processes().Where(pid => pid != Environment.ProcessId && match(pid))];
+
+    /// <summary>Its command line, the arguments apart by spaces; empty once it ended.</summary>
+    public static string CommandLine(int pid) => Read($"/proc/{pid}/cmdline").Replace('\0', ' ');
+
+    /// <summary>Its command's name (comm); empty once it ended.</summary>
+    public static string CommandName(int pid) => Read($"/proc/{pid}/comm").Trim();
+
+    /// <summary>Its parent's process id; 0 once it ended.</summary>
+    public static int ParentOf(int pid)
+    {
+        // The fields after the command's name, which is in parentheses and may hold spaces: state, then the parent.
+        var stat = Read($"/proc/{pid}/stat");
+        int name = stat.LastIndexOf(')');
+        if (name < 0 || name + 2 > stat.Length)
+        {
+            return 0;
+        }
+        var fields = stat[(name + 2)..].Split(' ');
+        return fields.Length > 1 && int.TryParse(fields[1], out int parent) ? parent : 0;
+    }
+
+    private static IEnumerable<int> Processes() =>
+        Directory.EnumerateDirectories("/proc").Select(Path.GetFileName).Select(name => int.TryParse(name, out int pid) ? pid : 0).Where(pid => pid > 0);
+
+    private static string Read(string path)
+    {
+        try
+        {
+            return File.ReadAllText(path);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            return "";  // the process ended, or is not ours to look at
+        }
+    }
+
     private static IEnumerable<int> OpenedBy(string path)
     {
-        foreach (var process in Directory.EnumerateDirectories("/proc"))
+        foreach (int pid in Processes())
         {
-            if (!int.TryParse(Path.GetFileName(process), out int pid))
-            {
-                continue;
-            }
             string[] descriptors;
             try
             {
-                descriptors = Directory.GetFiles(Path.Combine(process, "fd"));
+                descriptors = Directory.GetFiles($"/proc/{pid}/fd");
             }
             catch (Exception e) when (e is IOException or UnauthorizedAccessException)
             {
