@@ -141,7 +141,7 @@ public class SnapshotAdditionTests
 
         Assert.Equal(3, written.Count);
         var wanted = packs.SelectMany(pack => pack.Entries.Select(entry => entry.Id)).ToHashSet();
-        Assert.Equal(500, PackIndex.Locate(archive.Store, archive.Sealer, wanted).Count);
+        Assert.Equal(500, PackIndex.Locate(archive.Store, archive.Sealer, BlobKind.Page, wanted).Count);
     }
 
     /// <summary>A directory store through a key that may add but not delete, as an append-only agent serves one.</summary>

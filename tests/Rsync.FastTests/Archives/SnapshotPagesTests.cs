@@ -1,4 +1,5 @@
 using SqlRsync.Engine.Archives;
+using SqlRsync.Engine.Pages;
 using SqlRsync.Storage;
 using SqlRsync.Tests.Support;
 
@@ -83,20 +84,66 @@ public class SnapshotPagesTests
         Assert.True(read.ReadPage(Pages).SequenceEqual(pages[Pages - 1]));
     }
 
-    /// <summary>A snapshot of <see cref="Pages"/> pages that do not compress, so each is stored as it is.</summary>
-    private static (SnapshotRecord Snapshot, byte[][] Pages) AddSnapshot(SnapshotArchive archive)
+    /// <summary>
+    /// A page is found by its place in an index (the page after the last one found) before a table is
+    /// asked: pages whose bytes another page holds, stored once, and blobs a later snapshot no longer
+    /// uses must not throw that off.
+    /// </summary>
+    [Fact]
+    public void PagesThatRepeatAnotherPageAndPagesALaterSnapshotChangedComeBackExactly()
     {
-        var random = new Random(7);
-        var pages = Enumerable.Range(0, (int)Pages).Select(_ =>
+        using var dir = new TempDirectory();
+        using var archive = SnapshotArchive.Create(DirectoryObjectStore.Create(dir.File("archive")), key: null);
+        var pages = RandomPages(seed: 3);
+        for (int page = 100; page < 200; page++)
+        {
+            pages[page - 1] = pages[50 - 1];  // stored once, found by its place at page 50
+        }
+        pages[301 - 1] = pages[300 - 1];
+        var (first, _) = AddSnapshot(archive, pages);
+        var changed = pages.ToArray();
+        var random = new Random(11);
+        foreach (int page in (int[])[1, 2, 50, 301, 1500, 1501, 2600])
+        {
+            changed[page - 1] = new byte[PageSize];
+            random.NextBytes(changed[page - 1]);
+        }
+        var (second, _) = AddSnapshot(archive, changed, first, archive.MapOf(first));
+
+        foreach (var (snapshot, expected) in (IEnumerable<(SnapshotRecord, byte[][])>)[(first, pages), (second, changed)])
+        {
+            new SnapshotPages(archive, snapshot, archive.MapOf(snapshot)).ScanPages(1, Pages, (page, data) =>
+                Assert.True(data.SequenceEqual(expected[page - 1]), $"snapshot {snapshot.Id}: page {page} differs"));
+        }
+    }
+
+    private static byte[][] RandomPages(int seed)
+    {
+        var random = new Random(seed);
+        return [.. Enumerable.Range(0, (int)Pages).Select(_ =>
         {
             var page = new byte[PageSize];
             random.NextBytes(page);
             return page;
-        }).ToArray();
-        var addition = new SnapshotAddition(archive, parent: null, PageMap.Empty(PageSize), PageSize);
+        })];
+    }
+
+    /// <summary>A snapshot of <see cref="Pages"/> pages that do not compress, so each is stored as it is.</summary>
+    private static (SnapshotRecord Snapshot, byte[][] Pages) AddSnapshot(SnapshotArchive archive) =>
+        AddSnapshot(archive, RandomPages(seed: 7));
+
+    /// <summary>A snapshot of <paramref name="pages"/> after <paramref name="parent"/>: only the pages that differ from it come, as in an add.</summary>
+    private static (SnapshotRecord Snapshot, byte[][] Pages) AddSnapshot(SnapshotArchive archive, byte[][] pages, SnapshotRecord? parent = null,
+        PageMap? parentMap = null)
+    {
+        var addition = new SnapshotAddition(archive, parent, parentMap ?? PageMap.Empty(PageSize), PageSize);
         for (uint page = 1; page <= Pages; page++)
         {
-            addition.AddPage(page, pages[page - 1]);
+            var leaf = PageHasher.Hash(page, pages[page - 1], LockBytePage.For(PageSize), archive.CompareSeed);
+            if (parent is null || !parentMap!.Holds(page) || parentMap.Leaf(page) != leaf)
+            {
+                addition.AddPage(page, pages[page - 1]);
+            }
         }
         return (addition.Commit("x.db", Pages, isWal: false, (UnixFileMode)0x180, DateTimeOffset.UtcNow), pages);
     }

@@ -86,10 +86,12 @@ internal static class PackIndex
     /// <summary>
     /// Each pack an index object lists (<paramref name="pack"/>: its id and length), then each of its
     /// entries (<paramref name="entry"/>: the pack's key and the entry), without holding them: reading a
-    /// large index costs its bytes, not a list of its entries.
+    /// large index costs its bytes, not a list of its entries. With <paramref name="only"/>, entries of
+    /// other kinds are skipped unread (a restore looks for its few map parts among every page's entry).
     /// </summary>
     /// <exception cref="InvalidDataException">It is damaged.</exception>
-    public static void Visit(ReadOnlySpan<byte> stored, Sealer sealer, Action<BlobId, long>? pack, Action<string, PackEntry> entry)
+    public static void Visit(ReadOnlySpan<byte> stored, Sealer sealer, Action<BlobId, long>? pack, Action<string, PackEntry> entry,
+        BlobKind? only = null)
     {
         var plain = sealer.Open(stored, Context, MaxLength);
         var reader = new ByteReader(plain);
@@ -111,7 +113,11 @@ internal static class PackIndex
             uint count = reader.U32();
             for (uint j = 0; j < count; j++)
             {
-                entry(key, PackEntry.Read(reader.Bytes(PackEntry.Size), (long)length));
+                var bytes = reader.Bytes(PackEntry.Size);
+                if (only is null || bytes[0] == (byte)only)
+                {
+                    entry(key, PackEntry.Read(bytes, (long)length));
+                }
             }
         }
         reader.End();
@@ -119,14 +125,15 @@ internal static class PackIndex
 
     /// <summary>Each pack and entry of every index object (see <see cref="Visit"/>).</summary>
     /// <exception cref="InvalidDataException">An index object is damaged (its key is in the message).</exception>
-    public static void VisitAll(ObjectStore store, Sealer sealer, Action<BlobId, long>? pack, Action<string, PackEntry> entry)
+    public static void VisitAll(ObjectStore store, Sealer sealer, Action<BlobId, long>? pack, Action<string, PackEntry> entry,
+        BlobKind? only = null)
     {
         foreach (var stored in store.List(Prefix))
         {
             var bytes = store.Read(stored.Key) ?? throw new InvalidDataException($"{stored.Key} went away while it was read");
             try
             {
-                Visit(bytes, sealer, pack, entry);
+                Visit(bytes, sealer, pack, entry, only);
             }
             catch (InvalidDataException e)
             {
@@ -136,11 +143,12 @@ internal static class PackIndex
     }
 
     /// <summary>
-    /// Where the blobs <paramref name="wanted"/> lie, read from every index object (those not found are
-    /// absent from the result). Memory follows the blobs wanted, not the archive's size.
+    /// Where the blobs <paramref name="wanted"/>, all of kind <paramref name="kind"/>, lie, read from every
+    /// index object (those not found are absent from the result). Memory follows the blobs wanted, not the
+    /// archive's size.
     /// </summary>
     /// <exception cref="InvalidDataException">An index object is damaged (its key is in the message).</exception>
-    public static Dictionary<BlobId, BlobLocation> Locate(ObjectStore store, Sealer sealer, IReadOnlySet<BlobId> wanted)
+    public static Dictionary<BlobId, BlobLocation> Locate(ObjectStore store, Sealer sealer, BlobKind kind, IReadOnlySet<BlobId> wanted)
     {
         var found = new Dictionary<BlobId, BlobLocation>();
         VisitAll(store, sealer, null, (packKey, entry) =>
@@ -149,7 +157,7 @@ internal static class PackIndex
             {
                 found.TryAdd(entry.Id, new BlobLocation(packKey, entry));
             }
-        });
+        }, kind);
         return found;
     }
 }

@@ -30,8 +30,9 @@ internal sealed class PageLocations
 
     /// <summary>
     /// The locations of <paramref name="map"/>'s pages in <paramref name="archive"/>, or of only
-    /// <paramref name="pages"/> (the few a restore into a replica sends: a small table is read fastest);
-    /// the first listing of a blob wins.
+    /// <paramref name="pages"/> (the few a restore into a replica sends: a small table is read fastest).
+    /// Where a blob is listed more than once, any listing may give its location: all hold the same bytes,
+    /// and reading them checks that.
     /// </summary>
     /// <exception cref="InvalidDataException">An index object is damaged.</exception>
     public static PageLocations Find(SnapshotArchive archive, PageMap map, IReadOnlyList<uint>? pages = null)
@@ -58,31 +59,82 @@ internal sealed class PageLocations
             }
         }
         var packNumbers = new Dictionary<string, int>();
+        int next = 0;  // the page after the last one found, 0-based
+        bool guessed = false;
         PackIndex.VisitAll(archive.Store, archive.Sealer, null, (packKey, entry) =>
         {
-            if (entry.Kind != BlobKind.Page)
+            // An add stores the pages it sends in page order, so an index lists most blobs of a snapshot in
+            // the order of their pages: the page after the last one found is tried before the table, whose
+            // lookups are cache misses (they were half of a restore's time before its first page).
+            if (next < map.PageCount && locations._pack[next] < 0 && map.Holds((uint)next + 1) && map.Id((uint)next + 1) == entry.Id
+                && locations.Covers((uint)next + 1))
             {
+                locations.Set(next, packKey, entry, packNumbers);
+                next++;
+                guessed = true;
                 return;
             }
             // Every page of the map with this blob (a page's bytes may repeat at several page numbers).
             for (int slot = entry.Id.GetHashCode() & mask; table[slot] != 0; slot = (slot + 1) & mask)
             {
                 int page = table[slot] - 1;
-                if (locations._pack[page] >= 0 || map.Id((uint)page + 1) != entry.Id)
+                if (locations._pack[page] < 0 && map.Id((uint)page + 1) == entry.Id)
                 {
-                    continue;
+                    locations.Set(page, packKey, entry, packNumbers);
+                    next = page + 1;
                 }
-                if (!packNumbers.TryGetValue(packKey, out int number))
-                {
-                    packNumbers[packKey] = number = locations._packKeys.Count;
-                    locations._packKeys.Add(packKey);
-                }
-                locations._pack[page] = number;
-                locations._offset[page] = entry.Offset;
-                locations._length[page] = entry.Length;
             }
-        });
+        }, BlobKind.Page);
+        if (guessed)
+        {
+            locations.FillRepeatedBlobs(pages);
+        }
         return locations;
+    }
+
+    private void Set(int page, string packKey, PackEntry entry, Dictionary<string, int> packNumbers)
+    {
+        if (!packNumbers.TryGetValue(packKey, out int number))
+        {
+            packNumbers[packKey] = number = _packKeys.Count;
+            _packKeys.Add(packKey);
+        }
+        _pack[page] = number;
+        _offset[page] = entry.Offset;
+        _length[page] = entry.Length;
+    }
+
+    /// <summary>
+    /// A page found by its place in an index has its blob's location, but other pages with the same
+    /// bytes do not: each page still without one takes that of a page with its blob id.
+    /// </summary>
+    private void FillRepeatedBlobs(IReadOnlyList<uint> pages)
+    {
+        var missing = new Dictionary<BlobId, List<int>>();
+        foreach (uint page in pages)
+        {
+            if (_map.Holds(page) && _pack[page - 1] < 0)
+            {
+                var id = _map.Id(page);
+                if (!missing.TryGetValue(id, out var list))
+                {
+                    missing[id] = list = [];
+                }
+                list.Add((int)page - 1);
+            }
+        }
+        for (uint page = 1; page <= _map.PageCount && missing.Count > 0; page++)
+        {
+            if (_pack[page - 1] >= 0 && missing.Remove(_map.Id(page), out var same))
+            {
+                foreach (int other in same)
+                {
+                    _pack[other] = _pack[page - 1];
+                    _offset[other] = _offset[page - 1];
+                    _length[other] = _length[page - 1];
+                }
+            }
+        }
     }
 
     /// <summary>Where page <paramref name="page"/> lies, or null when no index lists its blob.</summary>

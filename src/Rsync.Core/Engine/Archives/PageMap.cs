@@ -61,7 +61,7 @@ internal sealed class PageMap
     public static PageMap Load(SnapshotRecord snapshot, ObjectStore store, Sealer sealer, IReadOnlyDictionary<BlobId, BlobLocation>? locations = null)
     {
         var map = new PageMap(snapshot.PageCount, snapshot.PageSize);
-        locations ??= PackIndex.Locate(store, sealer, snapshot.Map.ToHashSet());
+        locations ??= PackIndex.Locate(store, sealer, BlobKind.Map, snapshot.Map.ToHashSet());
         var reader = new BlobReader(store, sealer);
         for (int part = 0; part < snapshot.Map.Count; part++)
         {
