@@ -16,6 +16,7 @@ internal sealed class KeptOriginTree
     private readonly WalChanges _wal = new();
     private HashTree? _tree;
     private FileIdentity? _file;
+    private FileStamp? _settled;  // the database's, taken in the last snapshot's read transaction, if no write was within a clock tick
 
     /// <summary>The seed of every tree this keeps, drawn once: replicas compare with it as with any sync's.</summary>
     public long Seed { get; } = OriginSession.NewHashSeed();
@@ -32,8 +33,13 @@ internal sealed class KeptOriginTree
     {
         var changed = new HashSet<uint>();
         var identity = FileIdentity.Of(source.Path);
-        bool proven = _wal.TryCollect(source.IsWal ? source.Wal() : null, changed) && identity == _file;
+        // A snapshot read from the database file alone holds the file still (no checkpoint writes under
+        // it), so a write after it moves the file's stamp, once the tick of the last write before it is past.
+        var stamp = FileStamp.Of(source.Path);
+        bool unwritten = stamp is not null && stamp == _settled;
+        bool proven = _wal.TryCollect(source.IsWal ? source.Wal() : null, changed, unwritten) && identity == _file;
         _file = identity;
+        _settled = stamp is { IsSettled: true } ? stamp : null;
         var tree = proven ? _tree?.Updated(pages, changed) : null;
         if (tree is null)
         {

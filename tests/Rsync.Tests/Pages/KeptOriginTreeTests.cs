@@ -19,15 +19,14 @@ public sealed class KeptOriginTreeTests : IDisposable
 
     private readonly TempDirectory _dir = new();
     private readonly string _path;
-    private readonly SqliteConnection _writer;
+    private SqliteConnection _writer;
     private readonly KeptOriginTree _kept = new();
 
     public KeptOriginTreeTests()
     {
         _path = _dir.File("origin.db");
         TestDatabase.Create(_path, rows: 3000);
-        _writer = TestDatabase.Connect(_path);
-        TestDatabase.Execute(_writer, "PRAGMA wal_autocheckpoint = 0");
+        _writer = OpenWriter();
     }
 
     public void Dispose()
@@ -86,6 +85,43 @@ public sealed class KeptOriginTreeTests : IDisposable
     }
 
     /// <summary>
+    /// When every connection has closed, the last one checkpoints the WAL into the database and deletes
+    /// it, and the next cycle finds no frames: the database file alone is the snapshot. While that file
+    /// is not written, every later commit is in the new WAL's frames.
+    /// </summary>
+    [Fact]
+    public void AWalStartedAfreshIsFollowedFromItsFirstCommitWhileTheDatabaseIsUnwritten()
+    {
+        Update(rows: 10);
+        Cycle();
+        ReopenWriterAfter(() =>
+        {
+            Thread.Sleep(SettleTime);
+            Assert.True(Cycle(), "the closing checkpoint wrote pages that no frame names any more");
+        });
+        Update(rows: 10);
+        Assert.False(Cycle(), "every commit since the cycle that saw no frames is in the new WAL");
+        Update(rows: 10);
+        Assert.False(Cycle(), "and the new generation is followed on");
+    }
+
+    [Fact]
+    public void CommitsCheckpointedIntoTheDatabaseAfterACycleThatSawNoFramesAreRescanned()
+    {
+        Update(rows: 10);
+        Cycle();
+        ReopenWriterAfter(() =>
+        {
+            Thread.Sleep(SettleTime);
+            Cycle();
+        });
+        Update(rows: 40);  // seen by no cycle, then moved into the database by the closing checkpoint
+        ReopenWriterAfter(() => { });
+        Update(rows: 5);
+        Assert.True(Cycle(), "the database was written since the cycle that saw no frames");
+    }
+
+    /// <summary>
     /// A bounded run of random changes and checkpoints, a cycle after each: the kept tree always equals
     /// the tree of every page (the rescan path), whichever path it took.
     /// </summary>
@@ -125,6 +161,25 @@ public sealed class KeptOriginTreeTests : IDisposable
             }
         }
         Assert.True(followed > 0, "some cycles followed the WAL");
+    }
+
+    /// <summary>Longer than a file's modification time may lag its writes (<see cref="Platform.FileStamp.IsSettled"/>).</summary>
+    private static readonly TimeSpan SettleTime = TimeSpan.FromMilliseconds(100);
+
+    private SqliteConnection OpenWriter()
+    {
+        var writer = TestDatabase.Connect(_path);
+        TestDatabase.Execute(writer, "PRAGMA wal_autocheckpoint = 0");
+        return writer;
+    }
+
+    /// <summary>Closes the writer, the last connection (which checkpoints and deletes the WAL), runs <paramref name="closed"/>, and opens it again.</summary>
+    private void ReopenWriterAfter(Action closed)
+    {
+        _writer.Dispose();
+        Assert.False(File.Exists(_path + "-wal"), "the last connection deleted the WAL");
+        closed();
+        _writer = OpenWriter();
     }
 
     private void Update(int rows) =>

@@ -14,26 +14,42 @@ namespace SqlRsync.Engine.Pages;
 /// one ended), or to the end of a file whose header is still the old generation's (nothing truncated
 /// it); then the new generation's frames. A truncated file (wal_checkpoint(TRUNCATE),
 /// journal_size_limit) or a new frame where an old one was cannot be proven, nor can two restarts.</item>
+/// <item>No generation at the last call (SQLite rebuilt its WAL index from no WAL: every connection had
+/// closed, and the last one checkpointed and deleted it), so the snapshot was the database file: if
+/// that file was not written since, no checkpoint moved a commit out of the WAL, and the current
+/// generation's frames hold every change.</item>
 /// </list>
 /// </summary>
 internal sealed class WalChanges
 {
     private WalSalts? _salts;
     private uint _frames;
+    private bool _hadWal;
 
     /// <summary>
     /// Adds to <paramref name="changed"/> the page of every frame committed since the last call (a
     /// superset is harmless: those pages are hashed again) and remembers where it stands now; false
     /// when it cannot prove it saw every change (the first call, a restart it cannot account for, no
-    /// WAL), and <paramref name="changed"/> is then incomplete.
+    /// WAL), and <paramref name="changed"/> is then incomplete. <paramref name="databaseUnwritten"/>:
+    /// whether the database file provably was not written since the last call.
     /// </summary>
-    public bool TryCollect(WalFile? wal, ISet<uint> changed)
+    public bool TryCollect(WalFile? wal, ISet<uint> changed, bool databaseUnwritten)
     {
         var last = _salts;
         uint lastFrames = _frames;
+        bool hadWal = _hadWal;
         _salts = wal?.SnapshotSalts;
         _frames = wal?.SnapshotFrames ?? 0;
-        if (wal is null || last is not { } before || wal.SnapshotSalts is not { } now)
+        _hadWal = wal is not null;
+        if (wal is null || !hadWal)
+        {
+            return false;
+        }
+        if (last is not { } before)
+        {
+            return databaseUnwritten && (wal.SnapshotSalts is not { } first || TryCollect(wal, first, 1, wal.SnapshotFrames, changed));
+        }
+        if (wal.SnapshotSalts is not { } now)
         {
             return false;
         }
