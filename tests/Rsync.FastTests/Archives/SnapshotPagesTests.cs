@@ -117,6 +117,24 @@ public class SnapshotPagesTests
         }
     }
 
+    /// <summary>Index objects are read side by side: one that lists a page's blob outside its pack fails the read, naming it.</summary>
+    [Fact]
+    public void AnIndexThatPlacesABlobOutsideItsPackFailsTheReadNamingIt()
+    {
+        using var dir = new TempDirectory();
+        using var archive = SnapshotArchive.Create(DirectoryObjectStore.Create(dir.File("archive")), key: null);
+        var (snapshot, _) = AddSnapshot(archive);
+        var map = archive.MapOf(snapshot);
+        var outside = new PackRecord(BlobId.Read(new byte[BlobId.Length]), 1 << 20, [new PackEntry(BlobKind.Page, map.Id(7), 1 << 20, 100)]);
+        var written = PackIndex.Write(archive.Store, archive.Sealer, [outside]);
+
+        var failure = Assert.Throws<SyncException>(() => new SnapshotPages(archive, snapshot, map).ScanPages(1, Pages, (_, _) => { }));
+
+        Assert.Equal(SyncFailure.Damaged, failure.Reason);
+        Assert.Contains(written.Single().Object.Key, failure.Message, StringComparison.Ordinal);
+        Assert.Contains("lies outside its pack", failure.Message, StringComparison.Ordinal);
+    }
+
     private static byte[][] RandomPages(int seed)
     {
         var random = new Random(seed);

@@ -2,9 +2,9 @@ namespace SqlRsync.Engine.Archives;
 
 /// <summary>
 /// Where each page of a snapshot lies: its pack and its stored bytes' offset and length, in three arrays
-/// indexed by page (12 bytes a page), found by reading every index once and looking each entry up in a
-/// table of the map's pages by blob id. A dictionary by blob id took about 100 bytes a page and most of
-/// a restore's memory.
+/// indexed by page (12 bytes a page), found by reading every index once (the objects side by side, on
+/// every core) and looking each entry up in a table of the map's pages by blob id. A dictionary by blob
+/// id took about 100 bytes a page and most of a restore's memory.
 /// </summary>
 internal sealed class PageLocations
 {
@@ -14,6 +14,9 @@ internal sealed class PageLocations
     private readonly uint[] _length;
     private readonly List<string> _packKeys = [];
     private readonly System.Collections.BitArray? _covered;  // the pages looked for, when not all were
+
+    /// <summary>A page's pack number while its location is being written.</summary>
+    private const int Claimed = -2;
 
     /// <summary>Whether <paramref name="page"/> was looked for (it was, when every page was).</summary>
     public bool Covers(uint page) => _covered is null || _covered[(int)page - 1];
@@ -59,32 +62,41 @@ internal sealed class PageLocations
             }
         }
         var packNumbers = new Dictionary<string, int>();
-        int next = 0;  // the page after the last one found, 0-based
         bool guessed = false;
-        PackIndex.VisitAll(archive.Store, archive.Sealer, null, (packKey, entry) =>
+        PackIndex.VisitAllAtOnce(archive.Store, archive.Sealer, BlobKind.Page, () =>
         {
-            // An add stores the pages it sends in page order, so an index lists most blobs of a snapshot in
-            // the order of their pages: the page after the last one found is tried before the table, whose
-            // lookups are cache misses (they were half of a restore's time before its first page).
-            if (next < map.PageCount && locations._pack[next] < 0 && map.Holds((uint)next + 1) && map.Id((uint)next + 1) == entry.Id
-                && locations.Covers((uint)next + 1))
+            int next = 0;  // the page after the last one this index object gave, 0-based
+            string? lastPack = null;  // an object lists a pack's entries together, under one key
+            int lastNumber = -1;
+            return (packKey, entry) =>
             {
-                locations.Set(next, packKey, entry, packNumbers);
-                next++;
-                guessed = true;
-                return;
-            }
-            // Every page of the map with this blob (a page's bytes may repeat at several page numbers).
-            for (int slot = entry.Id.GetHashCode() & mask; table[slot] != 0; slot = (slot + 1) & mask)
-            {
-                int page = table[slot] - 1;
-                if (locations._pack[page] < 0 && map.Id((uint)page + 1) == entry.Id)
+                if (!ReferenceEquals(packKey, lastPack))
                 {
-                    locations.Set(page, packKey, entry, packNumbers);
-                    next = page + 1;
+                    lastPack = packKey;
+                    lastNumber = locations.NumberOf(packKey, packNumbers);
                 }
-            }
-        }, BlobKind.Page);
+                // An add stores the pages it sends in page order, so an index lists most blobs of a snapshot
+                // in the order of their pages: the page after the last one found is tried before the table,
+                // whose lookups are cache misses (they were half of a restore's time before its first page).
+                if (next < map.PageCount && map.Holds((uint)next + 1) && map.Id((uint)next + 1) == entry.Id && locations.Covers((uint)next + 1))
+                {
+                    locations.TrySet(next, lastNumber, entry);
+                    next++;
+                    Volatile.Write(ref guessed, true);
+                    return;
+                }
+                // Every page of the map with this blob (a page's bytes may repeat at several page numbers).
+                for (int slot = entry.Id.GetHashCode() & mask; table[slot] != 0; slot = (slot + 1) & mask)
+                {
+                    int page = table[slot] - 1;
+                    if (map.Id((uint)page + 1) == entry.Id)
+                    {
+                        locations.TrySet(page, lastNumber, entry);
+                        next = page + 1;
+                    }
+                }
+            };
+        });
         if (guessed)
         {
             locations.FillRepeatedBlobs(pages);
@@ -92,16 +104,32 @@ internal sealed class PageLocations
         return locations;
     }
 
-    private void Set(int page, string packKey, PackEntry entry, Dictionary<string, int> packNumbers)
+    private int NumberOf(string packKey, Dictionary<string, int> packNumbers)
     {
-        if (!packNumbers.TryGetValue(packKey, out int number))
+        lock (packNumbers)
         {
-            packNumbers[packKey] = number = _packKeys.Count;
-            _packKeys.Add(packKey);
+            if (!packNumbers.TryGetValue(packKey, out int number))
+            {
+                packNumbers[packKey] = number = _packKeys.Count;
+                _packKeys.Add(packKey);
+            }
+            return number;
         }
-        _pack[page] = number;
-        _offset[page] = entry.Offset;
-        _length[page] = entry.Length;
+    }
+
+    /// <summary>
+    /// Gives <paramref name="page"/> the location <paramref name="entry"/> names in pack
+    /// <paramref name="pack"/>, unless it has one: index objects are visited side by side, and the first
+    /// to claim a page (its pack number from -1 to <see cref="Claimed"/>) writes its location.
+    /// </summary>
+    private void TrySet(int page, int pack, PackEntry entry)
+    {
+        if (Volatile.Read(ref _pack[page]) == -1 && Interlocked.CompareExchange(ref _pack[page], Claimed, -1) == -1)
+        {
+            _offset[page] = entry.Offset;
+            _length[page] = entry.Length;
+            Volatile.Write(ref _pack[page], pack);
+        }
     }
 
     /// <summary>

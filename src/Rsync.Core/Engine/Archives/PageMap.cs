@@ -62,15 +62,18 @@ internal sealed class PageMap
     {
         var map = new PageMap(snapshot.PageCount, snapshot.PageSize);
         locations ??= PackIndex.Locate(store, sealer, BlobKind.Map, snapshot.Map.ToHashSet());
-        var reader = new BlobReader(store, sealer);
-        for (int part = 0; part < snapshot.Map.Count; part++)
+        var chunks = new List<BlobLocation>(snapshot.Map.Count);
+        foreach (var chunk in snapshot.Map)
         {
-            var chunk = snapshot.Map[part];
             if (!locations.TryGetValue(chunk, out var location) || location.Entry.Kind != BlobKind.Map)
             {
                 throw new InvalidDataException($"its page map's part {chunk} is in no pack");
             }
-            var plain = reader.Read(location, PageMapChunk.MaxLength, checkId: true);
+            chunks.Add(location);
+        }
+        new BlobReader(store, sealer).ReadInOrder(chunks, PageMapChunk.MaxLength, checkId: true, (part, plain) =>
+        {
+            var chunk = snapshot.Map[part];
             bool isChange = part >= snapshot.FullChunks;
             try
             {
@@ -87,7 +90,7 @@ internal sealed class PageMap
             {
                 throw new InvalidDataException($"its page map's part {chunk}: {e.Message}", e);
             }
-        }
+        });
         uint lockBytePage = LockBytePage.For(snapshot.PageSize);
         for (uint page = 1; page <= map.PageCount; page++)
         {
