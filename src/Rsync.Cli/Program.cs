@@ -26,7 +26,7 @@ public static class Program
             // Agent mode, as our client or sqlite3_rsync's starts it: parsed by the same rules as --serve's commands.
             return AgentRequest.FromArguments(args) is { } agent
                 ? Outcome(() => SyncAgent.RunOnStandardStreams(agent, new AgentOptions { Warnings = Console.Error.WriteLine }))
-                : Usage($"agent mode takes --origin|--replica PATH [--busy-timeout N] [-q], or sqlite3_rsync's --origin|--replica [--wal-only] " +
+                : Usage($"agent mode takes --origin|--replica PATH [--busy-timeout N] [-q] [--cycles], or sqlite3_rsync's --origin|--replica [--wal-only] " +
                     $"ORIGIN REPLICA; not \"{string.Join(' ', args)}\"");
         }
         if (args.FirstOrDefault(AgentRequest.IsRoleArgument) is { } agentMode)

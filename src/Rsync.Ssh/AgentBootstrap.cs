@@ -26,7 +26,8 @@ internal static class AgentBootstrap
 
     /// <summary>
     /// Arguments: protocol, version, SHA-256, size (0: nothing to send), platform (uname -sm), role,
-    /// database, busy timeout, -q or nothing, upload directory (empty: the defaults).
+    /// database, busy timeout, the agent's flags (-q, --cycles, both or nothing; split where they run),
+    /// upload directory (empty: the defaults).
     /// </summary>
     public const string Script =
         "p=$1; v=$2; h=$3; n=$4; w=$5; r=$6; db=$7; bt=$8; q=$9; u=${10}; " +
@@ -73,12 +74,19 @@ internal static class AgentBootstrap
             SyncAgent.ProtocolVersion.ToString(CultureInfo.InvariantCulture), Version, upload?.Sha256 ?? "none", (upload?.Size
                 ?? 0).ToString(CultureInfo.InvariantCulture),
             upload?.Platform ?? LocalExecutable.UnamePlatform, request.RoleArgument, request.Path,
-            ((int)request.BusyTimeout.TotalSeconds).ToString(CultureInfo.InvariantCulture), quiet ? "-q" : "", uploadDirectory ?? "",
+            ((int)request.BusyTimeout.TotalSeconds).ToString(CultureInfo.InvariantCulture), Flags(request, quiet), uploadDirectory ?? "",
         ];
         var quoted = arguments.Select(AgentCommandLine.Quote).ToArray();
         quoted[DatabaseArgument] = AgentCommandLine.QuotePath(request.Path);
         return $"exec /bin/sh -c {AgentCommandLine.Quote(Script)} {ScriptName} " + string.Join(' ', quoted);
     }
+
+    /// <summary>
+    /// The agent's flags as the script's one argument for them: each that is asked for, in this order
+    /// (<see cref="AgentCommandLine.Parse"/> reads them back).
+    /// </summary>
+    public static string Flags(AgentRequest request, bool quiet) =>
+        (quiet ? "-q" : "") + (quiet && request.Cycles ? " " : "") + (request.Cycles ? "--cycles" : "");
 
     /// <summary>
     /// Reads the script's answers and sends the executable when asked. Returns the number of bytes sent

@@ -8,10 +8,10 @@ namespace SqlRsync.Ssh;
 /// agent from its own arguments. sqlite3_rsync's shape is read (and written, for a remote sqlite3_rsync)
 /// too: `[PATH=...] EXE --origin|--replica [--wal-only] [--commcheck] ORIGIN REPLICA [2>/dev/null]`.
 /// Written: `PATH="$PATH:$HOME/.dotnet/tools:/usr/local/bin" 'EXE' --origin|--replica 'PATH'
-/// --busy-timeout N [-q]`, every word the user supplies single-quoted, so no path can run a command
+/// --busy-timeout N [-q] [--cycles]`, every word the user supplies single-quoted, so no path can run a command
 /// (PATH gains the directories `dotnet tool install -g` and manual installs use). Read: optional
 /// NAME=value assignments (dropped), the program (any name: it is not what runs), then the role and
-/// its path, and optionally --busy-timeout and -q. The text is split as a POSIX shell would split it
+/// its path, and optionally --busy-timeout, -q and --cycles. The text is split as a POSIX shell would split it
 /// (blanks, '...', "...", backslash), but nothing is expanded, and any other shell syntax (;, |, &amp;,
 /// unquoted $, backquotes, redirections, globs, newlines...) makes it something else: no shell ever runs it.
 /// </summary>
@@ -40,7 +40,8 @@ internal sealed record AgentCommandLine(AgentRequest Request, bool Bootstrapped 
     /// <summary>The text for ssh to run remotely.</summary>
     public static string Write(string exe, AgentRequest request, bool quiet) =>
         "PATH=\"$PATH:$HOME/.dotnet/tools:/usr/local/bin\" " +
-        $"{Quote(exe)} {request.RoleArgument} {QuotePath(request.Path)} --busy-timeout {(int)request.BusyTimeout.TotalSeconds}" + (quiet ? " -q" : "");
+        $"{Quote(exe)} {request.RoleArgument} {QuotePath(request.Path)} --busy-timeout {(int)request.BusyTimeout.TotalSeconds}" + (quiet ? " -q" : "")
+        + (request.Cycles ? " --cycles" : "");
 
     /// <summary>
     /// Quotes a remote path for sh, all but a leading ~/ or ~USER/ (or a bare ~ or ~USER), which the
@@ -84,12 +85,12 @@ internal sealed record AgentCommandLine(AgentRequest Request, bool Bootstrapped 
         {
             return null;
         }
-        // exec /bin/sh -c SCRIPT sqlrsync-bootstrap PROTOCOL VERSION SHA SIZE PLATFORM ROLE DATABASE BUSY QUIET UPLOAD_DIR
+        // exec /bin/sh -c SCRIPT sqlrsync-bootstrap PROTOCOL VERSION SHA SIZE PLATFORM ROLE DATABASE BUSY FLAGS UPLOAD_DIR
         // (the script is unused here: --serve runs the agent itself)
         if (words is ["exec", "/bin/sh", "-c", AgentBootstrap.Script, AgentBootstrap.ScriptName, _, _, _, _, _, var role, { Length: > 0 } database,
-            var busy, "" or "-q", _]
-            && AgentRequest.FromArguments([role, database, "--busy-timeout", busy,
-                .. (words[13] == "-q" ? ["-q"] : Array.Empty<string>())]) is { Sqlite3Rsync: false } bootstrapped)
+            var busy, "" or "-q" or "--cycles" or "-q --cycles", _]
+            && AgentRequest.FromArguments([role, database, "--busy-timeout", busy, .. words[13].Split(' ', StringSplitOptions.RemoveEmptyEntries)])
+                is { Sqlite3Rsync: false } bootstrapped)
         {
             return new AgentCommandLine(bootstrapped, Bootstrapped: true);
         }

@@ -39,6 +39,13 @@ public sealed record AgentRequest(AgentRole Role, string Path)
     public bool CommCheck { get; init; }
 
     /// <summary>
+    /// Serve one sync after another over the same streams until the client ends its input between two
+    /// (`--cycles`: a watch's cycles), each taking what the last one left (the replica's connection and
+    /// tree), so that a cycle costs the pages that changed. Only a replica of a database serves cycles.
+    /// </summary>
+    public bool Cycles { get; init; }
+
+    /// <summary>
     /// The agent's first argument: `--origin`, `--replica`, for a directory session `--origin-dir`,
     /// `--replica-dir`, and for an archive `--archive-store`.
     /// </summary>
@@ -52,7 +59,7 @@ public sealed record AgentRequest(AgentRole Role, string Path)
 
     /// <summary>
     /// The request in an agent's arguments (after the program's name): ours,
-    /// `--origin|--replica PATH [--busy-timeout N] [-q]` (or `--origin-dir|--replica-dir|--archive-store DIR ...`), or
+    /// `--origin|--replica PATH [--busy-timeout N] [-q] [--cycles]` (or `--origin-dir|--replica-dir|--archive-store DIR ...`), or
     /// sqlite3_rsync's, `--origin [--wal-only] [--commcheck] ORIGIN REPLICA_NAME` or
     /// `--replica [...] ORIGIN_NAME REPLICA`; null when they are anything else.
     /// </summary>
@@ -68,7 +75,7 @@ public sealed record AgentRequest(AgentRole Role, string Path)
         bool directory = words[0].EndsWith("-dir", StringComparison.Ordinal);
         var paths = new List<string>();
         int busyTimeout = (int)new SyncOptions().BusyTimeout.TotalSeconds;
-        bool quiet = false, walOnly = false, commCheck = false;
+        bool quiet = false, walOnly = false, commCheck = false, cycles = false;
         for (int at = 1; at < words.Count; at++)
         {
             string word = words[at];
@@ -89,6 +96,10 @@ public sealed record AgentRequest(AgentRole Role, string Path)
             {
                 commCheck = true;
             }
+            else if (word == "--cycles")
+            {
+                cycles = true;
+            }
             else if (word.StartsWith('-') && at > 1)
             {
                 return null;
@@ -100,9 +111,13 @@ public sealed record AgentRequest(AgentRole Role, string Path)
             }
         }
         var shared = new AgentRequest(role, "") { BusyTimeout = TimeSpan.FromSeconds(busyTimeout), Quiet = quiet, WalOnly = walOnly };
+        if (cycles && (role != AgentRole.Replica || directory || paths.Count != 1))
+        {
+            return null;
+        }
         return paths switch
         {
-            [{ Length: > 0 } path] when !commCheck => shared with { Path = path, Directory = directory },
+            [{ Length: > 0 } path] when !commCheck => shared with { Path = path, Directory = directory, Cycles = cycles },
             [var origin, var replica] when !directory && role != AgentRole.Archive && (role == AgentRole.Origin ? origin : replica).Length > 0 => shared with
             {
                 Path = role == AgentRole.Origin ? origin : replica,

@@ -93,6 +93,10 @@ public static class SyncAgent
                     ? Sqlite3RsyncOrigin.Run(request.Path, input, output, sync, new ProgressTracker(), Sqlite3RsyncProtocol.LatestVersion)
                     : SqlRsyncOrigin.Run(request.Path, input, output, sync, new ProgressTracker());
             }
+            else if (request.Cycles)
+            {
+                ServeCycles(request.Path, input, output, sync);
+            }
             else
             {
                 int first = input.ReadByte();
@@ -106,6 +110,16 @@ public static class SyncAgent
         {
             // The client went away (or spoke nonsense) outside any one database's conversation.
             throw FailureText.Normalize(e);
+        }
+    }
+
+    /// <summary>A replica's syncs one after another, each taking what the last one left, until the input ends between two (a watch's cycles).</summary>
+    private static void ServeCycles(string path, Stream input, Stream output, SyncOptions sync)
+    {
+        using var kept = new KeptReplicaTree();
+        for (int first = input.ReadByte(); first >= 0; first = input.ReadByte())
+        {
+            SqlRsyncReplica.Run(path, new PutBackStream(input, first), output, sync, new ProgressTracker(), kept);
         }
     }
 

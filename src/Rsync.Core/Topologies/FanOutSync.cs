@@ -22,14 +22,15 @@ internal static class FanOutSync
     /// Syncs every replica from one snapshot of <paramref name="originPath"/>; with <paramref name="kept"/>
     /// (a watch's cycles), the origin's tree is the one kept from the last cycle, with its seed, hashed
     /// again only where pages changed, and so is a local database replica's that
-    /// <paramref name="keptReplica"/> gives.
+    /// <paramref name="keptReplica"/> gives; a remote replica is served by the agent
+    /// <paramref name="keptAgent"/> gives, kept from one cycle to the next.
     /// </summary>
     public static IReadOnlyList<SyncOutcome> Run(string originPath, IReadOnlyList<SyncEndpoint> replicas, SyncOptions options, ProgressTracker progress,
-        KeptOriginTree? kept = null, Func<SyncEndpoint, KeptReplicaTree?>? keptReplica = null)
+        KeptOriginTree? kept = null, Func<SyncEndpoint, KeptReplicaTree?>? keptReplica = null, Func<SyncEndpoint, KeptAgent?>? keptAgent = null)
     {
         originPath = PathChecks.Origin(originPath);
         var branches = replicas.Select(replica => new Branch(replica, Path.GetFileName(originPath), options, keptReplica?.Invoke(replica),
-            progress.Cancellation)).ToList();
+            keptAgent?.Invoke(replica), progress.Cancellation)).ToList();
         try
         {
             OriginSession origin;
@@ -185,7 +186,8 @@ internal static class FanOutSync
         /// <summary>The snapshot an archive replica added.</summary>
         private SnapshotInfo? _added;
 
-        public Branch(SyncEndpoint replica, string database, SyncOptions options, KeptReplicaTree? kept, CancellationToken cancellation)
+        public Branch(SyncEndpoint replica, string database, SyncOptions options, KeptReplicaTree? kept, KeptAgent? keptAgent,
+            CancellationToken cancellation)
         {
             _replica = replica;
             // Pages cross ssh compressed by default, and a pipe in this process uncompressed, as in a single sync.
@@ -197,7 +199,8 @@ internal static class FanOutSync
             {
                 _link = replica switch
                 {
-                    RemoteEndpoint remote => PeerLink.ToAgent(remote, new AgentRequest(AgentRole.Replica, remote.Path) { BusyTimeout = _options.BusyTimeout }),
+                    RemoteEndpoint remote when keptAgent is not null => keptAgent.Next(ReplicaRequest(remote)),
+                    RemoteEndpoint remote => PeerLink.ToAgent(remote, ReplicaRequest(remote)),
                     ArchiveEndpoint archive => PeerLink.InProcess((input, output) => ArchiveSync.Replica(archive, database, input, output, _options,
                         new ProgressTracker(cancellation: _replicaCancellation.Token), snapshot => _added = snapshot)),
                     _ => PeerLink.InProcess((input, output) => SqlRsyncReplica.Run(replica.Path, input, output, _options,
@@ -208,6 +211,8 @@ internal static class FanOutSync
         }
 
         public SyncRun Run { get; }
+
+        private AgentRequest ReplicaRequest(RemoteEndpoint remote) => new(AgentRole.Replica, remote.Path) { BusyTimeout = _options.BusyTimeout };
 
         /// <summary>Says that this replica needs the origin's snapshot no more (its last page has left, or it failed).</summary>
         public Action LeaveSnapshot { get; set; } = () => { };

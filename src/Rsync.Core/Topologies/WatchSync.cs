@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using SqlRsync.Engine;
+using SqlRsync.Links;
 using SqlRsync.Platform;
 
 namespace SqlRsync.Topologies;
@@ -10,7 +11,8 @@ namespace SqlRsync.Topologies;
 /// a cycle: one snapshot of the origin synced to every replica that is behind (<see cref="FanOutSync"/>),
 /// each with every guarantee a sync has. The origin's tree is kept between cycles and hashed again
 /// only where the WAL shows changes (<see cref="KeptOriginTree"/>), and so is a local replica's
-/// (<see cref="KeptReplicaTree"/>). Between cycles the origin is not read and holds no lock of ours.
+/// (<see cref="KeptReplicaTree"/>), and a remote one's by the agent kept to serve every cycle
+/// (<see cref="KeptAgent"/>). Between cycles the origin is not read and holds no lock of ours.
 /// An archive replica is due only every <see cref="WatchOptions.SnapshotEvery"/>. A replica that
 /// fails is left as it was and tried again later, less often while it keeps failing; the others go on.
 /// Cancelling ends the cycle under way as a cancelled sync ends (each replica at a committed state).
@@ -33,6 +35,7 @@ internal static class WatchSync
             foreach (var state in states)
             {
                 state.Kept?.Dispose();
+                state.Agent?.Dispose();
             }
         }
     }
@@ -87,7 +90,7 @@ internal static class WatchSync
             try
             {
                 outcomes = FanOutSync.Run(originPath, [.. due.Select(state => state.Endpoint)], sync, new ProgressTracker(cancellation: cancellation), tree,
-                    endpoint => states.First(state => state.Endpoint == endpoint).Kept);
+                    endpoint => states.First(state => state.Endpoint == endpoint).Kept, endpoint => states.First(state => state.Endpoint == endpoint).Agent);
             }
             catch (Exception) when (cancellation.IsCancellationRequested)
             {
@@ -137,6 +140,9 @@ internal static class WatchSync
 
         /// <summary>What one sync of a database on this machine leaves to the next (its connection, tree and digest); null for other replicas.</summary>
         public KeptReplicaTree? Kept { get; } = endpoint is not RemoteEndpoint and not ArchiveEndpoint ? new KeptReplicaTree() : null;
+
+        /// <summary>The agent that serves a replica on another host from one cycle to the next (and keeps its tree there); null for other replicas.</summary>
+        public KeptAgent? Agent { get; } = endpoint is RemoteEndpoint remote ? new KeptAgent(remote) : null;
 
         public bool IsDue(long generation, TimeSpan now, WatchOptions options) =>
             _generation < generation && now >= _retryAt

@@ -22,6 +22,9 @@ public class AgentCommandLineTests
                 var command = AgentCommandLine.Parse(text);
 
                 Assert.Equal(new AgentCommandLine(request with { Quiet = true }), command);
+                // A watch's replica agent serves cycles; nothing else does.
+                var cycles = AgentCommandLine.Parse(AgentCommandLine.Write("sqlrsync", request with { Cycles = true }, quiet: false));
+                Assert.Equal(role == AgentRole.Replica && !directory ? new AgentCommandLine(request with { Cycles = true }) : null, cycles);
             }
         }
     }
@@ -35,6 +38,8 @@ public class AgentCommandLineTests
         var text = AgentBootstrap.CommandLine(request, quiet: true, upload: null, uploadDirectory: null);
 
         Assert.Equal(new AgentCommandLine(request with { Quiet = true }, Bootstrapped: true), AgentCommandLine.Parse(text));
+        var cycles = AgentBootstrap.CommandLine(request with { Cycles = true }, quiet: true, upload: null, uploadDirectory: null);
+        Assert.Equal(isOrigin ? null : new AgentCommandLine(request with { Quiet = true, Cycles = true }, Bootstrapped: true), AgentCommandLine.Parse(cycles));
         Assert.Null(AgentCommandLine.Parse(text.Replace("exec \"$1\"", "exec \"$2\"")));
         Assert.Null(AgentCommandLine.Parse(text + " ; touch x"));
     }

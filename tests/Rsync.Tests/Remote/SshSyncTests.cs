@@ -46,8 +46,9 @@ public sealed class SshSyncTests(SshSyncTests.Server server) : IClassFixture<Ssh
 
     /// <summary>
     /// --watch keeps a replica on another host fresh through the real sshd: each commit of the origin
-    /// makes a cycle, all cycles go through one ssh connection (one login), and SIGTERM ends the watch
-    /// with exit 0 and the replica equal to the origin.
+    /// makes a cycle, all cycles go through one ssh connection (one login) to one agent, which keeps the
+    /// replica's tree (a cycle hashes only the pages it wrote), and SIGTERM ends the watch with exit 0,
+    /// the agent gone and the replica equal to the origin.
     /// </summary>
     [SkippableFact]
     public void AWatchKeepsARemoteReplicaFresh()
@@ -62,10 +63,13 @@ public sealed class SshSyncTests(SshSyncTests.Server server) : IClassFixture<Ssh
             "--interval", "10ms", "--ssh", Ssh.SshCommand, "--exe", Ssh.Exe]);
         var error = watch.StandardError.ReadToEndAsync();
         int cycles = 0;
+        bool IsAgent(int pid) => ProcWatch.CommandName(pid) == "dotnet" && ProcWatch.CommandLine(pid).Contains("--cycles", StringComparison.Ordinal)
+            && ProcWatch.CommandLine(pid).Contains(replica, StringComparison.Ordinal);
         try
         {
             Assert.Equal(1, NextCycle(watch, error).GetProperty("replicas_synced").GetInt32());
             cycles++;
+            int agent = Assert.Single(ProcWatch.ProcessesWhere(IsAgent));
             for (int round = 1; round <= 3; round++)
             {
                 TestDatabase.Sqlite3Cli(origin, $"UPDATE items SET name = 'round {round}', body = randomblob(300) WHERE id % 50 = {round}");
@@ -79,13 +83,18 @@ public sealed class SshSyncTests(SshSyncTests.Server server) : IClassFixture<Ssh
                 }
                 while (cycle.GetProperty("pages_changed").GetInt64() == 0);
                 Assert.Equal("40", TestDatabase.Sqlite3Cli(replica, $"SELECT count(*) FROM items WHERE name = 'round {round}'"));
+                // Hashed again: the pages the last sync wrote (in round 1 the first sync's, every page).
+                long hashed = cycle.GetProperty("replicas")[0].GetProperty("replica_hashed_bytes").GetInt64();
+                Assert.True(round == 1 || hashed < new FileInfo(replica).Length / 2, $"round {round}: the replica hashed {hashed} bytes");
             }
-            // The cycles share one ssh connection: one login for all of them.
+            // The cycles share one ssh connection (one login for all of them) and one agent.
             Assert.Equal(1, Ssh.Logins - loginsBefore);
+            Assert.Equal([agent], ProcWatch.ProcessesWhere(IsAgent));
             Assert.True(cycles >= 4, $"{cycles} cycles");
             Assert.Equal(0, ExternalProgram.Run("kill", ["-TERM", watch.Id.ToString(CultureInfo.InvariantCulture)]).ExitCode);
             Assert.True(watch.WaitForExit(TimeSpan.FromSeconds(30)), "the watch did not end after SIGTERM");
             Assert.True(watch.ExitCode == 0, $"exit code {watch.ExitCode}; it said: {error.Result}");
+            WaitFor(() => ProcWatch.ProcessesWhere(IsAgent).Count == 0, "the agent's exit", () => error.Result);
             TestDatabase.AssertSynced(origin, replica, 4096);
         }
         finally
