@@ -1,7 +1,7 @@
 namespace SqlRsync;
 
 /// <summary>
-/// A snapshot archive (a directory, on this machine or another) as a side of a sync. As the replica,
+/// A snapshot archive (a directory, on this machine or another, or object storage) as a side of a sync. As the replica,
 /// the sync adds a snapshot of the origin to it (making the archive first if the directory does not
 /// exist); as the origin, it restores the snapshot <see cref="At"/> names into the replica, sending
 /// only the pages that differ. All of the archive's work is done in this process; on another host an
@@ -26,8 +26,18 @@ public sealed class ArchiveEndpoint : SyncEndpoint
         Remote = remote;
     }
 
+    /// <summary>The archive kept in <paramref name="storage"/> (object storage: sqlrsync's S3 package, or a store of one's own).</summary>
+    public ArchiveEndpoint(ObjectStorage storage)
+        : base((storage ?? throw new ArgumentNullException(nameof(storage))).Location)
+    {
+        Storage = storage;
+    }
+
     /// <summary>The host and transport of an archive on another machine; null for one on this machine.</summary>
     public RemoteEndpoint? Remote { get; }
+
+    /// <summary>The object storage that keeps the archive; null for an archive in a directory.</summary>
+    public ObjectStorage? Storage { get; }
 
     /// <summary>
     /// Which snapshot a restore reads: null or "latest" (the newest), a snapshot id (or a prefix of at

@@ -1,12 +1,16 @@
 namespace SqlRsync.Storage;
 
 /// <summary>
-/// Immutable objects under keys (<see cref="ObjectKey"/>), as object storage offers them: an object is
-/// created whole under a key no object has, read whole or in part, listed by prefix, and deleted; it is
-/// never changed in place. A created object is durable when <see cref="Create"/> returns, and no reader
-/// ever sees part of one. Stores may be used from one thread at a time.
+/// Immutable objects under keys, as object storage offers them: an object is created whole under a key
+/// no object has, read whole or in part, listed by prefix, and deleted; it is never changed in place. A
+/// created object is durable when <see cref="Create"/> returns, and no reader ever sees part of one.
+/// Stores may be used from one thread at a time. Keys are ASCII letters, digits, '.', '_' and '-' in
+/// components joined by '/', none empty or starting with '.', at most 200 characters. An archive's
+/// objects are content-addressed or uniquely named, so a store whose create cannot be conditional may
+/// write an object that appeared meanwhile again: it has the same bytes. Implemented here for a
+/// directory and for an agent's store; sqlrsync's S3 package implements it for object storage.
 /// </summary>
-internal abstract class ObjectStore : IDisposable
+public abstract class ObjectStore : IDisposable
 {
     /// <summary>Where the store is, as messages name it: a directory, HOST:PATH, a URL.</summary>
     public abstract string Location { get; }
@@ -59,8 +63,11 @@ internal abstract class ObjectStore : IDisposable
     {
     }
 
+    /// <summary>Lets go of what the store holds open (files, connections); its objects stay.</summary>
     public virtual void Dispose() => GC.SuppressFinalize(this);
 }
 
 /// <summary>An object's key and size in bytes.</summary>
-internal readonly record struct StoredObject(string Key, long Size);
+/// <param name="Key">Its key.</param>
+/// <param name="Size">Its size in bytes.</param>
+public readonly record struct StoredObject(string Key, long Size);

@@ -6,8 +6,8 @@ using SqlRsync.Storage;
 namespace SqlRsync.Topologies;
 
 /// <summary>
-/// Opens the archive an <see cref="ArchiveEndpoint"/> names: its store (a directory here, or an
-/// archive store agent on another host), its key, its config.
+/// Opens the archive an <see cref="ArchiveEndpoint"/> names: its store (a directory here, an archive
+/// store agent on another host, or object storage), its key, its config.
 /// </summary>
 internal static class ArchiveAccess
 {
@@ -16,7 +16,8 @@ internal static class ArchiveAccess
     public static SnapshotArchive Open(ArchiveEndpoint archive, TimeSpan busyTimeout)
     {
         var key = archive.KeyFile is null ? null : ArchiveKey.Load(archive.KeyFile);
-        ObjectStore store = archive.Remote is { } remote ? Connect(remote, create: false, busyTimeout)
+        ObjectStore store = archive.Storage is { } storage ? storage.Open()
+            : archive.Remote is { } remote ? Connect(remote, create: false, busyTimeout)
             : DirectoryObjectStore.Open(archive.Path)
                 ?? throw new SyncException(SyncFailure.NotFound, $"archive {archive.Path} does not exist (a sync into it with --archive makes it)");
         return Open(store, key);
@@ -36,7 +37,8 @@ internal static class ArchiveAccess
     public static SnapshotArchive OpenOrCreate(ArchiveEndpoint archive, TimeSpan busyTimeout)
     {
         var key = archive.KeyFile is null ? null : ArchiveKey.Load(archive.KeyFile);
-        ObjectStore? store = archive.Remote is { } remote ? Connect(remote, create: true, busyTimeout) : DirectoryObjectStore.Open(archive.Path);
+        ObjectStore? store = archive.Storage is { } storage ? storage.Open()
+            : archive.Remote is { } remote ? Connect(remote, create: true, busyTimeout) : DirectoryObjectStore.Open(archive.Path);
         if (store is not null)
         {
             return OpenOrCreate(store, key);

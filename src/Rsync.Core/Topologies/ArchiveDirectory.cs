@@ -29,13 +29,14 @@ internal static class ArchiveDirectory
         foreach (var name in databases.Where(selection.Takes))
         {
             cancellation.ThrowIfCancellationRequested();
-            var archive = new ArchiveEndpoint(Path.Combine(root.Path, name)) { KeyFile = root.KeyFile };
+            var archive = root.Storage is { } storage ? new ArchiveEndpoint(storage.Under(name)) { KeyFile = root.KeyFile }
+                : new ArchiveEndpoint(Path.Combine(root.Path, name)) { KeyFile = root.KeyFile };
             Func<SnapshotArchive>? open = session is null ? null
                 : () => options.DryRun ? ArchiveAccess.Open(session.Select(name, create: false), key)
                     : ArchiveAccess.OpenOrCreate(session.Select(name, create: true), key);
             try
             {
-                if (session is null)
+                if (session is null && root.Storage is null)
                 {
                     // The archive itself is made by the add; the directories above it, here.
                     Directory.CreateDirectory(Path.GetDirectoryName(archive.Path)!);
