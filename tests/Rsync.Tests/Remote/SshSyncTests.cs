@@ -45,6 +45,41 @@ public sealed class SshSyncTests(SshSyncTests.Server server) : IClassFixture<Ssh
     }
 
     /// <summary>
+    /// A scheduled run (cron, a timer) pays one login for many when OpenSSH shares its connection, as
+    /// docs/operations.md shows: ControlMaster and ControlPersist in the user's ssh config, which
+    /// sqlrsync's ssh reads as any ssh does. The second run logs in no more.
+    /// </summary>
+    [SkippableFact]
+    public void ASecondRunReusesTheConnectionTheFirstLeftWhenTheSshConfigSharesIt()
+    {
+        Skip.If(Ssh.Unavailable is not null, Ssh.Unavailable);
+        using var dir = new TempDirectory();
+        var origin = dir.File("origin.db");
+        var replica = dir.File("replica.db");
+        TestDatabase.Create(origin, rows: 1000);
+        var config = dir.File("ssh_config");
+        File.WriteAllText(config, $"Host {SshServer.Alias}\n  ControlMaster auto\n  ControlPath {dir.File("cm-%C")}\n  ControlPersist 60\n" +
+            $"Include {Ssh.ClientConfig}\n");
+        string ssh = $"ssh -F {config}";
+        int loginsBefore = Ssh.Logins;
+        try
+        {
+            var first = SqlRsyncProgram.Run(origin, $"{SshServer.Alias}:{replica}", "--ssh", ssh, "--exe", Ssh.Exe);
+            Assert.True(first.ExitCode == 0, first.StandardError);
+            TestDatabase.Change(origin, Situation.OnePercentChanged);
+            var second = SqlRsyncProgram.Run(origin, $"{SshServer.Alias}:{replica}", "--ssh", ssh, "--exe", Ssh.Exe);
+            Assert.True(second.ExitCode == 0, second.StandardError);
+
+            TestDatabase.AssertSynced(origin, replica, 4096);
+            Assert.Equal(1, Ssh.Logins - loginsBefore);
+        }
+        finally
+        {
+            ExternalProgram.Run("ssh", ["-F", config, "-O", "exit", SshServer.Alias]);
+        }
+    }
+
+    /// <summary>
     /// --watch keeps a replica on another host fresh through the real sshd: each commit of the origin
     /// makes a cycle, all cycles go through one ssh connection (one login) to one agent, which keeps the
     /// replica's tree (a cycle hashes only the pages it wrote), and SIGTERM ends the watch with exit 0,
