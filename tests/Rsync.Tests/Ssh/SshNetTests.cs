@@ -220,6 +220,35 @@ public sealed class SshNetTests(SshSyncTests.Server server) : IClassFixture<SshS
         Assert.False(File.Exists(_dir.File("r.db")));
     }
 
+    /// <summary>
+    /// A watch through SSH.NET logs in once: one agent, on one connection, serves every cycle (its
+    /// connection is not shared as OpenSSH's ControlMaster shares one, but it is kept).
+    /// </summary>
+    [SkippableFact]
+    public async Task AWatchLogsInOnceForAllItsCycles()
+    {
+        Skip.If(Ssh.Unavailable is not null, Ssh.Unavailable);
+        var origin = _dir.File("origin.db");
+        var remote = _dir.File("remote.db");
+        TestDatabase.Create(origin, rows: 1000);
+        int loginsBefore = Ssh.Logins;
+        using var watch = new LibraryWatch(origin, [new SshNetEndpoint(Connection(KnownHostsListing($"[127.0.0.1]:{Ssh.Port}")), remote)],
+            new WatchOptions { Interval = TimeSpan.FromMilliseconds(10) });
+        watch.WaitUntil(() => watch.Cycles.Any(cycle => cycle.Replicas[0].Succeeded), "the first cycle");
+        for (int round = 1; round <= 3; round++)
+        {
+            TestDatabase.Sqlite3Cli(origin, $"UPDATE items SET name = 'round {round}' WHERE id % 10 = {round}");
+            string counted = $"SELECT count(*) FROM items WHERE name = 'round {round}'";
+            watch.WaitUntil(() => TestDatabase.Sqlite3Cli(remote, counted) == "100", $"round {round} on the replica");
+        }
+        var summary = await watch.StopAsync();
+
+        Assert.True(summary.Cycles >= 4, $"{summary.Cycles} cycles");
+        Assert.Equal(0, summary.FailedSyncs);
+        Assert.Equal(1, Ssh.Logins - loginsBefore);
+        TestDatabase.AssertSynced(origin, remote, 4096);
+    }
+
     [SkippableFact]
     public void TheCommandLinesBuiltinClientPushesAndPulls()
     {
