@@ -4,12 +4,12 @@
 # itself run in a loop. A probe writer (bench/watch-probe.py) commits a numbered row at a steady rate
 # to a copy of compare.sh's database; a reader polls the replica every millisecond and notes when each
 # row appears. Per case: lag p50 / p99 / largest in ms, rows never seen, and the CPU the syncing side
-# used (its process and the children it waited for: user + system, as a share of one core; the ssh
-# agent's CPU on the other side is not in it). Then the CPU of a watch over an idle origin, and the
+# used (its process and the children it waited for: user + system, as a share of one core; over ssh,
+# plus the agent the watch keeps on the other side). Then the CPU of a watch over an idle origin, and the
 # watch's cycles on a small and a large database at the same change rate (cycle time from --json).
-# Before the probe starts, a few commits and a pause let the watch make its first trees (two full
-# scans: the first cycle, and the first commit into a fresh WAL), so that the figures are of cycles
-# after them; the rescans still counted are those the probe's commits caused.
+# Before the probe starts, a few commits and a pause let the watch make its first trees (a full scan
+# on each side), so that the figures are of cycles after them; the rescans still counted are those
+# the probe's commits caused.
 # Usage: [PARTS="lag idle sizes"] bench/watch-bench.sh [SIZE_MIB] [SECONDS] [SMALL_MIB] [LARGE_MIB] [WORK_DIR]
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -46,6 +46,9 @@ fresh_replica() {
 # CPU ticks (user + system, with waited-for children) of process $1.
 ticks() { awk '{ print $14 + $15 + $16 + $17 }' "/proc/$1/stat"; }
 
+# The agent a watch keeps on the other side of ssh (here, through the loopback sshd), if there is one.
+agent_pid() { for p in $(pgrep -f -- '--cycles' || true); do [[ $(cat "/proc/$p/comm" 2>/dev/null) == sqlrsync ]] && echo "$p"; done | head -1; }
+
 # run_case NAME RATE COMMAND...: the syncing COMMAND runs while the probe writes RATE commits a second.
 run_case() {
   local name=$1 rate=$2
@@ -55,8 +58,10 @@ run_case() {
   local pid=$!
   python3 "$probe" write "$work/origin.db" 5 1 "$work/warmup.log"
   sleep $(( 2 + $(stat -c %s "$work/origin.db") / 200000000 ))
-  local before
+  local before agent agent_before
   before=$(ticks "$pid")
+  agent=$(agent_pid)
+  [[ -n $agent ]] && agent_before=$(ticks "$agent")
   local warm_cycles
   warm_cycles=$(grep -c '"cycle"' "$work/cycles.json" || true)
   echo "$warm_cycles" > "$work/warm-cycles"
@@ -67,13 +72,17 @@ run_case() {
   python3 "$probe" write "$work/origin.db" "$rate" "$seconds" "$work/write.log"
   wait "$reader"
   local elapsed=$(( SECONDS - started ))
-  local after
+  local after agent_after=""
   after=$(ticks "$pid")
+  [[ -n $agent && -e /proc/$agent ]] && agent_after=$(ticks "$agent")
   kill -TERM "$pid" 2>/dev/null || true
   wait "$pid" 2>/dev/null || true
   local hz cpu
   hz=$(getconf CLK_TCK)
   cpu=$(echo "($after - $before) / $hz / $elapsed * 100" | bc -l | xargs printf '%.0f')
+  if [[ -n $agent_after ]]; then
+    cpu="$cpu% + its agent $(echo "($agent_after - $agent_before) / $hz / $elapsed * 100" | bc -l | xargs printf '%.0f')"
+  fi
   read -r p50 p99 most seen missing < <(python3 "$probe" lag "$work/write.log" "$work/read.log")
   local rescans=""
   if grep -q '"rescan"' "$work/cycles.json" 2>/dev/null; then
