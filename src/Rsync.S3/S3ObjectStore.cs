@@ -37,6 +37,9 @@ internal sealed class S3ObjectStore : ObjectStore
 
     public S3LockTiming LockTiming { get; }
 
+    /// <summary>How many keys one listing request asks for: S3's most, 1,000; tests make it small to see pages followed.</summary>
+    public int ListPageSize { get; set; } = 1000;
+
     public override byte[]? Read(string key)
     {
         var what = $"reading {key} of {Location}";
@@ -198,7 +201,7 @@ internal sealed class S3ObjectStore : ObjectStore
 
     private IEnumerable<(string Key, long Size, DateTime Modified)> ListUnder(string prefix, string what)
     {
-        var request = new ListObjectsV2Request { BucketName = _connection.Bucket, Prefix = prefix };
+        var request = new ListObjectsV2Request { BucketName = _connection.Bucket, Prefix = prefix, MaxKeys = ListPageSize };
         for (int page = 0; page < MostListPages; page++)
         {
             var response = Send(cancel => _connection.Client.ListObjectsV2Async(request, cancel), what);

@@ -5,7 +5,7 @@ using Amazon.S3;
 using Amazon.S3.Model;
 using SqlRsync.Tests.Support;
 
-namespace SqlRsync.Tests;
+namespace SqlRsync.Tests.ObjectStores;
 
 /// <summary>
 /// The S3 calls an archive in object storage needs, made with AWSSDK.S3 against the real Swift of

@@ -1,0 +1,37 @@
+using Amazon.Runtime;
+using Amazon.S3;
+using SqlRsync.S3;
+using SqlRsync.Tests.Support;
+
+// Not SqlRsync.Tests.ObjectStorage: a namespace of that name would hide the type SqlRsync.ObjectStorage from every test.
+namespace SqlRsync.Tests.ObjectStores;
+
+/// <summary>New buckets on a <see cref="SwiftServer"/>, and <see cref="S3Storage"/> set up to reach them as a user would.</summary>
+internal static class SwiftBuckets
+{
+    /// <summary>A new, empty bucket of its own for one test, so that tests sharing a server see nothing of each other's.</summary>
+    public static string New(SwiftServer swift)
+    {
+        var bucket = $"sqlrsync-{Guid.NewGuid():N}";
+        using var client = new AmazonS3Client(new BasicAWSCredentials(SwiftServer.AccessKey, SwiftServer.SecretKey), new AmazonS3Config
+        {
+            ServiceURL = swift.Endpoint,
+            ForcePathStyle = true,
+            AuthenticationRegion = SwiftServer.Region,
+        });
+        client.PutBucketAsync(bucket).GetAwaiter().GetResult();
+        return bucket;
+    }
+
+    /// <summary>The archive storage s3://BUCKET/PREFIX on <paramref name="swift"/>, signed with <paramref name="secretKey"/>.</summary>
+    public static S3Storage Storage(SwiftServer swift, string bucket, string prefix = "", string secretKey = SwiftServer.SecretKey,
+        S3LockTiming? lockTiming = null) =>
+        new(bucket, prefix)
+        {
+            EndpointUrl = swift.Endpoint,
+            Region = SwiftServer.Region,
+            Credentials = new BasicAWSCredentials(SwiftServer.AccessKey, secretKey),
+            RequestTimeout = TimeSpan.FromSeconds(30),
+            LockTiming = lockTiming ?? S3LockTiming.Default,
+        };
+}
