@@ -1,0 +1,114 @@
+using SqlRsync.S3;
+using SqlRsync.Tests.Support;
+
+namespace SqlRsync.Tests.ObjectStores;
+
+/// <summary>
+/// Snapshot archives in a real Swift through <c>new ArchiveEndpoint(new S3Storage(...))</c>, as a library user
+/// writes it: adding, listing, restoring, verifying and pruning; a directory of databases; two writers at once.
+/// </summary>
+public sealed class S3ArchiveTests(SwiftServer swift) : IClassFixture<SwiftServer>
+{
+    [SkippableFact]
+    public async Task SnapshotsAreAddedListedRestoredVerifiedAndPruned()
+    {
+        Skip.If(swift.Unavailable is not null, swift.Unavailable);
+        using var dir = new TempDirectory();
+        var origin = dir.File("origin.db");
+        TestDatabase.Create(origin, rows: 2000);
+        var older = dir.File("older.db");
+        var bucket = SwiftBuckets.New(swift);
+        var archive = new ArchiveEndpoint(SwiftBuckets.Storage(swift, bucket, "backups/app"));
+
+        var first = (await DatabaseSync.RunAsync(SyncEndpoint.Local(origin), archive)).Snapshot!;
+        File.Copy(origin, older);
+        TestDatabase.Change(origin, Situation.OnePercentChanged);
+        var second = (await DatabaseSync.RunAsync(SyncEndpoint.Local(origin), archive)).Snapshot!;
+
+        Assert.Equal($"s3://{bucket}/backups/app/", archive.Storage!.Location);
+        Assert.Equal([first.Id, second.Id], (await SnapshotArchives.ListAsync(archive)).Select(snapshot => snapshot.Id));
+        var restored = dir.File("restored.db");
+        await DatabaseSync.RunAsync(new ArchiveEndpoint(archive.Storage) { At = first.Id }, SyncEndpoint.Local(restored));
+        TestDatabase.AssertSynced(older, restored, 4096);
+        // Into the existing replica, the newest snapshot: only the pages that differ are written.
+        await DatabaseSync.RunAsync(archive, SyncEndpoint.Local(restored));
+        TestDatabase.AssertSynced(origin, restored, 4096);
+        Assert.Empty((await SnapshotArchives.VerifyAsync(archive)).Problems);
+
+        var pruned = await SnapshotArchives.PruneAsync(archive, new SnapshotRetention { KeepLast = 1 });
+
+        Assert.Equal([second.Id], pruned.Kept.Select(snapshot => snapshot.Id));
+        Assert.Equal([second.Id], (await SnapshotArchives.ListAsync(archive)).Select(snapshot => snapshot.Id));
+        Assert.Empty((await SnapshotArchives.VerifyAsync(archive)).Problems);
+        var afterPrune = dir.File("after-prune.db");
+        await DatabaseSync.RunAsync(archive, SyncEndpoint.Local(afterPrune));
+        TestDatabase.AssertSynced(origin, afterPrune, 4096);
+    }
+
+    [SkippableFact]
+    public async Task ADirectoryOfDatabasesKeepsAnArchivePerDatabaseUnderThePrefix()
+    {
+        Skip.If(swift.Unavailable is not null, swift.Unavailable);
+        using var dir = new TempDirectory();
+        var databases = dir.File("databases");
+        Directory.CreateDirectory(Path.Combine(databases, "sub"));
+        TestDatabase.Create(Path.Combine(databases, "a.db"), rows: 200);
+        TestDatabase.Create(Path.Combine(databases, "sub", "b.db"), rows: 300);
+        var bucket = SwiftBuckets.New(swift);
+        var root = new ArchiveEndpoint(SwiftBuckets.Storage(swift, bucket, "tenants"));
+
+        var result = await DatabaseSync.RunDirectoryAsync(SyncEndpoint.Local(databases), root, new DirectoryOptions { Recursive = true });
+
+        Assert.Equal(2, result.Databases.Count(outcome => outcome.Failure is null));
+        foreach (var name in (string[])["a.db", "sub/b.db"])
+        {
+            var storage = root.Storage!.Under(name);
+            Assert.Equal($"s3://{bucket}/tenants/{name}/", storage.Location);
+            var restored = dir.File(name.Replace('/', '-') + ".restored");
+            await DatabaseSync.RunAsync(new ArchiveEndpoint(storage), SyncEndpoint.Local(restored));
+            TestDatabase.AssertSynced(Path.Combine(databases, name), restored, 4096);
+        }
+        using var store = SwiftBuckets.Storage(swift, bucket).Open();
+        Assert.Contains(store.List("tenants/sub/b.db/snapshots/"), stored => stored.Key.StartsWith("tenants/sub/b.db/snapshots/", StringComparison.Ordinal));
+    }
+
+    /// <summary>
+    /// Two adds to one archive at once, from two stores that know nothing of each other but the bucket:
+    /// both succeed (one waits for the other's lock), the archive verifies, and each snapshot restores
+    /// exactly the database it was taken of.
+    /// </summary>
+    [SkippableFact]
+    public async Task TwoWritersAtOnceLeaveAnArchiveWhoseEverySnapshotRestores()
+    {
+        Skip.If(swift.Unavailable is not null, swift.Unavailable);
+        using var dir = new TempDirectory();
+        var first = dir.File("first.db");
+        TestDatabase.Create(first, rows: 3000);
+        var bucket = SwiftBuckets.New(swift);
+        var archive = new ArchiveEndpoint(SwiftBuckets.Storage(swift, bucket, "shared"));
+        var made = (await DatabaseSync.RunAsync(SyncEndpoint.Local(first), archive)).Snapshot!;
+        var second = dir.File("second.db");
+        var third = dir.File("third.db");
+        TestDatabase.Create(second, rows: 3000, seed: 2);
+        TestDatabase.Create(third, rows: 3000, seed: 3);
+        TestDatabase.Change(third, Situation.ThirtyPercentChanged);
+        var options = new SyncOptions { BusyTimeout = TimeSpan.FromMinutes(2) };
+
+        var added = await Task.WhenAll(
+            Task.Run(() => DatabaseSync.RunAsync(SyncEndpoint.Local(second), new ArchiveEndpoint(SwiftBuckets.Storage(swift, bucket, "shared")), options)),
+            Task.Run(() => DatabaseSync.RunAsync(SyncEndpoint.Local(third), new ArchiveEndpoint(SwiftBuckets.Storage(swift, bucket, "shared")), options)));
+
+        var origins = new Dictionary<string, string> { [made.Id] = first, [added[0].Snapshot!.Id] = second, [added[1].Snapshot!.Id] = third };
+        var listed = await SnapshotArchives.ListAsync(archive);
+        Assert.Equal(origins.Keys.Order(), listed.Select(snapshot => snapshot.Id).Order());
+        Assert.Empty((await SnapshotArchives.VerifyAsync(archive)).Problems);
+        foreach (var (id, origin) in origins)
+        {
+            var restored = dir.File($"restored-{id}.db");
+            await DatabaseSync.RunAsync(new ArchiveEndpoint(archive.Storage!) { At = id }, SyncEndpoint.Local(restored));
+            TestDatabase.AssertSynced(origin, restored, 4096);
+        }
+        using var store = (S3ObjectStore)archive.Storage!.Open();
+        Assert.Empty(store.ListNames(S3Lock.Prefix, "test"));
+    }
+}
