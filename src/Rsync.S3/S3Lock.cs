@@ -59,8 +59,10 @@ internal static class S3Lock
             }
             cancellation.ThrowIfCancellationRequested();
             // Random pauses, growing to the longest: two takers that saw each other come back at different times.
-            var longest = Math.Min(timing.LongestBackOff.TotalMilliseconds, ShortestBackOff.TotalMilliseconds * (1L << Math.Min(attempt + 1, 16)));
-            var pause = TimeSpan.FromMilliseconds(ShortestBackOff.TotalMilliseconds + Random.Shared.NextDouble() * (longest - ShortestBackOff.TotalMilliseconds));
+            var longest = Math.Max(ShortestBackOff.TotalMilliseconds,
+                Math.Min(timing.LongestBackOff.TotalMilliseconds, ShortestBackOff.TotalMilliseconds * (1L << Math.Min(attempt + 1, 16))));
+            var shortest = ShortestBackOff.TotalMilliseconds;
+            var pause = TimeSpan.FromMilliseconds(shortest + Random.Shared.NextDouble() * (longest - shortest));
             cancellation.WaitHandle.WaitOne(pause < left ? pause : left);
             cancellation.ThrowIfCancellationRequested();
         }
@@ -71,8 +73,8 @@ internal static class S3Lock
     {
         var locks = store.ListNames(Prefix, $"reading the locks of {store.Location}").ToList();
         // The server's time of my own object is "now" on the server's clock; without it (a listing that lags), the newest one seen.
-        var now = locks.Where(entry => entry.Name == mine).Select(entry => entry.Modified).DefaultIfEmpty(locks.Count > 0 ? locks.Max(entry => entry.Modified) : DateTime.UtcNow)
-            .First();
+        var newest = locks.Count > 0 ? locks.Max(entry => entry.Modified) : DateTime.UtcNow;
+        var now = locks.Where(entry => entry.Name == mine).Select(entry => entry.Modified).DefaultIfEmpty(newest).First();
         bool conflict = false;
         foreach (var (name, _, modified) in locks)
         {

@@ -171,7 +171,10 @@ internal sealed class S3ObjectStore : ObjectStore
         Send(cancel => _connection.Client.DeleteObjectAsync(new DeleteObjectRequest { BucketName = _connection.Bucket, Key = _prefix + name }, cancel),
             what);
 
-    /// <summary>The objects whose names (relative to the prefix) start with <paramref name="start"/>, with their sizes and times, as the server keeps them.</summary>
+    /// <summary>
+    /// The objects whose names (relative to the prefix) start with <paramref name="start"/>, with their sizes and times, as the
+    /// server keeps them.
+    /// </summary>
     public IEnumerable<(string Name, long Size, DateTime Modified)> ListNames(string start, string what) =>
         ListUnder(_prefix + start, what).Select(entry => (entry.Key[_prefix.Length..], entry.Size, entry.Modified));
 

@@ -63,12 +63,13 @@ public sealed class S3Storage : ObjectStorage
     public override ObjectStore Open() => new S3ObjectStore(S3Connection.Connect(this), Prefix, Location, LockTiming);
 
     /// <summary>The archive named <paramref name="name"/> (names joined by '/') under this one: the prefix PREFIX/NAME/.</summary>
-    public override ObjectStorage Under(string name) => new S3Storage(Bucket, Prefix + S3Names.CheckPrefix(name ?? throw new ArgumentNullException(nameof(name))))
-    {
-        EndpointUrl = EndpointUrl,
-        Region = Region,
-        Credentials = Credentials,
-        RequestTimeout = RequestTimeout,
-        LockTiming = LockTiming,
-    };
+    public override ObjectStorage Under(string name) =>
+        new S3Storage(Bucket, Prefix + S3Names.CheckPrefix(name ?? throw new ArgumentNullException(nameof(name))))
+        {
+            EndpointUrl = EndpointUrl,
+            Region = Region,
+            Credentials = Credentials,
+            RequestTimeout = RequestTimeout,
+            LockTiming = LockTiming,
+        };
 }

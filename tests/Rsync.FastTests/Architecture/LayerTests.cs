@@ -66,26 +66,37 @@ public class LayerTests
     }
 
     /// <summary>
-    /// The program and the ssh transports use the library as outside code would: only its public API
-    /// (no assembly but the tests and benchmarks sees its internals), and never the protocol assembly.
+    /// The program and the transports (ssh, S3) use the library as outside code would: only its public
+    /// API (no assembly but the tests and benchmarks sees its internals), and never the protocol assembly.
     /// </summary>
     [Fact]
     public void TheProgramAndTheTransportsUseOnlyThePublicApi()
     {
         var program = typeof(SqlRsync.Cli.Program).Assembly;
-        var transports = typeof(SqlRsync.Ssh.OpenSshEndpoint).Assembly;
+        Assembly[] transports = [typeof(SqlRsync.Ssh.OpenSshEndpoint).Assembly, typeof(SqlRsync.S3.S3Storage).Assembly];
         var protocol = typeof(Protocol.ProtocolException).Assembly;
 
-        foreach (var library in new[] { Core, protocol, transports })
+        foreach (var library in new[] { Core, protocol }.Concat(transports))
         {
             var friends = library.GetCustomAttributes<InternalsVisibleToAttribute>().Select(friend => friend.AssemblyName).ToList();
             Assert.DoesNotContain(program.GetName().Name, friends);
-            Assert.DoesNotContain(transports.GetName().Name, friends);
+            Assert.All(transports, transport => Assert.DoesNotContain(transport.GetName().Name, friends));
         }
-        foreach (var user in new[] { program, transports })
+        foreach (var user in transports.Prepend(program))
         {
             Assert.DoesNotContain(protocol.GetName().Name, user.GetReferencedAssemblies().Select(reference => reference.Name));
         }
+    }
+
+    /// <summary>The transports' client libraries (SSH.NET, AWSSDK) stay in their packages: a library user who needs neither gets neither.</summary>
+    [Fact]
+    public void TheLibraryReferencesNoTransportsClient()
+    {
+        var referenced = Core.GetReferencedAssemblies().Select(reference => reference.Name ?? "").ToList();
+
+        Assert.DoesNotContain(referenced, name => name.StartsWith("AWSSDK", StringComparison.Ordinal)
+            || name.StartsWith("Renci.SshNet", StringComparison.Ordinal));
+        Assert.Contains("AWSSDK.S3", typeof(SqlRsync.S3.S3Storage).Assembly.GetReferencedAssemblies().Select(reference => reference.Name));
     }
 
     /// <summary>The rule can fail: the dialects do use the engine, and the check sees it.</summary>
