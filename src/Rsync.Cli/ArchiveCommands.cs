@@ -12,6 +12,7 @@ internal static class ArchiveCommands
         {
             var archive = request.Archive.IsRemote
                 ? new ArchiveEndpoint(request.Remote.EndpointFor(request.Archive)) { KeyFile = request.Settings.KeyFile, At = at }
+                : request.Archive.IsObjectStorage ? new ArchiveEndpoint(request.S3.StorageFor(request.Archive)) { KeyFile = request.Settings.KeyFile, At = at }
                 : new ArchiveEndpoint(request.Archive.Path) { KeyFile = request.Settings.KeyFile, At = at };
             return request.Command switch
             {

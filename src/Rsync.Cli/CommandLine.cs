@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.CommandLine.Help;
 using System.CommandLine.Parsing;
+using SqlRsync.S3;
 using SqlRsync.Ssh;
 
 namespace SqlRsync.Cli;
@@ -153,6 +154,11 @@ internal sealed class CommandLine
         DefaultValueFactory = _ => new WatchOptions().SnapshotEvery,
     }
         .Duration(TimeSpan.FromSeconds(1), TimeSpan.FromDays(366), "give a time from 1s to 366d, in seconds or with a unit (15m, 6h, 1d)");
+    private readonly Option<string?> _s3Endpoint = new("--s3-endpoint")
+    {
+        Description = "The URL of an S3-compatible server for s3://BUCKET/PREFIX sides (default: AWS_ENDPOINT_URL_S3 or AWS_ENDPOINT_URL, " +
+            "else AWS in AWS_REGION). Credentials come from AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, or AWS_PROFILE.",
+    };
     private readonly Option<bool> _version = new("--version") { Description = "Show the sqlrsync and SQLite versions." };
     private readonly Option<string> _ssh = new("--ssh")
     {
@@ -238,7 +244,7 @@ internal sealed class CommandLine
                 _uploadDir, _timeout,
             _serve, _allow, _readOnly, _writeOnly, _allowDelete, _appendOnly,
             _archive, _at, _list, _verify, _prune, _keepLast, _keepDaily, _keepWeekly, _keepMonthly, _encryptionKey, _makeKey,
-            _watch, _interval, _snapshotEvery,
+            _watch, _interval, _snapshotEvery, _s3Endpoint,
         };
         Root.Options.Remove(Root.Options.OfType<VersionOption>().Single());
         Root.Options.Add(_version);
@@ -293,6 +299,7 @@ internal sealed class CommandLine
             ShareConnection = parse.GetValue(_watch),
         };
         var archive = new ArchiveSettings(parse.GetValue(_archive), parse.GetValue(_at), parse.GetValue(_encryptionKey));
+        var s3 = new S3Settings(parse.GetValue(_s3Endpoint));
         if (parse.GetValue(_list) || parse.GetValue(_verify) || parse.GetValue(_prune))
         {
             var command = parse.GetValue(_list) ? ArchiveCommand.List : parse.GetValue(_verify) ? ArchiveCommand.Verify : ArchiveCommand.Prune;
@@ -307,6 +314,7 @@ internal sealed class CommandLine
                 TimeSpan.FromSeconds(parse.GetValue(_busyTimeout)), output)
             {
                 Remote = remote,
+                S3 = s3,
             };
         }
         var origin = Endpoint.Parse(parse.GetValue(_origin)!);
@@ -335,7 +343,7 @@ internal sealed class CommandLine
             Delete = parse.GetValue(_delete),
         };
         var watch = parse.GetValue(_watch) ? new WatchSettings(parse.GetValue(_interval), parse.GetValue(_snapshotEvery)) : null;
-        return new SyncRequest(shape, origin, replicas, selection, options, remote, output) { Archive = archive, Watch = watch };
+        return new SyncRequest(shape, origin, replicas, selection, options, remote, output) { Archive = archive, Watch = watch, S3 = s3 };
     }
 
     /// <summary>The rules between options, each a usage error of one line; only the first broken one is reported.</summary>
@@ -390,6 +398,10 @@ internal sealed class CommandLine
         {
             return $"{keep.Name} says which snapshots --prune keeps: give it with --prune ARCHIVE";
         }
+        if (Given(command, _s3Endpoint) is not null && !new[] { origin }.Concat(replicaWords).Any(word => word is not null && S3Storage.IsUrl(word)))
+        {
+            return "--s3-endpoint is the server of an s3://BUCKET/PREFIX side, and no side is one";
+        }
         if (Given(command, _list, _verify, _prune) is { } archiveCommand)
         {
             var other = Given(command, [.. new[] { _list, _verify, _prune }.Where(option => option != archiveCommand)]);
@@ -401,7 +413,7 @@ internal sealed class CommandLine
                     ? $"{notHere.Name} is for a sync, not {archiveCommand.Name}"
                 : pruning && keep is null ? "--prune needs to know which snapshots to keep: give --keep-last, --keep-daily, --keep-weekly or " +
                     "--keep-monthly N"
-                : null;
+                : ParseProblem(origin);
         }
         if (origin is null || replicaWords.Length == 0)
         {
@@ -483,6 +495,20 @@ internal sealed class CommandLine
             : uploadDirectory is not null && (uploadDirectory.Length == 0
                 || uploadDirectory.Any(char.IsControl)) ? "--upload-dir needs a directory name, without control characters"
             : null;
+    }
+
+    /// <summary>Why <paramref name="text"/> names no endpoint (a malformed HOST:PATH or s3:// URL); null when it names one.</summary>
+    private static string? ParseProblem(string text)
+    {
+        try
+        {
+            Endpoint.Parse(text);
+            return null;
+        }
+        catch (FormatException e)
+        {
+            return e.Message;
+        }
     }
 
     /// <summary>The first of <paramref name="options"/> the user gave (not just its default).</summary>

@@ -20,6 +20,9 @@ internal sealed record SyncRequest(SyncShape Shape, Endpoint Origin, IReadOnlyLi
 
     /// <summary>With --watch: how often to sync; null for a single sync.</summary>
     public WatchSettings? Watch { get; init; }
+
+    /// <summary>How to reach a side in object storage.</summary>
+    public S3Settings S3 { get; init; } = new(EndpointUrl: null);
 }
 
 /// <summary>--watch with its --interval and --snapshot-every.</summary>
@@ -41,6 +44,9 @@ internal sealed record ArchiveRequest(ArchiveCommand Command, Endpoint Archive, 
 {
     /// <summary>How to reach an archive on another host.</summary>
     public required RemoteSettings Remote { get; init; }
+
+    /// <summary>How to reach an archive in object storage.</summary>
+    public S3Settings S3 { get; init; } = new(EndpointUrl: null);
 }
 
 /// <summary>The commands on an archive that are not syncs.</summary>
@@ -75,6 +81,9 @@ internal sealed record ArchiveSettings(bool ReplicaIsArchive, string? At, string
     /// </summary>
     public SyncEndpoint Remote(RemoteEndpoint remote, bool asArchive) =>
         asArchive ? new ArchiveEndpoint(remote) { At = At, KeyFile = KeyFile } : remote;
+
+    /// <summary>The archive in object storage an s3:// side names: always an archive, with or without --archive.</summary>
+    public ArchiveEndpoint Stored(ObjectStorage storage) => new(storage) { At = At, KeyFile = KeyFile };
 }
 
 /// <summary>The three shapes of a sync, which report alike.</summary>

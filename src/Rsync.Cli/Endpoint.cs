@@ -1,13 +1,19 @@
+using SqlRsync.S3;
+
 namespace SqlRsync.Cli;
 
 /// <summary>
-/// One side of a sync as the user wrote it: a local PATH, or [USER@]HOST:PATH reached through ssh
-/// (HOST may be an ssh alias or a bracketed IPv6 address). A path that starts with '/' or './', or has
-/// a '/' before its first ':', is local even when it contains a colon, as with scp.
+/// One side of a sync as the user wrote it: a local PATH, [USER@]HOST:PATH reached through ssh (HOST
+/// may be an ssh alias or a bracketed IPv6 address), or an archive in object storage, s3://BUCKET/PREFIX.
+/// A path that starts with '/' or './', or has a '/' before its first ':', is local even when it
+/// contains a colon, as with scp.
 /// </summary>
 internal sealed record Endpoint(string Path, string? Host)
 {
     public bool IsRemote => Host is not null;
+
+    /// <summary>Whether it is an archive in object storage: <see cref="Path"/> is its s3:// URL.</summary>
+    public bool IsObjectStorage => Host is null && S3Storage.IsUrl(Path);
 
     /// <summary>"HOST:PATH" or "PATH", as the user wrote it.</summary>
     public override string ToString() => IsRemote ? $"{Host}:{Path}" : Path;
@@ -16,6 +22,19 @@ internal sealed record Endpoint(string Path, string? Host)
     {
         if (text.StartsWith('/') || text.StartsWith("./", StringComparison.Ordinal) || text.StartsWith("../", StringComparison.Ordinal))
         {
+            return new Endpoint(text, null);
+        }
+        // s3://BUCKET/PREFIX has a ':' before its first '/', and is no host "s3".
+        if (S3Storage.IsUrl(text))
+        {
+            try
+            {
+                S3Storage.Parse(text);
+            }
+            catch (ArgumentException e)
+            {
+                throw new FormatException(e.Message, e);
+            }
             return new Endpoint(text, null);
         }
         if (text.StartsWith('[') || text.Contains("@["))

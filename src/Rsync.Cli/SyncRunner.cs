@@ -41,10 +41,17 @@ internal static class SyncRunner
 
     private static SyncEndpoint ToSyncEndpoint(Endpoint endpoint, SyncRequest request, bool asArchive) =>
         endpoint.IsRemote ? request.Archive.Remote(request.Remote.EndpointFor(endpoint), asArchive)
+            // s3://BUCKET/PREFIX is always an archive (ORIGIN_DIR/ s3://...: one per database under the prefix).
+            : endpoint.IsObjectStorage ? StoredArchive(endpoint, request)
             // ORIGIN_DIR/ ROOT --archive: an archive per database under ROOT.
             : request.Shape == SyncShape.Directory ? (asArchive ? new ArchiveEndpoint(endpoint.Path) { KeyFile = request.Archive.KeyFile }
                 : SyncEndpoint.Local(endpoint.Path))
             : request.Archive.Local(endpoint.Path, asArchive);
+
+    /// <summary>The archive an s3:// side names; for ORIGIN_DIR/ the root of an archive per database, which no --at selects in.</summary>
+    private static ArchiveEndpoint StoredArchive(Endpoint endpoint, SyncRequest request) => request.Shape == SyncShape.Directory
+        ? new ArchiveEndpoint(request.S3.StorageFor(endpoint)) { KeyFile = request.Archive.KeyFile }
+        : request.Archive.Stored(request.S3.StorageFor(endpoint));
 
     /// <summary>What the archive options say about the sides, once it is known which sides are archives.</summary>
     private static string? ArchiveRule(SyncRequest request, SyncEndpoint origin, List<SyncEndpoint> replicas)

@@ -50,7 +50,8 @@ internal sealed class S3Connection : IDisposable
                 throw new SyncException(SyncFailure.Incompatible, "the S3 endpoint is not an http:// or https:// URL without a user " +
                     "(check --s3-endpoint, AWS_ENDPOINT_URL_S3 and AWS_ENDPOINT_URL)");
             }
-            config.ServiceURL = url.GetLeftPart(UriPartial.Path).TrimEnd('/');
+            server = url.GetLeftPart(UriPartial.Path).TrimEnd('/');
+            config.ServiceURL = server;
             // A server that is not AWS has no bucket host names (127.0.0.1, a NAS): buckets go in the path, which all of them take.
             config.ForcePathStyle = true;
             config.AuthenticationRegion = region;
@@ -59,7 +60,6 @@ internal sealed class S3Connection : IDisposable
             // checksum or tag, checked on every read, so asking only where S3 requires it loses nothing.
             config.RequestChecksumCalculation = RequestChecksumCalculation.WHEN_REQUIRED;
             config.ResponseChecksumValidation = ResponseChecksumValidation.WHEN_REQUIRED;
-            server = config.ServiceURL;
         }
         else
         {

@@ -22,7 +22,7 @@ internal static class S3Failures
         AmazonServiceException { InnerException: { } inner } when Unreachable(inner) is { } reason => NotReached(reason, what, connection, failure),
         AmazonClientException client when Unreachable(client) is { } reason => NotReached(reason, what, connection, failure),
         AmazonClientException client when client.Message.Contains("credentials", StringComparison.OrdinalIgnoreCase) =>
-            new SyncException(SyncFailure.Access, $"no S3 credentials found for {what}: set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, " +
+            new SyncException(SyncFailure.Access, $"no S3 credentials found ({what}): set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, " +
                 "or AWS_PROFILE naming a profile in ~/.aws/credentials", failure),
         HttpRequestException or SocketException or TimeoutException => NotReached(Unreachable(failure) ?? failure.Message, what, connection, failure),
         _ => failure,
