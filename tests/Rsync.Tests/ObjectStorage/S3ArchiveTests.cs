@@ -111,4 +111,73 @@ public sealed class S3ArchiveTests(SwiftServer swift) : IClassFixture<SwiftServe
         using var store = (S3ObjectStore)archive.Storage!.Open();
         Assert.Empty(store.ListNames(S3Lock.Prefix, "test"));
     }
+
+    [SkippableFact]
+    public async Task OneSnapshotGoesToALocalReplicaAndAnArchiveInABucketAtOnce()
+    {
+        Skip.If(swift.Unavailable is not null, swift.Unavailable);
+        using var dir = new TempDirectory();
+        var origin = dir.File("origin.db");
+        TestDatabase.Create(origin, rows: 1000);
+        var replica = dir.File("replica.db");
+        var archive = new ArchiveEndpoint(SwiftBuckets.Storage(swift, SwiftBuckets.New(swift), "fan-out"));
+
+        var outcomes = await DatabaseSync.RunToManyAsync(SyncEndpoint.Local(origin), [SyncEndpoint.Local(replica), archive]);
+
+        Assert.All(outcomes, outcome => Assert.Null(outcome.Failure));
+        TestDatabase.AssertSynced(origin, replica, 4096);
+        var restored = dir.File("restored.db");
+        await DatabaseSync.RunAsync(archive, SyncEndpoint.Local(restored));
+        TestDatabase.AssertSynced(origin, restored, 4096);
+    }
+
+    /// <summary>A watch adds snapshots to an archive in a bucket as the origin commits; each restores exactly one committed state.</summary>
+    [SkippableFact]
+    public async Task AWatchAddsSnapshotsThatEachRestoreACommittedState()
+    {
+        Skip.If(swift.Unavailable is not null, swift.Unavailable);
+        using var dir = new TempDirectory();
+        var origin = dir.File("origin.db");
+        TestDatabase.Create(origin, rows: 1000);
+        var states = new List<string> { TestDatabase.CheckpointedCopy(origin, dir.File("state-0.db")) };
+        var archive = new ArchiveEndpoint(SwiftBuckets.Storage(swift, SwiftBuckets.New(swift), "watched"));
+        // Until the watch's first cycle makes the archive, there is none to list.
+        int Snapshots()
+        {
+            try
+            {
+                return SnapshotArchives.ListAsync(archive).GetAwaiter().GetResult().Count;
+            }
+            catch (SyncException e) when (e.Reason == SyncFailure.NotADatabase)
+            {
+                return 0;
+            }
+        }
+
+        using (var watch = new LibraryWatch(origin, [archive], new WatchOptions { SnapshotEvery = TimeSpan.FromSeconds(1) }))
+        {
+            watch.WaitUntil(() => Snapshots() >= 1, "the first snapshot");
+            TestDatabase.Change(origin, Situation.OnePercentChanged);
+            states.Add(TestDatabase.CheckpointedCopy(origin, dir.File("state-1.db")));
+            watch.WaitUntil(() => Snapshots() >= 2, "a snapshot after the change");
+            await watch.StopAsync();
+        }
+
+        var snapshots = await SnapshotArchives.ListAsync(archive);
+        Assert.Empty((await SnapshotArchives.VerifyAsync(archive)).Problems);
+        var matched = new List<int>();
+        foreach (var snapshot in snapshots)
+        {
+            var restored = dir.File($"restored-{snapshot.Id}.db");
+            await DatabaseSync.RunAsync(new ArchiveEndpoint(archive.Storage!) { At = snapshot.Id }, SyncEndpoint.Local(restored));
+            TestDatabase.Checkpoint(restored);
+            var bytes = File.ReadAllBytes(restored);
+            int state = states.FindIndex(path => TestDatabase.PageDifference(File.ReadAllBytes(path), bytes, 4096) is null);
+            Assert.True(state >= 0, $"snapshot {snapshot.Id} restores no committed state");
+            matched.Add(state);
+        }
+        // In order, and the change reached the archive.
+        Assert.Equal(matched.Order(), matched);
+        Assert.Equal(1, matched[^1]);
+    }
 }
