@@ -47,6 +47,31 @@ public sealed class S3CommandTests(SwiftServer swift) : IClassFixture<SwiftServe
         Assert.Equal([ids[1]], kept.RootElement.GetProperty("snapshots").EnumerateArray().Select(snapshot => snapshot.GetProperty("id").GetString()));
     }
 
+    /// <summary>Native AOT keeps what AWSSDK reaches by reflection or not: the single file must add, list and restore too.</summary>
+    [SkippableFact]
+    public void TheNativeProgramAddsListsAndRestores()
+    {
+        Skip.If(swift.Unavailable is not null, swift.Unavailable);
+        Skip.If(NativeProgram.Unavailable is not null, NativeProgram.Unavailable);
+        using var dir = new TempDirectory();
+        var origin = dir.File("origin.db");
+        TestDatabase.Create(origin, rows: 500);
+        var url = $"s3://{SwiftBuckets.New(swift)}/native";
+        (string, string)[] server = [("AWS_ENDPOINT_URL", swift.Endpoint)];
+
+        AssertSucceeded(Run(NativeProgram.Path, [origin, url], server));
+        var listed = Run(NativeProgram.Path, ["--list", url, "--json"], server);
+        AssertSucceeded(listed);
+        var restored = dir.File("restored.db");
+        AssertSucceeded(Run(NativeProgram.Path, [url, restored], server));
+
+        using var list = JsonDocument.Parse(listed.StandardOutput);
+        Assert.Single(list.RootElement.GetProperty("snapshots").EnumerateArray());
+        TestDatabase.AssertSynced(origin, restored, 4096);
+        var refused = Run(NativeProgram.Path, [origin, url], [.. server, ("AWS_SECRET_ACCESS_KEY", WrongSecret)]);
+        Assert.Contains("refused the credentials", SqlRsyncProgram.AssertErrorLine(refused, 1), StringComparison.Ordinal);
+    }
+
     [SkippableFact]
     public void ADirectoryOfDatabasesGoesIntoAnArchivePerDatabase()
     {
@@ -116,16 +141,18 @@ public sealed class S3CommandTests(SwiftServer swift) : IClassFixture<SwiftServe
     /// Runs sqlrsync with Swift's credentials and region in its environment (and <paramref name="environment"/>), none from
     /// this machine's ~/.aws: HOME is a directory of its own.
     /// </summary>
-    private static ExternalProgram.Result Run(string[] arguments, params (string Name, string Value)[] environment)
+    private static ExternalProgram.Result Run(string[] arguments, params (string Name, string Value)[] environment) =>
+        Run("dotnet", [SqlRsyncProgram.DllPath, .. arguments], environment);
+
+    private static ExternalProgram.Result Run(string program, string[] arguments, (string Name, string Value)[] environment)
     {
         using var home = new TempDirectory();
-        var start = new ProcessStartInfo("dotnet")
+        var start = new ProcessStartInfo(program)
         {
             RedirectStandardOutput = true,
             RedirectStandardError = true,
             UseShellExecute = false,
         };
-        start.ArgumentList.Add(SqlRsyncProgram.DllPath);
         foreach (var argument in arguments)
         {
             start.ArgumentList.Add(argument);
