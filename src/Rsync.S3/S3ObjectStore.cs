@@ -78,7 +78,10 @@ internal sealed class S3ObjectStore : ObjectStore
         {
             // An empty range is no HTTP range; the object must still exist and reach the offset.
             long size = SizeOf(key, what) ?? throw new IOException($"{what}: no such object");
-            _ = size >= offset ? 0 : throw new IOException($"{key} ends after {size} bytes, before the {offset} asked for");
+            if (size < offset)
+            {
+                throw new IOException($"{key} ends after {size} bytes, before the {offset} asked for");
+            }
             return;
         }
         using var response = Send(cancel => _connection.Client.GetObjectAsync(new GetObjectRequest
