@@ -22,7 +22,20 @@ public class EndpointParsingTests
         Assert.Equal(path, endpoint.Path);
     }
 
+    /// <summary>s3://BUCKET/PREFIX has its ':' before its first '/', as HOST:PATH does, and is object storage, never a host "s3".</summary>
     [Theory]
+    [InlineData("s3://bucket/backups/app", true)]
+    [InlineData("S3://bucket", true)]
+    [InlineData("./s3://bucket", false)]
+    public void AnS3UrlIsObjectStorage(string text, bool objectStorage)
+    {
+        var endpoint = Endpoint.Parse(text);
+        Assert.Equal((objectStorage, false, text), (endpoint.IsObjectStorage, endpoint.IsRemote, endpoint.Path));
+    }
+
+    [Theory]
+    [InlineData("s3://")]
+    [InlineData("s3://Not_A_Bucket/x")]
     [InlineData("db2:")]
     [InlineData("@:/x.db")]
     [InlineData("-oProxyCommand=x:/x.db")]
