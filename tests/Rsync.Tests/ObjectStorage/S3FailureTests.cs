@@ -59,6 +59,26 @@ public sealed class S3FailureTests(SwiftServer swift) : IClassFixture<SwiftServe
         Assert.False(File.Exists(dir.File("restored.db")));
     }
 
+    [SkippableFact]
+    public async Task ABucketTheCredentialsMayNotUseIsOneLineSayingWhatToGrant()
+    {
+        Skip.If(swift.Unavailable is not null, swift.Unavailable);
+        using var dir = new TempDirectory();
+        var origin = dir.File("origin.db");
+        TestDatabase.Create(origin, rows: 100);
+        var bucket = SwiftBuckets.New(swift);
+        var archive = new ArchiveEndpoint(SwiftBuckets.Storage(swift, bucket, "app", SwiftServer.OutsiderSecretKey,
+            accessKey: SwiftServer.OutsiderAccessKey));
+
+        var adding = await Assert.ThrowsAsync<SyncException>(() => DatabaseSync.RunAsync(SyncEndpoint.Local(origin), archive));
+
+        Assert.Equal(SyncFailure.Access, adding.Reason);
+        AssertOneLineWithoutSecrets(adding.Message);
+        Assert.DoesNotContain(SwiftServer.OutsiderSecretKey, adding.Message, StringComparison.Ordinal);
+        Assert.Contains("denied access", adding.Message, StringComparison.Ordinal);
+        Assert.Contains($"bucket {bucket}", adding.Message, StringComparison.Ordinal);
+    }
+
     [Fact]
     public async Task AnEndpointWhereNothingListensIsOneLineSayingSo()
     {

@@ -25,12 +25,12 @@ internal static class SwiftBuckets
 
     /// <summary>The archive storage s3://BUCKET/PREFIX on <paramref name="swift"/>, signed with <paramref name="secretKey"/>.</summary>
     public static S3Storage Storage(SwiftServer swift, string bucket, string prefix = "", string secretKey = SwiftServer.SecretKey,
-        S3LockTiming? lockTiming = null) =>
+        S3LockTiming? lockTiming = null, string accessKey = SwiftServer.AccessKey) =>
         new(bucket, prefix)
         {
             EndpointUrl = swift.Endpoint,
             Region = SwiftServer.Region,
-            Credentials = new BasicAWSCredentials(SwiftServer.AccessKey, secretKey),
+            Credentials = new BasicAWSCredentials(accessKey, secretKey),
             RequestTimeout = TimeSpan.FromSeconds(30),
             LockTiming = lockTiming ?? S3LockTiming.Default,
         };

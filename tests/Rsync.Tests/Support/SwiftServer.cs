@@ -88,6 +88,11 @@ public sealed class SwiftServer : IDisposable
 
     public const string SecretKey = "testing";
 
+    /// <summary>tempauth's user "outsider" of account "test", no admin: it may sign requests, but reach no bucket the account has.</summary>
+    public const string OutsiderAccessKey = "test:outsider";
+
+    public const string OutsiderSecretKey = "outside";
+
     /// <summary>s3api's location: signatures must be made for this region.</summary>
     public const string Region = "us-east-1";
 
@@ -236,6 +241,7 @@ public sealed class SwiftServer : IDisposable
         [filter:tempauth]
         use = egg:swift#tempauth
         user_test_tester = {SecretKey} .admin
+        user_test_outsider = {OutsiderSecretKey}
 
         [filter:proxy-logging]
         use = egg:swift#proxy_logging
