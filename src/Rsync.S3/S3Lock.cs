@@ -110,9 +110,10 @@ internal static class S3Lock
         {
             store.DeleteName(name, $"removing a lock of {store.Location}");
         }
-        catch (Exception e) when (e is IOException or SyncException)
+        catch (Exception e) when (e is not OutOfMemoryException)
         {
-            // A lock object left behind goes stale and is removed by the next taker; the failure that matters is reported elsewhere.
+            // A lock object left behind goes stale and is removed by the next taker; the failure that matters is reported elsewhere
+            // (this runs on the way out of a failure, or from Dispose, which must not throw: any failure, the client disposed too).
         }
     }
 
@@ -157,9 +158,10 @@ internal static class S3Lock
             {
                 _store.Put(_name, Body(_exclusive), $"keeping the lock of {_store.Location}");
             }
-            catch (Exception e) when (e is IOException or SyncException)
+            catch (Exception e) when (e is not OutOfMemoryException)
             {
-                // The next refresh tries again; only after the stale age of failures may another taker go ahead.
+                // On a timer's thread, where an exception would end the process: the next refresh tries again, and only after the
+                // stale age of failures may another taker go ahead.
             }
         }
     }
