@@ -40,6 +40,7 @@ internal sealed class S3Connection : IDisposable
             ConnectTimeout = TimeSpan.FromSeconds(Math.Min(10, storage.RequestTimeout.TotalSeconds)),
             MaxErrorRetry = MostRetries,
             RetryMode = RequestRetryMode.Standard,
+            HttpClientFactory = storage.HttpClients,
         };
         string server;
         if (endpoint is not null)

@@ -55,6 +55,9 @@ public sealed class S3Storage : ObjectStorage
     /// <summary>How the lock of an archive is kept alive and when a holder that stopped keeping it is ignored (tests make it short).</summary>
     internal S3LockTiming LockTiming { get; init; } = S3LockTiming.Default;
 
+    /// <summary>Where the client gets its HttpClients; null for AWSSDK's own (tests put a handler between the client and the server).</summary>
+    internal HttpClientFactory? HttpClients { get; init; }
+
     /// <summary>s3://BUCKET/PREFIX: names only, never an endpoint's credentials or a key.</summary>
     public override string Location => $"{S3Names.Scheme}{Bucket}/{Prefix}";
 
@@ -71,5 +74,6 @@ public sealed class S3Storage : ObjectStorage
             Credentials = Credentials,
             RequestTimeout = RequestTimeout,
             LockTiming = LockTiming,
+            HttpClients = HttpClients,
         };
 }

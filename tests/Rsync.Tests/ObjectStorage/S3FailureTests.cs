@@ -79,6 +79,33 @@ public sealed class S3FailureTests(SwiftServer swift) : IClassFixture<SwiftServe
         Assert.Contains($"bucket {bucket}", adding.Message, StringComparison.Ordinal);
     }
 
+    /// <summary>
+    /// A clock an hour off: every request is dated an hour back on its way (after signing, as a wrong clock would date it), and the
+    /// server refuses it as too skewed, whatever correction the SDK tries.
+    /// </summary>
+    [SkippableFact]
+    public async Task AClockOffByAnHourIsOneLineSayingToSetIt()
+    {
+        Skip.If(swift.Unavailable is not null, swift.Unavailable);
+        using var dir = new TempDirectory();
+        var origin = dir.File("origin.db");
+        TestDatabase.Create(origin, rows: 100);
+        var storage = SwiftBuckets.Storage(swift, SwiftBuckets.New(swift), "app");
+        var skewed = new S3Storage(storage.Bucket, storage.Prefix)
+        {
+            EndpointUrl = storage.EndpointUrl,
+            Region = storage.Region,
+            Credentials = storage.Credentials,
+            HttpClients = new ClockSkewClients(TimeSpan.FromHours(-1)),
+        };
+
+        var adding = await Assert.ThrowsAsync<SyncException>(() => DatabaseSync.RunAsync(SyncEndpoint.Local(origin), new ArchiveEndpoint(skewed)));
+
+        Assert.Equal(SyncFailure.Transport, adding.Reason);
+        AssertOneLineWithoutSecrets(adding.Message);
+        Assert.Contains("clock", adding.Message, StringComparison.Ordinal);
+    }
+
     [Fact]
     public async Task AnEndpointWhereNothingListensIsOneLineSayingSo()
     {
@@ -129,6 +156,26 @@ public sealed class S3FailureTests(SwiftServer swift) : IClassFixture<SwiftServe
         Assert.Equal(("my-bucket", "backups/app/", "s3://my-bucket/backups/app/"), (storage.Bucket, storage.Prefix, storage.Location));
         Assert.Equal("s3://my-bucket/", S3Storage.Parse("s3://my-bucket").Location);
         Assert.Equal("s3://my-bucket/backups/app/tenants/a.db/", storage.Under("tenants/a.db").Location);
+    }
+
+    /// <summary>HttpClients whose requests carry an X-Amz-Date moved by <paramref name="skew"/>.</summary>
+    private sealed class ClockSkewClients(TimeSpan skew) : Amazon.Runtime.HttpClientFactory
+    {
+        public override HttpClient CreateHttpClient(Amazon.Runtime.IClientConfig clientConfig) => new(new Skewing(skew));
+
+        private sealed class Skewing(TimeSpan skew) : DelegatingHandler(new SocketsHttpHandler())
+        {
+            protected override Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
+            {
+                if (request.Headers.TryGetValues("X-Amz-Date", out var dates) && DateTime.TryParseExact(dates.First(), "yyyyMMdd'T'HHmmss'Z'",
+                    System.Globalization.CultureInfo.InvariantCulture, System.Globalization.DateTimeStyles.AdjustToUniversal, out var date))
+                {
+                    request.Headers.Remove("X-Amz-Date");
+                    request.Headers.Add("X-Amz-Date", (date + skew).ToString("yyyyMMdd'T'HHmmss'Z'", System.Globalization.CultureInfo.InvariantCulture));
+                }
+                return base.SendAsync(request, cancellationToken);
+            }
+        }
     }
 
     private static void AssertOneLineWithoutSecrets(string message)
