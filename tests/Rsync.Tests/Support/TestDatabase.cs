@@ -124,6 +124,18 @@ public static class TestDatabase
         return result.StandardOutput.Trim();
     }
 
+    /// <summary>
+    /// <see cref="Sqlite3Cli"/>, waiting up to 10 s for locks: the first connection to open a WAL
+    /// database that none has open recovers its WAL index, and the others wait for that (a replica
+    /// after a killed agent; an origin that a watch and a test's writer open at once).
+    /// </summary>
+    public static string Sqlite3CliWaiting(string path, string sql)
+    {
+        var result = ExternalProgram.Run("sqlite3", ["-cmd", ".timeout 10000", path, sql]);
+        Assert.True(result.ExitCode == 0, $"sqlite3 {path} '{sql}' failed: {result.StandardError}");
+        return result.StandardOutput.Trim();
+    }
+
     public static void AssertIntegrityOk(string path) => Assert.Equal("ok", Sqlite3Cli(path, "PRAGMA integrity_check"));
 
     /// <summary>
