@@ -27,6 +27,9 @@ internal static class PackIndex
     /// </summary>
     public const int MostPerIndex = 2 << 20;
 
+    /// <summary>Index objects visited side by side (each held twice, stored and opened): memory stays flat on many cores.</summary>
+    private const int MostAtOnce = 4;
+
     /// <summary>
     /// Writes index objects listing <paramref name="packs"/>, durably, as many as it takes to keep each
     /// under <see cref="MostPerIndex"/> (a first snapshot of a large database lists millions of blobs):
@@ -141,6 +144,7 @@ internal static class PackIndex
     /// them, but the objects opened and visited on every core (a restore's first page waits for them):
     /// <paramref name="visitorOfObject"/> makes the visitor of one object, which may run beside others.
     /// The store is read one object at a time, as stores are used; an encrypted archive's on one thread.
+    /// At most <see cref="MostAtOnce"/> objects are in memory at once, however many cores there are.
     /// </summary>
     /// <exception cref="InvalidDataException">An index object is damaged (its key is in the message).</exception>
     public static void VisitAllAtOnce(ObjectStore store, Sealer sealer, BlobKind only, Func<Action<string, PackEntry>> visitorOfObject)
@@ -156,6 +160,7 @@ internal static class PackIndex
         try
         {
             Parallel.ForEach(Partitioner.Create(ReadEach(store), EnumerablePartitionerOptions.NoBuffering),
+                new ParallelOptions { MaxDegreeOfParallelism = MostAtOnce },
                 stored => VisitObject(stored.Key, stored.Bytes, sealer, null, visitorOfObject(), only));
         }
         catch (AggregateException e)
