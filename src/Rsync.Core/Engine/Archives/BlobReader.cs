@@ -42,13 +42,13 @@ internal sealed class BlobReader(ObjectStore store, Sealer sealer)
         return Open(stored, location, maxLength, checkId);
     }
 
-    private const int MostAtOnce = 4;
+    private const int MostAtOnce = 2;
 
     /// <summary>
     /// The plain bytes of the blobs at <paramref name="locations"/>, each given to <paramref name="visit"/>
-    /// with its index, in order, as <see cref="Read"/> gives them: a few at a time (one per core, at most
-    /// <see cref="MostAtOnce"/>, whose bytes are in memory together) are read one after the other, as
-    /// stores are used, and opened side by side, unless encrypted.
+    /// with its index, in order, as <see cref="Read"/> gives them: two at a time (whose bytes are in
+    /// memory together) are read one after the other, as stores are used, and opened side by side,
+    /// unless encrypted.
     /// </summary>
     /// <inheritdoc cref="Read" path="/exception"/>
     public void ReadInOrder(IReadOnlyList<BlobLocation> locations, int maxLength, bool checkId, Action<int, byte[]> visit)

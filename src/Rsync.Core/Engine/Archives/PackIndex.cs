@@ -27,8 +27,8 @@ internal static class PackIndex
     /// </summary>
     public const int MostPerIndex = 2 << 20;
 
-    /// <summary>Index objects visited side by side (each held twice, stored and opened): memory stays flat on many cores.</summary>
-    private const int MostAtOnce = 4;
+    /// <summary>Index objects visited side by side.</summary>
+    private const int MostAtOnce = 2;
 
     /// <summary>
     /// Writes index objects listing <paramref name="packs"/>, durably, as many as it takes to keep each
@@ -141,10 +141,11 @@ internal static class PackIndex
 
     /// <summary>
     /// The entries of kind <paramref name="only"/> of every index object, as <see cref="VisitAll"/> gives
-    /// them, but the objects opened and visited on every core (a restore's first page waits for them):
+    /// them, but two objects opened and visited side by side (a restore's first page waits for them):
     /// <paramref name="visitorOfObject"/> makes the visitor of one object, which may run beside others.
     /// The store is read one object at a time, as stores are used; an encrypted archive's on one thread.
-    /// At most <see cref="MostAtOnce"/> objects are in memory at once, however many cores there are.
+    /// More at once would hold more memory (each object twice, stored and opened) for little: one index
+    /// object is a small share of a restore's work.
     /// </summary>
     /// <exception cref="InvalidDataException">An index object is damaged (its key is in the message).</exception>
     public static void VisitAllAtOnce(ObjectStore store, Sealer sealer, BlobKind only, Func<Action<string, PackEntry>> visitorOfObject)

@@ -2,9 +2,9 @@ namespace SqlRsync.Engine.Archives;
 
 /// <summary>
 /// Where each page of a snapshot lies: its pack and its stored bytes' offset and length, in three arrays
-/// indexed by page (12 bytes a page), found by reading every index once (the objects side by side, on
-/// every core) and looking each entry up in a table of the map's pages by blob id. A dictionary by blob
-/// id took about 100 bytes a page and most of a restore's memory.
+/// indexed by page (12 bytes a page), found by reading every index once (two objects side by side) and
+/// looking each entry up in a table of the map's pages by blob id. A dictionary by blob id took about
+/// 100 bytes a page and most of a restore's memory.
 /// </summary>
 internal sealed class PageLocations
 {
