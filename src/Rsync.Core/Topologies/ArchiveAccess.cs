@@ -30,7 +30,8 @@ internal static class ArchiveAccess
     /// <summary>Opens the archive in <paramref name="store"/>, making it (with the key given, if any) when the store is empty.</summary>
     /// <exception cref="SyncException">It cannot be made or opened.</exception>
     public static SnapshotArchive OpenOrCreate(ObjectStore store, ArchiveKey? key) =>
-        Opened(store, () => SnapshotArchive.IsIn(store) || store.List("").Count > 0 ? SnapshotArchive.Open(store, key) : SnapshotArchive.Create(store, key));
+        Opened(store, () => SnapshotArchive.OpenIfIn(store, key)
+            ?? (store.List("").Count > 0 ? SnapshotArchive.Open(store, key) : SnapshotArchive.Create(store, key)));
 
     /// <summary>Opens the archive, making it first (with the key given, if any) when its directory does not exist.</summary>
     /// <exception cref="SyncException">It cannot be made or opened.</exception>

@@ -35,9 +35,18 @@ internal sealed class SnapshotArchive : IDisposable
 
     /// <summary>Opens the archive in <paramref name="store"/>, which must hold one, with <paramref name="key"/> if it is encrypted.</summary>
     /// <exception cref="SyncException">It is no archive, is damaged, or the key is missing, not needed or wrong.</exception>
-    public static SnapshotArchive Open(ObjectStore store, ArchiveKey? key)
+    public static SnapshotArchive Open(ObjectStore store, ArchiveKey? key) => Open(store, key, Read(store, ArchiveConfig.Key));
+
+    /// <summary>
+    /// Opens the archive in <paramref name="store"/> as <see cref="Open(ObjectStore, ArchiveKey?)"/> does, or
+    /// null when the store has no config object (one read either way: each is a request to object storage).
+    /// </summary>
+    /// <exception cref="SyncException">Its config is damaged, or the key is missing, not needed or wrong.</exception>
+    public static SnapshotArchive? OpenIfIn(ObjectStore store, ArchiveKey? key) =>
+        Read(store, ArchiveConfig.Key) is { } bytes ? Open(store, key, bytes) : null;
+
+    private static SnapshotArchive Open(ObjectStore store, ArchiveKey? key, byte[]? bytes)
     {
-        var bytes = Read(store, ArchiveConfig.Key);
         var config = (bytes is null ? null : ArchiveConfig.Parse(bytes))
             ?? throw new SyncException(SyncFailure.NotADatabase, $"{store.Location} is not an sqlrsync archive (it has no valid config)");
         if (!config.Encrypted)
