@@ -32,10 +32,10 @@ internal sealed class KeptOriginTree
     public HashTree TreeOf(PageSource source, IPageScanner pages, Func<HashTree> build)
     {
         var changed = new HashSet<uint>();
-        var identity = FileIdentity.Of(source.Path);
         // A snapshot read from the database file alone holds the file still (no checkpoint writes under
         // it), so a write after it moves the file's stamp, once the tick of the last write before it is past.
         var stamp = FileStamp.Of(source.Path);
+        var identity = stamp?.Identity;
         bool unwritten = stamp is not null && stamp == _settled;
         bool proven = _wal.TryCollect(source.IsWal ? source.Wal() : null, changed, unwritten) && identity == _file;
         _file = identity;

@@ -47,6 +47,7 @@ internal static class WatchSync
         var sync = options.Sync.SharingCores(states.Count(state => state.Endpoint is not RemoteEndpoint));
         var origin = new OriginWatch(originPath);
         var tree = new KeptOriginTree();
+        ReplicaState StateOf(SyncEndpoint endpoint) => states.First(state => state.Endpoint == endpoint);
         origin.Poll();
         var clock = Stopwatch.StartNew();
         // Each change seen makes a new generation; a replica is behind while it holds an older one.
@@ -90,7 +91,7 @@ internal static class WatchSync
             try
             {
                 outcomes = FanOutSync.Run(originPath, [.. due.Select(state => state.Endpoint)], sync, new ProgressTracker(cancellation: cancellation), tree,
-                    endpoint => states.First(state => state.Endpoint == endpoint).Kept, endpoint => states.First(state => state.Endpoint == endpoint).Agent);
+                    endpoint => StateOf(endpoint).Kept, endpoint => StateOf(endpoint).Agent);
             }
             catch (Exception) when (cancellation.IsCancellationRequested)
             {

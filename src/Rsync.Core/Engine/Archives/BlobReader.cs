@@ -22,35 +22,16 @@ internal sealed class BlobReader(ObjectStore store, Sealer sealer)
         id.Write(destination[1..]);
     }
 
-    /// <summary>
-    /// The plain bytes of the blob at <paramref name="location"/>, at most <paramref name="maxLength"/>;
-    /// with <paramref name="checkId"/>, also checked to hash to its id (the stored bytes alone are
-    /// checked otherwise: their seal, their length, and for pages the caller's compare hash).
-    /// </summary>
-    /// <exception cref="InvalidDataException">The blob is damaged, or its pack is missing or cut short.</exception>
-    public byte[] Read(BlobLocation location, int maxLength, bool checkId)
-    {
-        byte[] stored;
-        try
-        {
-            stored = store.ReadRange(location.PackKey, location.Entry.Offset, (int)location.Entry.Length);
-        }
-        catch (IOException e)
-        {
-            throw new InvalidDataException($"pack {location.PackKey}: {e.Message}", e);
-        }
-        return Open(stored, location, maxLength, checkId);
-    }
-
     private const int MostAtOnce = 2;
 
     /// <summary>
-    /// The plain bytes of the blobs at <paramref name="locations"/>, each given to <paramref name="visit"/>
-    /// with its index, in order, as <see cref="Read"/> gives them: two at a time (whose bytes are in
-    /// memory together) are read one after the other, as stores are used, and opened side by side,
-    /// unless encrypted.
+    /// The plain bytes of the blobs at <paramref name="locations"/>, each at most <paramref name="maxLength"/>
+    /// and given to <paramref name="visit"/> with its index, in order; with <paramref name="checkId"/>, each
+    /// also checked to hash to its id (the stored bytes alone are checked otherwise: their seal, their
+    /// length, and for pages the caller's compare hash). Two at a time (whose bytes are in memory
+    /// together) are read one after the other, as stores are used, and opened side by side, unless encrypted.
     /// </summary>
-    /// <inheritdoc cref="Read" path="/exception"/>
+    /// <exception cref="InvalidDataException">A blob is damaged, or its pack is missing or cut short.</exception>
     public void ReadInOrder(IReadOnlyList<BlobLocation> locations, int maxLength, bool checkId, Action<int, byte[]> visit)
     {
         int atOnce = sealer.IsEncrypted ? 1 : Math.Min(Environment.ProcessorCount, MostAtOnce);

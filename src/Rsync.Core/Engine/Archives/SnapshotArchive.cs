@@ -94,10 +94,10 @@ internal sealed class SnapshotArchive : IDisposable
     /// <exception cref="SyncException">The store is not empty, or cannot be written.</exception>
     public static SnapshotArchive Create(ObjectStore store, ArchiveKey? key)
     {
-        var config = ArchiveConfig.New(key);
+        var config = ArchiveConfig.New(key).ToBytes();
         try
         {
-            if (store.List("").Count > 0 || !store.Create(ArchiveConfig.Key, config.ToBytes()))
+            if (store.List("").Count > 0 || !store.Create(ArchiveConfig.Key, config))
             {
                 throw new SyncException(SyncFailure.Refused, $"{store.Location} is not empty, so no archive is made there: choose a new directory");
             }
@@ -106,7 +106,8 @@ internal sealed class SnapshotArchive : IDisposable
         {
             throw new SyncException(SyncFailure.Access, $"cannot make an archive in {store.Location}: {e.Message}", e);
         }
-        return Open(store, key);
+        // Opened from the bytes just written durably: reading them back would be one more request.
+        return Open(store, key, config);
     }
 
     /// <summary>The names of the snapshots (their object keys), oldest first.</summary>
