@@ -74,19 +74,12 @@ internal static class AgentBootstrap
             SyncAgent.ProtocolVersion.ToString(CultureInfo.InvariantCulture), Version, upload?.Sha256 ?? "none", (upload?.Size
                 ?? 0).ToString(CultureInfo.InvariantCulture),
             upload?.Platform ?? LocalExecutable.UnamePlatform, request.RoleArgument, request.Path,
-            ((int)request.BusyTimeout.TotalSeconds).ToString(CultureInfo.InvariantCulture), Flags(request, quiet), uploadDirectory ?? "",
+            ((int)request.BusyTimeout.TotalSeconds).ToString(CultureInfo.InvariantCulture), AgentCommandLine.Flags(request, quiet), uploadDirectory ?? "",
         ];
         var quoted = arguments.Select(AgentCommandLine.Quote).ToArray();
         quoted[DatabaseArgument] = AgentCommandLine.QuotePath(request.Path);
         return $"exec /bin/sh -c {AgentCommandLine.Quote(Script)} {ScriptName} " + string.Join(' ', quoted);
     }
-
-    /// <summary>
-    /// The agent's flags as the script's one argument for them: each that is asked for, in this order
-    /// (<see cref="AgentCommandLine.Parse"/> reads them back).
-    /// </summary>
-    public static string Flags(AgentRequest request, bool quiet) =>
-        (quiet ? "-q" : "") + (quiet && request.Cycles ? " " : "") + (request.Cycles ? "--cycles" : "");
 
     /// <summary>
     /// Reads the script's answers and sends the executable when asked. Returns the number of bytes sent

@@ -40,8 +40,15 @@ internal sealed record AgentCommandLine(AgentRequest Request, bool Bootstrapped 
     /// <summary>The text for ssh to run remotely.</summary>
     public static string Write(string exe, AgentRequest request, bool quiet) =>
         "PATH=\"$PATH:$HOME/.dotnet/tools:/usr/local/bin\" " +
-        $"{Quote(exe)} {request.RoleArgument} {QuotePath(request.Path)} --busy-timeout {(int)request.BusyTimeout.TotalSeconds}" + (quiet ? " -q" : "")
-        + (request.Cycles ? " --cycles" : "");
+        $"{Quote(exe)} {request.RoleArgument} {QuotePath(request.Path)} --busy-timeout {(int)request.BusyTimeout.TotalSeconds}" +
+        (Flags(request, quiet) is { Length: > 0 } flags ? " " + flags : "");
+
+    /// <summary>
+    /// The agent's flags after its busy timeout: each that is asked for, in this order, joined by a
+    /// space (the bootstrap script takes them as one argument; <see cref="Parse"/> reads them back).
+    /// </summary>
+    public static string Flags(AgentRequest request, bool quiet) =>
+        (quiet ? "-q" : "") + (quiet && request.Cycles ? " " : "") + (request.Cycles ? "--cycles" : "");
 
     /// <summary>
     /// Quotes a remote path for sh, all but a leading ~/ or ~USER/ (or a bare ~ or ~USER), which the

@@ -107,7 +107,7 @@ public sealed class SshSyncTests(SshSyncTests.Server server) : IClassFixture<Ssh
             int agent = Assert.Single(ProcWatch.ProcessesWhere(IsAgent));
             for (int round = 1; round <= 3; round++)
             {
-                TestDatabase.Sqlite3CliWaiting(origin, $"UPDATE items SET name = 'round {round}', body = randomblob(300) WHERE id % 50 = {round}");
+                TestDatabase.Sqlite3Cli(origin, $"UPDATE items SET name = 'round {round}', body = randomblob(300) WHERE id % 50 = {round}", waitForLocks: true);
                 // A checkpoint of the origin is a change too (its cycle sends nothing): the cycle that carries the update sends pages.
                 JsonElement cycle;
                 do
@@ -213,7 +213,7 @@ public sealed class SshSyncTests(SshSyncTests.Server server) : IClassFixture<Ssh
             for (int change = 1; kills < 4 && change <= 20; change++)
             {
                 int before = CyclesSeen();
-                TestDatabase.Sqlite3CliWaiting(origin, $"UPDATE items SET body = randomblob(400) WHERE id % 4 = {change % 4}");
+                TestDatabase.Sqlite3Cli(origin, $"UPDATE items SET body = randomblob(400) WHERE id % 4 = {change % 4}", waitForLocks: true);
                 bool agent = kills % 2 == 1;
                 Func<int, bool> victim = agent
                     ? pid => ProcWatch.CommandLine(pid).Contains("--replica", StringComparison.Ordinal)
@@ -235,11 +235,11 @@ public sealed class SshSyncTests(SshSyncTests.Server server) : IClassFixture<Ssh
                     $"recovery after change {change}", SaidSoFar);
                 if (File.Exists(replica))
                 {
-                    Assert.Equal("ok", TestDatabase.Sqlite3CliWaiting(replica, "PRAGMA integrity_check"));
+                    Assert.Equal("ok", TestDatabase.Sqlite3Cli(replica, "PRAGMA integrity_check", waitForLocks: true));
                 }
             }
-            TestDatabase.Sqlite3CliWaiting(origin, "UPDATE items SET name = 'last' WHERE id = 1");
-            WaitFor(() => File.Exists(replica) && TestDatabase.Sqlite3CliWaiting(replica, "SELECT name FROM items WHERE id = 1") == "last",
+            TestDatabase.Sqlite3Cli(origin, "UPDATE items SET name = 'last' WHERE id = 1", waitForLocks: true);
+            WaitFor(() => File.Exists(replica) && TestDatabase.Sqlite3Cli(replica, "SELECT name FROM items WHERE id = 1", waitForLocks: true) == "last",
                 "the replica catches up", SaidSoFar);
             Assert.Equal(0, ExternalProgram.Run("kill", ["-TERM", watch.Id.ToString(CultureInfo.InvariantCulture)]).ExitCode);
             Assert.True(watch.WaitForExit(TimeSpan.FromSeconds(30)), "the watch did not end after SIGTERM");

@@ -237,7 +237,7 @@ public sealed class SshNetTests(SshSyncTests.Server server) : IClassFixture<SshS
         watch.WaitUntil(() => watch.Cycles.Any(cycle => cycle.Replicas[0].Succeeded), "the first cycle");
         for (int round = 1; round <= 3; round++)
         {
-            TestDatabase.Sqlite3CliWaiting(origin, $"UPDATE items SET name = 'round {round}' WHERE id % 10 = {round}");
+            TestDatabase.Sqlite3Cli(origin, $"UPDATE items SET name = 'round {round}' WHERE id % 10 = {round}", waitForLocks: true);
             string counted = $"SELECT count(*) FROM items WHERE name = 'round {round}'";
             watch.WaitUntil(() => TestDatabase.Sqlite3Cli(remote, counted) == "100", $"round {round} on the replica");
         }

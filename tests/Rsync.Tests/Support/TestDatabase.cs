@@ -116,22 +116,15 @@ public static class TestDatabase
     /// <summary>Rewrites every hundredth row of <see cref="CreateRowsOfRandomBytes"/>'s table in place: new random bytes, same length.</summary>
     public static void RewriteEveryHundredthRow(string path) => Sqlite3Cli(path, "UPDATE t SET v = randomblob(1000) WHERE id % 100 = 0");
 
-    /// <summary>Runs Debian's sqlite3 command (an oracle we did not build) and returns its output.</summary>
-    public static string Sqlite3Cli(string path, string sql)
-    {
-        var result = ExternalProgram.Run("sqlite3", [path, sql]);
-        Assert.True(result.ExitCode == 0, $"sqlite3 {path} '{sql}' failed: {result.StandardError}");
-        return result.StandardOutput.Trim();
-    }
-
     /// <summary>
-    /// <see cref="Sqlite3Cli"/>, waiting up to 10 s for locks: the first connection to open a WAL
-    /// database that none has open recovers its WAL index, and the others wait for that (a replica
-    /// after a killed agent; an origin that a watch and a test's writer open at once).
+    /// Debian's sqlite3 (an oracle we did not build) running <paramref name="sql"/> on <paramref name="path"/>,
+    /// its output; with <paramref name="waitForLocks"/>, waiting up to 10 s for locks: the first connection
+    /// to open a WAL database that none has open recovers its WAL index, and the others wait for that (a
+    /// replica after a killed agent; an origin that a watch and a test's writer open at once).
     /// </summary>
-    public static string Sqlite3CliWaiting(string path, string sql)
+    public static string Sqlite3Cli(string path, string sql, bool waitForLocks = false)
     {
-        var result = ExternalProgram.Run("sqlite3", ["-cmd", ".timeout 10000", path, sql]);
+        var result = ExternalProgram.Run("sqlite3", waitForLocks ? ["-cmd", ".timeout 10000", path, sql] : [path, sql]);
         Assert.True(result.ExitCode == 0, $"sqlite3 {path} '{sql}' failed: {result.StandardError}");
         return result.StandardOutput.Trim();
     }
