@@ -36,6 +36,7 @@ internal static class S3Lock
         {
             var name = $"{Prefix}{(exclusive ? Exclusive : Shared)}-{DateTime.UtcNow.ToString("yyyyMMdd'T'HHmmssfff'Z'", CultureInfo.InvariantCulture)}-" +
                 Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(8));
+            store.OwnLocks[name] = exclusive;
             store.Put(name, Body(exclusive), $"taking the lock of {store.Location}");
             bool taken;
             try
@@ -78,7 +79,7 @@ internal static class S3Lock
         bool conflict = false;
         foreach (var (name, _, modified) in locks)
         {
-            if (name == mine || KindOf(name) is not { } otherExclusive)
+            if (name == mine || store.OwnLocks.ContainsKey(name) || KindOf(name) is not { } otherExclusive)
             {
                 continue;
             }
@@ -106,6 +107,7 @@ internal static class S3Lock
 
     private static void DeleteQuietly(S3ObjectStore store, string name)
     {
+        store.OwnLocks.TryRemove(name, out _);
         try
         {
             store.DeleteName(name, $"removing a lock of {store.Location}");
@@ -149,7 +151,10 @@ internal static class S3Lock
                 }
             }
             DeleteQuietly(_store, _name);
-            _store.LockReleased();
+            if (_exclusive)
+            {
+                _store.ExclusiveLockReleased();
+            }
         }
 
         private void Refresh()

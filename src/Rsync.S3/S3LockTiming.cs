@@ -13,4 +13,10 @@ internal sealed record S3LockTiming(TimeSpan Refresh, TimeSpan StaleAfter, TimeS
 {
     /// <summary>A minute between writes, five minutes to be stale: four refreshes may fail (a slow or flaky server) before others take over.</summary>
     public static S3LockTiming Default { get; } = new(TimeSpan.FromMinutes(1), TimeSpan.FromMinutes(5), TimeSpan.FromSeconds(2));
+
+    /// <summary>
+    /// What stands in for the lock on an add (<see cref="Storage.ObjectStore.PruneGrace"/>): an hour, so that an add
+    /// has twenty minutes before it must take the lock, and clocks of the machines that prune may be minutes apart.
+    /// </summary>
+    public TimeSpan PruneGrace { get; init; } = TimeSpan.FromHours(1);
 }

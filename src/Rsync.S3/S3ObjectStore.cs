@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using System.Net;
 using Amazon.S3;
 using Amazon.S3.Model;
@@ -23,17 +24,23 @@ internal sealed class S3ObjectStore : ObjectStore
 
     private readonly S3Connection _connection;
     private readonly string _prefix;
-    private int _locksHeld;
+    private int _exclusiveLocksHeld;
 
-    public S3ObjectStore(S3Connection connection, string prefix, string location, S3LockTiming lockTiming)
+    public S3ObjectStore(S3Connection connection, string prefix, string location, S3LockTiming lockTiming, string? cacheDirectory)
     {
         _connection = connection;
         _prefix = prefix;
         Location = location;
         LockTiming = lockTiming;
+        CacheDirectory = cacheDirectory;
     }
 
     public override string Location { get; }
+
+    /// <summary>Each lock costs three requests: adds go without one, and a prune leaves what they may need for the grace.</summary>
+    public override TimeSpan PruneGrace => LockTiming.PruneGrace;
+
+    public override string? CacheDirectory { get; }
 
     public S3LockTiming LockTiming { get; }
 
@@ -101,7 +108,7 @@ internal sealed class S3ObjectStore : ObjectStore
     public override bool Create(string key, ReadOnlySpan<byte> data)
     {
         var full = Full(key);
-        if (key.Contains('/', StringComparison.Ordinal) || Volatile.Read(ref _locksHeld) > 0)
+        if (key.Contains('/', StringComparison.Ordinal) || Volatile.Read(ref _exclusiveLocksHeld) > 0)
         {
             return CreateIfAbsent(key, full, data);
         }
@@ -113,6 +120,9 @@ internal sealed class S3ObjectStore : ObjectStore
             return CreateIfAbsent(key, full, copy);
         }
     }
+
+    /// <summary>A PUT alone: the key's random digits are this writer's, so no HEAD asks whether another has it.</summary>
+    public override void CreateUnique(string key, ReadOnlySpan<byte> data) => Put(Full(key)[_prefix.Length..], data, $"writing {key} to {Location}");
 
     public override IReadOnlyList<StoredObject> List(string prefix)
     {
@@ -142,12 +152,21 @@ internal sealed class S3ObjectStore : ObjectStore
     public override IDisposable Lock(bool exclusive, TimeSpan wait, CancellationToken cancellation)
     {
         var held = S3Lock.Take(this, exclusive, wait, cancellation);
-        Interlocked.Increment(ref _locksHeld);
+        if (exclusive)
+        {
+            Interlocked.Increment(ref _exclusiveLocksHeld);
+        }
         return held;
     }
 
-    /// <summary>The lock <see cref="S3Lock"/> gave back was released.</summary>
-    public void LockReleased() => Interlocked.Decrement(ref _locksHeld);
+    /// <summary>An exclusive lock <see cref="S3Lock"/> gave back was released.</summary>
+    public void ExclusiveLockReleased() => Interlocked.Decrement(ref _exclusiveLocksHeld);
+
+    /// <summary>
+    /// The lock objects this store wrote and has not deleted: a shared lock it holds (an add that ran long) does not keep it
+    /// from the exclusive one it needs to make a fixed-name object; every other holder's does.
+    /// </summary>
+    public ConcurrentDictionary<string, bool> OwnLocks { get; } = new(StringComparer.Ordinal);
 
     public override void Dispose()
     {

@@ -52,6 +52,12 @@ public sealed class S3Storage : ObjectStorage
     /// <summary>How long one request may take, connecting included, before it fails (and is retried a few times).</summary>
     public TimeSpan RequestTimeout { get; init; } = TimeSpan.FromMinutes(2);
 
+    /// <summary>
+    /// Where this machine keeps what spares requests on the next add (the newest snapshot's name and page map,
+    /// under a folder per archive id); null for nowhere. By default $XDG_CACHE_HOME/sqlrsync, else ~/.cache/sqlrsync.
+    /// </summary>
+    public string? CacheDirectory { get; init; } = DefaultCacheDirectory();
+
     /// <summary>How the lock of an archive is kept alive and when a holder that stopped keeping it is ignored (tests make it short).</summary>
     internal S3LockTiming LockTiming { get; init; } = S3LockTiming.Default;
 
@@ -63,7 +69,7 @@ public sealed class S3Storage : ObjectStorage
 
     /// <summary>Opens the archive's store: a client for the endpoint; nothing is asked of the server until the archive reads.</summary>
     /// <exception cref="SyncException">No credentials or endpoint can be made of what is given (one line saying what to set).</exception>
-    public override ObjectStore Open() => new S3ObjectStore(S3Connection.Connect(this), Prefix, Location, LockTiming);
+    public override ObjectStore Open() => new S3ObjectStore(S3Connection.Connect(this), Prefix, Location, LockTiming, CacheDirectory);
 
     /// <summary>The archive named <paramref name="name"/> (names joined by '/') under this one: the prefix PREFIX/NAME/.</summary>
     public override ObjectStorage Under(string name) =>
@@ -75,5 +81,13 @@ public sealed class S3Storage : ObjectStorage
             RequestTimeout = RequestTimeout,
             LockTiming = LockTiming,
             HttpClients = HttpClients,
+            CacheDirectory = CacheDirectory,
         };
+
+    private static string? DefaultCacheDirectory()
+    {
+        var root = Environment.GetEnvironmentVariable("XDG_CACHE_HOME") is { Length: > 0 } cache && Path.IsPathRooted(cache) ? cache
+            : Environment.GetEnvironmentVariable("HOME") is { Length: > 0 } home ? Path.Combine(home, ".cache") : null;
+        return root is null ? null : Path.Combine(root, "sqlrsync");
+    }
 }

@@ -7,7 +7,8 @@ namespace SqlRsync.Engine;
 
 /// <summary>
 /// One sync as a snapshot archive lives it: a new snapshot added after the newest one. The archive is
-/// locked (one writer at a time), the newest snapshot's page map stands for the replica's pages (its
+/// locked (one writer at a time), or, where the store gives a prune grace instead, the add goes without
+/// (<see cref="UnlockedAdd"/>); the newest snapshot's page map stands for the replica's pages (its
 /// stored hashes have the archive's seed, which ReplicaInfo asks the origin to hash with, so no page is
 /// read to compare), the pages that differ are stored, and the commit writes the snapshot. The
 /// archive's history is only ever added to; disposing before the commit leaves no snapshot, and removes
@@ -16,7 +17,8 @@ namespace SqlRsync.Engine;
 internal sealed class ArchiveReplicaSession : IReplicaSession
 {
     private readonly SnapshotArchive _archive;
-    private readonly IDisposable _lock;
+    private readonly IDisposable? _lock;  // null where the store's prune grace stands in for it (UnlockedAdd)
+    private readonly UnlockedAdd? _unlocked;
     private readonly string _database;
     private readonly UnixFileMode _fileMode;
     private readonly SnapshotRecord? _parent;  // the newest snapshot, when this one continues it (same page size)
@@ -28,14 +30,16 @@ internal sealed class ArchiveReplicaSession : IReplicaSession
     private DatabaseInfo _origin;
     private DateTimeOffset _pinned;
 
-    private ArchiveReplicaSession(SnapshotArchive archive, IDisposable heldLock, string database, OriginFile origin, bool dryRun, SyncRun run)
+    private ArchiveReplicaSession(SnapshotArchive archive, IDisposable? heldLock, string database, OriginFile origin, bool dryRun, TimeSpan busyTimeout,
+        SyncRun run)
     {
         _archive = archive;
         _lock = heldLock;
         _database = database;
         _fileMode = (UnixFileMode)origin.Mode;
         _run = run;
-        var parent = archive.Latest();
+        var parent = archive.ParentOfNext();
+        _unlocked = heldLock is null ? new UnlockedAdd(archive, parent?.Key, busyTimeout, run.Progress.Cancellation) : null;
         // A snapshot of another page size shares nothing with this one: every page comes again.
         _parent = parent is not null && parent.PageSize == origin.PageSize ? parent : null;
         _dryRun = dryRun;
@@ -68,14 +72,14 @@ internal sealed class ArchiveReplicaSession : IReplicaSession
             throw new SyncException(SyncFailure.Refused, $"archive {archive.Location} may only be read with this key (--read-only): no snapshot " +
                 "can be added to it");
         }
-        var heldLock = ArchiveLock.Take(archive, exclusive: !dryRun, busyTimeout, run.Progress.Cancellation);
+        var heldLock = archive.Store.PruneGrace > TimeSpan.Zero ? null : ArchiveLock.Take(archive, exclusive: !dryRun, busyTimeout, run.Progress.Cancellation);
         try
         {
-            return new ArchiveReplicaSession(archive, heldLock, database, origin, dryRun, run);
+            return new ArchiveReplicaSession(archive, heldLock, database, origin, dryRun, busyTimeout, run);
         }
         catch
         {
-            heldLock.Dispose();
+            heldLock?.Dispose();
             throw;
         }
     }
@@ -138,9 +142,9 @@ internal sealed class ArchiveReplicaSession : IReplicaSession
     {
         if (_parentMap is null)
         {
-            _parentMap = _parent is null ? PageMap.Empty(Info.PageSize) : _archive.MapOf(_parent);
+            _parentMap = _parent is null ? PageMap.Empty(Info.PageSize) : _archive.MapOf(_parent, cached: true);
             _existing = _parent is null ? null : new SnapshotPages(_archive, _parent, _parentMap);
-            _addition = _dryRun ? null : new SnapshotAddition(_archive, _parent, _parentMap, Info.PageSize);
+            _addition = _dryRun ? null : new SnapshotAddition(_archive, _parent, _parentMap, Info.PageSize, _unlocked);
         }
         return this;
     }
@@ -149,6 +153,7 @@ internal sealed class ArchiveReplicaSession : IReplicaSession
     {
         // A sync that ended before its commit (failed, refused, cancelled) leaves the archive as it was.
         _addition?.Abandon();
-        _lock.Dispose();
+        _unlocked?.Dispose();
+        _lock?.Dispose();
     }
 }

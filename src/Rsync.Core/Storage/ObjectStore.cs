@@ -40,6 +40,19 @@ public abstract class ObjectStore : IDisposable
     /// <exception cref="IOException">It cannot be written (the store is then as it was, but for garbage a later clean-up removes).</exception>
     public abstract bool Create(string key, ReadOnlySpan<byte> data);
 
+    /// <summary>
+    /// Creates an object under a key no other writer can have chosen (it holds random digits: a snapshot's
+    /// record), durably, without first asking whether one has it: a request saved where each one is billed.
+    /// </summary>
+    /// <exception cref="IOException">It cannot be written, or (where the store checks) an object has the key already.</exception>
+    public virtual void CreateUnique(string key, ReadOnlySpan<byte> data)
+    {
+        if (!Create(key, data))
+        {
+            throw new IOException($"an object named {key} exists already");
+        }
+    }
+
     /// <summary>The objects whose keys start with <paramref name="prefix"/> ("" or a key ending in '/'), in ordinal order of their keys.</summary>
     public abstract IReadOnlyList<StoredObject> List(string prefix);
 
@@ -54,6 +67,24 @@ public abstract class ObjectStore : IDisposable
     /// </summary>
     /// <exception cref="TimeoutException">Another holder kept it all that time.</exception>
     public abstract IDisposable Lock(bool exclusive, TimeSpan wait, CancellationToken cancellation);
+
+    /// <summary>
+    /// Zero where a lock is cheap (a file's flock): adding a snapshot takes the lock, and a prune deletes
+    /// at once what no snapshot needs. Object storage, where each lock costs requests on every add, gives a
+    /// grace period instead: adds go without the lock (and take it only if they run past a third of the
+    /// grace), and a prune deletes a pack only once it has been unneeded for the whole grace, so an add that
+    /// read its parent before the prune still finds every blob it names (docs/archive.md, "Adding without a lock").
+    /// </summary>
+    public virtual TimeSpan PruneGrace => TimeSpan.Zero;
+
+    /// <summary>
+    /// A directory of this machine where what was read from or written to the store may be kept to spare
+    /// requests (the newest snapshot's name and page map), or null for none: where reading is cheap.
+    /// </summary>
+    public virtual string? CacheDirectory => null;
+
+    /// <summary>The store's clock, which the ages of a prune's condemned packs are measured with (tests give their own).</summary>
+    public virtual TimeProvider Clock => TimeProvider.System;
 
     /// <summary>
     /// Removes what interrupted writes left that is no object (a directory store's temporary files).

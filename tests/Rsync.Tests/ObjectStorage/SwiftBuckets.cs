@@ -23,9 +23,12 @@ internal static class SwiftBuckets
         return bucket;
     }
 
-    /// <summary>The archive storage s3://BUCKET/PREFIX on <paramref name="swift"/>, signed with <paramref name="secretKey"/>.</summary>
+    /// <summary>
+    /// The archive storage s3://BUCKET/PREFIX on <paramref name="swift"/>, signed with <paramref name="secretKey"/>, keeping
+    /// its cache in <paramref name="cacheDirectory"/> (by default a directory of this test process, not the user's).
+    /// </summary>
     public static S3Storage Storage(SwiftServer swift, string bucket, string prefix = "", string secretKey = SwiftServer.SecretKey,
-        S3LockTiming? lockTiming = null, string accessKey = SwiftServer.AccessKey) =>
+        S3LockTiming? lockTiming = null, string accessKey = SwiftServer.AccessKey, string? cacheDirectory = null) =>
         new(bucket, prefix)
         {
             EndpointUrl = swift.Endpoint,
@@ -33,5 +36,14 @@ internal static class SwiftBuckets
             Credentials = new BasicAWSCredentials(accessKey, secretKey),
             RequestTimeout = TimeSpan.FromSeconds(30),
             LockTiming = lockTiming ?? S3LockTiming.Default,
+            CacheDirectory = cacheDirectory ?? ProcessCache.Value.Path,
         };
+
+    /// <summary>One cache directory for the tests of this process that do not choose their own, removed when the process ends.</summary>
+    private static readonly Lazy<TempDirectory> ProcessCache = new(() =>
+    {
+        var directory = new TempDirectory();
+        AppDomain.CurrentDomain.ProcessExit += (_, _) => directory.Dispose();
+        return directory;
+    });
 }

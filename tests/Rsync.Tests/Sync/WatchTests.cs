@@ -148,8 +148,9 @@ public class WatchTests
         Assert.Equal("wal", TestDatabase.Sqlite3Cli(replica, "PRAGMA journal_mode"));
         Assert.Equal(0, watch.Cycles.Count(cycle => !cycle.Replicas.Single().Succeeded));
         Assert.Contains(watch.Cycles.Skip(1).Take(before - 1), cycle => cycle.Rescan);
-        var last = watch.Cycles[^1];
-        Assert.True(!last.Rescan && last.PagesSent > 0, $"the last cycle: {last}");
+        // The last change came without a rescan (a cycle after it, woken by the WAL alone, may send nothing).
+        var last = watch.Cycles.Last(cycle => cycle.PagesSent > 0);
+        Assert.False(last.Rescan, $"the last cycle that sent pages: {last}");
     }
 
     /// <summary>

@@ -7,7 +7,9 @@ namespace SqlRsync.Engine.Archives;
 /// first the packs rewritten with the needed blobs of mostly unneeded packs, then indexes listing every
 /// pack that stays (one, or several for a large archive), then the removed snapshots' records, then the
 /// older indexes, and last the packs no index lists and the temporary files of interrupted writes
-/// (which also removes what an interrupted add or prune left behind).
+/// (which also removes what an interrupted add or prune left behind). Where adds go without the lock
+/// (<see cref="Storage.ObjectStore.PruneGrace"/>), an unneeded pack is only condemned (<see cref="CondemnedPacks"/>)
+/// and stays listed; a later prune deletes it once it has been unneeded for the whole grace.
 /// </summary>
 internal static class ArchivePruning
 {
@@ -36,9 +38,14 @@ internal static class ArchivePruning
             needed.UnionWith(archive.MapOf(snapshot).Blobs());
         }
 
-        var packsInStore = store.List(Pack.Prefix).ToDictionary(stored => stored.Key, stored => stored.Size);
+        // Indexes are listed before packs: an add without the lock writes its packs before their index, so every pack an index
+        // listed here lists is in the listing of packs, and goes into the new index before that index is deleted.
         var indexes = store.List(PackIndex.Prefix);
-        var listed = ListedPacks(archive, packsInStore);
+        var packsInStore = store.List(Pack.Prefix).ToDictionary(stored => stored.Key, stored => stored.Size);
+        var grace = store.PruneGrace;
+        var (condemnedObjects, condemnedSince) = grace > TimeSpan.Zero ? CondemnedPacks.Read(archive) : ([], []);
+        // Packs not condemned first, so that a blob a rewrite copied is found in its new pack, and its condemned one empties.
+        var listed = ListedPacks(archive, packsInStore).OrderBy(pack => condemnedSince.ContainsKey(pack.Key)).ToList();
         var plan = Plan(listed, needed);
         if (plan.Missing > 0)
         {
@@ -57,9 +64,18 @@ internal static class ArchivePruning
         }
 
         var written = Rewrite(archive, plan.Rewrite);
-        var staying = plan.Whole.Concat(written).ToList();
+        var needing = plan.Whole.Concat(written).Select(pack => pack.Key).ToHashSet();
+        var unneeded = packsInStore.Keys.Where(key => !needing.Contains(key)).ToList();
+        // With a grace, an unneeded pack goes only once it was found unneeded the whole grace ago; until then it stays, listed.
+        var now = store.Clock.GetUtcNow();
+        var dropped = unneeded.Where(key => grace == TimeSpan.Zero || Pack.IdOf(key) is null
+            || (condemnedSince.TryGetValue(key, out var since) && now - since >= grace)).ToHashSet();
+        var waitingKeys = unneeded.Where(key => !dropped.Contains(key)).ToHashSet();
+        var waiting = waitingKeys.Select(key => (Pack: Pack.IdOf(key)!.Value, Since: condemnedSince.GetValueOrDefault(key, now))).ToList();
+        var staying = plan.Whole.Concat(written).Concat(listed.Where(pack => waitingKeys.Contains(pack.Key))).ToList();
         var newIndexes = PackIndex.Write(store, archive.Sealer, staying).Select(written => written.Object).ToList();
         var newIndexKeys = newIndexes.Select(index => index.Key).ToHashSet();
+        var newCondemned = waiting.Count > 0 ? CondemnedPacks.Write(archive, waiting) : null;
         foreach (var snapshot in removed)
         {
             store.Delete(snapshot.Key);
@@ -68,14 +84,17 @@ internal static class ArchivePruning
         {
             store.Delete(index.Key);
         }
-        var stayingKeys = staying.Select(pack => pack.Key).ToHashSet();
-        var dropped = packsInStore.Keys.Where(key => !stayingKeys.Contains(key)).ToList();
+        foreach (var key in condemnedObjects.Where(key => key != newCondemned))
+        {
+            store.Delete(key);
+        }
         foreach (var key in dropped)
         {
             store.Delete(key);
         }
         store.RemoveLeftovers();
-        long bytesAfter = staying.Sum(pack => pack.Length) + newIndexes.Sum(index => index.Size);
+        long bytesAfter = written.Sum(pack => pack.Length) + packsInStore.Where(pack => !dropped.Contains(pack.Key)).Sum(pack => pack.Value)
+            + newIndexes.Sum(index => index.Size);
         return Result(kept, removed, dropped.Count, written.Count, bytesBefore, bytesAfter, dryRun: false);
     }
 

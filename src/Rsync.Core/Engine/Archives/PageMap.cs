@@ -56,11 +56,24 @@ internal sealed class PageMap
         return ids;
     }
 
-    /// <summary>Reads the map of <paramref name="snapshot"/>, checking every chunk and that every page has an entry.</summary>
+    /// <summary>
+    /// Reads the map of <paramref name="snapshot"/>, checking every chunk and that every page has an entry:
+    /// from <paramref name="cache"/> when it holds every chunk, else from the store (and then into the cache).
+    /// </summary>
     /// <exception cref="InvalidDataException">A chunk is missing or damaged, or a page has no entry.</exception>
-    public static PageMap Load(SnapshotRecord snapshot, ObjectStore store, Sealer sealer, IReadOnlyDictionary<BlobId, BlobLocation>? locations = null)
+    public static PageMap Load(SnapshotRecord snapshot, ObjectStore store, Sealer sealer, IReadOnlyDictionary<BlobId, BlobLocation>? locations = null,
+        ArchiveCache? cache = null)
     {
         var map = new PageMap(snapshot.PageCount, snapshot.PageSize);
+        var kept = cache is null ? null : snapshot.Map.Select(id => cache.MapChunk(id, sealer)).ToList();
+        if (kept is not null && kept.TrueForAll(bytes => bytes is not null))
+        {
+            for (int part = 0; part < kept.Count; part++)
+            {
+                map.AddChunk(snapshot, part, kept[part]);
+            }
+            return map.Checked();
+        }
         locations ??= PackIndex.Locate(store, sealer, BlobKind.Map, snapshot.Map.ToHashSet());
         var chunks = new List<BlobLocation>(snapshot.Map.Count);
         foreach (var chunk in snapshot.Map)
@@ -73,33 +86,47 @@ internal sealed class PageMap
         }
         new BlobReader(store, sealer).ReadInOrder(chunks, PageMapChunk.MaxLength, checkId: true, (part, plain) =>
         {
-            var chunk = snapshot.Map[part];
-            bool isChange = part >= snapshot.FullChunks;
-            try
-            {
-                PageMapChunk.Visit(plain, uint.MaxValue, entry =>
-                {
-                    map.ChangeEntries += isChange ? 1 : 0;
-                    if (entry.Page <= map.PageCount)
-                    {
-                        map.Set(entry.Page, entry.Leaf, entry.Id);
-                    }
-                });
-            }
-            catch (InvalidDataException e)
-            {
-                throw new InvalidDataException($"its page map's part {chunk}: {e.Message}", e);
-            }
+            map.AddChunk(snapshot, part, plain);
+            cache?.KeepMapChunk(snapshot.Map[part], plain);
         });
-        uint lockBytePage = LockBytePage.For(snapshot.PageSize);
-        for (uint page = 1; page <= map.PageCount; page++)
+        return map.Checked();
+    }
+
+    /// <summary>Sets the entries of the chunk <paramref name="part"/> of <paramref name="snapshot"/>'s map.</summary>
+    /// <exception cref="InvalidDataException">It is damaged.</exception>
+    private void AddChunk(SnapshotRecord snapshot, int part, ReadOnlySpan<byte> plain)
+    {
+        bool isChange = part >= snapshot.FullChunks;
+        try
         {
-            if (!map._present[page - 1] && page != lockBytePage)
+            PageMapChunk.Visit(plain, uint.MaxValue, entry =>
+            {
+                ChangeEntries += isChange ? 1 : 0;
+                if (entry.Page <= PageCount)
+                {
+                    Set(entry.Page, entry.Leaf, entry.Id);
+                }
+            });
+        }
+        catch (InvalidDataException e)
+        {
+            throw new InvalidDataException($"its page map's part {snapshot.Map[part]}: {e.Message}", e);
+        }
+    }
+
+    /// <summary>This map, once every page but the lock-byte page is found to have an entry.</summary>
+    /// <exception cref="InvalidDataException">A page has none.</exception>
+    private PageMap Checked()
+    {
+        uint lockBytePage = LockBytePage.For(PageSize);
+        for (uint page = 1; page <= PageCount; page++)
+        {
+            if (!_present[page - 1] && page != lockBytePage)
             {
                 throw new InvalidDataException($"its page map has no entry for page {page}");
             }
         }
-        return map;
+        return this;
     }
 
     private void Set(uint page, UInt128 leaf, BlobId id)

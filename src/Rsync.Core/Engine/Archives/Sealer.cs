@@ -43,11 +43,69 @@ internal sealed class Sealer : IDisposable
     /// <summary>Whether it seals with a key (its AES-GCM instance serves one thread at a time).</summary>
     public bool IsEncrypted => _aes is not null;
 
+    private readonly Lock _dictionaryGate = new();
+    private Action? _loadDictionary;
+    private bool _loadingDictionary;
+    private CompressionDictionary? _dictionary;
+    private string? _dictionaryProblem;
+
     /// <summary>The archive's dictionary once it is read or trained: from then on, what is compressed is compressed with it.</summary>
-    public CompressionDictionary? Dictionary { get; set; }
+    public CompressionDictionary? Dictionary
+    {
+        get
+        {
+            LoadDictionary();
+            return _dictionary;
+        }
+        set => _dictionary = value;
+    }
 
     /// <summary>Why the archive's dictionary could not be read, when it could not; null otherwise.</summary>
-    public string? DictionaryProblem { get; set; }
+    public string? DictionaryProblem
+    {
+        get
+        {
+            LoadDictionary();
+            return _dictionaryProblem;
+        }
+        set => _dictionaryProblem = value;
+    }
+
+    /// <summary>
+    /// Has <paramref name="load"/> set the dictionary when it is first asked for, not before: an add that
+    /// stores no page, or a restore of pages compressed without it, never reads it (a request saved).
+    /// </summary>
+    public void LoadDictionaryWhenNeeded(Action load) => _loadDictionary = load;
+
+    /// <summary>
+    /// Runs the pending load once: other threads wait for it; the loading thread itself, asking again (a
+    /// dictionary object that claims to be compressed with itself), finds none instead of loading forever.
+    /// One that fails is tried again by the next asker.
+    /// </summary>
+    private void LoadDictionary()
+    {
+        if (Volatile.Read(ref _loadDictionary) is null)
+        {
+            return;
+        }
+        lock (_dictionaryGate)
+        {
+            if (_loadDictionary is not { } load || _loadingDictionary)
+            {
+                return;
+            }
+            _loadingDictionary = true;
+            try
+            {
+                load();
+                Volatile.Write(ref _loadDictionary, null);
+            }
+            finally
+            {
+                _loadingDictionary = false;
+            }
+        }
+    }
 
     public static Sealer Encrypted(ArchiveKey key, ReadOnlySpan<byte> archiveId) =>
         new(new AesGcm(key.SealingKey(archiveId), TagLength), key.NamingKey(archiveId));
@@ -148,7 +206,7 @@ internal sealed class Sealer : IDisposable
     public void Dispose()
     {
         _aes?.Dispose();
-        Dictionary?.Dispose();
+        _dictionary?.Dispose();
     }
 
     /// <summary>An unencrypted object's check, in place of the tag: XXH3-128 of the context's length (u32), the context and the encoded bytes.</summary>

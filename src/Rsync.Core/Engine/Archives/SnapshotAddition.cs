@@ -25,6 +25,7 @@ internal sealed class SnapshotAddition
     private const int IndexEvery = PackIndex.MostPerIndex / 2 / PackEntry.Size;
 
     private readonly SnapshotArchive _archive;
+    private readonly UnlockedAdd? _unlocked;  // set where the add holds no lock: checked before each write
     private readonly SnapshotRecord? _parent;
     private readonly PageMap _parentMap;
     private readonly PageChanges _changes = new();
@@ -35,17 +36,20 @@ internal sealed class SnapshotAddition
     private readonly List<string> _createdIndexes = [];
     private long _indexBytes;
     private string? _recordKey;
-    // The new pages held back, plain, until a dictionary is trained on them (null once it is, or when the archive has one).
+    // The new pages held back, plain, until a dictionary is trained on them (null once it is, or when the archive has one);
+    // decided at the first new page, since asking whether the archive has one may be a request.
     private List<(BlobId Id, byte[] Plain)>? _training;
+    private bool _trainingDecided;
     private bool _createdDictionary;
 
     /// <summary>
     /// Starts a snapshot of pages of <paramref name="pageSize"/> bytes after <paramref name="parent"/>
     /// (null for the first, or when the page size changed: then every page must come).
     /// </summary>
-    public SnapshotAddition(SnapshotArchive archive, SnapshotRecord? parent, PageMap parentMap, int pageSize)
+    public SnapshotAddition(SnapshotArchive archive, SnapshotRecord? parent, PageMap parentMap, int pageSize, UnlockedAdd? unlocked = null)
     {
         _archive = archive;
+        _unlocked = unlocked;
         _parent = parent;
         _parentMap = parentMap;
         PageSize = pageSize;
@@ -53,8 +57,6 @@ internal sealed class SnapshotAddition
         _known = new KnownBlobs(parentMap, _changes);
         _compression = new AdaptiveCompression(enabled: true);
         _packs = new PackWriter(archive.Store, archive.Sealer);
-        // Trained only where there is none: a damaged one stays (a prune cannot tell it from a good one), and pages go without.
-        _training = archive.Sealer.Dictionary is null && archive.Sealer.DictionaryProblem is null ? [] : null;
     }
 
     public int PageSize { get; }
@@ -73,6 +75,12 @@ internal sealed class SnapshotAddition
             return;
         }
         PagesStored++;
+        if (!_trainingDecided)
+        {
+            // Trained only where there is none: a damaged one stays (a prune cannot tell it from a good one), and pages go without.
+            _training = _archive.Sealer.Dictionary is null && _archive.Sealer.DictionaryProblem is null ? [] : null;
+            _trainingDecided = true;
+        }
         if (_training is null)
         {
             Store(id, data);
@@ -116,6 +124,7 @@ internal sealed class SnapshotAddition
     private void Store(BlobId id, ReadOnlySpan<byte> data)
     {
         // Pages of random or encrypted data do not shrink: compression pauses after a run of them, as on the wire.
+        _unlocked?.Check(Written);
         bool compress = _compression.ShouldTry();
         Span<byte> context = stackalloc byte[BlobReader.ContextLength];
         BlobReader.WriteContext(BlobKind.Page, id, context);
@@ -167,14 +176,21 @@ internal sealed class SnapshotAddition
             }
             record = record with { BytesAdded = bytes + sealedRecord.Length };
         }
+        _unlocked?.Check(Written);
         _recordKey = record.Key;
-        if (!_archive.Store.Create(record.Key, sealedRecord))
-        {
-            throw new IOException($"a snapshot named {record.Key} exists already");
-        }
+        _archive.Store.CreateUnique(record.Key, sealedRecord);
         Committed = true;
+        // The next add on this machine starts from this snapshot without listing, and finds its map here.
+        _archive.Cache?.KeepOnly(record.Map);
+        if (_archive.Cache is { } cache)
+        {
+            cache.NewestSnapshotKey = record.Key;
+        }
         return record;
     }
+
+    /// <summary>The objects this addition wrote so far.</summary>
+    private IEnumerable<string> Written() => _createdIndexes.Concat(_packs.Created);
 
     /// <summary>
     /// One pass over the new snapshot's pages, each taken from the changes or else from the parent's
@@ -224,6 +240,7 @@ internal sealed class SnapshotAddition
     private BlobId WriteMapChunk(PageMapChunk.Builder chunk)
     {
         var id = _archive.Sealer.IdOf(chunk.Bytes);
+        _archive.Cache?.KeepMapChunk(id, chunk.Bytes);
         _packs.Add(BlobKind.Map, id, _archive.Sealer.Seal(chunk.Bytes, BlobReader.ContextOf(BlobKind.Map, id), compress: false));
         chunk.Clear();
         return id;
@@ -253,7 +270,9 @@ internal sealed class SnapshotAddition
     /// </summary>
     public void Abandon()
     {
-        if (Committed || !_archive.Store.MayDelete)
+        // Without a lock another add may have written an object of the same bytes at the same time, which is then
+        // this one's too: what a failed add leaves there is for a prune to remove, once the grace shows no one needs it.
+        if (Committed || !_archive.Store.MayDelete || _unlocked is not null)
         {
             return;
         }

@@ -17,7 +17,11 @@ internal sealed class SnapshotArchive : IDisposable
         Config = config;
         Sealer = sealer;
         CompareSeed = compareSeed;
+        Cache = ArchiveCache.Open(store.CacheDirectory, config.Id);
     }
+
+    /// <summary>What this machine keeps of the archive to spare requests, where its store has a cache directory.</summary>
+    public ArchiveCache? Cache { get; }
 
     public ObjectStore Store { get; }
 
@@ -67,26 +71,29 @@ internal sealed class SnapshotArchive : IDisposable
     }
 
     /// <summary>
-    /// The archive, its sealer given the archive's dictionary if it has one. A dictionary that does not
-    /// open (damaged, or planted by a key that may only add) does not keep the archive from being used:
-    /// adds go on without one, and only the pages compressed with it fail, each naming the cause.
+    /// The archive, its sealer set to read the archive's dictionary, if it has one, when first needed. A
+    /// dictionary that does not open (damaged, or planted by a key that may only add) does not keep the
+    /// archive from being used: adds go on without one, and only the pages compressed with it fail, each
+    /// naming the cause.
     /// </summary>
     private static SnapshotArchive WithDictionary(SnapshotArchive archive)
     {
-        try
+        archive.Sealer.LoadDictionaryWhenNeeded(() =>
         {
-            archive.Sealer.Dictionary = CompressionDictionary.Read(archive.Store, archive.Sealer);
-        }
-        catch (InvalidDataException e)
-        {
-            archive.Sealer.DictionaryProblem = $"its dictionary ({CompressionDictionary.Key}) is damaged: {e.Message}";
-        }
-        catch (IOException e)
-        {
-            archive.Sealer.Dispose();
-            throw new SyncException(SyncFailure.Access,
-                $"archive {archive.Location}: its dictionary ({CompressionDictionary.Key}) is unreadable: {e.Message}", e);
-        }
+            try
+            {
+                archive.Sealer.Dictionary = CompressionDictionary.Read(archive.Store, archive.Sealer);
+            }
+            catch (InvalidDataException e)
+            {
+                archive.Sealer.DictionaryProblem = $"its dictionary ({CompressionDictionary.Key}) is damaged: {e.Message}";
+            }
+            catch (IOException e)
+            {
+                throw new SyncException(SyncFailure.Access,
+                    $"archive {archive.Location}: its dictionary ({CompressionDictionary.Key}) is unreadable: {e.Message}", e);
+            }
+        });
         return archive;
     }
 
@@ -155,13 +162,25 @@ internal sealed class SnapshotArchive : IDisposable
             : ReadSnapshot(before.Key);
     }
 
-    /// <summary>The page map of <paramref name="snapshot"/>.</summary>
+    /// <summary>
+    /// The snapshot a new one is compared with: the newest this machine added (named by its cache: one
+    /// read and no listing, and if another machine added one since, the new snapshot is still whole, only
+    /// compared with an older one), else the newest listed; null when there is none.
+    /// </summary>
     /// <exception cref="SyncException">It is damaged.</exception>
-    public PageMap MapOf(SnapshotRecord snapshot)
+    public SnapshotRecord? ParentOfNext()
+    {
+        var hint = Cache?.NewestSnapshotKey;
+        return hint is not null && Read(Store, hint) is { } stored ? Parse(hint, stored) : Latest();
+    }
+
+    /// <summary>The page map of <paramref name="snapshot"/>; through the cache, where there is one, when <paramref name="cached"/>.</summary>
+    /// <exception cref="SyncException">It is damaged.</exception>
+    public PageMap MapOf(SnapshotRecord snapshot, bool cached = false)
     {
         try
         {
-            return PageMap.Load(snapshot, Store, Sealer);
+            return PageMap.Load(snapshot, Store, Sealer, cache: cached ? Cache : null);
         }
         catch (InvalidDataException e)
         {
@@ -174,6 +193,12 @@ internal sealed class SnapshotArchive : IDisposable
     public SnapshotRecord ReadSnapshot(string key)
     {
         var stored = Read(Store, key) ?? throw new SyncException(SyncFailure.NotFound, $"archive {Location}: snapshot {key} is gone");
+        return Parse(key, stored);
+    }
+
+    /// <exception cref="SyncException">The record is damaged.</exception>
+    private SnapshotRecord Parse(string key, byte[] stored)
+    {
         try
         {
             return SnapshotRecord.Parse(key, Sealer.Open(stored, System.Text.Encoding.ASCII.GetBytes(key), SnapshotRecord.MaxPlainLength));
