@@ -13,15 +13,19 @@ internal static class SwiftBuckets
     public static string New(SwiftServer swift)
     {
         var bucket = $"sqlrsync-{Guid.NewGuid():N}";
-        using var client = new AmazonS3Client(new BasicAWSCredentials(SwiftServer.AccessKey, SwiftServer.SecretKey), new AmazonS3Config
+        using var client = Client(swift);
+        client.PutBucketAsync(bucket).GetAwaiter().GetResult();
+        return bucket;
+    }
+
+    /// <summary>A plain AWSSDK client of the bucket's owner, knowing nothing of archives.</summary>
+    public static AmazonS3Client Client(SwiftServer swift) =>
+        new(new BasicAWSCredentials(SwiftServer.AccessKey, SwiftServer.SecretKey), new AmazonS3Config
         {
             ServiceURL = swift.Endpoint,
             ForcePathStyle = true,
             AuthenticationRegion = SwiftServer.Region,
         });
-        client.PutBucketAsync(bucket).GetAwaiter().GetResult();
-        return bucket;
-    }
 
     /// <summary>
     /// The archive storage s3://BUCKET/PREFIX on <paramref name="swift"/>, signed with <paramref name="secretKey"/>, keeping
