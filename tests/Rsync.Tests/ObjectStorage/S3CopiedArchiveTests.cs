@@ -23,10 +23,7 @@ public sealed class S3CopiedArchiveTests(SwiftServer swift) : IClassFixture<Swif
         Skip.If(swift.Unavailable is not null, swift.Unavailable);
         Skip.If(Rclone.Unavailable is not null, Rclone.Unavailable);
         using var dir = new TempDirectory();
-        var origin = dir.File("origin.db");
-        var states = new Dictionary<string, string>();
-        var local = SyncEndpoint.Archive(dir.File("archive"));
-        await MakeArchive(origin, local, states, dir);
+        var (origin, local, states) = await MakeArchive(dir);
         var bucket = SwiftBuckets.New(swift);
 
         Rclone.Copy(swift, local.Path, Rclone.Remote(bucket, "copied"), "/.lock");
@@ -59,10 +56,7 @@ public sealed class S3CopiedArchiveTests(SwiftServer swift) : IClassFixture<Swif
         Skip.If(swift.Unavailable is not null, swift.Unavailable);
         Skip.If(Rclone.Unavailable is not null, Rclone.Unavailable);
         using var dir = new TempDirectory();
-        var origin = dir.File("origin.db");
-        var states = new Dictionary<string, string>();
-        var local = SyncEndpoint.Archive(dir.File("archive"));
-        await MakeArchive(origin, local, states, dir);
+        var (origin, local, states) = await MakeArchive(dir);
         var bucket = SwiftBuckets.New(swift);
 
         Rclone.Copy(swift, local.Path, Rclone.Remote(bucket, "with-lock-file"));
@@ -103,12 +97,15 @@ public sealed class S3CopiedArchiveTests(SwiftServer swift) : IClassFixture<Swif
     }
 
     /// <summary>
-    /// Snapshots of <paramref name="origin"/> (rows that compress, so the archive trains a dictionary, and rows that do not)
-    /// added to <paramref name="archive"/> as it changes, a prune that removes the oldest, and one more add.
-    /// <paramref name="states"/> gets each kept snapshot's id and a copy of the database it was taken of.
+    /// An archive in <paramref name="dir"/> of an origin there (rows that compress, so the archive trains a dictionary, and rows
+    /// that do not): snapshots as the origin changes, a prune that removes the oldest, and one more. The states are each kept
+    /// snapshot's id and a copy of the database it was taken of.
     /// </summary>
-    private static async Task MakeArchive(string origin, ArchiveEndpoint archive, Dictionary<string, string> states, TempDirectory dir)
+    private static async Task<(string Origin, ArchiveEndpoint Archive, Dictionary<string, string> States)> MakeArchive(TempDirectory dir)
     {
+        var origin = dir.File("origin.db");
+        var archive = SyncEndpoint.Archive(dir.File("archive"));
+        var states = new Dictionary<string, string>();
         TestDatabase.Create(origin, rows: 1000);
         using (var connection = TestDatabase.Connect(origin))
         {
@@ -128,6 +125,7 @@ public sealed class S3CopiedArchiveTests(SwiftServer swift) : IClassFixture<Swif
         Assert.Equal(3, states.Count);
         Assert.True(Files(archive.Path).Contains("dictionary"), "the archive trained no dictionary");
         Assert.True(Files(archive.Path).Count(file => file.StartsWith("index/", StringComparison.Ordinal)) > 1, "the archive has one index");
+        return (origin, archive, states);
     }
 
     private static async Task AddSnapshot(string origin, ArchiveEndpoint archive, Dictionary<string, string> states, TempDirectory dir)
