@@ -22,11 +22,8 @@ scan="$work/dbpage-scan"
 cc -O2 -o "$scan" bench/dbpage-scan.c native/sqlite/out/linux-x64/libsqlrsync_sqlite3.a -lpthread -ldl -lm
 origin="$work/../origin-$size_mib.db"
 rows=$(( size_mib * 1024 ))
-if [[ ! -f "$origin" ]]; then
-  sqlite3 "$origin" "PRAGMA journal_mode=wal; CREATE TABLE t(id INTEGER PRIMARY KEY, v BLOB);
-    WITH RECURSIVE c(i) AS (SELECT 1 UNION ALL SELECT i+1 FROM c WHERE i < $rows)
-    INSERT INTO t(v) SELECT randomblob(1000) FROM c;" >/dev/null
-fi
+source bench/random-rows.sh
+random_rows_database "$origin" "$rows"
 replica="$work/replica.db"
 declare -A tool=(
   [sqlrsync]="$native"

@@ -21,14 +21,10 @@ measure() {  # build-name origin replica -> "| ... |"
 
 echo "| size | case | native: wall s, peak RSS MiB | JIT: wall s, peak RSS MiB |"
 echo "|---|---|---|---|"
+source bench/random-rows.sh
 for size in 1024 4096; do
   origin="$work/origin-$size.db"
-  if [[ ! -f "$origin" ]]; then
-    rows=$(( size * 1024 ))
-    sqlite3 "$origin" "PRAGMA journal_mode=wal; CREATE TABLE t(id INTEGER PRIMARY KEY, v BLOB);
-      WITH RECURSIVE c(i) AS (SELECT 1 UNION ALL SELECT i+1 FROM c WHERE i < $rows)
-      INSERT INTO t(v) SELECT randomblob(1000) FROM c;" >/dev/null
-  fi
+  random_rows_database "$origin" $(( size * 1024 ))
   rows=$(sqlite3 "$origin" "SELECT max(id) FROM t")
   replica="$work/replica-$size.db"
   row() { printf '| %s GiB | %s | %s | %s |\n' "$(( size / 1024 ))" "$1" "$2" "$3"; }

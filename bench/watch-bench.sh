@@ -23,16 +23,13 @@ native=$(./scripts/build-native.sh 2>/dev/null)
 oracle=$("${SQLRSYNC_ORACLES:-$(realpath ..)/shared/oracles}/sqlite3_rsync/build.sh")
 probe=bench/watch-probe.py
 source bench/loopback-sshd.sh
+source bench/random-rows.sh
 mkdir -p "$work"
 
 # A database of SIZE MiB of 1,000-byte random rows (compare.sh's kind), copied to $work/origin.db with the probe's table.
 make_origin() {
   local size=$1 source="$base/origin-$1.db"
-  if [[ ! -f "$source" ]]; then
-    sqlite3 "$source" "PRAGMA journal_mode=wal; CREATE TABLE t(id INTEGER PRIMARY KEY, v BLOB);
-      WITH RECURSIVE c(i) AS (SELECT 1 UNION ALL SELECT i+1 FROM c WHERE i < $(( size * 1024 )))
-      INSERT INTO t(v) SELECT randomblob(1000) FROM c;" >/dev/null
-  fi
+  random_rows_database "$source" $(( size * 1024 ))
   rm -f "$work"/origin.db*
   cp "$source" "$work/origin.db"
   sqlite3 "$work/origin.db" "PRAGMA journal_mode=wal; CREATE TABLE probe(n INTEGER PRIMARY KEY, t INTEGER);" >/dev/null
