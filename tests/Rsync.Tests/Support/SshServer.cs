@@ -140,6 +140,10 @@ public sealed class SshServer : IDisposable
     public void AddHostAlias(string alias, string user) =>
         File.AppendAllText(ClientConfig, "\n" + HostEntry(alias, "user_key").Replace($"User {Environment.UserName}", $"User {user}"));
 
+    /// <summary>Adds the ssh alias <paramref name="alias"/>, which reaches this server through <paramref name="link"/> (its ProxyCommand).</summary>
+    public void AddLinkAlias(string alias, EmulatedLink link) =>
+        File.AppendAllText(ClientConfig, "\n" + HostEntry(alias, "user_key") + $"\n  ProxyCommand {link.ProxyCommand}\n");
+
     /// <summary>An ssh_config entry: <paramref name="alias"/> reaches this server with the key <paramref name="keyName"/>, checking its host key
     /// strictly.</summary>
     private string HostEntry(string alias, string keyName) => $"""
