@@ -5,7 +5,7 @@ Usage: s3-bench-report.py RESULTS SIZE_MIB PAGES CHANGES DAYS ROUNDS IDLE_SECOND
 """
 import datetime
 import json
-import math
+import os
 import statistics
 import sys
 import urllib.parse
@@ -53,8 +53,20 @@ def brief(line):
     return f"{method} {key.split('/')[0] + '/' if '/' in key else key}{' (206)' if status == '206' else ''}"
 
 
+def briefly(paths):
+    """The requests in order, a run of the same one said once with its count: "GET index/ x9"."""
+    runs = []
+    for line in map(brief, paths):
+        if runs and runs[-1][0] == line:
+            runs[-1][1] += 1
+        else:
+            runs.append([line, 1])
+    return ", ".join(line if count == 1 else f"{line} x{count}" for line, count in runs)
+
+
 def median(values):
-    return statistics.median(values)
+    middle = statistics.median(values)
+    return int(middle) if middle == int(middle) else middle
 
 
 with open(f"{results}/list.json") as f:
@@ -68,7 +80,8 @@ with open(f"{results}/uptime") as f:
 
 out = []
 p = out.append
-p(f"Run of {datetime.datetime.now(datetime.timezone.utc):%Y-%m-%d %H:%M} UTC at commit {commit}, {elapsed} s in all (load average at the "
+finished = datetime.datetime.fromtimestamp(os.path.getmtime(f"{results}/uptime"), datetime.timezone.utc)
+p(f"Run of {finished:%Y-%m-%d %H:%M} UTC at commit {commit}, {elapsed} s in all (load average at the "
   f"end: {load_average}); {size_mib} MiB of text rows ({n(pages)} pages of 4 KiB), a 1% change is {n(changes)} random row updates; "
   f"restic {restic_version} (its local cache on, as by default). Requests are the clients' own S3 requests as Swift's proxy logged "
   f"them (LIST: a GET of a bucket; POST: multipart or multi-delete); bytes are request and response bodies, headers not counted.")
@@ -90,10 +103,10 @@ day1 = load("s-day1")
 day1_snapshot = snapshots[2]
 changed_bytes = day1_snapshot["pages_added"] * 4096
 p("Goals for (a), sqlrsync:")
-p(f"- an unchanged snapshot at most 3 requests: {unchanged['requests']} ({', '.join(brief(path) for path in unchanged['paths'])}).")
+p(f"- an unchanged snapshot at most 3 requests: {unchanged['requests']} ({briefly(unchanged['paths'])}).")
 p(f"- a 1% change at most 2 + changed bytes / pack size PUTs: {day1['PUT']} PUTs against 2 + {n(changed_bytes)} / {n(PACK)} = "
   f"{2 + changed_bytes / PACK:.2f} ({day1_snapshot['pages_added']:,} pages added, {n(day1_snapshot['bytes_added'])} bytes stored); "
-  f"LISTs on the add: {day1['LIST']}; its {day1['requests']} requests: {', '.join(brief(path) for path in day1['paths'])}.")
+  f"LISTs on the add: {day1['LIST']}; its {day1['requests']} requests: {briefly(day1['paths'])}.")
 idle, commit = load("idle"), load("commit")
 p(f"- an idle database, zero requests between snapshots: `--watch --snapshot-every 1s` of an 8 MiB database, idle for {idle_seconds} s: "
   f"{idle['requests']} requests; the snapshot after one commit: {commit['requests']} ({methods(commit)}).")
@@ -137,14 +150,15 @@ p(f"sqlrsync's restore reaches {medians['get-http'] / medians['restore-sqlrsync'
 p("")
 
 # (d)
-p("| (d) sqlrsync add | snapshots in the bucket before | peak RSS (MiB) | peak private (MiB) | seconds |")
-p("|---|---|---|---|---|")
+p("| (d) sqlrsync add | snapshots in the bucket before | peak RSS (MiB) | peak private (MiB) | seconds | requests (GETs) | bytes down |")
+p("|---|---|---|---|---|---|---|")
 for name, label, count in (("s-unchanged", "unchanged", 1), ("s-unchanged-last", "unchanged", days + 2), ("s-day1", "1% change", 2),
                            (f"s-day{days}", "1% change", days + 1)):
     seconds, rss, private = timing(name)
-    p(f"| {label} | {count} | {rss:.1f} | {private:.1f} | {seconds:.2f} |")
+    r = load(name)
+    p(f"| {label} | {count} | {rss:.1f} | {private:.1f} | {seconds:.2f} | {r['requests']} ({r['GET']}) | {n(r['sent'])} |")
 rss_days = [timing(f"s-{d}")[1] for d in day_names]
 private_days = [timing(f"s-{d}")[2] for d in day_names]
 p(f"| every 1% change, days 1-{days}: least / median / most | 2-{days + 1} | {min(rss_days):.1f} / {median(rss_days):.1f} / "
-  f"{max(rss_days):.1f} | {min(private_days):.1f} / {median(private_days):.1f} / {max(private_days):.1f} | |")
+  f"{max(rss_days):.1f} | {min(private_days):.1f} / {median(private_days):.1f} / {max(private_days):.1f} | | | |")
 print("\n".join(out))

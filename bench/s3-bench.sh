@@ -32,7 +32,7 @@ command -v restic >/dev/null || missing+=(restic)
 command -v sqlite3 >/dev/null || missing+=(sqlite3)
 if (( ${#missing[@]} )); then
   sudo=$([[ $EUID == 0 ]] || echo sudo)
-  $sudo apt-get update -q >&2 && $sudo apt-get install -y -q "${missing[@]}" >&2
+  $sudo apt-get update -q >&2 && $sudo apt-get install -y -q --no-install-recommends "${missing[@]}" >&2
 fi
 native=$(./scripts/build-native.sh 2>/dev/null)
 server=bench/swift-server.py
