@@ -8,8 +8,9 @@ namespace SqlRsync.Engine.Archives;
 /// hash its map holds (and, encrypted, against its tag) before it is used: a damaged pack is an error
 /// that names the snapshot and the page, never a wrong page. A scan, or a read of chosen pages (a
 /// restore's), takes a window of pages at a time: for each pack the window's pages lie in, one read of
-/// the span of their stored bytes, so that every byte is read about once, in few requests, however the
-/// pages are spread over the database and over packs.
+/// the span of their stored bytes, read ahead for the windows after it (<see cref="PackReadAhead"/>), so
+/// that every byte is read about once, in few requests, however the pages are spread over the database
+/// and over packs.
 /// </summary>
 internal sealed class SnapshotPages : IPageScanner
 {
@@ -135,7 +136,8 @@ internal sealed class SnapshotPages : IPageScanner
                 _windows[i] = new byte[length];
             }
         }
-        var reading = Task.Run(() => ReadWindow(windows[0], _windows[0]));
+        var readAhead = new PackReadAhead(_archive.Store, windows.SelectMany(window => window).Select(Locate));
+        var reading = Task.Run(() => ReadWindow(windows[0], _windows[0], readAhead));
         try
         {
             for (int at = 0; at < windows.Count; at++)
@@ -146,7 +148,7 @@ internal sealed class SnapshotPages : IPageScanner
                 {
                     var next = windows[at + 1];
                     var into = _windows[(at + 1) % 2];
-                    reading = Task.Run(() => ReadWindow(next, into));
+                    reading = Task.Run(() => ReadWindow(next, into, readAhead));
                 }
                 var pages = windows[at];
                 for (int i = 0; i < pages.Count; i++)
@@ -163,7 +165,7 @@ internal sealed class SnapshotPages : IPageScanner
     }
 
     /// <summary>Page <c>pages[i]</c> into <paramref name="window"/> at <c>i</c> pages, pack by pack, each pack's wanted blobs in few reads.</summary>
-    private void ReadWindow(List<uint> pages, byte[] window)
+    private void ReadWindow(List<uint> pages, byte[] window, PackReadAhead readAhead)
     {
         var byPack = new Dictionary<string, List<(int Slot, uint Page, BlobLocation Location)>>();
         for (int slot = 0; slot < pages.Count; slot++)
@@ -198,7 +200,7 @@ internal sealed class SnapshotPages : IPageScanner
                 var span = _span.AsSpan(0, length);
                 try
                 {
-                    _archive.Store.ReadRange(pack, start, span);
+                    readAhead.Read(pack, start, span);
                 }
                 catch (IOException e)
                 {
