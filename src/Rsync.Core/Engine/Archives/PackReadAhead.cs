@@ -54,7 +54,7 @@ internal sealed class PackReadAhead
         Keep(pack, start, bytes);
     }
 
-    /// <summary>The end of the last blob wanted from <paramref name="pack"/> that starts at or after <paramref name="start"/> and ends within a chunk of it.</summary>
+    /// <summary>The end of the last blob wanted from <paramref name="pack"/> that starts at or after <paramref name="start"/>, within a chunk of it.</summary>
     private long FurthestWantedEnd(string pack, long start)
     {
         if (!_wanted.TryGetValue(pack, out var blobs))
