@@ -11,8 +11,9 @@ namespace SqlRsync.Engine;
 /// (<see cref="UnlockedAdd"/>); the newest snapshot's page map stands for the replica's pages (its
 /// stored hashes have the archive's seed, which ReplicaInfo asks the origin to hash with, so no page is
 /// read to compare), the pages that differ are stored, and the commit writes the snapshot. The
-/// archive's history is only ever added to; disposing before the commit leaves no snapshot, and removes
-/// the packs it wrote (a kill leaves them, unnamed, for prune to remove).
+/// archive's history is only ever added to; disposing before the commit leaves no snapshot, and, under
+/// the lock, removes the packs it wrote (a kill, or an add without the lock, leaves them, unnamed, for
+/// prune to remove).
 /// </summary>
 internal sealed class ArchiveReplicaSession : IReplicaSession
 {
