@@ -28,17 +28,19 @@ internal static class SwiftBuckets
         });
 
     /// <summary>
-    /// The archive storage s3://BUCKET/PREFIX on <paramref name="swift"/>, signed with <paramref name="secretKey"/>, keeping
-    /// its cache in <paramref name="cacheDirectory"/> (by default a directory of this test process, not the user's).
+    /// The archive storage s3://BUCKET/PREFIX on <paramref name="swift"/>, signed with <paramref name="secretKey"/>, reached at
+    /// <paramref name="endpoint"/> when given (a proxy in front of it), keeping its cache in <paramref name="cacheDirectory"/>
+    /// (by default a directory of this test process, not the user's).
     /// </summary>
     public static S3Storage Storage(SwiftServer swift, string bucket, string prefix = "", string secretKey = SwiftServer.SecretKey,
-        S3LockTiming? lockTiming = null, string accessKey = SwiftServer.AccessKey, string? cacheDirectory = null) =>
+        S3LockTiming? lockTiming = null, string accessKey = SwiftServer.AccessKey, string? endpoint = null, TimeSpan? requestTimeout = null,
+        string? cacheDirectory = null) =>
         new(bucket, prefix)
         {
-            EndpointUrl = swift.Endpoint,
+            EndpointUrl = endpoint ?? swift.Endpoint,
             Region = SwiftServer.Region,
             Credentials = new BasicAWSCredentials(accessKey, secretKey),
-            RequestTimeout = TimeSpan.FromSeconds(30),
+            RequestTimeout = requestTimeout ?? TimeSpan.FromSeconds(30),
             LockTiming = lockTiming ?? S3LockTiming.Default,
             CacheDirectory = cacheDirectory ?? ProcessCache.Value.Path,
         };
