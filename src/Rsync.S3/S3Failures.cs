@@ -17,7 +17,11 @@ internal static class S3Failures
     /// <summary>The exception to throw for <paramref name="failure"/>, which <paramref name="what"/> ("reading KEY of s3://...") ran into.</summary>
     public static Exception Explain(Exception failure, string what, S3Connection connection) => failure switch
     {
-        SyncException or IOException or OperationCanceledException => failure,
+        SyncException or OperationCanceledException => failure,
+        // Out of a request, an IOException is the connection breaking under it (reset in the middle of an upload), after the SDK's
+        // retries: the server's failure, never a damaged object or a full disk.
+        IOException => new SyncException(SyncFailure.Transport, $"the connection to {connection.Server} broke {what}: {failure.Message} " +
+            "(try again)", failure),
         AmazonS3Exception s3 => Explain(s3, what, connection),
         AmazonServiceException { InnerException: { } inner } when Unreachable(inner) is { } reason => NotReached(reason, what, connection, failure),
         AmazonClientException client when Unreachable(client) is { } reason => NotReached(reason, what, connection, failure),
