@@ -56,7 +56,9 @@ internal sealed class S3ObjectStore : ObjectStore
             response = Send(cancel => _connection.Client.GetObjectAsync(new GetObjectRequest { BucketName = _connection.Bucket, Key = Full(key) },
                 cancel), what);
         }
-        catch (IOException e) when (e.InnerException is AmazonS3Exception { ErrorCode: "NoSuchKey" })
+        // Any 404 but a missing bucket's (a SyncException already): its error body may not have come whole (a connection broken
+        // in the middle of it), and then the SDK knows the status but not the code NoSuchKey.
+        catch (IOException e) when (e.InnerException is AmazonS3Exception { StatusCode: HttpStatusCode.NotFound })
         {
             return null;
         }
