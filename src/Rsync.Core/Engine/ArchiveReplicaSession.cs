@@ -153,8 +153,14 @@ internal sealed class ArchiveReplicaSession : IReplicaSession
     public void Dispose()
     {
         // A sync that ended before its commit (failed, refused, cancelled) leaves the archive as it was.
-        _addition?.Abandon();
-        _unlocked?.Dispose();
-        _lock?.Dispose();
+        try
+        {
+            _addition?.Abandon();
+        }
+        finally
+        {
+            _unlocked?.Dispose();
+            _lock?.Dispose();
+        }
     }
 }

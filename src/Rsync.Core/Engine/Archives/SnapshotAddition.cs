@@ -299,8 +299,10 @@ internal sealed class SnapshotAddition
                 _archive.Store.Delete(CompressionDictionary.Key);
             }
         }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or SyncException)
         {
+            // The store out of reach while cleaning up (a server that stopped): what stays is garbage no snapshot names, which
+            // prune removes, and the failure that ended the add is the one to report.
         }
     }
 
