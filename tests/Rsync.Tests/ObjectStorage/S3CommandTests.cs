@@ -141,7 +141,7 @@ public sealed class S3CommandTests(SwiftServer swift) : IClassFixture<SwiftServe
     /// Runs sqlrsync with Swift's credentials and region in its environment (and <paramref name="environment"/>), none from
     /// this machine's ~/.aws: HOME is a directory of its own.
     /// </summary>
-    private static ExternalProgram.Result Run(string[] arguments, params (string Name, string Value)[] environment) =>
+    internal static ExternalProgram.Result Run(string[] arguments, params (string Name, string Value)[] environment) =>
         Run("dotnet", [SqlRsyncProgram.DllPath, .. arguments], environment);
 
     private static ExternalProgram.Result Run(string program, string[] arguments, (string Name, string Value)[] environment)
