@@ -23,6 +23,10 @@ internal static class S3Failures
         IOException => new SyncException(SyncFailure.Transport, $"the connection to {connection.Server} broke {what}: {failure.Message} " +
             "(try again)", failure),
         AmazonS3Exception s3 => Explain(s3, what, connection),
+        // Its message names the profile, never a secret.
+        Amazon.Runtime.CredentialManagement.ProfileNotFoundException => new SyncException(SyncFailure.Access, $"{failure.Message.TrimEnd('.')} " +
+            $"({what}): AWS_PROFILE must name a profile in ~/.aws/credentials or ~/.aws/config, or leave it out and set AWS_ACCESS_KEY_ID and " +
+            "AWS_SECRET_ACCESS_KEY", failure),
         AmazonServiceException { InnerException: { } inner } when Unreachable(inner) is { } reason => NotReached(reason, what, connection, failure),
         AmazonClientException client when Unreachable(client) is { } reason => NotReached(reason, what, connection, failure),
         AmazonClientException client when client.Message.Contains("credentials", StringComparison.OrdinalIgnoreCase) =>

@@ -22,25 +22,25 @@ internal static partial class S3Names
     {
         if (!S3Storage.IsUrl(url))
         {
-            throw new ArgumentException($"not an S3 URL: '{url}' (write s3://BUCKET/PREFIX)", nameof(url));
+            throw new ArgumentException($"not an S3 URL: '{url}' (write s3://BUCKET/PREFIX)");
         }
         var rest = url[Scheme.Length..];
         // s3://KEY:SECRET@bucket is no form AWS tools take; saying the URL back would print the secret.
         if (rest.Contains('@', StringComparison.Ordinal))
         {
             throw new ArgumentException("an S3 URL carries no credentials (it has an '@'): give them in AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, " +
-                "or in a profile (AWS_PROFILE)", nameof(url));
+                "or in a profile (AWS_PROFILE)");
         }
         if (rest.IndexOfAny(['?', '#', '\\', ' ']) >= 0)
         {
-            throw new ArgumentException($"S3 URL '{url}' holds a '?', '#', '\\' or space: write s3://BUCKET/PREFIX", nameof(url));
+            throw new ArgumentException($"S3 URL '{url}' holds a '?', '#', '\\' or space: write s3://BUCKET/PREFIX");
         }
         int slash = rest.IndexOf('/', StringComparison.Ordinal);
         var bucket = slash < 0 ? rest : rest[..slash];
         var prefix = slash < 0 ? "" : rest[(slash + 1)..];
         if (bucket.Length == 0)
         {
-            throw new ArgumentException($"S3 URL '{url}' names no bucket: write s3://BUCKET/PREFIX", nameof(url));
+            throw new ArgumentException($"S3 URL '{url}' names no bucket: write s3://BUCKET/PREFIX");
         }
         return new S3Storage(bucket, prefix);
     }
@@ -48,7 +48,7 @@ internal static partial class S3Names
     /// <exception cref="ArgumentException">It is no bucket name S3 allows.</exception>
     public static string CheckBucket(string bucket) => BucketPattern().IsMatch(bucket) && !bucket.Contains("..", StringComparison.Ordinal) ? bucket
         : throw new ArgumentException($"'{bucket}' is not a valid S3 bucket name (3 to 63 lowercase letters, digits, '.' and '-', " +
-            "starting and ending with a letter or digit)", nameof(bucket));
+            "starting and ending with a letter or digit)");
 
     /// <summary>"" for "", else the names joined by '/' with a '/' at the end.</summary>
     /// <exception cref="ArgumentException">A name is empty, starts with '.', or has a character other than letters, digits, '.', '_' and '-'.</exception>
@@ -61,18 +61,18 @@ internal static partial class S3Names
         }
         return trimmed.Length <= MaxPrefixLength && KeyPattern().IsMatch(trimmed) ? trimmed + "/"
             : throw new ArgumentException($"'{prefix}' is not a valid S3 prefix for an archive (names of letters, digits, '.', '_' and '-' joined by '/', " +
-                $"none empty or starting with '.', at most {MaxPrefixLength} characters)", nameof(prefix));
+                $"none empty or starting with '.', at most {MaxPrefixLength} characters)");
     }
 
     public static bool IsValidKey(string key) => key.Length <= MaxKeyLength && KeyPattern().IsMatch(key);
 
     /// <exception cref="ArgumentException">The key is not one an archive's object may have.</exception>
-    public static string CheckKey(string key) => IsValidKey(key) ? key : throw new ArgumentException($"not a valid object key: '{key}'", nameof(key));
+    public static string CheckKey(string key) => IsValidKey(key) ? key : throw new ArgumentException($"not a valid object key: '{key}'");
 
     /// <summary>A prefix to list: empty (everything) or a valid key ending in '/'.</summary>
     public static string CheckListPrefix(string prefix) =>
         prefix.Length == 0 || prefix.EndsWith('/') && IsValidKey(prefix[..^1]) ? prefix
-            : throw new ArgumentException($"not a valid prefix: '{prefix}'", nameof(prefix));
+            : throw new ArgumentException($"not a valid prefix: '{prefix}'");
 
     [GeneratedRegex("^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$", RegexOptions.CultureInvariant)]
     private static partial Regex BucketPattern();

@@ -109,6 +109,24 @@ public sealed class S3CommandTests(SwiftServer swift) : IClassFixture<SwiftServe
         Assert.DoesNotContain(WrongSecret, result.StandardOutput + result.StandardError, StringComparison.Ordinal);
     }
 
+    /// <summary>A profile AWS_PROFILE names that is nowhere: one line naming it, for an add and a listing alike (it was a crash).</summary>
+    [Fact]
+    public void AProfileThatDoesNotExistIsOneErrorLineNamingIt()
+    {
+        using var dir = new TempDirectory();
+        var origin = dir.File("origin.db");
+        TestDatabase.Create(origin, rows: 10);
+
+        foreach (var arguments in new[] { new[] { origin, "s3://bucket/app" }, ["--list", "s3://bucket/app"] })
+        {
+            var result = Run([.. arguments, "--s3-endpoint", "http://127.0.0.1:1"], ("AWS_PROFILE", "nowhere"), ("AWS_ACCESS_KEY_ID", ""),
+                ("AWS_SECRET_ACCESS_KEY", ""));
+            var line = SqlRsyncProgram.AssertErrorLine(result, 1);
+            Assert.Contains("\"nowhere\" profile", line, StringComparison.Ordinal);
+            Assert.Contains("AWS_PROFILE must name a profile", line, StringComparison.Ordinal);
+        }
+    }
+
     [Theory]
     [InlineData("s3://Bad_Bucket/x", "not a valid S3 bucket name")]
     [InlineData("s3://key:" + WrongSecret + "@bucket/x", "carries no credentials")]
@@ -122,6 +140,7 @@ public sealed class S3CommandTests(SwiftServer swift) : IClassFixture<SwiftServe
         {
             var line = SqlRsyncProgram.AssertErrorLine(Run(arguments), 2);
             Assert.Contains(expected, line, StringComparison.Ordinal);
+            Assert.DoesNotContain("(Parameter", line, StringComparison.Ordinal);
             Assert.DoesNotContain(WrongSecret, line, StringComparison.Ordinal);
         }
     }
