@@ -45,6 +45,21 @@ internal enum MessageType : byte
     /// <summary>Replica: one chunk of the block hashes of the pages requested, in request order.</summary>
     BlockHashes = 0x17,
 
+    /// <summary>Origin, only to a replica that sends its levels unasked: one chunk of level-1 nodes whose pages it checks.</summary>
+    LeafCheck = 0x18,
+
+    /// <summary>Origin: one chunk of its own page hashes under the nodes of the leaf check, in page order.</summary>
+    OriginLeaves = 0x19,
+
+    /// <summary>Origin: the end of a leaf check, with the seed for block hashes and how many pages may have them.</summary>
+    LeafCheckEnd = 0x1A,
+
+    /// <summary>Replica: one chunk of the pages of a leaf check whose hashes differ from its own.</summary>
+    DifferentPages = 0x1B,
+
+    /// <summary>Replica: the end of the pages that differ; block hashes for the first of them follow.</summary>
+    DifferentPagesEnd = 0x1C,
+
     /// <summary>Origin: one page the replica must write (raw or compressed).</summary>
     Page = 0x20,
 

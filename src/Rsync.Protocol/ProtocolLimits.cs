@@ -21,6 +21,13 @@ internal static class ProtocolLimits
     /// <summary>Pages one block request may name: the origin holds all their block hashes at once (256 bytes a page, 1 MiB).</summary>
     public const int PagesPerBlockRequest = 4096;
 
+    /// <summary>
+    /// Bytes of hashes a replica sends unasked, whole levels from the top down (the top level always): what a link of
+    /// 50-150 ms and 10-200 Mbit/s carries in about one round trip. The origin reads no level past it, so it also bounds
+    /// what the origin holds of them.
+    /// </summary>
+    public const int EagerHashBytes = 512 * 1024;
+
     /// <summary>Block hashes per BlockHashes frame: the blocks of 256 pages (64 KiB).</summary>
     public const int BlockHashesPerFrame = 8192;
 

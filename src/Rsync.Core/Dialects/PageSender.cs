@@ -26,8 +26,11 @@ internal sealed class PageSender(SqlRsyncConversation peer, int pageSize, Option
 
     public PageStreamDigest Digest { get; } = new();
 
-    /// <summary>Sends <paramref name="pages"/> (ascending), or every page when it is null.</summary>
-    public void Send(IPageScanner source, List<uint>? pages)
+    /// <summary>
+    /// Sends <paramref name="pages"/> (ascending), or every page when it is null; <paramref name="atHand"/> are block
+    /// hashes of its first pages that came with the comparison.
+    /// </summary>
+    public void Send(IPageScanner source, List<uint>? pages, BlockHashesAtHand? atHand = null)
     {
         if (pages is null)
         {
@@ -38,7 +41,7 @@ internal sealed class PageSender(SqlRsyncConversation peer, int pageSize, Option
             source.WillRead(pages);
             if (agreed.HasFlag(OptionFlags.Delta) && run.ReplicaPageCountBefore > 0)
             {
-                SendWithDeltas(source, pages);
+                SendWithDeltas(source, pages, atHand);
             }
             else
             {
@@ -52,10 +55,17 @@ internal sealed class PageSender(SqlRsyncConversation peer, int pageSize, Option
     /// those pages as deltas and the rest whole. Once a batch saved fewer bytes than its hashes cost
     /// (pages rewritten through and through), the rest go whole without asking.
     /// </summary>
-    private void SendWithDeltas(IPageScanner source, List<uint> pages)
+    private void SendWithDeltas(IPageScanner source, List<uint> pages, BlockHashesAtHand? atHand)
     {
+        int start = 0;
         bool asking = true;
-        for (int start = 0; start < pages.Count; start += ProtocolLimits.PagesPerBlockRequest)
+        if (atHand is not null)
+        {
+            // They are the first pages to send: every page the leaf check found is below those past the replica's end.
+            start = atHand.Pages.Count;
+            asking = SendBatch(source, atHand.Pages, atHand.Pages.Count, atHand.Seed, atHand.Hashes);
+        }
+        for (; start < pages.Count; start += ProtocolLimits.PagesPerBlockRequest)
         {
             var batch = pages.GetRange(start, Math.Min(ProtocolLimits.PagesPerBlockRequest, pages.Count - start));
             int held = asking ? batch.FindLastIndex(page => page <= run.ReplicaPageCountBefore) + 1 : 0;
@@ -69,23 +79,31 @@ internal sealed class PageSender(SqlRsyncConversation peer, int pageSize, Option
             _writer.Flush();
             var theirs = BlockMessages.ReadHashes(peer.Reader, held * PageBlocks.Count);
             run.RoundTrips++;
-
-            long savedBefore = _bytesSavedByDeltas;
-            int next = 0;
-            source.ReadPages(batch, (pageNumber, data) =>
-            {
-                if (next < held)
-                {
-                    SendDelta(pageNumber, data, PageBlocks.Differing(data, seed, theirs.AsSpan(next * PageBlocks.Count, PageBlocks.Count)));
-                    next++;
-                }
-                else
-                {
-                    SendWhole(pageNumber, data);
-                }
-            });
-            asking = _bytesSavedByDeltas - savedBefore > (long)held * PageBlocks.Count * BlockMessages.HashLength;
+            asking = SendBatch(source, batch, held, seed, theirs);
         }
+    }
+
+    /// <summary>
+    /// Sends <paramref name="batch"/>: its first <paramref name="held"/> pages as deltas against <paramref name="theirs"/>,
+    /// the rest whole. Returns whether deltas paid for their hashes (worth asking for the next batch's).
+    /// </summary>
+    private bool SendBatch(IPageScanner source, List<uint> batch, int held, ulong seed, ulong[] theirs)
+    {
+        long savedBefore = _bytesSavedByDeltas;
+        int next = 0;
+        source.ReadPages(batch, (pageNumber, data) =>
+        {
+            if (next < held)
+            {
+                SendDelta(pageNumber, data, PageBlocks.Differing(data, seed, theirs.AsSpan(next * PageBlocks.Count, PageBlocks.Count)));
+                next++;
+            }
+            else
+            {
+                SendWhole(pageNumber, data);
+            }
+        });
+        return _bytesSavedByDeltas - savedBefore > (long)held * PageBlocks.Count * BlockMessages.HashLength;
     }
 
     private void SendDelta(uint pageNumber, ReadOnlySpan<byte> data, uint mask)

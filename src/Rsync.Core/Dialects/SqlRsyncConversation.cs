@@ -24,6 +24,9 @@ internal sealed class SqlRsyncConversation(FrameReader reader, FrameWriter write
     /// <summary>What the peer's hello said it can do.</summary>
     public Capabilities PeerCapabilities { get; private set; }
 
+    /// <summary>Whether the replica sends its upper levels unasked and answers leaf checks: both sides announce it (we always do).</summary>
+    public bool EagerHashes => PeerCapabilities.HasFlag(Capabilities.EagerHashes);
+
     /// <summary>
     /// Sends our hello (and whatever <paramref name="then"/> writes right after it, in the same
     /// flush), reads the peer's hello, and returns the options both asked for.
@@ -114,7 +117,7 @@ internal sealed class SqlRsyncConversation(FrameReader reader, FrameWriter write
     private void SendHello(OptionFlags options)
     {
         new Hello(Hello.CurrentVersion, role, HashAlgorithm.Xxh3_128,
-            Capabilities.Brotli | Capabilities.DryRun | Capabilities.WaitNotice | Capabilities.Delta, options).WriteTo(Writer);
+            Capabilities.Brotli | Capabilities.DryRun | Capabilities.WaitNotice | Capabilities.Delta | Capabilities.EagerHashes, options).WriteTo(Writer);
         _helloSent = true;
     }
 }

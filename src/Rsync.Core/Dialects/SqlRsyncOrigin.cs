@@ -1,4 +1,3 @@
-using System.Runtime.InteropServices;
 using SqlRsync.Engine;
 using SqlRsync.Engine.HashTrees;
 using SqlRsync.Engine.Pages;
@@ -55,11 +54,19 @@ internal static class SqlRsyncOrigin
         HashTree? tree = null;
         if (replica.PageCount > 0)
         {
-            tree = origin.HashTree(SeedFor(file, replica), options.HashThreadsFor(pages.PageCount), run.Progress);
+            tree = origin.HashTree(TreePages(peer, replica, pages.PageCount), SeedFor(file, replica), options.HashThreadsFor(pages.PageCount),
+                run.Progress);
             run.OriginHashing = run.HashingSoFar;
         }
         CompareAndSend(pages, origin.PageSize, tree, peer, agreed, run, releaseSnapshot: origin.Release);
     }
+
+    /// <summary>
+    /// The page count both trees are shaped for: the replica's own when it sends its levels unasked (it cannot wait
+    /// for ours), else ours.
+    /// </summary>
+    internal static uint TreePages(SqlRsyncConversation peer, DatabaseInfo replica, uint originPageCount) =>
+        peer.EagerHashes ? replica.PageCount : originPageCount;
 
     /// <summary>
     /// Hellos (ours carries the page size and the file's permission bits, so that a replica with an
@@ -105,10 +112,16 @@ internal static class SqlRsyncOrigin
     {
         var progress = run.Progress;
         List<uint>? different = null;  // null: every page, as the replica has nothing to compare with
+        HashTreeWalk? walk = null;
         if (tree is not null)
         {
             progress.Enter(SyncPhase.Comparing);
-            different = FindDifferentPages(tree, peer, run);
+            walk = new HashTreeWalk(tree, peer, run);
+            bool eager = peer.EagerHashes;
+            int blockPages = eager && agreed.HasFlag(OptionFlags.Delta) && !run.DryRun ? ProtocolLimits.PagesPerBlockRequest : 0;
+            different = walk.DifferentPages(eager, pages.PageCount, blockPages);
+            // A tree shaped for the replica's pages leaves out ours past them: they all go.
+            different.AddRange(PagesPast(tree.Shape.PageCount, pages.PageCount, pageSize));
         }
 
         uint lockBytePage = LockBytePage.For(pageSize);
@@ -122,7 +135,7 @@ internal static class SqlRsyncOrigin
         }
         else
         {
-            sender.Send(pages, different);
+            sender.Send(pages, different, walk?.Blocks);
         }
         // Once Done leaves, the replica may commit: from here on the sync is finished, not cancelled.
         progress.BeginCommit();
@@ -131,6 +144,8 @@ internal static class SqlRsyncOrigin
         // Every page has left: the replica's commit (which may wait for its readers) must not hold up our writers.
         releaseSnapshot();
         progress.Enter(SyncPhase.Committing);
+        // Levels the replica sent unasked and the comparison did not need stand before its Committed.
+        walk?.DrainUnread();
         run.ReplicaHashing = AwaitCommit(peer);
         run.RoundTrips++;
         progress.Enter(SyncPhase.Finished);
@@ -151,50 +166,16 @@ internal static class SqlRsyncOrigin
         }
     }
 
-    /// <summary>Walks both hash trees top-down, asking the replica only for children of nodes that differ.</summary>
-    private static List<uint> FindDifferentPages(HashTree tree, SqlRsyncConversation peer, SyncRun run)
+    /// <summary>Our pages after <paramref name="treePages"/> up to <paramref name="originPageCount"/>, but the lock-byte page.</summary>
+    private static IEnumerable<uint> PagesPast(uint treePages, uint originPageCount, int pageSize)
     {
-        var shape = tree.Shape;
-        int level = shape.TopLevel;
-        var theirs = LevelMessages.ReadHashes(peer.Reader, (byte)level, (int)shape.NodeCount(level));
-        run.RoundTrips++;
-        run.CountHashes(theirs.Length);
-        var different = new List<uint>();
-        var ours = tree.TopLevel;
-        for (int node = 0; node < ours.Length; node++)
+        uint lockBytePage = LockBytePage.For(pageSize);
+        for (ulong page = (ulong)treePages + 1; page <= originPageCount; page++)
         {
-            if (ours[node] != theirs[node])
+            if (page != lockBytePage)
             {
-                different.Add((uint)node);
+                yield return (uint)page;
             }
         }
-
-        for (; level > 0 && different.Count > 0; level--)
-        {
-            LevelMessages.WriteNodeRequest(peer.Writer, (byte)level, CollectionsMarshal.AsSpan(different));
-            peer.Writer.Flush();
-            // The replica hashes the same children meanwhile.
-            var ourChildren = tree.ChildHashes(level, different);
-            theirs = LevelMessages.ReadHashes(peer.Reader, (byte)(level - 1), ourChildren.Length);
-            run.RoundTrips++;
-            run.CountHashes(theirs.Length);
-
-            var differentBelow = new List<uint>();
-            int next = 0;
-            foreach (var node in different)
-            {
-                var (first, count) = shape.Children(level, node);
-                for (uint child = first; child < first + count; child++, next++)
-                {
-                    if (ourChildren[next] != theirs[next])
-                    {
-                        differentBelow.Add(child);
-                    }
-                }
-            }
-            different = differentBelow;
-        }
-        // Level 0 node n is page n + 1.
-        return different.ConvertAll(node => node + 1);
     }
 }

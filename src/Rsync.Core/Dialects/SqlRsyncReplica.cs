@@ -63,22 +63,31 @@ internal static class SqlRsyncReplica
             var info = replica.Info;
             info.WriteTo(peer.Writer, MessageType.ReplicaInfo);
             peer.Writer.Flush();
+            long seed = info.HashSeed != 0 ? info.HashSeed : originFile.HashSeed;
+            int threads = options.HashThreadsFor(info.PageCount, replica: true);
+            // Our levels go unasked, shaped for our own page count, while the origin pins its snapshot and hashes.
+            var tree = peer.EagerHashes && info.PageCount > 0 ? replica.HashTree(info.PageCount, seed, threads) : null;
+            int level = tree is null ? 0 : SendUnaskedLevels(tree, peer, run);
 
             var origin = DatabaseInfo.Parse(peer.Expect(MessageType.OriginInfo).Span, MessageType.OriginInfo);
             run.RoundTrips = 1;
             CheckCompatible(info, origin, agreed);
             replica.OriginPinned(origin);
             run.OriginPageCount = origin.PageCount;
-            if (info.PageCount > 0)
+            var deltas = new DeltaExpectations();
+            if (!peer.EagerHashes && info.PageCount > 0)
             {
-                long seed = info.HashSeed != 0 ? info.HashSeed : originFile.HashSeed;
-                var tree = replica.HashTree(origin.PageCount, seed, options.HashThreadsFor(info.PageCount, replica: true));
-                AnswerHashQuestions(tree, peer, run);
+                tree = replica.HashTree(origin.PageCount, seed, threads);
+                level = SendTopLevel(tree, peer, run);
+            }
+            if (tree is not null)
+            {
+                AnswerHashQuestions(tree, level, replica, origin.PageCount, agreed.HasFlag(OptionFlags.Delta), peer, run, deltas);
             }
             var plan = SendPlan.Parse(peer.Expect(MessageType.SendPlan).Span, origin.PageCount);
             run.PagesSent = plan.Pages;
             run.OriginHashing = plan.OriginHashing;
-            ReceivePages(replica, origin.PageCount, agreed.HasFlag(OptionFlags.Delta), peer, run);
+            ReceivePages(replica, origin.PageCount, agreed.HasFlag(OptionFlags.Delta), peer, run, deltas);
             // The point of no return: cancelled before it, the replica rolls back; after it, it commits.
             replica.Commit(origin.PageCount);
             if (!replica.Writes)
@@ -116,22 +125,60 @@ internal static class SqlRsyncReplica
         }
     }
 
-    /// <summary>Sends the top level of the tree, then the children of each node the origin asks about, level by level.</summary>
-    private static void AnswerHashQuestions(HashTree tree, SqlRsyncConversation peer, SyncRun run)
+    /// <summary>Today's order: the top level, once OriginInfo has said the tree's shape. Returns the lowest level sent.</summary>
+    private static int SendTopLevel(HashTree tree, SqlRsyncConversation peer, SyncRun run)
     {
         run.Progress.Enter(SyncPhase.Comparing);
-        var shape = tree.Shape;
-        int level = shape.TopLevel;
+        int level = tree.Shape.TopLevel;
         LevelMessages.WriteHashes(peer.Writer, (byte)level, tree.TopLevel);
         peer.Writer.Flush();
         run.RoundTrips++;
         run.CountHashes(tree.TopLevel.Length);
+        return level;
+    }
 
-        while (peer.Reader.PeekType() is MessageType.NodeRequest or MessageType.NodeRequestEnd)
+    /// <summary>The levels an origin that reads them so gets unasked (<see cref="EagerLevels"/>). Returns the lowest level sent.</summary>
+    private static int SendUnaskedLevels(HashTree tree, SqlRsyncConversation peer, SyncRun run)
+    {
+        run.Progress.Enter(SyncPhase.Comparing);
+        var shape = tree.Shape;
+        int bottom = EagerLevels.Bottom(shape);
+        LevelMessages.WriteHashes(peer.Writer, (byte)shape.TopLevel, tree.TopLevel);
+        run.CountHashes(tree.TopLevel.Length);
+        for (int level = shape.TopLevel - 1; level >= bottom; level--)
+        {
+            var nodes = tree.Level(level);
+            LevelMessages.WriteHashes(peer.Writer, (byte)level, nodes);
+            run.CountHashes(nodes.Length);
+        }
+        peer.Writer.Flush();
+        return bottom;
+    }
+
+    /// <summary>
+    /// Sends the children of each node the origin asks about, level by level below <paramref name="level"/>, the
+    /// lowest it has; a leaf check, at level 1 only, ends the questions.
+    /// </summary>
+    private static void AnswerHashQuestions(HashTree tree, int level, IReplicaSession replica, uint originPageCount, bool deltas,
+        SqlRsyncConversation peer, SyncRun run, DeltaExpectations expected)
+    {
+        var shape = tree.Shape;
+        while (peer.Reader.PeekType() is MessageType.NodeRequest or MessageType.NodeRequestEnd or MessageType.LeafCheck)
         {
             if (level == 0)
             {
                 throw new ProtocolException("the origin asks for children of pages");
+            }
+            if (peer.Reader.PeekType() == MessageType.LeafCheck)
+            {
+                if (!peer.EagerHashes || level != 1)
+                {
+                    throw new ProtocolException(
+                        $"the origin sends a leaf check at level {level}, which only follows level 1 of a replica that sends its levels unasked");
+                }
+                AnswerLeafCheck(tree, replica, originPageCount, deltas, peer, expected);
+                run.RoundTrips++;
+                return;
             }
             var nodes = LevelMessages.ReadNodeRequest(peer.Reader, (byte)level, shape.NodeCount(level));
             var children = tree.ChildHashes(level, nodes);
@@ -144,11 +191,60 @@ internal static class SqlRsyncReplica
     }
 
     /// <summary>
+    /// Reads a whole leaf check, compares the origin's page hashes with ours, and sends the pages that differ (none past
+    /// the origin's last page, where the commit cuts, nor the lock-byte page), then the block hashes of the first
+    /// of them as asked; those pages may then come as deltas.
+    /// </summary>
+    private static void AnswerLeafCheck(HashTree tree, IReplicaSession replica, uint originPageCount, bool deltas, SqlRsyncConversation peer,
+        DeltaExpectations expected)
+    {
+        var nodes = LeafCheckMessages.ReadNodes(peer.Reader, tree.Shape.NodeCount(1));
+        // Our own hashes, so the work follows our pages, not the origin's word.
+        var ours = tree.ChildHashes(1, nodes);
+        var (differing, seed, blockPages) = LeafCheckMessages.ReadLeaves(peer.Reader, ours);
+        if (blockPages > 0 && (!replica.Writes || !deltas))
+        {
+            throw new ProtocolException("the origin asks for block hashes, which only a sync with the delta option does");
+        }
+        uint lockBytePage = LockBytePage.For(replica.Info.PageSize);
+        var pages = new List<uint>();
+        int at = 0;
+        int next = 0;
+        foreach (var node in nodes)
+        {
+            var (first, count) = tree.Shape.Children(1, node);
+            for (int child = 0; child < count; child++, at++)
+            {
+                if (next < differing.Count && differing[next] == at)
+                {
+                    next++;
+                    uint page = first + (uint)child + 1;
+                    if (page <= originPageCount && page != lockBytePage)
+                    {
+                        pages.Add(page);
+                    }
+                }
+            }
+        }
+        LeafCheckMessages.WriteDifferentPages(peer.Writer, pages);
+        var withBlocks = pages.GetRange(0, Math.Min(blockPages, pages.Count));
+        var hashes = new ulong[withBlocks.Count * PageBlocks.Count];
+        for (int i = 0; i < withBlocks.Count; i++)
+        {
+            PageBlocks.Hash(replica.Existing!.ReadPage(withBlocks[i]), seed, hashes.AsSpan(i * PageBlocks.Count, PageBlocks.Count));
+        }
+        BlockMessages.WriteHashes(peer.Writer, hashes);
+        peer.Writer.Flush();
+        expected.Asked(withBlocks, withBlocks.Count > 0 ? withBlocks[^1] : 0);
+    }
+
+    /// <summary>
     /// Writes the planned Page and PageDelta frames, checking each before it is written — the one
     /// place a page number or length from the peer is checked — until Done, and checks Done; answers
     /// the origin's block requests on the way. In a dry run no page may come.
     /// </summary>
-    private static void ReceivePages(IReplicaSession replica, uint originPageCount, bool deltas, SqlRsyncConversation peer, SyncRun run)
+    private static void ReceivePages(IReplicaSession replica, uint originPageCount, bool deltas, SqlRsyncConversation peer, SyncRun run,
+        DeltaExpectations expected)
     {
         int pageSize = replica.Info.PageSize;
         uint expectedPages = replica.Writes ? run.PagesSent : 0;
@@ -157,8 +253,8 @@ internal static class SqlRsyncReplica
         var page = new byte[pageSize];
         var blocks = new byte[pageSize];
         var digest = new PageStreamDigest();
-        var awaitingDelta = new HashSet<uint>();
-        uint highestPage = 0;  // of the pages received and asked about: a block request must name only pages above it
+        var awaitingDelta = expected.AwaitingDelta;
+        uint highestPage = expected.HighestAsked;  // of the pages received and asked about: a block request must name only pages above it
         for (var next = peer.Reader.PeekType();
              next is MessageType.Page or MessageType.PageDelta or MessageType.BlockRequest or MessageType.BlockRequestEnd;
              next = peer.Reader.PeekType())

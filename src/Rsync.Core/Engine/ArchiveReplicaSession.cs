@@ -91,7 +91,7 @@ internal sealed class ArchiveReplicaSession : IReplicaSession
         _pinned = DateTimeOffset.UtcNow;
     }
 
-    public HashTree HashTree(uint originPageCount, long seed, int threads)
+    public HashTree HashTree(uint treePages, long seed, int threads)
     {
         if (seed != _archive.CompareSeed)
         {
@@ -99,7 +99,7 @@ internal sealed class ArchiveReplicaSession : IReplicaSession
         }
         _run.Progress.Enter(SyncPhase.Hashing, 0);
         var map = Loaded()._parentMap!;
-        var tree = HashTrees.HashTree.FromLeaves(HashTreeShape.For(originPageCount), map.PageCount, map.Leaf);
+        var tree = HashTrees.HashTree.FromLeaves(HashTreeShape.For(treePages), map.PageCount, map.Leaf);
         _run.ReplicaHashing = _run.HashingSoFar;
         return tree;
     }

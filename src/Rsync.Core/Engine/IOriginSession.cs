@@ -29,8 +29,11 @@ internal interface IOriginSession : IDisposable
 
     bool IsWal { get; }
 
-    /// <summary>Every page of the pinned snapshot, hashed into a tree with <paramref name="seed"/>.</summary>
-    HashTree HashTree(long seed, int threads, ProgressTracker progress);
+    /// <summary>
+    /// The pinned snapshot's pages, hashed into a tree with <paramref name="seed"/>, shaped for <paramref name="treePages"/>
+    /// (the replica's page count when it sends its levels unasked: pages past it are not in the tree).
+    /// </summary>
+    HashTree HashTree(uint treePages, long seed, int threads, ProgressTracker progress);
 
     /// <summary>Ends the snapshot, once the last page has left.</summary>
     void Release();

@@ -24,8 +24,11 @@ internal interface IReplicaSession : IDisposable
     /// <summary>Told what the origin pinned, once OriginInfo has come.</summary>
     void OriginPinned(DatabaseInfo origin);
 
-    /// <summary>Our tree, shaped for the origin's page count, with <paramref name="seed"/> (the origin's, or ours if <see cref="Info"/> gave one).</summary>
-    HashTree HashTree(uint originPageCount, long seed, int threads);
+    /// <summary>
+    /// Our tree, shaped for <paramref name="treePages"/> (the origin's page count, or ours when we send our levels unasked),
+    /// with <paramref name="seed"/> (the origin's, or ours if <see cref="Info"/> gave one).
+    /// </summary>
+    HashTree HashTree(uint treePages, long seed, int threads);
 
     /// <summary>Writes one checked page; <paramref name="oldLeaf"/> is its unseeded hash as it was, when the caller has it.</summary>
     void WritePage(uint pageNumber, ReadOnlySpan<byte> data, UInt128? oldLeaf = null);

@@ -25,11 +25,11 @@ internal sealed class KeptOriginTree
     public int Rescans { get; private set; }
 
     /// <summary>
-    /// The tree of <paramref name="source"/>'s pinned snapshot, with <see cref="Seed"/>, whose pages
-    /// <paramref name="pages"/> reads (it stays readable while the tree is asked for children);
-    /// <paramref name="build"/> builds it from every page.
+    /// The tree of <paramref name="source"/>'s pinned snapshot, with <see cref="Seed"/>, shaped for
+    /// <paramref name="treePages"/>, whose pages <paramref name="pages"/> reads (it stays readable while the tree is
+    /// asked for children); <paramref name="build"/> builds it from every page.
     /// </summary>
-    public HashTree TreeOf(PageSource source, IPageScanner pages, Func<HashTree> build)
+    public HashTree TreeOf(PageSource source, IPageScanner pages, uint treePages, Func<HashTree> build)
     {
         var changed = new HashSet<uint>();
         // A snapshot read from the database file alone holds the file still (no checkpoint writes under
@@ -40,7 +40,7 @@ internal sealed class KeptOriginTree
         bool proven = _wal.TryCollect(source.IsWal ? source.Wal() : null, changed, unwritten) && identity == _file;
         _file = identity;
         _settled = stamp is { IsSettled: true } ? stamp : null;
-        var tree = proven ? _tree?.Updated(pages, changed) : null;
+        var tree = proven ? _tree?.Updated(pages, changed, treePages) : null;
         if (tree is null)
         {
             Rescans++;

@@ -66,22 +66,24 @@ internal sealed class OriginSession : IOriginSession
     public static SyncException Empty(string path) =>
         new(SyncFailure.Incompatible, $"origin {path} is empty (0 pages): there is nothing to copy");
 
-    /// <summary>Hashes every page of the pinned snapshot into a tree with <paramref name="seed"/>, on <paramref name="threads"/> threads.</summary>
-    public HashTree HashTree(long seed, int threads, ProgressTracker progress)
+    /// <summary>
+    /// Hashes the pinned snapshot into a tree shaped for <paramref name="treePages"/> with <paramref name="seed"/>, on
+    /// <paramref name="threads"/> threads.
+    /// </summary>
+    public HashTree HashTree(uint treePages, long seed, int threads, ProgressTracker progress)
     {
         using var readers = Pages.ForThreads(threads);
-        return HashTree(readers, Pages.PageSize, seed, progress);
+        return HashTree(readers, Pages.PageSize, treePages, seed, progress);
     }
 
     /// <summary>
-    /// Hashes every page of a snapshot into a tree with <paramref name="seed"/>, one thread per reader
-    /// of <paramref name="snapshot"/> (the replica hashes its own at the same time).
+    /// Hashes a snapshot's pages into a tree shaped for <paramref name="treePages"/> with <paramref name="seed"/>, one
+    /// thread per reader of <paramref name="snapshot"/> (the replica hashes its own at the same time).
     /// </summary>
-    public static HashTree HashTree(ScannerGroup snapshot, int pageSize, long seed, ProgressTracker progress)
+    public static HashTree HashTree(ScannerGroup snapshot, int pageSize, uint treePages, long seed, ProgressTracker progress)
     {
-        uint pageCount = snapshot.Scanners[0].PageCount;
-        progress.Enter(SyncPhase.Hashing, pageCount);
-        return HashTrees.HashTree.Build(HashTreeShape.For(pageCount), snapshot.Scanners, pageSize, progress.Advance, seed: seed);
+        progress.Enter(SyncPhase.Hashing, Math.Min(treePages, snapshot.Scanners[0].PageCount));
+        return HashTrees.HashTree.Build(HashTreeShape.For(treePages), snapshot.Scanners, pageSize, progress.Advance, seed: seed);
     }
 
     /// <summary>Ends the snapshot: in rollback-journal mode its read lock holds up the origin's writers.</summary>

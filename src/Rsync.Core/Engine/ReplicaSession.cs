@@ -24,6 +24,9 @@ internal sealed class ReplicaSession : IReplicaSession
     // What the commit leaves for a watch's next sync (kept only then).
     private readonly HashSet<uint> _written = [];
     private HashTree? _tree;
+    private uint _treePages;
+    private uint? _originPages;
+    private bool _cut;
     private long _seed;
 
     private ReplicaSession(string path, ReplicaTarget target, ReplicaState? state, SyncRun run, KeptReplicaTree? kept)
@@ -95,53 +98,80 @@ internal sealed class ReplicaSession : IReplicaSession
         }
     }
 
-    /// <summary>A database replica needs nothing of the origin's snapshot beyond what the dialect checks.</summary>
+    /// <summary>The origin's page count says which of our pages the commit cuts off (see <see cref="CutPagesPastOrigin"/>).</summary>
     public void OriginPinned(DatabaseInfo origin)
     {
+        _originPages = origin.PageCount;
+        CutPagesPastOrigin();
+    }
+
+    /// <summary>
+    /// Once both the origin's page count and our tree are known (in either order: a replica that sends its levels
+    /// unasked hashes before it hears the count), takes the pages the commit cuts off out of <see cref="After"/>:
+    /// those the tree covered went into it, those past the tree did not.
+    /// </summary>
+    private void CutPagesPastOrigin()
+    {
+        if (_originPages is not { } originPages || _tree is null || _cut)
+        {
+            return;
+        }
+        _cut = true;
+        uint last = Math.Min(Existing!.PageCount, _treePages);
+        if (last > originPages)
+        {
+            Existing.ScanPages(originPages + 1, last, (pageNumber, data) => After.Remove(pageNumber, PageHasher.Hash(pageNumber, data, _lockBytePage)));
+        }
     }
 
     /// <summary>
     /// Hashes our pages in one scan (split between <paramref name="threads"/> threads) into a tree with
-    /// <paramref name="seed"/>, shaped for the origin's page count; every page goes into
-    /// <see cref="Before"/> (pages past the origin's end too, read in a second scan) and all but those,
-    /// which the commit cuts off, into <see cref="After"/>. Then refuses a replica changed since the record.
+    /// <paramref name="seed"/>, shaped for <paramref name="treePages"/> (the origin's page count, or ours when we send
+    /// our levels unasked); every page goes into <see cref="Before"/> (pages past the tree too, read in a second
+    /// scan) and those of the tree into <see cref="After"/>, less, once the origin's count is known, those the commit
+    /// cuts off. Then refuses a replica changed since the record.
     /// A watch's sync after one of its own, with nothing else committed in between, takes the last
     /// sync's tree and digest instead, and hashes again only the pages that sync wrote.
     /// </summary>
-    public HashTree HashTree(uint originPageCount, long seed, int threads)
+    public HashTree HashTree(uint treePages, long seed, int threads)
     {
         var replica = Existing!;
         _seed = seed;
-        _run.Progress.Enter(SyncPhase.Hashing, Math.Min(replica.PageCount, originPageCount));
-        if (_kept is not null && _kept.TryTree(replica, originPageCount, seed, out var kept, out var content))
+        _treePages = treePages;
+        _run.Progress.Enter(SyncPhase.Hashing, Math.Min(replica.PageCount, treePages));
+        if (_kept is not null && _kept.TryTree(replica, treePages, seed, out var kept, out var content))
         {
             Before.Add(content);
             After.Add(Before);
-            // The pages the commit cuts off leave what it will hold.
-            if (replica.PageCount > originPageCount)
+            // The pages past the tree leave what the commit will hold.
+            if (replica.PageCount > treePages)
             {
-                replica.ScanPages(originPageCount + 1, replica.PageCount, (pageNumber, data) => After.Remove(pageNumber,
+                replica.ScanPages(treePages + 1, replica.PageCount, (pageNumber, data) => After.Remove(pageNumber,
                     PageHasher.Hash(pageNumber, data, _lockBytePage)));
             }
             _run.ReplicaHashing = _run.HashingSoFar;
             RefuseIfChanged();
-            return _tree = kept;
+            _tree = kept;
+            CutPagesPastOrigin();
+            return kept;
         }
         HashTree tree;
         using (var readers = replica.ForThreads(threads))
         {
-            tree = HashTrees.HashTree.Build(HashTreeShape.For(originPageCount), readers.Scanners, Info.PageSize, _run.Progress.Advance,
+            tree = HashTrees.HashTree.Build(HashTreeShape.For(treePages), readers.Scanners, Info.PageSize, _run.Progress.Advance,
                 content: Before, seed: seed);
         }
         After.Add(Before);
-        if (replica.PageCount > originPageCount)
+        if (replica.PageCount > treePages)
         {
-            replica.ScanPages(originPageCount + 1, replica.PageCount, (pageNumber, data) => Before.Add(pageNumber, PageHasher.Hash(pageNumber, data,
+            replica.ScanPages(treePages + 1, replica.PageCount, (pageNumber, data) => Before.Add(pageNumber, PageHasher.Hash(pageNumber, data,
                 _lockBytePage)));
         }
         _run.ReplicaHashing = _run.HashingSoFar;
         RefuseIfChanged();
-        return _tree = tree;
+        _tree = tree;
+        CutPagesPastOrigin();
+        return tree;
     }
 
     /// <summary>

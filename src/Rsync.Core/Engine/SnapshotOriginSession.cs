@@ -77,16 +77,16 @@ internal sealed class SnapshotOriginSession : IOriginSession
         }
     }
 
-    public HashTree HashTree(long seed, int threads, ProgressTracker progress)
+    public HashTree HashTree(uint treePages, long seed, int threads, ProgressTracker progress)
     {
         if (seed == _archive.CompareSeed)
         {
             progress.Enter(SyncPhase.Hashing, 0);
             var map = _map.Value;
-            return HashTrees.HashTree.FromLeaves(HashTreeShape.For(map.PageCount), map.PageCount, map.Leaf);
+            return HashTrees.HashTree.FromLeaves(HashTreeShape.For(treePages), map.PageCount, map.Leaf);
         }
         // A replica whose stored hashes have another seed (another archive): every page is read to hash.
-        return OriginSession.HashTree(ScannerGroup.Alone(_pages), PageSize, seed, progress);
+        return OriginSession.HashTree(ScannerGroup.Alone(_pages), PageSize, treePages, seed, progress);
     }
 
     public void Release()

@@ -100,18 +100,21 @@ internal static class FanOutSync
             branch.Step(() => SqlRsyncOrigin.SendSnapshotInfo(new DatabaseInfo(source.PageSize, source.PageCount, source.IsWal), branch.Peer, branch.Run));
         }
         using var pages = new SharedPages(source, source.PageSize);
-        // One tree per seed the replicas compare with: ours, and an archive's own (its stored hashes have it).
-        var trees = new Dictionary<long, HashTree>();
+        // One tree per seed the replicas compare with (ours, and an archive's own: its stored hashes have it) and per shape
+        // (replicas that send their levels unasked shape the tree for their own page count, usually the same).
+        var trees = new Dictionary<(long Seed, uint Pages), HashTree>();
         var hashing = default(HashingFigures);
-        foreach (long seed in branches.Where(branch => branch is { IsAlive: true, ReplicaPageCount: > 0 }).Select(branch => branch.Seed).Distinct())
+        foreach (var (seed, treePages) in branches.Where(branch => branch is { IsAlive: true, ReplicaPageCount: > 0 })
+                     .Select(branch => (branch.Seed, branch.TreePages(source.PageCount))).Distinct())
         {
             HashTree Build()
             {
                 // Every thread of the build reads through a connection of its own; later reads share one.
                 using var readers = new ScannerGroup(pages, source.JoinMore(options.HashThreadsFor(source.PageCount) - 1));
-                return OriginSession.HashTree(readers, source.PageSize, seed, progress);
+                return OriginSession.HashTree(readers, source.PageSize, treePages, seed, progress);
             }
-            trees[seed] = OriginStep(source, options, () => kept is not null && seed == kept.Seed ? kept.TreeOf(source, pages, Build) : Build());
+            trees[(seed, treePages)] = OriginStep(source, options,
+                () => kept is not null && seed == kept.Seed ? kept.TreeOf(source, pages, treePages, Build) : Build());
             hashing = HashingFigures.From(progress.PhaseElapsed, progress.Bytes);
         }
         progress.Enter(SyncPhase.Sending);
@@ -124,8 +127,9 @@ internal static class FanOutSync
         Parallel.ForEach(branches.Where(branch => branch.IsAlive), new ParallelOptions { MaxDegreeOfParallelism = jobs }, branch =>
         {
             branch.Run.OriginHashing = hashing;
-            branch.Step(() => SqlRsyncOrigin.CompareAndSend(pages, source.PageSize, branch.ReplicaPageCount > 0 ? trees[branch.Seed] : null,
-                branch.Peer, branch.Agreed, branch.Run, releaseSnapshot: branch.LeaveSnapshot), onFailure: branch.LeaveSnapshot);
+            branch.Step(() => SqlRsyncOrigin.CompareAndSend(pages, source.PageSize,
+                branch.ReplicaPageCount > 0 ? trees[(branch.Seed, branch.TreePages(source.PageCount))] : null, branch.Peer, branch.Agreed,
+                branch.Run, releaseSnapshot: branch.LeaveSnapshot), onFailure: branch.LeaveSnapshot);
             branch.Step(branch.Finish);
         });
         release.LeaveAll();
@@ -233,9 +237,15 @@ internal static class FanOutSync
         /// <summary>The seed this replica's hashes have (see <see cref="SqlRsyncOrigin.SeedFor"/>).</summary>
         public long Seed { get; private set; }
 
+        /// <summary>The page count this replica's tree and ours are shaped for (see <see cref="SqlRsyncOrigin.TreePages"/>).</summary>
+        public uint TreePages(uint originPageCount) => SqlRsyncOrigin.TreePages(Peer, _replicaInfo, originPageCount);
+
+        private DatabaseInfo _replicaInfo;
+
         public void Greet(OriginFile file)
         {
-            (Agreed, var replica) = SqlRsyncOrigin.Greet(Peer, file, _options, Run);
+            (Agreed, _replicaInfo) = SqlRsyncOrigin.Greet(Peer, file, _options, Run);
+            var replica = _replicaInfo;
             ReplicaPageCount = replica.PageCount;
             Seed = SqlRsyncOrigin.SeedFor(file, replica);
         }

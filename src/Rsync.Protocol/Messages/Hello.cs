@@ -26,6 +26,11 @@ internal enum Capabilities : uint
     WaitNotice = 4,
     /// <summary>A side that announces this can send or apply PageDelta (<see cref="OptionFlags.Delta"/>).</summary>
     Delta = 8,
+    /// <summary>
+    /// A replica that announces this sends the upper levels of its tree unasked, shaped for its own page count, and an
+    /// origin that announces it reads them so and may ask a leaf check (one round trip less, or more).
+    /// </summary>
+    EagerHashes = 16,
 }
 
 /// <summary>What a side asks for: a side started by the user passes the user's options on.</summary>

@@ -191,7 +191,7 @@ public sealed class KeptOriginTreeTests : IDisposable
         using var source = PageSource.Open(_path, BusyTimeout);
         source.PinSnapshot();
         int rescans = _kept.Rescans;
-        var tree = _kept.TreeOf(source, source, () => Full(source));
+        var tree = _kept.TreeOf(source, source, source.PageCount, () => Full(source));
         Assert.Equal(Full(source).TopLevel.ToArray(), tree.TopLevel.ToArray());
         return _kept.Rescans > rescans;
     }

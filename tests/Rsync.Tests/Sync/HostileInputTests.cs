@@ -331,7 +331,8 @@ public class HostileInputTests
     {
         using var dir = new TempDirectory();
         var (origin, replica, frames) = RecordDeltaTranscript(dir);
-        Assert.Contains(frames, frame => frame[0] == (byte)MessageType.BlockRequest);
+        // The block hashes were asked for with the leaf check that found the pages.
+        Assert.Contains(frames, frame => frame[0] == (byte)MessageType.LeafCheckEnd && BinaryPrimitives.ReadUInt32LittleEndian(frame.AsSpan(13)) > 0);
 
         Syncs.Replica(replica, new MemoryStream(frames.SelectMany(f => f).ToArray()), Stream.Null, Settings);
 

@@ -49,6 +49,17 @@ internal sealed class HashTree
     /// <summary>Every node of the top level (at most <see cref="HashTreeShape.MaxTopNodes"/>), absent ones included.</summary>
     public ReadOnlySpan<UInt128> TopLevel => _levels[Shape.TopLevel];
 
+    /// <summary>Every node of <paramref name="level"/> (1 or above), absent ones included.</summary>
+    public UInt128[] Level(int level)
+    {
+        var nodes = new UInt128[Shape.NodeCount(level)];
+        for (uint node = 0; node < nodes.Length; node++)
+        {
+            nodes[node] = Node(_levels[level], _absent, level, node);
+        }
+        return nodes;
+    }
+
     /// <summary>
     /// Hashes the first <see cref="HashTreeShape.PageCount"/> pages of a database (pages it does not
     /// have count as absent) in one scan, split between <paramref name="scanners"/> — readers of the same
