@@ -10,7 +10,9 @@ namespace SqlRsync.Tests.Reliability;
 /// truncations, dropped, duplicated and swapped frames, huge announced lengths, wrong page numbers and
 /// page counts such as 0 and 2^32-1). Every case ends in bounded time with either a one-line
 /// SyncException or success; the replica is byte-for-byte as before unless the sync committed the
-/// origin's exact pages, and the origin never changes.
+/// origin's exact pages, and the origin never changes. Two pairs of databases: one of 34 pages (its hashes fit the top
+/// level) and one of a few hundred, with deltas, whose transcripts carry the levels a replica sends unasked, the leaf
+/// check and its answer with block hashes.
 /// SQLRSYNC_FUZZ_CASES sets the number of cases (default 10,000); SQLRSYNC_FUZZ_SEED the seed.
 /// </summary>
 public sealed class ProtocolFuzzTests(ITestOutputHelper log) : IDisposable
@@ -26,7 +28,13 @@ public sealed class ProtocolFuzzTests(ITestOutputHelper log) : IDisposable
         ExistingReplica,
         NewReplica,
         Origin,
+        WideExistingReplica,
+        WideOrigin,
     }
+
+    /// <summary>An origin and a replica to fuzz, as they were before, and the transcripts of their real syncs.</summary>
+    private sealed record Pair(string Origin, byte[] OriginBytes, string Replica, byte[] OldReplicaBytes, string OldRecord, Transcript Update,
+        Transcript? Created);
 
     /// <summary>One change to a transcript; the numbers are reduced modulo the transcript's size when applied.</summary>
     private sealed record Mutation(int Kind, int Where, int Other, uint Value);
@@ -56,11 +64,13 @@ public sealed class ProtocolFuzzTests(ITestOutputHelper log) : IDisposable
         var created = Transcript.Record(origin, _dir.File("new.db"), Settings);
         File.Delete(_dir.File("new.db"));
         File.Delete(_dir.File("new.db-sqlrsync"));
+        var small = new Pair(origin, originBytes, replica, oldReplicaBytes, oldRecord, update, created);
+        var wide = WidePair();
 
         var counts = new Dictionary<string, int>();
         var property = Prop.ForAll(CaseGenerator().ToArbitrary(), fuzzCase =>
         {
-            var outcome = RunCase(fuzzCase, origin, originBytes, replica, oldReplicaBytes, oldRecord, update, created);
+            var outcome = RunCase(fuzzCase, fuzzCase.Target is Target.WideExistingReplica or Target.WideOrigin ? wide : small);
             counts[outcome] = counts.GetValueOrDefault(outcome) + 1;
         });
         var clock = System.Diagnostics.Stopwatch.StartNew();
@@ -73,15 +83,36 @@ public sealed class ProtocolFuzzTests(ITestOutputHelper log) : IDisposable
         Assert.True(counts.GetValueOrDefault("committed") > 0, "unmutated transcripts must commit");
     }
 
-    private static string RunCase(FuzzCase fuzzCase, string origin, byte[] originBytes, string replica, byte[] oldReplicaBytes, string oldRecord,
-        Transcript update, Transcript created)
+    /// <summary>
+    /// A replica of a few hundred 1 KiB pages and its origin, where every 40th row changed: its transcripts (with deltas)
+    /// carry levels sent unasked, a leaf check and block hashes.
+    /// </summary>
+    private Pair WidePair()
     {
+        // A directory of its own, laid out as the small pair's: the origin, the old replica, the replica.
+        var dir = Directory.CreateDirectory(_dir.File("wide")).FullName;
+        var origin = Path.Combine(dir, "origin.db");
+        var replica = Path.Combine(dir, "replica.db");
+        TestDatabase.Create(origin, rows: 1000, journalMode: "delete", pageSize: PageSize, seed: 3);
+        Syncs.Local(origin, replica);
+        File.Copy(replica, Path.Combine(dir, "old-replica.db"));
+        TestDatabase.Sqlite3Cli(origin, "UPDATE items SET body = randomblob(length(body)) WHERE id % 40 = 0");
+        var oldReplicaBytes = File.ReadAllBytes(replica);
+        var oldRecord = File.ReadAllText(replica + "-sqlrsync");
+        var update = Transcript.Record(origin, replica, Settings with { Delta = true });
+        Assert.Contains(Transcript.Frames(update.FromOrigin), frame => frame[0] == (byte)Protocol.MessageType.LeafCheck);
+        return new Pair(origin, File.ReadAllBytes(origin), replica, oldReplicaBytes, oldRecord, update, null);
+    }
+
+    private static string RunCase(FuzzCase fuzzCase, Pair pair)
+    {
+        var (origin, originBytes, replica, oldReplicaBytes, oldRecord, update, created) = pair;
         byte[] input = fuzzCase.RandomBytes
             ? RandomInput(fuzzCase.RandomSeed)
             : Mutate(fuzzCase.Target switch
             {
-                Target.ExistingReplica => update.FromOrigin,
-                Target.NewReplica => created.FromOrigin,
+                Target.ExistingReplica or Target.WideExistingReplica => update.FromOrigin,
+                Target.NewReplica => created!.FromOrigin,
                 _ => update.FromReplica,
             }, fuzzCase.Mutations);
         bool replicaExisted = fuzzCase.Target != Target.NewReplica;
@@ -99,7 +130,7 @@ public sealed class ProtocolFuzzTests(ITestOutputHelper log) : IDisposable
 
         var run = Task.Run(() =>
         {
-            if (fuzzCase.Target == Target.Origin)
+            if (fuzzCase.Target is Target.Origin or Target.WideOrigin)
             {
                 Syncs.Origin(origin, new MemoryStream(input), Stream.Null, Settings);
             }
@@ -123,7 +154,7 @@ public sealed class ProtocolFuzzTests(ITestOutputHelper log) : IDisposable
         }
 
         Assert.True(originBytes.AsSpan().SequenceEqual(File.ReadAllBytes(origin)), "the origin changed");
-        if (fuzzCase.Target == Target.Origin)
+        if (fuzzCase.Target is Target.Origin or Target.WideOrigin)
         {
             return outcome;
         }
@@ -149,7 +180,7 @@ public sealed class ProtocolFuzzTests(ITestOutputHelper log) : IDisposable
             from value in Gen.Elements(0u, 1u, 2u, 119u, 120u, 121u, 0x7FFFFFFFu, 0xFFFFFFFEu, 0xFFFFFFFFu, 1_048_577u)
             select new Mutation(kind, position, other, value);
         return
-            from target in Gen.Elements(Target.ExistingReplica, Target.NewReplica, Target.Origin)
+            from target in Gen.Elements(Target.ExistingReplica, Target.NewReplica, Target.Origin, Target.WideExistingReplica, Target.WideOrigin)
             from randomBytes in Gen.Frequency((1, Gen.Constant(true)), (9, Gen.Constant(false)))
             from randomSeed in Gen.Choose(0, int.MaxValue)
             from count in Gen.Frequency((1, Gen.Constant(0)), (6, Gen.Constant(1)), (3, Gen.Choose(2, 4)))
