@@ -20,15 +20,15 @@ internal sealed class KeptReplicaTree : IDisposable
     public KeptConnection Connection { get; } = new();
 
     /// <summary>
-    /// The tree a sync with <paramref name="seed"/> needs, shaped for <paramref name="originPages"/>, of
+    /// The tree a sync with <paramref name="seed"/> needs, shaped for <paramref name="treePages"/>, of
     /// <paramref name="replica"/> (read under the write lock), and the digest of its content; false when
     /// the last sync's cannot be trusted or do not fit (the caller hashes every page).
     /// </summary>
-    public bool TryTree(IPageScanner replica, uint originPages, long seed, out HashTree tree, out ContentDigest content)
+    public bool TryTree(IPageScanner replica, uint treePages, long seed, out HashTree tree, out ContentDigest content)
     {
         tree = null!;
         content = null!;
-        if (!Connection.UnchangedSinceOurCommit || seed != _seed || _tree?.Updated(replica, _written, originPages) is not { } updated)
+        if (!Connection.UnchangedSinceOurCommit || seed != _seed || _tree?.Updated(replica, _written, treePages) is not { } updated)
         {
             return false;
         }

@@ -10,8 +10,8 @@ namespace SqlRsync.Engine.HashTrees;
 /// compare the top level first and then only the children of nodes that differ.
 /// To keep memory small as the database grows, the page hashes are not kept (unless they are the top
 /// level): the few under a level-1 node that differs are hashed again from the pages when asked for.
-/// The tree has the origin's shape on both sides, but nodes past the database's own last page are not
-/// stored: every such node hashes absent pages (0) only, so its value follows from its level alone
+/// The tree has one shape on both sides (for the origin's page count, or the replica's), but nodes past
+/// the database's own last page are not stored: every such node hashes absent pages (0) only, so its value follows from its level alone
 /// (<see cref="AbsentNodes"/>). Memory and time follow the pages this side has, never the page count
 /// a peer announces: a replica of 10 pages told of 2^32 stores what 10 pages need.
 /// </summary>
@@ -148,7 +148,7 @@ internal sealed class HashTree
     /// <summary>
     /// This tree for <paramref name="database"/>, a later state of the database it was built from, whose
     /// pages differ from that state at most at <paramref name="changed"/> and past the old last page,
-    /// shaped for <paramref name="shapePages"/> pages (a replica's tree has the origin's shape; by
+    /// shaped for <paramref name="shapePages"/> pages (both sides' trees have one shape; by
     /// default the database's own count): only the level-1 nodes over those pages are hashed again
     /// (their pages read), the rest taken from this tree. Null when the new shape is another (build it
     /// anew), or for a tree of stored leaves.
