@@ -128,9 +128,12 @@ internal sealed class HashTreeWalk(HashTree tree, SqlRsyncConversation peer, Syn
         {
             return [];
         }
+        // The nodes go ahead of our hashes: the replica hashes its pages under them meanwhile.
+        LeafCheckMessages.WriteNodes(peer.Writer, CollectionsMarshal.AsSpan(nodes));
+        peer.Writer.Flush();
         var leaves = tree.ChildHashes(1, nodes);
         ulong seed = BitConverter.ToUInt64(RandomNumberGenerator.GetBytes(8));
-        LeafCheckMessages.WriteCheck(peer.Writer, CollectionsMarshal.AsSpan(nodes), leaves, seed, blockPages);
+        LeafCheckMessages.WriteLeaves(peer.Writer, leaves, seed, blockPages);
         peer.Writer.Flush();
         run.CountHashes(leaves.Length);
         var asked = nodes.ToHashSet();

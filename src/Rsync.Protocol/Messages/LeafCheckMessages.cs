@@ -14,9 +14,11 @@ namespace SqlRsync.Protocol.Messages;
 /// </summary>
 internal static class LeafCheckMessages
 {
-    public static void WriteCheck(FrameWriter writer, ReadOnlySpan<uint> nodes, ReadOnlySpan<UInt128> leaves, ulong seed, int blockPages)
+    /// <summary>The nodes first, flushed on their own: the replica hashes its pages under them while the origin hashes its own.</summary>
+    public static void WriteNodes(FrameWriter writer, ReadOnlySpan<uint> nodes) => U32ListFrames.Write(writer, MessageType.LeafCheck, [], nodes);
+
+    public static void WriteLeaves(FrameWriter writer, ReadOnlySpan<UInt128> leaves, ulong seed, int blockPages)
     {
-        U32ListFrames.Write(writer, MessageType.LeafCheck, [], nodes);
         var payload = new byte[Math.Min(leaves.Length, ProtocolLimits.HashesPerFrame) * LevelMessages.HashLength];
         while (!leaves.IsEmpty)
         {

@@ -74,7 +74,8 @@ public class HostileLeafCheckTests
         {
             writer.Write(MessageType.LeafCheck, []);
         }
-        LeafCheckMessages.WriteCheck(writer, nodes, new UInt128[leaves], seed: 1, blockPages);
+        LeafCheckMessages.WriteNodes(writer, nodes);
+        LeafCheckMessages.WriteLeaves(writer, new UInt128[leaves], seed: 1, blockPages);
         if (garble == Garble.AnnouncedLeavesOfFourBillionPages)
         {
             // A frame whose header announces 4 GiB of hashes: refused before anything is read or held for it.
