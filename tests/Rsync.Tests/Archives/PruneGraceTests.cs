@@ -109,6 +109,36 @@ public class PruneGraceTests
         Assert.Equal([parent.Id], (await SnapshotArchives.ListAsync(archive)).Select(snapshot => snapshot.Id));
     }
 
+    /// <summary>
+    /// A prune replaces every index with one listing the same packs, an add's fresh one too: an add that then runs
+    /// long and checks what it relies on looks for its packs, which stay, not for its index, which may be gone.
+    /// </summary>
+    [Fact]
+    public async Task ALongAddWhoseIndexAPruneReplacedStillCommits()
+    {
+        using var dir = new TempDirectory();
+        var x = dir.File("x.db");
+        TestDatabase.Create(x, rows: 3000);
+        using var storage = new GraceStorage(new ManualClock());
+        var archive = new ArchiveEndpoint(storage);
+        await DatabaseSync.RunAsync(SyncEndpoint.Local(x), archive);
+        TestDatabase.Change(x, Situation.OnePercentChanged);
+        storage.AfterIndex = () =>
+        {
+            storage.AfterIndex = null;
+            var indexes = storage.Keys("index/");
+            SnapshotArchives.PruneAsync(archive, new SnapshotRetention { KeepLast = 5 }).GetAwaiter().GetResult();
+            Assert.NotEqual(indexes, storage.Keys("index/"));
+            storage.Clock.Advance(Grace / 2);
+        };
+
+        var added = (await DatabaseSync.RunAsync(SyncEndpoint.Local(x), archive)).Snapshot!;
+
+        Assert.Null(storage.AfterIndex);
+        await AssertRestores(archive, added, x, dir);
+        Assert.Empty((await SnapshotArchives.VerifyAsync(archive)).Problems);
+    }
+
     private static async Task AssertRestores(ArchiveEndpoint archive, SnapshotInfo snapshot, string origin, TempDirectory dir)
     {
         var restored = dir.File($"restored-{Guid.NewGuid():N}.db");
@@ -130,7 +160,7 @@ public class PruneGraceTests
         public override long TimestampFrequency => TimeSpan.TicksPerSecond;
     }
 
-    /// <summary>Objects in memory, with a prune grace, the test's clock, and hooks run before a pack or a snapshot record is written.</summary>
+    /// <summary>Objects in memory, with a prune grace, the test's clock, and hooks run before a pack or a record is written, and after an index.</summary>
     private sealed class GraceStorage(ManualClock clock) : ObjectStorage, IDisposable
     {
         private readonly Dictionary<string, byte[]> _objects = [];
@@ -142,6 +172,8 @@ public class PruneGraceTests
         public Action? BeforeRecord { get; set; }
 
         public Action? BeforePack { get; set; }
+
+        public Action? AfterIndex { get; set; }
 
         public int SharedLocksTaken => Volatile.Read(ref _sharedLocksTaken);
 
@@ -199,10 +231,16 @@ public class PruneGraceTests
                 {
                     storage.BeforePack?.Invoke();
                 }
+                bool created;
                 lock (Objects)
                 {
-                    return Objects.TryAdd(key, data.ToArray());
+                    created = Objects.TryAdd(key, data.ToArray());
                 }
+                if (key.StartsWith("index/", StringComparison.Ordinal))
+                {
+                    storage.AfterIndex?.Invoke();
+                }
+                return created;
             }
 
             public override void CreateUnique(string key, ReadOnlySpan<byte> data)

@@ -189,8 +189,11 @@ internal sealed class SnapshotAddition
         return record;
     }
 
-    /// <summary>The objects this addition wrote so far.</summary>
-    private IEnumerable<string> Written() => _createdIndexes.Concat(_packs.Created);
+    /// <summary>
+    /// The packs this addition wrote so far: what it relies on staying. Not its indexes: a prune may replace them with
+    /// one that lists the same packs, which stay (condemned at most) until the grace has passed.
+    /// </summary>
+    private IEnumerable<string> Written() => _packs.Created;
 
     /// <summary>
     /// One pass over the new snapshot's pages, each taken from the changes or else from the parent's

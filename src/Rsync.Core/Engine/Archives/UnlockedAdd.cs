@@ -6,7 +6,7 @@ namespace SqlRsync.Engine.Archives;
 /// for the whole grace, so what an add relies on (the snapshot it continues and what that one names,
 /// and the packs and indexes it wrote itself) stays while the add is young. An add that runs past a
 /// third of the grace takes the shared lock, which keeps every prune out from then on, and checks that
-/// all of that is still there; if not, it fails and adds nothing.
+/// the parent's record and its own packs are still there; if not, it fails and adds nothing.
 /// </summary>
 internal sealed class UnlockedAdd : IDisposable
 {
