@@ -228,13 +228,7 @@ internal static class SqlRsyncReplica
         }
         LeafCheckMessages.WriteDifferentPages(peer.Writer, pages);
         var withBlocks = pages.GetRange(0, Math.Min(blockPages, pages.Count));
-        var hashes = new ulong[withBlocks.Count * PageBlocks.Count];
-        for (int i = 0; i < withBlocks.Count; i++)
-        {
-            PageBlocks.Hash(replica.Existing!.ReadPage(withBlocks[i]), seed, hashes.AsSpan(i * PageBlocks.Count, PageBlocks.Count));
-        }
-        BlockMessages.WriteHashes(peer.Writer, hashes);
-        peer.Writer.Flush();
+        SendBlockHashes(replica.Existing!, withBlocks, seed, peer);
         expected.Asked(withBlocks, withBlocks.Count > 0 ? withBlocks[^1] : 0);
     }
 
@@ -368,6 +362,15 @@ internal static class SqlRsyncReplica
         {
             throw new ProtocolException($"the origin asks for the blocks of the lock-byte page {lockBytePage}");
         }
+        SendBlockHashes(replica, pages, seed, peer);
+        awaitingDelta.Clear();
+        awaitingDelta.UnionWith(pages);
+        return pages.Count > 0 ? pages[^1] : after;
+    }
+
+    /// <summary>The block hashes of <paramref name="pages"/> of ours with <paramref name="seed"/>, sent: a block request's or a leaf check's answer.</summary>
+    private static void SendBlockHashes(IPageScanner replica, List<uint> pages, ulong seed, SqlRsyncConversation peer)
+    {
         var hashes = new ulong[pages.Count * PageBlocks.Count];
         for (int i = 0; i < pages.Count; i++)
         {
@@ -375,8 +378,5 @@ internal static class SqlRsyncReplica
         }
         BlockMessages.WriteHashes(peer.Writer, hashes);
         peer.Writer.Flush();
-        awaitingDelta.Clear();
-        awaitingDelta.UnionWith(pages);
-        return pages.Count > 0 ? pages[^1] : after;
     }
 }
