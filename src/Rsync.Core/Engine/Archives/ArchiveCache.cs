@@ -1,4 +1,3 @@
-using System.Security.Cryptography;
 using System.Text;
 using SqlRsync.Platform;
 
@@ -117,22 +116,16 @@ internal sealed class ArchiveCache
         }
     }
 
-    /// <summary>Writes a new file beside <paramref name="path"/> and renames it over: readers in other processes see the old bytes or the new.</summary>
+    /// <summary>
+    /// Writes a new file beside <paramref name="path"/> (created new, no symbolic link followed: <see cref="NewFile"/>) and renames
+    /// it over: readers in other processes see the old bytes or the new.
+    /// </summary>
     private static void WriteFile(string path, ReadOnlySpan<byte> bytes)
     {
-        if (OperatingSystem.IsWindows())
-        {
-            return;
-        }
-        var temporary = $"{path}.{Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(8))}.tmp";
+        var temporary = NewFile.TemporaryNameFor(path, "tmp");
         try
         {
-            using (var file = new FileStream(temporary, new FileStreamOptions
-            {
-                Mode = FileMode.CreateNew,
-                Access = FileAccess.Write,
-                UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite,
-            }))
+            using (var file = new FileStream(NewFile.Create(temporary, UnixFileMode.UserRead | UnixFileMode.UserWrite), FileAccess.Write))
             {
                 file.Write(bytes);
             }

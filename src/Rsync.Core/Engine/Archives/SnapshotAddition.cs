@@ -181,9 +181,9 @@ internal sealed class SnapshotAddition
         _archive.Store.CreateUnique(record.Key, sealedRecord);
         Committed = true;
         // The next add on this machine starts from this snapshot without listing, and finds its map here.
-        _archive.Cache?.KeepOnly(record.Map);
         if (_archive.Cache is { } cache)
         {
+            cache.KeepOnly(record.Map);
             cache.NewestSnapshotKey = record.Key;
         }
         return record;
